@@ -1,0 +1,94 @@
+# Makefile — builds bin/atelier (and bin/fashn-emu), installs its Debian dependencies,
+# runs every test. `make demo` and `make test` are the two entry points; both run
+# `make deps` first. Sources are discovered by directory, so adding a file needs no edit.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+OPT     ?= -O2
+SAN     ?=
+BUILD   ?= build/release
+BIN     ?= bin
+
+# Debian packages: libraries (DESIGN.md) and the tools the tests use (pdfinfo).
+DEB_PKGS := pkg-config liblua5.4-dev lua-cjson-dev libcurl4-openssl-dev libwebp-dev \
+            libpng-dev libturbojpeg0-dev libcairo2-dev libsqlite3-dev libmicrohttpd-dev \
+            poppler-utils fonts-dejavu-core
+PKGS := lua5.4 lua5.4-cjson libcurl libwebp libwebpmux libpng libturbojpeg cairo sqlite3 \
+        libmicrohttpd
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  = -std=c11 -Wall -Wextra -Werror -g $(OPT) $(SAN) -D_DEFAULT_SOURCE -MMD -MP \
+          $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS = $(SAN) $(EXTRA_LDFLAGS)
+LDLIBS  = $(PKG_LIBS) -lpthread -lm
+
+RUNTIME_SRC := $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+EMU_SRC     := $(filter-out runtime/emu/main.c,$(wildcard runtime/emu/*.c))
+BIND_SRC    := $(wildcard bindings/*.c)
+UNIT_SRC    := $(wildcard tests/unit/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+CORE_OBJ := $(call obj,$(RUNTIME_SRC) $(EMU_SRC))
+
+ATELIER := $(BIN)/atelier
+EMU_BIN := $(if $(wildcard runtime/emu/main.c),$(BIN)/fashn-emu)
+UNIT    := $(BUILD)/unit-tests
+
+.PHONY: all deps test check demo asan install clean bench fuzz
+all: $(ATELIER) $(EMU_BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(ATELIER): $(call obj,runtime/main.c $(BIND_SRC)) $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/fashn-emu: $(call obj,runtime/emu/main.c) $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(UNIT): $(call obj,$(UNIT_SRC)) $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Installs what pkg-config/dpkg cannot find; a no-op when everything is present.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
+	    || { echo "make deps: apt-get failed; install these by hand:$$missing" >&2; exit 1; }; \
+	fi
+
+# The suites, counted together; the last line is "N passed, N failed[, N skipped]".
+check: all $(UNIT)
+	@BIN=$(BIN) UNIT=$(UNIT) sh tests/run
+
+test: deps
+	@$(MAKE) --no-print-directory check
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	$(ATELIER) examples/demo.lua
+
+asan: deps
+	@$(MAKE) --no-print-directory check BUILD=build/asan BIN=build/asan/bin OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/atelier/scripts
+	install -m 755 $(ATELIER) $(EMU_BIN) $(DESTDIR)$(PREFIX)/bin/
+	cd scripts && find . -name '*.lua' -exec install -D -m 644 {} $(DESTDIR)$(PREFIX)/share/atelier/scripts/{} \;
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,118 @@
+/* errors.c — builds and prints atelier's error tables (see errors.h). */
+#include "errors.h"
+
+#include <lauxlib.h>
+#include <stdarg.h>
+
+#define ERROR_MT "atelier.error"
+
+static int err_tostring(lua_State *L) {
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  lua_getfield(L, 1, "where");
+  if (lua_type(L, -1) == LUA_TSTRING) luaL_addvalue(&b);
+  else lua_pop(L, 1);
+  lua_getfield(L, 1, "name");
+  luaL_addstring(&b, lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "Error");
+  lua_pop(L, 1);
+  lua_getfield(L, 1, "message");
+  if (lua_type(L, -1) == LUA_TSTRING) {
+    luaL_addstring(&b, ": ");
+    luaL_addvalue(&b);
+  } else {
+    lua_pop(L, 1);
+  }
+  lua_getfield(L, 1, "id");
+  bool has_id = lua_type(L, -1) == LUA_TSTRING;
+  lua_getfield(L, 1, "http_status");
+  lua_Integer http = lua_tointeger(L, -1);
+  if (has_id || http) {
+    luaL_addstring(&b, " (");
+    if (has_id) {
+      lua_pushfstring(L, "prediction %s", lua_tostring(L, -2));
+      luaL_addvalue(&b);
+    }
+    if (http) {
+      lua_pushfstring(L, "%sHTTP %d", has_id ? ", " : "", (int)http);
+      luaL_addvalue(&b);
+    }
+    luaL_addstring(&b, ")");
+  }
+  lua_pop(L, 2);
+  luaL_pushresult(&b);
+  return 1;
+}
+
+void lerr_push(lua_State *L, const lerr_info *e, int level) {
+  lua_createtable(L, 0, 6);
+  lua_pushstring(L, e->name ? e->name : "Error");
+  lua_setfield(L, -2, "name");
+  lua_pushstring(L, e->message ? e->message : "");
+  lua_setfield(L, -2, "message");
+  if (e->id) {
+    lua_pushstring(L, e->id);
+    lua_setfield(L, -2, "id");
+  }
+  if (e->http_status) {
+    lua_pushinteger(L, e->http_status);
+    lua_setfield(L, -2, "http_status");
+  }
+  lua_pushboolean(L, e->retryable);
+  lua_setfield(L, -2, "retryable");
+  if (level > 0) {
+    luaL_where(L, level);
+    if (lua_rawlen(L, -1) > 0) lua_setfield(L, -2, "where");
+    else lua_pop(L, 1);
+  }
+  luaL_setmetatable(L, ERROR_MT);
+}
+
+int lerr_raise(lua_State *L, const lerr_info *e) {
+  lerr_push(L, e, 1);
+  return lua_error(L);
+}
+
+int lerr_raisef(lua_State *L, const char *name, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  const char *msg = lua_pushvfstring(L, fmt, ap);
+  va_end(ap);
+  lerr_info e = {.name = name, .message = msg};
+  lerr_push(L, &e, 1);
+  return lua_error(L);
+}
+
+bool lerr_is(lua_State *L, int idx) {
+  if (!lua_istable(L, idx) || !lua_getmetatable(L, idx)) return false;
+  luaL_getmetatable(L, ERROR_MT);
+  bool yes = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return yes;
+}
+
+int lerr_new_from_table(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_getfield(L, 1, "name");
+  const char *name = lua_tostring(L, -1);
+  luaL_argcheck(L, name && *name, 1, "the error needs a non-empty string `name`");
+  lua_getfield(L, 1, "message");
+  const char *message = luaL_optstring(L, -1, "");
+  lua_getfield(L, 1, "id");
+  const char *id = lua_tostring(L, -1);
+  lua_getfield(L, 1, "http_status");
+  int http = (int)lua_tointeger(L, -1);
+  lua_getfield(L, 1, "retryable");
+  lerr_info e = {name, message, id, http, lua_toboolean(L, -1)};
+  lerr_push(L, &e, 0);
+  return 1;
+}
+
+void lerr_open(lua_State *L) {
+  if (luaL_newmetatable(L, ERROR_MT)) {
+    lua_pushcfunction(L, err_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushstring(L, "atelier.error");
+    lua_setfield(L, -2, "__name");
+  }
+  lua_pop(L, 1);
+}

@@ -1,0 +1,37 @@
+/* errors.h — the error values atelier raises into Lua: tables with name, message, id,
+ * http_status, retryable (and where the call was made), sharing one metatable whose
+ * __tostring reads well in a traceback. */
+#ifndef ATELIER_ERRORS_H
+#define ATELIER_ERRORS_H
+
+#include <lua.h>
+#include <stdbool.h>
+
+typedef struct lerr_info {
+  const char *name;    /* the API's error name or a runtime one, e.g. "BadRequest" */
+  const char *message; /* human text; never contains a secret */
+  const char *id;      /* prediction id, or NULL */
+  int http_status;     /* 0 when no HTTP answer was involved */
+  bool retryable;
+} lerr_info;
+
+/* Pushes a new error table. `level` is passed to luaL_where for the `where` field
+ * (1 = the function that called the C function raising; 0 = none). */
+void lerr_push(lua_State *L, const lerr_info *e, int level);
+
+/* Pushes an error named `name` with a formatted message and raises it. */
+int lerr_raisef(lua_State *L, const char *name, const char *fmt, ...);
+
+/* Raises the error table described by e. */
+int lerr_raise(lua_State *L, const lerr_info *e);
+
+/* True when the value at idx is an atelier error table. */
+bool lerr_is(lua_State *L, int idx);
+
+/* Registers the metatable and `atelier.error` helpers; called once at start. */
+void lerr_open(lua_State *L);
+
+/* atelier.error{name=, message=, ...} -> a new error table (not raised). */
+int lerr_new_from_table(lua_State *L);
+
+#endif

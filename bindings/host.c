@@ -1,0 +1,172 @@
+/* host.c — creates the Lua state (standard libraries, preloaded modules, package.path
+ * with the shipped scripts), loads the script and -e chunks, and runs them as the main
+ * task on the event loop. */
+#include "host.h"
+
+#include <lauxlib.h>
+#include <limits.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../runtime/loop.h"
+#include "errors.h"
+#include "modules.h"
+#include "task.h"
+
+static bool is_dir(const char *p) {
+  struct stat st;
+  return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *host_scripts_dir(void) {
+  static char found[PATH_MAX];
+  static int looked;
+  if (looked) return found[0] ? found : NULL;
+  looked = 1;
+  const char *env = getenv("ATELIER_SCRIPTS");
+  if (env && *env && is_dir(env)) {
+    snprintf(found, sizeof found, "%s", env);
+    return found;
+  }
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return NULL;
+  exe[n] = '\0';
+  char *slash = strrchr(exe, '/');
+  if (!slash) return NULL;
+  *slash = '\0'; /* exe is now the binary's directory */
+  /* in-tree: bin/atelier -> ../scripts; an asan build lives one level deeper */
+  const char *candidates[] = {"/../scripts", "/../../../scripts", "/../share/atelier/scripts"};
+  for (size_t i = 0; i < sizeof candidates / sizeof *candidates; i++) {
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s%s", exe, candidates[i]);
+    char real[PATH_MAX];
+    if (is_dir(p) && realpath(p, real)) {
+      snprintf(found, sizeof found, "%s", real);
+      return found;
+    }
+  }
+  return NULL;
+}
+
+/* package.path = <script dir>/?.lua;<scripts>/?.lua;<scripts>/?/init.lua;<default> */
+static void set_package_path(lua_State *L, const char *script) {
+  lua_getglobal(L, "package");
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  if (script && strcmp(script, "-") != 0) {
+    const char *slash = strrchr(script, '/');
+    if (slash) luaL_addlstring(&b, script, (size_t)(slash - script));
+    else luaL_addstring(&b, ".");
+    luaL_addstring(&b, "/?.lua;");
+  }
+  const char *dir = host_scripts_dir();
+  if (dir) {
+    lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;", dir, dir);
+    luaL_addvalue(&b);
+  }
+  lua_getfield(L, -2, "path");
+  luaL_addvalue(&b);
+  luaL_pushresult(&b);
+  lua_setfield(L, -2, "path");
+  lua_pop(L, 1);
+}
+
+/* arg[0] = script, arg[1..] = its arguments, arg[negative] = what came before. */
+static void set_arg_table(lua_State *L, const host_options *o) {
+  int before = o->script_index;
+  lua_createtable(L, o->nscript_args, before + 1);
+  for (int i = 0; i < before; i++) {
+    lua_pushstring(L, o->argv[i]);
+    lua_rawseti(L, -2, i - before);
+  }
+  if (o->script) {
+    lua_pushstring(L, o->script);
+    lua_rawseti(L, -2, 0);
+  }
+  for (int i = 0; i < o->nscript_args; i++) {
+    lua_pushstring(L, o->script_args[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setglobal(L, "arg");
+}
+
+/* The main task's body: run -l requires, -e chunks, then the script with its args. */
+static const char MAIN_BODY[] =
+    "local libs, chunks, script, args = ...\n"
+    "for _, name in ipairs(libs) do _G[name] = require(name) end\n"
+    "for _, chunk in ipairs(chunks) do chunk() end\n"
+    "if script then return script(table.unpack(args, 1, args.n)) end\n";
+
+static int report_load_error(lua_State *L, const char *progname) {
+  fprintf(stderr, "%s: %s\n", progname, lua_tostring(L, -1));
+  lua_pop(L, 1);
+  return 1;
+}
+
+int host_run(const host_options *o) {
+  char err[256];
+  loop *lp = loop_new(err, sizeof err);
+  if (!lp) {
+    fprintf(stderr, "%s: %s\n", o->progname, err);
+    return 1;
+  }
+  lua_State *L = luaL_newstate();
+  if (!L) {
+    fprintf(stderr, "%s: cannot create a Lua state (out of memory)\n", o->progname);
+    loop_free(lp);
+    return 1;
+  }
+  luaL_openlibs(L);
+  lerr_open(L);
+  sched_open(L, lp);
+  modules_preload(L);
+  set_package_path(L, o->script);
+  set_arg_table(L, o);
+
+  int status = 0;
+  if (luaL_loadbuffer(L, MAIN_BODY, sizeof MAIN_BODY - 1, "=(atelier)") != LUA_OK) {
+    status = report_load_error(L, o->progname);
+    goto done;
+  }
+  lua_createtable(L, o->nlibs, 0);
+  for (int i = 0; i < o->nlibs; i++) {
+    lua_pushstring(L, o->libs[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_createtable(L, o->nchunks, 0);
+  for (int i = 0; i < o->nchunks; i++) {
+    if (luaL_loadbuffer(L, o->chunks[i], strlen(o->chunks[i]), "=(command line)") != LUA_OK) {
+      status = report_load_error(L, o->progname);
+      goto done;
+    }
+    lua_rawseti(L, -2, i + 1);
+  }
+  if (o->script) {
+    const char *path = strcmp(o->script, "-") == 0 ? NULL : o->script;
+    if (luaL_loadfile(L, path) != LUA_OK) { /* skips a #! first line, like lua */
+      status = report_load_error(L, o->progname);
+      goto done;
+    }
+  } else {
+    lua_pushnil(L);
+  }
+  lua_createtable(L, o->nscript_args, 1);
+  for (int i = 0; i < o->nscript_args; i++) {
+    lua_pushstring(L, o->script_args[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_pushinteger(L, o->nscript_args);
+  lua_setfield(L, -2, "n");
+
+  sched_result r = sched_run_main(L, 4, o->progname);
+  status = (r.main_failed || r.unobserved || r.deadlocked) ? 1 : 0;
+done:
+  lua_close(L); /* tasks' finalizers stop their timers before the loop goes */
+  loop_free(lp);
+  return status;
+}

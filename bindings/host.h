@@ -1,0 +1,28 @@
+/* host.h — runs a script in a fresh Lua state on the event loop; the boundary between
+ * the command line (main.c, which knows no Lua) and the bindings. */
+#ifndef ATELIER_HOST_H
+#define ATELIER_HOST_H
+
+#include <stddef.h>
+
+typedef struct host_options {
+  const char *progname;     /* for messages, usually "atelier" */
+  const char *script;       /* path, "-" for stdin, or NULL when only -e chunks run */
+  char **script_args;       /* arg[1..n] */
+  int nscript_args;
+  const char **chunks;      /* -e CODE, in command-line order */
+  int nchunks;
+  const char **libs;        /* -l NAME: require(NAME) before the script, in order */
+  int nlibs;
+  char **argv;              /* the whole command line, for arg[negative] */
+  int script_index;         /* argv index of the script (or argc when none) */
+} host_options;
+
+/* Runs everything o asks for; returns the process exit status (0 ok, 1 error). */
+int host_run(const host_options *o);
+
+/* The directory holding the shipped Lua modules (in-tree scripts/ or the installed
+ * share/atelier/scripts), or NULL when neither is found. Static storage. */
+const char *host_scripts_dir(void);
+
+#endif

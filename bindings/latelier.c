@@ -1,0 +1,76 @@
+/* latelier.c — the `atelier` Lua module: tasks (spawn, gather, sleep) and facts about
+ * the running program. The scheduling itself lives in task.c. */
+#include <lauxlib.h>
+#include <math.h>
+
+#include "errors.h"
+#include "modules.h"
+#include "task.h"
+
+static void sleep_done(void *ud) { task_wake(ud, 0); }
+
+static void sleep_cancel(task *t, void *ud) {
+  (void)ud;
+  loop_timer_stop(sched_loop(task_thread(t)), task_timer(t));
+}
+
+/* atelier.sleep(seconds) — yields the running task; others keep going. */
+static int l_sleep(lua_State *L) {
+  lua_Number secs = luaL_checknumber(L, 1);
+  luaL_argcheck(L, secs >= 0 && isfinite(secs), 1, "expected a finite number of seconds >= 0");
+  task *t = task_current(L);
+  if (!t) return luaL_error(L, "atelier.sleep: not inside a task");
+  loop_timer_start(sched_loop(L), task_timer(t), secs, sleep_done, t);
+  task_on_cancel(t, sleep_cancel, NULL);
+  return task_wait(L, 0, NULL);
+}
+
+/* atelier.spawn(fn, ...) -> task — starts fn(...) as a task on the next loop turn. */
+static int l_spawn(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  task_spawn(L, lua_gettop(L) - 1);
+  return 1;
+}
+
+/* atelier.gather(t1, t2, ...) -> r1, r2, ...; atelier.gather{t1, t2} -> {r1, r2, n = 2}.
+ * Waits for every task, then raises the first failure in order or returns each task's
+ * first result. */
+static int l_gather(lua_State *L) {
+  if (lua_gettop(L) == 1 && lua_type(L, 1) == LUA_TTABLE) {
+    lua_Integer n = luaL_len(L, 1);
+    luaL_argcheck(L, n >= 0 && n <= 100000, 1, "expected a list of at most 100000 tasks");
+    luaL_checkstack(L, (int)n + 4, "too many tasks to gather");
+    for (lua_Integer i = 1; i <= n; i++) {
+      lua_geti(L, 1, i);
+      if (!luaL_testudata(L, -1, "atelier.task"))
+        return luaL_error(L, "atelier.gather: item %d of the list is a %s, not a task", (int)i,
+                          luaL_typename(L, -1));
+    }
+    return task_gather_args(L, 2, (int)n + 1, true);
+  }
+  return task_gather_args(L, 1, lua_gettop(L), false);
+}
+
+/* atelier.now() -> seconds on a monotonic clock (for measuring, not for dates). */
+static int l_now(lua_State *L) {
+  lua_pushnumber(L, loop_now());
+  return 1;
+}
+
+/* atelier.running() -> the handle of the running task. */
+static int l_running(lua_State *L) {
+  task *t = task_current(L);
+  if (!t) return 0;
+  task_push(L, t);
+  return 1;
+}
+
+int luaopen_atelier(lua_State *L) {
+  static const luaL_Reg funcs[] = {{"sleep", l_sleep},   {"spawn", l_spawn}, {"gather", l_gather},
+                                   {"now", l_now},       {"running", l_running}, {"error", lerr_new_from_table},
+                                   {NULL, NULL}};
+  luaL_newlib(L, funcs);
+  lua_pushstring(L, ATELIER_VERSION);
+  lua_setfield(L, -2, "version");
+  return 1;
+}

@@ -1,0 +1,15 @@
+/* modules.h — the Lua modules atelier links in, and the one call that makes them
+ * available to `require` (package.preload), so scripts load them on demand. */
+#ifndef ATELIER_MODULES_H
+#define ATELIER_MODULES_H
+
+#include <lua.h>
+
+#include "../runtime/version.h"
+
+int luaopen_atelier(lua_State *L);
+
+/* Registers every built-in module (atelier, cjson, ...) in package.preload. */
+void modules_preload(lua_State *L);
+
+#endif

@@ -1,0 +1,75 @@
+/* task.h — Lua tasks on the event loop: every script runs as a coroutine ("task");
+ * a primitive that must wait yields its task with task_wait and the C code that
+ * finishes the work hands results back with task_wake. */
+#ifndef ATELIER_TASK_H
+#define ATELIER_TASK_H
+
+#include <lua.h>
+#include <stdbool.h>
+
+#include "../runtime/loop.h"
+
+typedef struct task task;
+
+/* Creates the scheduler for L (stored in its registry), replaces coroutine.resume and
+ * coroutine.wrap with versions that let a task's waits cross user coroutines.
+ * The loop is borrowed; it must outlive L. */
+void sched_open(lua_State *L, loop *lp);
+
+/* The loop and the running task of L's scheduler (NULL outside any task). */
+loop *sched_loop(lua_State *L);
+task *task_current(lua_State *L);
+
+/* Starts a task running the function at index -(nargs+1) with the nargs values above
+ * it (all popped). Pushes the task's handle (userdata "atelier.task"). The task starts
+ * on the next turn of the loop. */
+task *task_spawn(lua_State *L, int nargs);
+
+/* Yields the running task until task_wake. Use as `return task_wait(L);` from a
+ * lua_CFunction; the C function then returns the values given to task_wake.
+ * With k != NULL, k(L, LUA_YIELD, ctx) runs on resumption instead (lua_yieldk rules).
+ * Raises a Lua error when called where no task can wait (outside a task, inside a
+ * metamethod or a C callback such as table.sort's comparator). */
+int task_wait(lua_State *L, lua_KContext ctx, lua_KFunction k);
+
+/* The thread to push wake-up values onto before task_wake(t, nvalues). */
+lua_State *task_thread(task *t);
+
+/* Marks a waiting task ready; it resumes on the next turn of the loop with the
+ * nvalues values on top of task_thread(t) as the results of its wait. */
+void task_wake(task *t, int nvalues);
+
+/* The task's own timer, free for whatever the task is waiting on (sleep, timeouts).
+ * At most one user at a time: only the running primitive arms it. */
+loop_timer *task_timer(task *t);
+
+/* Lets a waiting primitive undo its work if the task is torn down before waking
+ * (e.g. at exit). Called at most once; cleared by task_wake. */
+void task_on_cancel(task *t, void (*cancel)(task *t, void *ud), void *ud);
+
+/* Pushes the handle of t. */
+void task_push(lua_State *L, task *t);
+/* The task behind the handle at idx, or raises an argument error. */
+task *task_check(lua_State *L, int idx);
+
+/* Waits for the tasks at stack positions [first, last] of L (handles) and returns
+ * their first results in order — as that many values, or as one list {r1, ..., n = N}
+ * when as_list — then raises the first failure in order, if any. Nothing below
+ * `last` may be popped by the caller before it returns. Implements atelier.gather. */
+int task_gather_args(lua_State *L, int first, int last, bool as_list);
+
+/* Outcome of running the main task to completion on the loop. */
+typedef struct sched_result {
+  bool main_failed;     /* the main task raised; its report has been printed */
+  int unobserved;       /* failed tasks nobody gathered (each reported) */
+  int deadlocked;       /* tasks still waiting when the loop ran dry */
+} sched_result;
+
+/* Runs the function on top of L (with nargs args) as the main task, drives the loop
+ * until every task has ended, reports errors to stderr prefixed with progname. */
+sched_result sched_run_main(lua_State *L, int nargs, const char *progname);
+
+/* Counts of tasks by state, for tests and progress. */
+int sched_live_tasks(lua_State *L);
+
+#endif

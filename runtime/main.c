@@ -1,0 +1,102 @@
+/* main.c — the `atelier` command line: parses options the way the stock `lua`
+ * interpreter does where they overlap, then hands the script to the host. Knows no Lua:
+ * everything past argument parsing happens in bindings/host.c. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../bindings/host.h"
+#include "version.h"
+
+#define PROGNAME "atelier"
+
+static void print_usage(FILE *f) {
+  fprintf(f,
+          "usage: %s [options] [script.lua [args...]]\n"
+          "Runs a Lua 5.4 recipe that generates fashion-model images (FASHN Model Create).\n"
+          "\n"
+          "Options:\n"
+          "  -e CODE        run CODE before the script (may repeat)\n"
+          "  -l NAME        require module NAME into global NAME before the script\n"
+          "  -              read the script from standard input\n"
+          "  --             stop handling options\n"
+          "  -v, --version  print the version\n"
+          "  -h, --help     print this help\n"
+          "\n"
+          "Without a script or -e, a script is read from standard input when it is not a "
+          "terminal.\n"
+          "Exit status: 0 success, 1 script error, 2 usage error.\n",
+          PROGNAME);
+}
+
+static void print_version(void) {
+  printf("%s %s (Lua 5.4)\n", PROGNAME, ATELIER_VERSION);
+}
+
+static int usage_error(const char *fmt, const char *what) {
+  fprintf(stderr, "%s: ", PROGNAME);
+  fprintf(stderr, fmt, what);
+  fprintf(stderr, "\nTry '%s --help'.\n", PROGNAME);
+  return 2;
+}
+
+int main(int argc, char **argv) {
+  host_options o = {.progname = PROGNAME, .argv = argv};
+  const char **chunks = calloc((size_t)argc + 1, sizeof *chunks);
+  const char **libs = calloc((size_t)argc + 1, sizeof *libs);
+  if (!chunks || !libs) {
+    fprintf(stderr, "%s: out of memory\n", PROGNAME);
+    return 1;
+  }
+  o.chunks = chunks;
+  o.libs = libs;
+  bool version = false;
+  int i = 1;
+  int status = -1;
+  for (; i < argc && status < 0; i++) {
+    const char *a = argv[i];
+    if (a[0] != '-' || strcmp(a, "-") == 0) break; /* the script */
+    if (strcmp(a, "--") == 0) {
+      i++;
+      break;
+    }
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      print_usage(stdout);
+      status = 0;
+    } else if (strcmp(a, "-v") == 0 || strcmp(a, "--version") == 0) {
+      version = true;
+    } else if (strcmp(a, "-e") == 0 || strcmp(a, "-l") == 0) {
+      if (i + 1 >= argc) status = usage_error("'%s' needs an argument", a);
+      else if (a[1] == 'e') chunks[o.nchunks++] = argv[++i];
+      else libs[o.nlibs++] = argv[++i];
+    } else if (strncmp(a, "-e", 2) == 0) { /* -eCODE, as lua accepts */
+      chunks[o.nchunks++] = a + 2;
+    } else if (strncmp(a, "-l", 2) == 0) {
+      libs[o.nlibs++] = a + 2;
+    } else {
+      status = usage_error("unknown option '%s'", a);
+    }
+  }
+  if (status < 0) {
+    if (version) print_version();
+    o.script_index = i;
+    if (i < argc) {
+      o.script = argv[i];
+      o.script_args = argv + i + 1;
+      o.nscript_args = argc - i - 1;
+    } else if (o.nchunks == 0 && o.nlibs == 0 && !version) {
+      if (isatty(STDIN_FILENO)) {
+        print_usage(stderr);
+        status = 2;
+      } else {
+        o.script = "-";
+      }
+    }
+  }
+  if (status < 0) status = (o.script || o.nchunks || o.nlibs) ? host_run(&o) : 0;
+  free(chunks);
+  free(libs);
+  return status;
+}

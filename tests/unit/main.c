@@ -1,0 +1,44 @@
+/* main.c — runs every registered C unit test (optionally only names containing argv[1])
+ * and ends with the line the aggregate runner reads: RESULT passed=N failed=N skipped=0. */
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "unit.h"
+
+static unit_test *head, **tail = &head;
+static int current_failures;
+
+void unit_register(unit_test *t) {
+  *tail = t; /* keep registration (file, then source) order */
+  tail = &t->next;
+}
+
+void unit_fail(const char *file, int line, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stdout, "    %s:%d: ", file, line);
+  vfprintf(stdout, fmt, ap);
+  fputc('\n', stdout);
+  va_end(ap);
+  current_failures++;
+}
+
+int main(int argc, char **argv) {
+  const char *filter = argc > 1 ? argv[1] : NULL;
+  int passed = 0, failed = 0;
+  for (unit_test *t = head; t; t = t->next) {
+    if (filter && !strstr(t->name, filter)) continue;
+    current_failures = 0;
+    t->fn();
+    if (current_failures) {
+      printf("FAIL c: %s\n", t->name);
+      failed++;
+    } else {
+      printf("ok   c: %s\n", t->name);
+      passed++;
+    }
+    fflush(stdout);
+  }
+  printf("RESULT passed=%d failed=%d skipped=0\n", passed, failed);
+  return failed ? 1 : 0;
+}
