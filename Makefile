@@ -30,6 +30,7 @@ RUNTIME_SRC := $(filter-out runtime/main.c,$(wildcard runtime/*.c))
 EMU_SRC     := $(filter-out runtime/emu/main.c,$(wildcard runtime/emu/*.c))
 BIND_SRC    := $(wildcard bindings/*.c)
 UNIT_SRC    := $(wildcard tests/unit/*.c)
+FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 CORE_OBJ := $(call obj,$(RUNTIME_SRC) $(EMU_SRC))
@@ -37,7 +38,10 @@ CORE_OBJ := $(call obj,$(RUNTIME_SRC) $(EMU_SRC))
 ATELIER := $(BIN)/atelier
 EMU_BIN := $(if $(wildcard runtime/emu/main.c),$(BIN)/fashn-emu)
 UNIT    := $(BUILD)/unit-tests
+REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay-%)
 
+# Keep objects make considers intermediate (fuzz replay objects).
+.SECONDARY:
 .PHONY: all deps test check demo asan install clean bench fuzz
 all: $(ATELIER) $(EMU_BIN)
 
@@ -61,6 +65,13 @@ $(UNIT): $(call obj,$(UNIT_SRC)) $(CORE_OBJ)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Each fuzz target also builds as a plain program that replays its corpus and saved
+# crashes (tests/fuzz/driver.c), so `make test` keeps every crash found as a regression.
+$(BUILD)/fuzz/replay-%: $(call obj,tests/fuzz/fuzz_%.c tests/fuzz/driver.c) $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # Installs what pkg-config/dpkg cannot find; a no-op when everything is present.
@@ -77,8 +88,8 @@ deps:
 	fi
 
 # The suites, counted together; the last line is "N passed, N failed[, N skipped]".
-check: all $(UNIT)
-	@BIN=$(BIN) UNIT=$(UNIT) sh tests/run
+check: all $(UNIT) $(REPLAYS)
+	@BIN=$(BIN) UNIT=$(UNIT) FUZZ_BUILD=$(BUILD)/fuzz sh tests/run
 
 test: deps
 	@$(MAKE) --no-print-directory check
@@ -90,6 +101,36 @@ demo: deps
 asan: deps
 	@$(MAKE) --no-print-directory check BUILD=build/asan BIN=build/asan/bin OPT=-O1 \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+
+# libFuzzer: every tests/fuzz/fuzz_*.c for FUZZ_SECONDS each (clang, ASan + UBSan).
+# Crashes land in tests/fuzz/regressions/NAME/crash-*; once fixed, give the file a name
+# saying what it caught and commit it: make test replays every file there.
+FUZZ_SECONDS ?= 30
+FUZZ_BUILD   := build/fuzz
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_NAMES:%=$(FUZZ_BUILD)/bin/fuzz-%) BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 \
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer"
+	@for n in $(FUZZ_NAMES); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$n tests/fuzz/regressions/$$n; \
+	  echo "== fuzz $$n for $(FUZZ_SECONDS)s"; \
+	  $(FUZZ_BUILD)/bin/fuzz-$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+	    -artifact_prefix=tests/fuzz/regressions/$$n/ $(FUZZ_BUILD)/corpus/$$n tests/fuzz/corpus/$$n \
+	    2>&1 | grep -E '^(#[0-9]+ +DONE|==[0-9]+==|SUMMARY|INFO: Running)' || true; \
+	done; \
+	new=$$(find tests/fuzz/regressions -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*'); \
+	if [ -n "$$new" ]; then echo "make fuzz: new crashes (fix, rename, commit):"; echo "$$new"; exit 1; fi; \
+	echo "make fuzz: no crash in $(words $(FUZZ_NAMES)) target(s)"
+
+$(FUZZ_BUILD)/bin/fuzz-%: $(call obj,tests/fuzz/fuzz_%.c) $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+# Benchmarks against peers measured in the same run (tests/bench/run); never in `make test`.
+BENCH_DEB_PKGS := imagemagick webp libssl-dev nodejs npm
+bench: deps
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_DEB_PKGS)"
+	@$(MAKE) --no-print-directory all
+	@BIN=$(BIN) sh tests/bench/run
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/atelier/scripts

@@ -579,6 +579,7 @@ void jw_int(json_writer *w, int64_t v) {
 void jw_double(json_writer *w, double v) {
   before_value(w);
   if (!isfinite(v)) buf_append_str(w->out, "null");
+  else if (v == floor(v) && fabs(v) < 9e15) buf_printf(w->out, "%lld", (long long)v); /* -0 -> 0 */
   else buf_printf(w->out, "%.17g", v);
 }
 
