@@ -15,6 +15,7 @@
 #include "../runtime/loop.h"
 #include "errors.h"
 #include "modules.h"
+#include "sandbox.h"
 #include "task.h"
 
 static bool is_dir(const char *p) {
@@ -121,6 +122,7 @@ int host_run(const host_options *o) {
     loop_free(lp);
     return 1;
   }
+  int status = 0;
   luaL_openlibs(L);
   lerr_open(L);
   sched_open(L, lp);
@@ -128,7 +130,33 @@ int host_run(const host_options *o) {
   set_package_path(L, o->script);
   set_arg_table(L, o);
 
-  int status = 0;
+  char script_real[PATH_MAX];
+  const char *script = o->script;
+  if (o->sandbox) {
+    /* Resolve the script before the sandbox moves into --out. */
+    char dir[PATH_MAX] = ".";
+    if (script && strcmp(script, "-") != 0) {
+      if (!realpath(script, script_real)) {
+        fprintf(stderr, "%s: cannot open %s\n", o->progname, script);
+        status = 1;
+        goto done;
+      }
+      script = script_real;
+      snprintf(dir, sizeof dir, "%s", script_real);
+      *strrchr(dir, '/') = '\0';
+      lua_getglobal(L, "arg");
+      lua_pushstring(L, script_real);
+      lua_rawseti(L, -2, 0);
+      lua_pop(L, 1);
+    }
+    sandbox_policy p = {o->out_dir, dir, host_scripts_dir(), o->allow_read, o->nallow_read};
+    if (!sandbox_apply(L, &p, err, sizeof err)) {
+      fprintf(stderr, "%s: %s\n", o->progname, err);
+      status = 2;
+      goto done;
+    }
+  }
+
   if (luaL_loadbuffer(L, MAIN_BODY, sizeof MAIN_BODY - 1, "=(atelier)") != LUA_OK) {
     status = report_load_error(L, o->progname);
     goto done;
@@ -146,8 +174,8 @@ int host_run(const host_options *o) {
     }
     lua_rawseti(L, -2, i + 1);
   }
-  if (o->script) {
-    const char *path = strcmp(o->script, "-") == 0 ? NULL : o->script;
+  if (script) {
+    const char *path = strcmp(script, "-") == 0 ? NULL : script;
     if (luaL_loadfile(L, path) != LUA_OK) { /* skips a #! first line, like lua */
       status = report_load_error(L, o->progname);
       goto done;

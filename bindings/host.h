@@ -16,9 +16,14 @@ typedef struct host_options {
   int nlibs;
   char **argv;              /* the whole command line, for arg[negative] */
   int script_index;         /* argv index of the script (or argc when none) */
+  int sandbox;              /* --sandbox: run someone else's recipe (see sandbox.h) */
+  const char *out_dir;      /* --out DIR */
+  const char **allow_read;  /* --allow-read PATH, repeatable */
+  int nallow_read;
 } host_options;
 
-/* Runs everything o asks for; returns the process exit status (0 ok, 1 error). */
+/* Runs everything o asks for; returns the process exit status (0 ok, 1 error, 2 a
+ * setting that cannot be used, e.g. a bad --out). */
 int host_run(const host_options *o);
 
 /* The directory holding the shipped Lua modules (in-tree scripts/ or the installed

@@ -21,6 +21,11 @@ static void print_usage(FILE *f) {
           "  -e CODE        run CODE before the script (may repeat)\n"
           "  -l NAME        require module NAME into global NAME before the script\n"
           "  -              read the script from standard input\n"
+          "  --sandbox      run a recipe someone else wrote: no processes, C modules or\n"
+          "                 debug library; writes only under --out, reads only there, in\n"
+          "                 the script's directory and under --allow-read paths\n"
+          "  --out DIR      where a sandboxed recipe writes (also its working directory)\n"
+          "  --allow-read PATH  another directory a sandboxed recipe may read (repeatable)\n"
           "  --             stop handling options\n"
           "  -v, --version  print the version\n"
           "  -h, --help     print this help\n"
@@ -46,12 +51,14 @@ int main(int argc, char **argv) {
   host_options o = {.progname = PROGNAME, .argv = argv};
   const char **chunks = calloc((size_t)argc + 1, sizeof *chunks);
   const char **libs = calloc((size_t)argc + 1, sizeof *libs);
-  if (!chunks || !libs) {
+  const char **allow_read = calloc((size_t)argc + 1, sizeof *allow_read);
+  if (!chunks || !libs || !allow_read) {
     fprintf(stderr, "%s: out of memory\n", PROGNAME);
     return 1;
   }
   o.chunks = chunks;
   o.libs = libs;
+  o.allow_read = allow_read;
   bool version = false;
   int i = 1;
   int status = -1;
@@ -71,6 +78,12 @@ int main(int argc, char **argv) {
       if (i + 1 >= argc) status = usage_error("'%s' needs an argument", a);
       else if (a[1] == 'e') chunks[o.nchunks++] = argv[++i];
       else libs[o.nlibs++] = argv[++i];
+    } else if (strcmp(a, "--sandbox") == 0) {
+      o.sandbox = 1;
+    } else if (strcmp(a, "--out") == 0 || strcmp(a, "--allow-read") == 0) {
+      if (i + 1 >= argc) status = usage_error("'%s' needs a path", a);
+      else if (a[2] == 'o') o.out_dir = argv[++i];
+      else allow_read[o.nallow_read++] = argv[++i];
     } else if (strncmp(a, "-e", 2) == 0) { /* -eCODE, as lua accepts */
       chunks[o.nchunks++] = a + 2;
     } else if (strncmp(a, "-l", 2) == 0) {
@@ -79,6 +92,10 @@ int main(int argc, char **argv) {
       status = usage_error("unknown option '%s'", a);
     }
   }
+  if (status < 0 && (o.out_dir || o.nallow_read) && !o.sandbox)
+    status = usage_error("%s only makes sense with --sandbox", o.out_dir ? "--out" : "--allow-read");
+  if (status < 0 && o.sandbox && !o.out_dir)
+    status = usage_error("%s needs --out DIR (where the recipe may write)", "--sandbox");
   if (status < 0) {
     if (version) print_version();
     o.script_index = i;
@@ -98,5 +115,6 @@ int main(int argc, char **argv) {
   if (status < 0) status = (o.script || o.nchunks || o.nlibs) ? host_run(&o) : 0;
   free(chunks);
   free(libs);
+  free(allow_read);
   return status;
 }

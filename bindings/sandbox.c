@@ -1,0 +1,348 @@
+/* sandbox.c — the --sandbox policy (see sandbox.h): path resolution that sees through
+ * "..", symlinks and missing directories, and the Lua standard library trimmed and
+ * wrapped so every file a recipe names passes one check. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <lauxlib.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "errors.h"
+
+#define MAX_ROOTS 32
+
+typedef struct sandbox {
+  char out[PATH_MAX];
+  char *reads[MAX_ROOTS]; /* realpath'd read roots, out included */
+  int nreads;
+} sandbox;
+
+static const char SANDBOX_KEY = 0;
+
+static sandbox *get_sandbox(lua_State *L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &SANDBOX_KEY);
+  sandbox *sb = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return sb;
+}
+
+bool sandbox_enabled(lua_State *L) { return get_sandbox(L) != NULL; }
+
+/* ---- path resolution ----------------------------------------------------------- */
+
+/* Resolves `path` (relative to the working directory) to an absolute path without
+ * symlinks or dot segments, even when its last components do not exist yet: the
+ * longest existing ancestor is realpath'd and the missing tail appended, refusing ".."
+ * in that tail (it cannot be resolved safely). False when it cannot be resolved. */
+static bool resolve(const char *path, char out[PATH_MAX]) {
+  if (!*path || strlen(path) >= PATH_MAX) return false;
+  if (realpath(path, out)) return true;
+  if (errno != ENOENT) return false;
+  char work[PATH_MAX];
+  if (path[0] == '/') {
+    snprintf(work, sizeof work, "%s", path);
+  } else {
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd)) return false;
+    if ((size_t)snprintf(work, sizeof work, "%s/%s", cwd, path) >= sizeof work) return false;
+  }
+  /* Cut at slashes from the right until the prefix exists; work is absolute, so the
+   * cut at index 0 ("/") always ends the search. */
+  char *slash = strrchr(work, '/');
+  char *tail = NULL;
+  while (slash) {
+    *slash = '\0';
+    if (realpath(slash == work ? "/" : work, out)) {
+      tail = slash + 1;
+      break;
+    }
+    int e = errno;
+    *slash = '/';
+    if (e != ENOENT) return false; /* e.g. a file used as a directory */
+    char *prev = NULL;
+    for (char *c = slash - 1; c >= work; c--)
+      if (*c == '/') {
+        prev = c;
+        break;
+      }
+    slash = prev;
+  }
+  if (!tail) return false;
+  char *save = NULL;
+  for (char *c = strtok_r(tail, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+    if (strcmp(c, ".") == 0) continue;
+    if (strcmp(c, "..") == 0) return false; /* cannot be resolved safely below a missing dir */
+    size_t n = strlen(out);
+    if (n + 1 + strlen(c) >= PATH_MAX) return false;
+    if (n > 1) out[n++] = '/';
+    strcpy(out + n, c);
+  }
+  return true;
+}
+
+static bool under(const char *path, const char *root) {
+  size_t n = strlen(root);
+  if (strcmp(root, "/") == 0) return true;
+  return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static int violation(lua_State *L, const char *what, const char *path, const char *why) {
+  return lerr_raisef(L, "SandboxViolation", "the sandbox refuses to %s %s: %s", what, path, why);
+}
+
+const char *sandbox_check_write(lua_State *L, const char *path) {
+  sandbox *sb = get_sandbox(L);
+  if (!sb) return lua_pushstring(L, path);
+  char real[PATH_MAX];
+  if (!resolve(path, real)) return violation(L, "write", path, "the path cannot be resolved"), NULL;
+  if (!under(real, sb->out))
+    return violation(L, "write", path, "writes are confined to the --out directory"), NULL;
+  return lua_pushstring(L, real);
+}
+
+const char *sandbox_check_read(lua_State *L, const char *path) {
+  sandbox *sb = get_sandbox(L);
+  if (!sb) return lua_pushstring(L, path);
+  char real[PATH_MAX];
+  if (!resolve(path, real)) return violation(L, "read", path, "the path cannot be resolved"), NULL;
+  for (int i = 0; i < sb->nreads; i++)
+    if (under(real, sb->reads[i])) return lua_pushstring(L, real);
+  return violation(L, "read", path,
+                   "reads are confined to the script's directory, --out and --allow-read paths"),
+         NULL;
+}
+
+/* ---- wrapped library functions -------------------------------------------------- */
+
+/* Calls the original function (upvalue 1) after replacing argument `idx` by its
+ * checked path. */
+static int call_original(lua_State *L) {
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+static void replace_arg(lua_State *L, int idx, bool write) {
+  const char *p = luaL_checkstring(L, idx);
+  if (write) sandbox_check_write(L, p);
+  else sandbox_check_read(L, p);
+  lua_replace(L, idx);
+}
+
+static int w_io_open(lua_State *L) {
+  const char *mode = luaL_optstring(L, 2, "r");
+  replace_arg(L, 1, strcmp(mode, "r") != 0 && strcmp(mode, "rb") != 0);
+  return call_original(L);
+}
+
+static int w_read_arg1(lua_State *L) { /* io.lines(name), loadfile(name), dofile(name) */
+  if (lua_type(L, 1) == LUA_TSTRING) replace_arg(L, 1, false);
+  else if (lua_isnoneornil(L, 1)) return luaL_error(L, "the sandbox does not read standard input this way");
+  return call_original(L);
+}
+
+static int w_io_input(lua_State *L) {
+  if (lua_type(L, 1) == LUA_TSTRING) replace_arg(L, 1, false);
+  return call_original(L);
+}
+
+static int w_io_output(lua_State *L) {
+  if (lua_type(L, 1) == LUA_TSTRING) replace_arg(L, 1, true);
+  return call_original(L);
+}
+
+static int w_os_remove(lua_State *L) {
+  replace_arg(L, 1, true);
+  return call_original(L);
+}
+
+static int w_os_rename(lua_State *L) {
+  replace_arg(L, 1, true);
+  replace_arg(L, 2, true);
+  return call_original(L);
+}
+
+/* load(chunk, name, mode, env): binary chunks can break out of any sandbox. */
+static int w_load(lua_State *L) {
+  lua_settop(L, 4);
+  lua_pushliteral(L, "t");
+  lua_replace(L, 3);
+  return call_original(L);
+}
+
+static int w_loadfile(lua_State *L) {
+  if (lua_type(L, 1) != LUA_TSTRING) return luaL_error(L, "the sandbox needs a file name for loadfile");
+  lua_settop(L, 3);
+  replace_arg(L, 1, false);
+  lua_pushliteral(L, "t");
+  lua_replace(L, 2);
+  return call_original(L);
+}
+
+static int w_dofile(lua_State *L) {
+  if (lua_type(L, 1) != LUA_TSTRING) return luaL_error(L, "the sandbox needs a file name for dofile");
+  replace_arg(L, 1, false);
+  lua_settop(L, 1);
+  if (luaL_loadfilex(L, lua_tostring(L, 1), "t") != LUA_OK) return lua_error(L);
+  lua_call(L, 0, LUA_MULTRET);
+  return lua_gettop(L) - 1;
+}
+
+static bool secret_name(const char *name) {
+  static const char *const marks[] = {"KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL"};
+  char up[256];
+  size_t n = strlen(name);
+  if (n >= sizeof up) return true;
+  for (size_t i = 0; i <= n; i++) up[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
+  for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
+    if (strstr(up, marks[i])) return true;
+  return false;
+}
+
+static int w_getenv(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  if (secret_name(name)) {
+    lua_pushnil(L);
+    return 1;
+  }
+  return call_original(L);
+}
+
+/* package.searchers[2] replacement: Lua files only, found on package.path and readable
+ * under the sandbox's rules. */
+static int sandboxed_lua_searcher(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "path");
+  const char *path = lua_tostring(L, -1);
+  if (!path) return luaL_error(L, "package.path must be a string");
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "searchpath");
+  lua_pushstring(L, name);
+  lua_pushstring(L, path);
+  lua_call(L, 2, 2);
+  if (lua_isnil(L, -2)) return 1; /* the "no file" message */
+  const char *file = lua_tostring(L, -2);
+  const char *checked = sandbox_check_read(L, file);
+  if (luaL_loadfilex(L, checked, "t") != LUA_OK)
+    return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s", name, file, lua_tostring(L, -1));
+  lua_pushstring(L, file);
+  return 2;
+}
+
+static void wrap(lua_State *L, const char *lib, const char *fname, lua_CFunction w) {
+  if (lib) lua_getglobal(L, lib);
+  else lua_pushglobaltable(L);
+  lua_getfield(L, -1, fname);
+  lua_pushcclosure(L, w, 1);
+  lua_setfield(L, -2, fname);
+  lua_pop(L, 1);
+}
+
+static void remove_field(lua_State *L, const char *lib, const char *fname) {
+  lua_getglobal(L, lib);
+  lua_pushnil(L);
+  lua_setfield(L, -2, fname);
+  lua_pop(L, 1);
+}
+
+static bool add_root(sandbox *sb, const char *dir, char *errbuf, size_t errlen) {
+  char real[PATH_MAX];
+  if (!realpath(dir, real)) {
+    snprintf(errbuf, errlen, "cannot use %s as a sandbox root: %s", dir, strerror(errno));
+    return false;
+  }
+  if (sb->nreads == MAX_ROOTS) {
+    snprintf(errbuf, errlen, "too many --allow-read paths (at most %d)", MAX_ROOTS - 2);
+    return false;
+  }
+  sb->reads[sb->nreads] = strdup(real);
+  if (!sb->reads[sb->nreads]) {
+    snprintf(errbuf, errlen, "out of memory");
+    return false;
+  }
+  sb->nreads++;
+  return true;
+}
+
+static int sandbox_gc(lua_State *L) {
+  sandbox *sb = lua_touserdata(L, 1);
+  for (int i = 0; i < sb->nreads; i++) free(sb->reads[i]);
+  sb->nreads = 0;
+  return 0;
+}
+
+bool sandbox_apply(lua_State *L, const sandbox_policy *p, char *errbuf, size_t errlen) {
+  if (!p->out_dir || !*p->out_dir) {
+    snprintf(errbuf, errlen, "--sandbox needs --out DIR (where the recipe may write)");
+    return false;
+  }
+  if (mkdir(p->out_dir, 0777) != 0 && errno != EEXIST) {
+    snprintf(errbuf, errlen, "cannot create the --out directory %s: %s", p->out_dir, strerror(errno));
+    return false;
+  }
+  sandbox *sb = lua_newuserdatauv(L, sizeof *sb, 0);
+  memset(sb, 0, sizeof *sb);
+  lua_newtable(L);
+  lua_pushcfunction(L, sandbox_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  /* Roots are resolved before the chdir, so relative ones mean what the user typed. */
+  bool ok = realpath(p->out_dir, sb->out) != NULL;
+  if (!ok) snprintf(errbuf, errlen, "cannot use --out %s: %s", p->out_dir, strerror(errno));
+  ok = ok && add_root(sb, p->out_dir, errbuf, errlen);
+  if (ok && p->script_dir) ok = add_root(sb, p->script_dir, errbuf, errlen);
+  if (ok && p->scripts_dir) ok = add_root(sb, p->scripts_dir, errbuf, errlen);
+  for (int i = 0; ok && i < p->nread_dirs; i++) ok = add_root(sb, p->read_dirs[i], errbuf, errlen);
+  if (ok && chdir(sb->out) != 0) {
+    snprintf(errbuf, errlen, "cannot enter the --out directory %s: %s", sb->out, strerror(errno));
+    ok = false;
+  }
+  if (!ok) {
+    lua_pop(L, 1);
+    return false;
+  }
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &SANDBOX_KEY);
+
+  remove_field(L, "os", "execute");
+  remove_field(L, "os", "tmpname");
+  remove_field(L, "io", "popen");
+  remove_field(L, "io", "tmpfile"); /* harmless, but writes outside --out */
+  remove_field(L, "package", "loadlib");
+  lua_pushnil(L);
+  lua_setglobal(L, "debug");
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_pushnil(L);
+  lua_setfield(L, -2, "debug");
+  lua_pop(L, 1);
+
+  wrap(L, "io", "open", w_io_open);
+  wrap(L, "io", "lines", w_read_arg1);
+  wrap(L, "io", "input", w_io_input);
+  wrap(L, "io", "output", w_io_output);
+  wrap(L, "os", "remove", w_os_remove);
+  wrap(L, "os", "rename", w_os_rename);
+  wrap(L, "os", "getenv", w_getenv);
+  wrap(L, NULL, "load", w_load);
+  wrap(L, NULL, "loadfile", w_loadfile);
+  wrap(L, NULL, "dofile", w_dofile);
+
+  /* Only preloaded modules and Lua files: no C modules (cpath), ever. */
+  lua_getglobal(L, "package");
+  lua_pushliteral(L, "");
+  lua_setfield(L, -2, "cpath");
+  lua_getfield(L, -1, "searchers");
+  lua_pushcfunction(L, sandboxed_lua_searcher);
+  lua_rawseti(L, -2, 2);
+  lua_pushnil(L);
+  lua_rawseti(L, -2, 4);
+  lua_pushnil(L);
+  lua_rawseti(L, -2, 3);
+  lua_pop(L, 2);
+  return true;
+}

@@ -1,0 +1,36 @@
+/* sandbox.h — running a recipe someone else wrote: no process, library or debug access,
+ * file writes confined to one output directory, reads to the script's directory, the
+ * output directory and paths the user allowed. Every binding that opens a file by name
+ * asks here first; with the sandbox off the checks are free and change nothing. */
+#ifndef ATELIER_SANDBOX_H
+#define ATELIER_SANDBOX_H
+
+#include <lua.h>
+#include <stdbool.h>
+
+typedef struct sandbox_policy {
+  const char *out_dir;     /* writes go here (created if missing); the working directory */
+  const char *script_dir;  /* reads allowed here */
+  const char *scripts_dir; /* the shipped Lua modules (read-only), may be NULL */
+  const char **read_dirs;  /* more read roots (--allow-read) */
+  int nread_dirs;
+} sandbox_policy;
+
+/* Turns the sandbox on for L: resolves the roots (realpath), chdirs into out_dir,
+ * removes os.execute, io.popen, os.tmpname, package.loadlib, C module searchers and the
+ * debug library, forces text-only chunks, wraps io/os file functions with path checks
+ * and hides secret-looking environment variables. Returns false with errbuf filled
+ * when a root cannot be used. Call after the standard libraries are open. */
+bool sandbox_apply(lua_State *L, const sandbox_policy *p, char *errbuf, size_t errlen);
+
+/* True when L runs sandboxed. */
+bool sandbox_enabled(lua_State *L);
+
+/* Checks a path the script wants to write (create, replace, remove) or read. Pushes
+ * the path to use (resolved when sandboxed, unchanged otherwise) and returns it; it
+ * stays valid while it is on the stack. Raises an atelier error named
+ * "SandboxViolation" naming the path when it is outside the allowed roots. */
+const char *sandbox_check_write(lua_State *L, const char *path);
+const char *sandbox_check_read(lua_State *L, const char *path);
+
+#endif

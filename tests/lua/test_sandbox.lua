@@ -1,0 +1,108 @@
+-- test_sandbox.lua — `atelier --sandbox`: every escape a shared recipe might try is
+-- refused, and what a recipe legitimately does (write under --out, read beside itself)
+-- still works.
+local T = require "testing"
+
+-- Runs `code` as a recipe in a fresh directory under --sandbox --out <dir>/out.
+local function sandboxed(code, extra)
+  local dir = T.tmpdir()
+  os.execute("mkdir -p " .. T.shell_quote(dir .. "/recipe") .. " " .. T.shell_quote(dir .. "/secret"))
+  T.write_file(dir .. "/secret/data.txt", "top secret\n")
+  T.write_file(dir .. "/recipe/notes.txt", "beside the recipe\n")
+  T.write_file(dir .. "/recipe/r.lua", code)
+  local argv = { T.atelier, "--sandbox", "--out", dir .. "/out" }
+  for _, a in ipairs(extra or {}) do argv[#argv + 1] = (a:gsub("{dir}", dir)) end
+  argv[#argv + 1] = dir .. "/recipe/r.lua"
+  local r = T.run(argv, { env = { FASHN_API_KEY_SHADOW = "x" } })
+  r.dir = dir
+  return r
+end
+
+local function refused(code, pattern)
+  local r = sandboxed("local ok, err = pcall(function() " .. code .. " end)\n" ..
+                      "print(ok and 'ALLOWED' or ('REFUSED ' .. tostring(err)))\n")
+  T.eq(r.code, 0, "the recipe itself ran: " .. r.stderr)
+  T.match(r.stdout, "^REFUSED", "refused: " .. code .. " -> " .. r.stdout)
+  if pattern then T.match(r.stdout, pattern, "reason for " .. code) end
+end
+
+T.case("no processes: os.execute and io.popen are gone", function()
+  refused("os.execute('touch /tmp/pwned')")
+  refused("io.popen('id')")
+end)
+
+T.case("no C code: package.loadlib, C searchers and cpath are gone", function()
+  refused("package.loadlib('/lib/x86_64-linux-gnu/libc.so.6', '*')")
+  refused("package.cpath = '/tmp/?.so'; require 'evil'")
+end)
+
+T.case("no debug library and no binary chunks", function()
+  refused("debug.getregistry()")
+  refused("require 'debug'")
+  refused("assert(load(string.dump(function() end)))()", "binary")
+end)
+
+T.case("writes outside --out are refused, with .. and absolute paths", function()
+  refused("assert(io.open('/tmp/escape.txt', 'w'))", "SandboxViolation")
+  refused("assert(io.open('../escape.txt', 'w'))", "confined to the %-%-out directory")
+  refused("assert(io.open('sub/../../escape.txt', 'w'))", "SandboxViolation")
+  refused("assert(os.remove('../secret/data.txt'))", "SandboxViolation")
+  refused("assert(os.rename('a', '/tmp/b'))", "SandboxViolation")
+  refused("io.output('/tmp/escape2.txt')", "SandboxViolation")
+end)
+
+T.case("a symlink inside --out cannot lead a write or read outside", function()
+  local r = sandboxed([[
+    local ok, err = pcall(function() assert(io.open('link/x.txt', 'w')) end)
+    print(ok and 'ALLOWED' or 'REFUSED ' .. tostring(err))
+    ok, err = pcall(function() assert(io.open('link/data.txt', 'r')) end)
+    print(ok and 'ALLOWED' or 'REFUSED ' .. tostring(err))
+  ]], {})
+  -- the first run created --out; now plant the link and run again
+  os.execute("ln -s " .. T.shell_quote(r.dir .. "/secret") .. " " .. T.shell_quote(r.dir .. "/out/link"))
+  local again = T.run({ T.atelier, "--sandbox", "--out", r.dir .. "/out", r.dir .. "/recipe/r.lua" })
+  T.eq(again.code, 0, again.stderr)
+  local first, second = again.stdout:match("^(.-)\n(.-)\n$")
+  T.match(first, "^REFUSED.*SandboxViolation", "write through symlink")
+  T.match(second, "^REFUSED.*SandboxViolation", "read through symlink")
+end)
+
+T.case("reads outside the script's directory, --out and --allow-read are refused", function()
+  refused("assert(io.open('/etc/passwd'))", "reads are confined")
+  refused("for l in io.lines('/etc/hostname') do end", "SandboxViolation")
+  refused("dofile('/etc/passwd')", "SandboxViolation")
+  refused("loadfile('/etc/passwd')", "SandboxViolation")
+end)
+
+T.case("secrets in the environment are hidden", function()
+  local r = sandboxed("print(os.getenv('FASHN_API_KEY_SHADOW'), os.getenv('HOME') ~= nil)")
+  T.eq(r.stdout, "nil\ttrue\n")
+end)
+
+T.case("a sandboxed recipe writes under --out, reads beside itself and where allowed", function()
+  local r = sandboxed([[
+    local here = arg[0]:match('^(.*)/')
+    local f = assert(io.open('one.txt', 'w')) -- relative: inside --out
+    f:write('saved') f:close()
+    print(assert(io.open(here .. '/notes.txt')):read('l'))
+    print(assert(io.open('one.txt')):read('a'))
+    print(assert(io.open(arg[1] or here .. '/../secret/data.txt')):read('l'))
+  ]], { "--allow-read", "{dir}/secret" })
+  T.eq(r.code, 0, r.stderr)
+  T.eq(r.stdout, "beside the recipe\nsaved\ntop secret\n")
+  T.eq(T.read_file(r.dir .. "/out/one.txt"), "saved")
+end)
+
+T.case("require of shipped Lua modules still works in the sandbox", function()
+  local r = sandboxed("print(type(require('recipe').product), type(require('cjson').encode))")
+  T.eq(r.code, 0, r.stderr)
+  T.eq(r.stdout, "function\tfunction\n")
+end)
+
+T.case("--sandbox needs --out, and --out needs --sandbox", function()
+  local r = T.run({ T.atelier, "--sandbox", "-e", "print(1)" })
+  T.eq(r.code, 2)
+  T.match(r.stderr, "needs %-%-out", "explains")
+  r = T.run({ T.atelier, "--out", "/tmp/x", "-e", "print(1)" })
+  T.eq(r.code, 2)
+end)
