@@ -15,7 +15,7 @@ Q       := $(if $(V),,@)
 # Debian packages: libraries (DESIGN.md) and the tools the tests use (pdfinfo).
 DEB_PKGS := pkg-config liblua5.4-dev lua-cjson-dev libcurl4-openssl-dev libwebp-dev \
             libpng-dev libturbojpeg0-dev libcairo2-dev libsqlite3-dev libmicrohttpd-dev \
-            poppler-utils fonts-dejavu-core
+            poppler-utils fonts-dejavu-core curl
 PKGS := lua5.4 lua5.4-cjson libcurl libwebp libwebpmux libpng libturbojpeg cairo sqlite3 \
         libmicrohttpd
 

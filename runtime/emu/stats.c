@@ -1,0 +1,59 @@
+/* stats.c — the counters GET /_emu/stats reports, so tests can prove what the server
+ * saw (nothing submitted twice, limits honoured, faults injected). */
+#include <string.h>
+
+#include "../json.h"
+#include "emu_internal.h"
+
+void emu_count(emu_counts *c, const char *name, int64_t by) {
+  for (size_t i = 0; i < c->n; i++)
+    if (!strcmp(c->items[i].name, name)) {
+      c->items[i].n += by;
+      return;
+    }
+  if (c->n == EMU_NAMED_MAX) return; /* names come from a small fixed set */
+  snprintf(c->items[c->n].name, sizeof c->items[c->n].name, "%s", name);
+  c->items[c->n].n = by;
+  c->n++;
+}
+
+static void write_counts(json_writer *w, const char *key, const emu_counts *c) {
+  jw_key(w, key);
+  jw_object_begin(w);
+  for (size_t i = 0; i < c->n; i++) {
+    jw_key(w, c->items[i].name);
+    jw_int(w, c->items[i].n);
+  }
+  jw_object_end(w);
+}
+
+static void write_int(json_writer *w, const char *key, int64_t v) {
+  jw_key(w, key);
+  jw_int(w, v);
+}
+
+void emu_stats_write(emu *e, buf *out) {
+  const emu_stats *s = &e->stats;
+  json_writer w;
+  jw_init(&w, out);
+  jw_object_begin(&w);
+  write_int(&w, "run_accepted", s->run_accepted);
+  write_counts(&w, "run_refused", &s->run_refused);
+  write_int(&w, "status_requests", s->status_requests);
+  write_int(&w, "credits_requests", s->credits_requests);
+  write_int(&w, "downloads", s->downloads);
+  write_int(&w, "download_bytes", s->download_bytes);
+  write_int(&w, "credits_charged", s->credits_charged);
+  write_int(&w, "credits_refunded", s->credits_refunded);
+  write_int(&w, "credits_balance", e->balance);
+  write_counts(&w, "predictions", &s->predictions);
+  write_int(&w, "unfinished", (int64_t)e->unfinished);
+  write_int(&w, "peak_concurrency", s->peak_concurrency);
+  write_counts(&w, "rate_limited", &s->rate_limited);
+  write_counts(&w, "faults", &s->faults);
+  write_int(&w, "webhooks_sent", s->webhooks_sent);
+  write_int(&w, "webhooks_failed", s->webhooks_failed);
+  write_int(&w, "renders", s->renders);
+  write_int(&w, "render_errors", s->render_errors);
+  jw_object_end(&w);
+}
