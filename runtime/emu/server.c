@@ -285,7 +285,7 @@ void emu_stop(emu *e) {
   if (!e) return;
   if (e->daemon) MHD_stop_daemon(e->daemon); /* waits for every connection thread */
   pthread_mutex_lock(&e->mu);
-  e->stopping = true;
+  __atomic_store_n(&e->stopping, true, __ATOMIC_RELAXED); /* workers peek between images */
   pthread_cond_broadcast(&e->engine_cv);
   pthread_cond_broadcast(&e->render_cv);
   pthread_mutex_unlock(&e->mu);

@@ -71,7 +71,7 @@ typedef struct render_result {
   buf outputs[EMU_MAX_IMAGES];
 } render_result;
 
-static void render_prediction(const emu_pred *p, render_result *r) {
+static void render_prediction(emu *e, const emu_pred *p, render_result *r) {
   const emu_inputs *in = &p->in;
   image face = IMAGE_INIT, ref = IMAGE_INIT;
   image_info face_info, ref_info;
@@ -101,6 +101,10 @@ static void render_prediction(const emu_pred *p, render_result *r) {
     emu_scene s = {.prompt = in->prompt, .prompt_len = in->prompt_len, .seed = in->seed, .index = i,
                    .count = in->num_images, .aspect = aspect_name, .res = in->res, .ref_hash = ref_hash,
                    .face = face.rgba, .face_w = face.width, .face_h = face.height, .match_base = in->match_base};
+    if (__atomic_load_n(&e->stopping, __ATOMIC_RELAXED)) {
+      snprintf(r->error, sizeof r->error, "the server is stopping");
+      goto done;
+    }
     image im = {w, h, emu_render(&s, w, h)};
     if (!im.rgba) {
       snprintf(r->error, sizeof r->error, "out of memory rendering %dx%d", w, h);
@@ -136,7 +140,7 @@ static void *worker_main(void *arg) {
     pthread_mutex_unlock(&e->mu);
 
     render_result *r = calloc(1, sizeof *r);
-    if (r) render_prediction(p, r);
+    if (r) render_prediction(e, p, r);
 
     pthread_mutex_lock(&e->mu);
     e->stats.renders++;
