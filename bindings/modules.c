@@ -4,12 +4,15 @@
 #include <lauxlib.h>
 #include <lua-cjson.h>
 
+#include "limage.h"
+
 int luaopen_cjson_safe(lua_State *L); /* in liblua5.4-cjson, missing from its header */
 
 static const luaL_Reg builtin[] = {
     {"atelier", luaopen_atelier},
     {"cjson", luaopen_cjson},
     {"cjson.safe", luaopen_cjson_safe},
+    {"image", luaopen_image},
     {NULL, NULL},
 };
 

@@ -118,6 +118,7 @@ const char *image_strerror(image_status s) {
   case IMAGE_ENOMEM: return "out of memory";
   case IMAGE_EARG: return "invalid argument";
   case IMAGE_ENOMETA: return "no embedded metadata";
+  case IMAGE_EIO: return "input/output error";
   }
   return "unknown image error";
 }

@@ -29,7 +29,8 @@ typedef enum {
   IMAGE_ETOOBIG = -4,    /* over a limit (bytes, pixels, dimensions) */
   IMAGE_ENOMEM = -5,
   IMAGE_EARG = -6,       /* a bad argument from the caller (size, option, rectangle) */
-  IMAGE_ENOMETA = -7,    /* image_meta_get: the image carries no atelier metadata */
+  IMAGE_ENOMETA = -7,    /* image_meta_read: the image carries no atelier metadata */
+  IMAGE_EIO = -8,        /* image_read_file / image_write_file: the system said no */
 } image_status;
 
 /* Defaults used when a limit field is 0. 100 Mpx is ~400 MB of RGBA: far above the API's
@@ -158,6 +159,19 @@ image_status image_resize_fit(const image *src, int bw, int bh, image_fit mode, 
  * inside src and be non-empty. */
 image_status image_crop(const image *src, int x, int y, int width, int height, image *dst,
                         char *err, size_t errlen);
+
+/* ---- files ------------------------------------------------------------------------------ */
+
+/* Appends the whole file at path to out, refusing files over max_bytes (0 = the default
+ * IMAGE_DEFAULT_MAX_BYTES) before reading them. Messages name the path and the reason. */
+image_status image_read_file(const char *path, size_t max_bytes, buf *out, char *err,
+                             size_t errlen);
+
+/* Writes data to path atomically: a temporary file in the same directory, flushed, then
+ * renamed over path, so a reader (or a resumed run) never sees half an image. The file
+ * gets the usual 0666 & ~umask permissions. */
+image_status image_write_file(const char *path, const void *data, size_t len, char *err,
+                              size_t errlen);
 
 /* ---- generation metadata ---------------------------------------------------------------- */
 

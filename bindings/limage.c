@@ -1,0 +1,558 @@
+/* limage.c — the Lua `image` module (see limage.h and README): image objects that keep
+ * their original encoded bytes and decode pixels lazily, loading from paths, bytes and
+ * data: URIs, saving/encoding in any format, resize, crop and metadata.
+ *
+ * Errors: failures about the data or the file (cannot read, cannot decode, cannot write)
+ * raise atelier error tables named "FileError", "ImageDecodeError" or "ImageEncodeError"
+ * whose message names the file/source and the problem; a recipe processing many images
+ * catches them with pcall or lets its task fail. Wrong arguments raise ordinary argument
+ * errors. image.probe is a question and answers nil, message instead of raising. */
+#include "limage.h"
+
+#include <lauxlib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../runtime/base64.h"
+#include "../runtime/image.h"
+#include "errors.h"
+#include "limage_json.h"
+#include "sandbox.h"
+
+typedef struct limg {
+  char *bytes; /* original encoded bytes (owned) */
+  size_t len;
+  image_format format; /* of bytes: "the format it arrived in" */
+  image px;            /* decoded pixels, NULL until needed */
+  bool modified;       /* px no longer matches bytes (resized, cropped) */
+  char *meta;          /* attached metadata JSON (owned), or NULL: use what bytes carry */
+  size_t meta_len;
+  char *source; /* for messages */
+} limg;
+
+static void limg_release(limg *im) {
+  free(im->bytes);
+  free(im->meta);
+  free(im->source);
+  image_free(&im->px);
+  memset(im, 0, sizeof *im);
+}
+
+static int img_gc(lua_State *L) {
+  limg *im = luaL_testudata(L, 1, LIMAGE_MT);
+  if (im) limg_release(im);
+  return 0;
+}
+
+static limg *check_img(lua_State *L, int idx) { return luaL_checkudata(L, idx, LIMAGE_MT); }
+
+bool limage_is(lua_State *L, int idx) { return luaL_testudata(L, idx, LIMAGE_MT) != NULL; }
+
+static const char *src_name(const limg *im) { return im->source ? im->source : "image"; }
+
+/* Pushes an empty image object (closed state first, so a failed allocation later leaves
+ * nothing to free twice). */
+static limg *push_new(lua_State *L) {
+  limg *im = lua_newuserdatauv(L, sizeof *im, 0);
+  memset(im, 0, sizeof *im);
+  luaL_setmetatable(L, LIMAGE_MT);
+  return im;
+}
+
+static char *dup_str(const char *s) {
+  if (!s) return NULL;
+  size_t n = strlen(s);
+  char *d = malloc(n + 1);
+  if (d) memcpy(d, s, n + 1);
+  return d;
+}
+
+bool limage_try_push_encoded(lua_State *L, const void *bytes, size_t len, const char *source_name, char *err,
+                             size_t errlen) {
+  image_info info;
+  char perr[256];
+  if (image_probe(bytes, len, NULL, &info, perr, sizeof perr) != IMAGE_OK) {
+    snprintf(err, errlen, "%s: %s", source_name ? source_name : "image", perr);
+    return false;
+  }
+  limg *im = push_new(L);
+  im->bytes = malloc(len ? len : 1);
+  im->source = dup_str(source_name);
+  if (!im->bytes || (source_name && !im->source)) {
+    lua_pop(L, 1); /* __gc frees what was allocated */
+    snprintf(err, errlen, "%s: out of memory", source_name ? source_name : "image");
+    return false;
+  }
+  memcpy(im->bytes, bytes, len);
+  im->len = len;
+  im->format = info.format;
+  im->px.width = info.width; /* the size, known before decoding; rgba stays NULL */
+  im->px.height = info.height;
+  return true;
+}
+
+void limage_push_encoded(lua_State *L, const void *bytes, size_t len, const char *source_name) {
+  char err[320];
+  if (!limage_try_push_encoded(L, bytes, len, source_name, err, sizeof err))
+    lerr_raisef(L, "ImageDecodeError", "%s", err);
+}
+
+/* Makes sure im->px holds pixels; raises ImageDecodeError naming the source. */
+static void need_pixels(lua_State *L, limg *im) {
+  if (im->px.rgba) return;
+  char err[256];
+  image px = IMAGE_INIT;
+  if (image_decode(im->bytes, im->len, NULL, &px, NULL, err, sizeof err) != IMAGE_OK)
+    lerr_raisef(L, "ImageDecodeError", "cannot decode %s: %s", src_name(im), err);
+  im->px = px;
+}
+
+/* Replaces the pixels by new ones (after resize/crop). */
+static void set_pixels(limg *im, image *px) {
+  image_free(&im->px);
+  im->px = *px;
+  *px = (image)IMAGE_INIT;
+  im->modified = true;
+}
+
+/* The metadata to write: attached JSON, else what the original bytes carry (pushed as a
+ * string so it lives on the stack), else NULL. */
+static const char *meta_for_output(lua_State *L, limg *im, size_t *len) {
+  if (im->meta) {
+    *len = im->meta_len;
+    return im->meta;
+  }
+  buf *b = lbuf_push(L);
+  if (image_meta_read(im->bytes, im->len, b, NULL, 0) == IMAGE_OK) {
+    lua_pushlstring(L, b->data, b->len);
+    lua_remove(L, -2);
+    return lua_tolstring(L, -1, len);
+  }
+  lua_pop(L, 1);
+  *len = 0;
+  return NULL;
+}
+
+/* Encoding options from the table at idx (may be absent). Returns true when any option
+ * asks for a particular encoding (so the original bytes cannot be reused). */
+static bool read_encode_opts(lua_State *L, int idx, image_encode_opts *o) {
+  bool explicit = false;
+  if (lua_isnoneornil(L, idx)) return false;
+  luaL_checktype(L, idx, LUA_TTABLE);
+  if (lua_getfield(L, idx, "quality") != LUA_TNIL) {
+    lua_Integer q = luaL_checkinteger(L, -1);
+    luaL_argcheck(L, q >= 1 && q <= 100, idx, "quality must be an integer 1..100");
+    o->quality = (int)q;
+    explicit = true;
+  }
+  if (lua_getfield(L, idx, "lossless") != LUA_TNIL) {
+    o->lossless = lua_toboolean(L, -1);
+    explicit = true;
+  }
+  if (lua_getfield(L, idx, "near_lossless") != LUA_TNIL) {
+    lua_Integer q = luaL_checkinteger(L, -1);
+    luaL_argcheck(L, q >= 0 && q <= 100, idx, "near_lossless must be an integer 0..100");
+    o->near_lossless = (int)q;
+    explicit = true;
+  }
+  if (lua_getfield(L, idx, "progressive") != LUA_TNIL) {
+    o->progressive = lua_toboolean(L, -1);
+    explicit = true;
+  }
+  if (lua_getfield(L, idx, "effort") != LUA_TNIL) {
+    lua_Integer e = luaL_checkinteger(L, -1);
+    luaL_argcheck(L, e >= 1 && e <= 9, idx, "effort must be an integer 1..9");
+    o->effort = (int)e;
+    explicit = true;
+  }
+  lua_pop(L, 5);
+  return explicit;
+}
+
+/* Encodes im per the format and the options table at opts_idx into a new Lua string
+ * (pushed). Original bytes are reused when nothing asks for new pixels or encoding. */
+static void push_encoded(lua_State *L, limg *im, image_format f, int opts_idx) {
+  image_encode_opts o = {.format = f};
+  bool explicit = read_encode_opts(L, opts_idx, &o);
+  int top = lua_gettop(L);
+  size_t mlen = 0;
+  const char *meta;
+  int mt = lua_isnoneornil(L, opts_idx) ? LUA_TNIL : lua_getfield(L, opts_idx, "meta");
+  if (mt == LUA_TTABLE) {
+    meta = limage_table_to_json(L, -1, &mlen);
+  } else if (mt == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
+    meta = NULL; /* meta = false: write no metadata (the original bytes' own stays) */
+  } else if (mt == LUA_TNIL) {
+    if (!lua_isnoneornil(L, opts_idx)) lua_pop(L, 1);
+    meta = meta_for_output(L, im, &mlen);
+  } else {
+    luaL_error(L, "opts.meta must be a table or false");
+    return;
+  }
+  char err[256];
+  buf *out = lbuf_push(L);
+  if (!im->modified && f == im->format && !explicit) {
+    if (!meta) {
+      lua_pushlstring(L, im->bytes, im->len);
+    } else if (image_meta_embed(im->bytes, im->len, meta, mlen, out, err, sizeof err) == IMAGE_OK) {
+      lua_pushlstring(L, out->data, out->len);
+    } else {
+      lerr_raisef(L, "ImageEncodeError", "cannot add metadata to %s: %s", src_name(im), err);
+    }
+  } else {
+    need_pixels(L, im);
+    o.meta_json = meta;
+    o.meta_len = mlen;
+    if (image_encode(&im->px, &o, out, err, sizeof err) != IMAGE_OK)
+      lerr_raisef(L, "ImageEncodeError", "cannot encode %s as %s: %s", src_name(im), image_format_name(f), err);
+    lua_pushlstring(L, out->data, out->len);
+  }
+  lua_replace(L, top + 1);
+  lua_settop(L, top + 1);
+}
+
+static image_format check_format(lua_State *L, int arg, const char *name) {
+  image_format f = image_format_from_name(name);
+  if (f == IMAGE_UNKNOWN)
+    luaL_argerror(L, arg, lua_pushfstring(L, "unknown image format '%s' (png, jpeg, jpg or webp)", name));
+  return f;
+}
+
+/* img:save(path [, opts]) -> path. Format from opts.format or the extension. */
+static int img_save(lua_State *L) {
+  limg *im = check_img(L, 1);
+  const char *path = luaL_checkstring(L, 2);
+  image_format f;
+  if (lua_istable(L, 3) && lua_getfield(L, 3, "format") != LUA_TNIL) f = check_format(L, 3, luaL_checkstring(L, -1));
+  else {
+    f = image_format_from_path(path);
+    if (f == IMAGE_UNKNOWN)
+      return luaL_argerror(L, 2, lua_pushfstring(L, "cannot tell the format of '%s' (use .png, .jpg, .webp or opts.format)", path));
+  }
+  lua_settop(L, 3);
+  const char *real = sandbox_check_write(L, path); /* pushes the path to use */
+  push_encoded(L, im, f, 3);
+  size_t n;
+  const char *data = lua_tolstring(L, -1, &n);
+  char err[512];
+  if (image_write_file(real, data, n, err, sizeof err) != IMAGE_OK) lerr_raisef(L, "FileError", "%s", err);
+  lua_pushstring(L, path);
+  return 1;
+}
+
+/* img:encode([format [, opts]]) -> bytes (a string). Format defaults to the original. */
+static int img_encode(lua_State *L) {
+  limg *im = check_img(L, 1);
+  image_format f = lua_isnoneornil(L, 2) ? im->format : check_format(L, 2, luaL_checkstring(L, 2));
+  lua_settop(L, 3);
+  push_encoded(L, im, f, 3);
+  return 1;
+}
+
+/* img:data_uri([opts]) -> "data:image/...;base64,..." (opts as for encode, plus format). */
+static int img_data_uri(lua_State *L) {
+  limg *im = check_img(L, 1);
+  image_format f = im->format;
+  if (lua_istable(L, 2) && lua_getfield(L, 2, "format") != LUA_TNIL) f = check_format(L, 2, luaL_checkstring(L, -1));
+  lua_settop(L, 2);
+  push_encoded(L, im, f, 2);
+  size_t n;
+  const char *bytes = lua_tolstring(L, -1, &n);
+  buf *b = lbuf_push(L);
+  if (!data_uri_build(b, image_format_mime(f), bytes, n)) return luaL_error(L, "out of memory building a data: URI");
+  lua_pushlstring(L, b->data, b->len);
+  return 1;
+}
+
+void limage_data_uri(lua_State *L, int idx, buf *out) {
+  limg *im = check_img(L, idx);
+  int top = lua_gettop(L);
+  image_format f = im->format;
+  if (im->modified) {
+    need_pixels(L, im);
+    f = image_is_opaque(&im->px) ? IMAGE_JPEG : IMAGE_PNG;
+  }
+  lua_createtable(L, 0, 1);
+  if (f != im->format) {
+    lua_pushinteger(L, 95);
+    lua_setfield(L, -2, "quality");
+  }
+  push_encoded(L, im, f, lua_gettop(L));
+  size_t n;
+  const char *bytes = lua_tolstring(L, -1, &n);
+  if (!data_uri_build(out, image_format_mime(f), bytes, n)) luaL_error(L, "out of memory building a data: URI");
+  lua_settop(L, top);
+}
+
+static int opt_int(lua_State *L, int t, const char *k, int def, int lo, int hi) {
+  int ty = lua_getfield(L, t, k);
+  int v = def;
+  if (ty != LUA_TNIL) {
+    if (!lua_isinteger(L, -1)) luaL_error(L, "%s must be an integer", k);
+    lua_Integer x = lua_tointeger(L, -1);
+    if (x < lo || x > hi) luaL_error(L, "%s must be between %d and %d", k, lo, hi);
+    v = (int)x;
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+/* img:resize{width=, height=, fit="fit"|"fill"|"crop"} -> img (changed in place). */
+static int img_resize(lua_State *L) {
+  limg *im = check_img(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  int w = opt_int(L, 2, "width", 0, 1, IMAGE_MAX_SIDE), h = opt_int(L, 2, "height", 0, 1, IMAGE_MAX_SIDE);
+  if (!w && !h) return luaL_argerror(L, 2, "give width, height or both");
+  lua_getfield(L, 2, "fit");
+  static const char *const modes[] = {"fit", "fill", "crop", NULL};
+  image_fit mode = (image_fit)luaL_checkoption(L, -1, "fit", modes);
+  need_pixels(L, im);
+  image out = IMAGE_INIT;
+  char err[256];
+  if (image_resize_fit(&im->px, w, h, mode, &out, err, sizeof err) != IMAGE_OK)
+    return lerr_raisef(L, "ImageEncodeError", "cannot resize %s: %s", src_name(im), err);
+  set_pixels(im, &out);
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* img:crop{x=0, y=0, width=, height=} -> img (changed in place; pixel coordinates from
+ * the top-left corner, 0-based). */
+static int img_crop(lua_State *L) {
+  limg *im = check_img(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  int x = opt_int(L, 2, "x", 0, 0, IMAGE_MAX_SIDE), y = opt_int(L, 2, "y", 0, 0, IMAGE_MAX_SIDE);
+  int w = opt_int(L, 2, "width", im->px.width - x, 1, IMAGE_MAX_SIDE);
+  int h = opt_int(L, 2, "height", im->px.height - y, 1, IMAGE_MAX_SIDE);
+  need_pixels(L, im);
+  image out = IMAGE_INIT;
+  char err[256];
+  if (image_crop(&im->px, x, y, w, h, &out, err, sizeof err) != IMAGE_OK)
+    return luaL_argerror(L, 2, lua_pushstring(L, err));
+  set_pixels(im, &out);
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* img:copy() -> an independent image. */
+static int img_copy(lua_State *L) {
+  limg *im = check_img(L, 1);
+  limg *c = push_new(L);
+  c->bytes = malloc(im->len ? im->len : 1);
+  c->source = dup_str(im->source);
+  c->meta = im->meta ? malloc(im->meta_len + 1) : NULL;
+  if (im->px.rgba) image_alloc(&c->px, im->px.width, im->px.height, NULL, 0);
+  if (!c->bytes || (im->source && !c->source) || (im->meta && !c->meta) || (im->px.rgba && !c->px.rgba))
+    return luaL_error(L, "out of memory copying an image");
+  if (im->len) memcpy(c->bytes, im->bytes, im->len);
+  c->len = im->len;
+  c->format = im->format;
+  c->modified = im->modified;
+  if (im->meta) memcpy(c->meta, im->meta, im->meta_len + 1);
+  c->meta_len = im->meta_len;
+  if (im->px.rgba) memcpy(c->px.rgba, im->px.rgba, (size_t)im->px.width * im->px.height * 4);
+  c->px.width = im->px.width;
+  c->px.height = im->px.height;
+  return 1;
+}
+
+/* img:meta() -> the generation metadata table (attached, else embedded), or nil. */
+static int img_meta(lua_State *L) {
+  limg *im = check_img(L, 1);
+  size_t n;
+  const char *json = meta_for_output(L, im, &n);
+  if (!json || !limage_push_json(L, json, n)) lua_pushnil(L);
+  return 1;
+}
+
+void limage_set_meta(lua_State *L, int idx, int tidx) {
+  limg *im = check_img(L, idx);
+  tidx = lua_absindex(L, tidx);
+  size_t n;
+  const char *json = limage_table_to_json(L, tidx, &n);
+  char *copy = malloc(n + 1);
+  if (!copy) luaL_error(L, "out of memory");
+  memcpy(copy, json, n + 1);
+  free(im->meta);
+  im->meta = copy;
+  im->meta_len = n;
+  lua_pop(L, 1);
+}
+
+/* img:set_meta(table) -> img: metadata embedded by later saves; nil keeps the file's own. */
+static int img_set_meta(lua_State *L) {
+  limg *im = check_img(L, 1);
+  if (lua_isnoneornil(L, 2)) {
+    free(im->meta);
+    im->meta = NULL;
+    im->meta_len = 0;
+  } else {
+    luaL_checktype(L, 2, LUA_TTABLE);
+    limage_set_meta(L, 1, 2);
+  }
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* img:pixel(x, y) -> r, g, b, a (0-based coordinates). */
+static int img_pixel(lua_State *L) {
+  limg *im = check_img(L, 1);
+  lua_Integer x = luaL_checkinteger(L, 2), y = luaL_checkinteger(L, 3);
+  need_pixels(L, im);
+  luaL_argcheck(L, x >= 0 && x < im->px.width, 2, "x outside the image");
+  luaL_argcheck(L, y >= 0 && y < im->px.height, 3, "y outside the image");
+  const uint8_t *p = im->px.rgba + ((size_t)y * im->px.width + (size_t)x) * 4;
+  for (int c = 0; c < 4; c++) lua_pushinteger(L, p[c]);
+  return 4;
+}
+
+static int img_tostring(lua_State *L) {
+  limg *im = check_img(L, 1);
+  lua_pushfstring(L, "image %dx%d %s%s (%s)", im->px.width, im->px.height, image_format_name(im->format),
+                  im->modified ? ", modified" : "", src_name(im));
+  return 1;
+}
+
+static int img_index(lua_State *L) {
+  limg *im = check_img(L, 1);
+  const char *k = luaL_checkstring(L, 2);
+  if (strcmp(k, "width") == 0) lua_pushinteger(L, im->px.width);
+  else if (strcmp(k, "height") == 0) lua_pushinteger(L, im->px.height);
+  else if (strcmp(k, "format") == 0) lua_pushstring(L, image_format_name(im->format));
+  else if (strcmp(k, "source") == 0) lua_pushstring(L, src_name(im));
+  else {
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "methods");
+    lua_getfield(L, -1, k);
+  }
+  return 1;
+}
+
+/* Loads the image argument at idx (path, bytes or data: URI) as a new object. */
+static void load_any(lua_State *L, int idx, const char *what) {
+  size_t n;
+  const char *s = luaL_checklstring(L, idx, &n);
+  char err[512];
+  if (image_sniff(s, n) != IMAGE_UNKNOWN) {
+    limage_push_encoded(L, s, n, "bytes");
+    return;
+  }
+  if (n >= 5 && strncasecmp(s, "data:", 5) == 0) {
+    char mime[DATA_URI_MIME_MAX];
+    buf *b = lbuf_push(L);
+    if (!data_uri_parse(s, n, 0, IMAGE_DEFAULT_MAX_BYTES, mime, b, err, sizeof err))
+      lerr_raisef(L, "ImageDecodeError", "cannot read the data: URI: %s", err);
+    if (strncmp(mime, "image/", 6) != 0)
+      lerr_raisef(L, "ImageDecodeError", "the data: URI holds %s, not an image", mime);
+    limage_push_encoded(L, b->data, b->len, "data: URI");
+    return;
+  }
+  if (n == 0 || memchr(s, '\0', n)) lerr_raisef(L, "FileError", "%s: not an image, a data: URI or a file name", what);
+  const char *real = sandbox_check_read(L, s);
+  buf *b = lbuf_push(L);
+  if (image_read_file(real, 0, b, err, sizeof err) != IMAGE_OK) lerr_raisef(L, "FileError", "%s", err);
+  limage_push_encoded(L, b->data, b->len, s);
+}
+
+/* image.load(path_or_bytes) -> img. Reads the header now, pixels when first needed. */
+static int l_load(lua_State *L) {
+  if (limage_is(L, 1)) return img_copy(L);
+  load_any(L, 1, "image.load");
+  return 1;
+}
+
+/* image.decode(data_uri) -> img. */
+static int l_decode(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  if (n < 5 || strncasecmp(s, "data:", 5) != 0)
+    return lerr_raisef(L, "ImageDecodeError", "image.decode expects a data: URI (data:image/png;base64,...)");
+  load_any(L, 1, "image.decode");
+  return 1;
+}
+
+/* image.new(width, height [, {r, g, b, a}]) -> a new image of one colour (default
+ * transparent); it has no original bytes, so saving always encodes (format "png"). */
+static int l_new(lua_State *L) {
+  lua_Integer w = luaL_checkinteger(L, 1), h = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, w >= 1 && w <= IMAGE_MAX_SIDE, 1, "width must be 1..65535");
+  luaL_argcheck(L, h >= 1 && h <= IMAGE_MAX_SIDE, 2, "height must be 1..65535");
+  uint8_t c[4] = {0, 0, 0, 0};
+  if (!lua_isnoneornil(L, 3)) {
+    luaL_checktype(L, 3, LUA_TTABLE);
+    for (int i = 0; i < 4; i++) {
+      lua_Integer v = (lua_rawgeti(L, 3, i + 1) == LUA_TNIL) ? (i == 3 ? 255 : 0) : luaL_checkinteger(L, -1);
+      luaL_argcheck(L, v >= 0 && v <= 255, 3, "colour components must be 0..255");
+      c[i] = (uint8_t)v;
+      lua_pop(L, 1);
+    }
+  }
+  limg *im = push_new(L);
+  char err[256];
+  if (image_alloc(&im->px, (int)w, (int)h, err, sizeof err) != IMAGE_OK)
+    return lerr_raisef(L, "ImageEncodeError", "image.new: %s", err);
+  size_t n = (size_t)w * (size_t)h;
+  for (size_t i = 0; i < n; i++) memcpy(im->px.rgba + i * 4, c, 4);
+  im->format = IMAGE_PNG;
+  im->modified = true;
+  im->source = dup_str("image.new");
+  return 1;
+}
+
+/* image.probe(path_or_bytes) -> {format, width, height, has_alpha, progressive,
+ * animated, meta} or nil, message. */
+static int l_probe(lua_State *L) {
+  luaL_checkstring(L, 1);
+  lua_pushcfunction(L, l_load);
+  lua_pushvalue(L, 1);
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+    lua_pushnil(L);
+    if (lerr_is(L, -2)) lua_getfield(L, -2, "message");
+    else lua_pushvalue(L, -2);
+    return 2;
+  }
+  limg *im = check_img(L, -1);
+  image_info info;
+  image_probe(im->bytes, im->len, NULL, &info, NULL, 0);
+  lua_createtable(L, 0, 7);
+  lua_pushstring(L, image_format_name(info.format));
+  lua_setfield(L, -2, "format");
+  lua_pushinteger(L, info.width);
+  lua_setfield(L, -2, "width");
+  lua_pushinteger(L, info.height);
+  lua_setfield(L, -2, "height");
+  lua_pushboolean(L, info.has_alpha);
+  lua_setfield(L, -2, "has_alpha");
+  lua_pushboolean(L, info.progressive);
+  lua_setfield(L, -2, "progressive");
+  lua_pushboolean(L, info.animated);
+  lua_setfield(L, -2, "animated");
+  lua_pushcfunction(L, img_meta);
+  lua_pushvalue(L, -3);
+  lua_call(L, 1, 1);
+  lua_setfield(L, -2, "meta");
+  return 1;
+}
+
+int luaopen_image(lua_State *L) {
+  static const luaL_Reg methods[] = {
+      {"save", img_save},         {"encode", img_encode}, {"data_uri", img_data_uri}, {"resize", img_resize},
+      {"crop", img_crop},         {"copy", img_copy},     {"meta", img_meta},         {"set_meta", img_set_meta},
+      {"pixel", img_pixel},       {NULL, NULL},
+  };
+  static const luaL_Reg meta[] = {
+      {"__index", img_index}, {"__gc", img_gc}, {"__close", img_gc}, {"__tostring", img_tostring}, {NULL, NULL},
+  };
+  if (luaL_newmetatable(L, LIMAGE_MT)) {
+    luaL_setfuncs(L, meta, 0);
+    luaL_newlib(L, methods);
+    lua_setfield(L, -2, "methods");
+  }
+  lua_pop(L, 1);
+  static const luaL_Reg funcs[] = {
+      {"load", l_load}, {"decode", l_decode}, {"probe", l_probe}, {"new", l_new}, {NULL, NULL},
+  };
+  luaL_newlib(L, funcs);
+  return 1;
+}

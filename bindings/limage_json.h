@@ -1,0 +1,21 @@
+/* limage_json.h — Lua table <-> JSON for image metadata, and a buf owned by the Lua stack
+ * (freed by __gc, so code that may raise never leaks it). Internal to the image binding. */
+#ifndef ATELIER_LIMAGE_JSON_H
+#define ATELIER_LIMAGE_JSON_H
+
+#include <lua.h>
+#include <stdbool.h>
+
+#include "../runtime/buf.h"
+
+/* Pushes a userdata holding an empty buf (freed when collected) and returns the buf. */
+buf *lbuf_push(lua_State *L);
+
+/* Converts the table at idx to JSON and pushes it as a string (also returned, len set).
+ * Raises on values JSON cannot hold or on more than IMAGE_META_MAX bytes. */
+const char *limage_table_to_json(lua_State *L, int idx, size_t *len);
+
+/* Pushes the JSON text as Lua values; false (nothing pushed) when it does not parse. */
+bool limage_push_json(lua_State *L, const char *json, size_t len);
+
+#endif

@@ -1,0 +1,102 @@
+/* image_file.c — reading image files whole (with a size limit checked before reading)
+ * and writing them atomically (temporary file + rename), so an interrupted run never
+ * leaves a truncated image where a finished one is expected. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image_internal.h"
+
+image_status image_read_file(const char *path, size_t max_bytes, buf *out, char *err, size_t errlen) {
+  if (!max_bytes) max_bytes = IMAGE_DEFAULT_MAX_BYTES;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return img_fail(err, errlen, IMAGE_EIO, "cannot open %s: %s", path, strerror(errno));
+  struct stat st;
+  image_status rc = IMAGE_OK;
+  if (fstat(fd, &st) != 0) {
+    rc = img_fail(err, errlen, IMAGE_EIO, "cannot read %s: %s", path, strerror(errno));
+  } else if (S_ISDIR(st.st_mode)) {
+    rc = img_fail(err, errlen, IMAGE_EIO, "cannot read %s: it is a directory", path);
+  } else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max_bytes) {
+    rc = img_fail(err, errlen, IMAGE_ETOOBIG, "%s is %lld bytes, more than the %zu-byte limit", path,
+                  (long long)st.st_size, max_bytes);
+  } else {
+    size_t before = out->len;
+    for (;;) {
+      if (!buf_reserve(out, 65536)) {
+        rc = img_fail(err, errlen, IMAGE_ENOMEM, "out of memory reading %s", path);
+        break;
+      }
+      ssize_t n = read(fd, out->data + out->len, 65536);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        rc = img_fail(err, errlen, IMAGE_EIO, "cannot read %s: %s", path, strerror(errno));
+        break;
+      }
+      if (n == 0) break;
+      out->len += (size_t)n;
+      if (out->len - before > max_bytes) { /* a pipe or a file that grew */
+        rc = img_fail(err, errlen, IMAGE_ETOOBIG, "%s is more than the %zu-byte limit", path, max_bytes);
+        break;
+      }
+    }
+    if (rc != IMAGE_OK) out->len = before;
+    if (out->data) out->data[out->len] = '\0';
+  }
+  close(fd);
+  return rc;
+}
+
+/* The process umask, read without changing it (umask(2) would race with other threads). */
+static mode_t current_umask(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  mode_t m = 022;
+  if (!f) return m;
+  char line[128];
+  while (fgets(line, sizeof line, f))
+    if (strncmp(line, "Umask:", 6) == 0) m = (mode_t)strtol(line + 6, NULL, 8);
+  fclose(f);
+  return m;
+}
+
+image_status image_write_file(const char *path, const void *data, size_t len, char *err, size_t errlen) {
+  size_t plen = strlen(path);
+  char *tmp = malloc(plen + 16);
+  if (!tmp) return img_fail(err, errlen, IMAGE_ENOMEM, "out of memory writing %s", path);
+  /* the temporary sits beside the target so that rename() is atomic */
+  snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    image_status rc = img_fail(err, errlen, IMAGE_EIO, "cannot write %s: %s", path, strerror(errno));
+    free(tmp);
+    return rc;
+  }
+  const char *p = data;
+  size_t left = len;
+  int saved = 0;
+  while (left > 0) {
+    ssize_t n = write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      saved = n < 0 ? errno : EIO;
+      break;
+    }
+    p += n;
+    left -= (size_t)n;
+  }
+  if (!saved && fchmod(fd, 0666 & ~current_umask()) != 0) saved = errno;
+  if (!saved && fsync(fd) != 0) saved = errno;
+  if (close(fd) != 0 && !saved) saved = errno;
+  if (!saved && rename(tmp, path) != 0) saved = errno;
+  if (saved) {
+    unlink(tmp);
+    free(tmp);
+    return img_fail(err, errlen, IMAGE_EIO, "cannot write %s: %s", path, strerror(saved));
+  }
+  free(tmp);
+  return IMAGE_OK;
+}
