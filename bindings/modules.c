@@ -13,6 +13,7 @@ static const luaL_Reg builtin[] = {
     {"cjson", luaopen_cjson},
     {"cjson.safe", luaopen_cjson_safe},
     {"image", luaopen_image},
+    {"page", luaopen_page},
     {NULL, NULL},
 };
 

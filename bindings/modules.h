@@ -8,6 +8,7 @@
 #include "../runtime/version.h"
 
 int luaopen_atelier(lua_State *L);
+int luaopen_page(lua_State *L); /* lpage.c: lookbook pages (scripts/lookbook.lua is the front) */
 
 /* Registers every built-in module (atelier, cjson, ...) in package.preload. */
 void modules_preload(lua_State *L);

@@ -1,0 +1,84 @@
+/* page.h — a lookbook: images laid out on pages (page_layout.h) and saved as a PDF,
+ * one PNG/JPEG/WebP file per page, or a static HTML folder.
+ *
+ * Memory: an added image is scaled to its cell at the output resolution the moment it
+ * arrives and only those cell pixels are kept — in a temporary spool file, not in RAM —
+ * so a book of any length holds at most one full-size image (the caller's, while it is
+ * being added) plus one page of cells while saving. */
+#ifndef ATELIER_PAGE_H
+#define ATELIER_PAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "image.h"
+#include "page_layout.h"
+
+#define PAGE_MAX_TEXT 1000   /* bytes of a title, subtitle, caption or section title */
+#define PAGE_MAX_META 64     /* key/value pairs of an image's generation parameters */
+#define PAGE_MAX_META_TEXT 4000 /* bytes of one meta key or value */
+#define PAGE_MAX_IMAGES 100000
+
+typedef struct page_book page_book;
+
+/* What goes with an image: up to two caption lines (NULL = none) and the generation
+ * parameters shown by the HTML lookbook as (key, value) pairs. All strings are copied;
+ * they must be valid UTF-8 (checked). */
+typedef struct page_item {
+  const char *caption[2];
+  const char *const *meta; /* meta[2*i] = key, meta[2*i+1] = value */
+  int nmeta;
+  const char *source;      /* where the image came from (a file name), for the HTML; may be NULL */
+} page_item;
+
+/* A new, empty book. title/subtitle may be NULL; they also decide whether the header band
+ * exists (o->has_title/has_subtitle are set from them). NULL with a message naming the
+ * option when o is unusable or the spool cannot be created. */
+page_book *page_book_new(const page_options *o, const char *title, const char *subtitle, char *err,
+                         size_t errlen);
+/* Frees everything, including the spool file. NULL is fine. */
+void page_book_free(page_book *b);
+
+const page_layout *page_book_layout(const page_book *b);
+int page_book_count(const page_book *b); /* images added */
+int page_book_pages(const page_book *b); /* pages those images fill */
+
+/* Starts a section: its images begin on a fresh page, which shows its title. */
+bool page_book_section(page_book *b, const char *title, char *err, size_t errlen);
+
+/* The image box of the cell the next image will take (pixels at the output dpi). A
+ * caller decoding from a file asks for this size so the full image never exists. */
+void page_book_next_box(const page_book *b, int *w, int *h);
+
+/* Adds an image: scales (fit or fill) the pixels into the next cell, flattens any
+ * transparency onto the background and spools the result. im is not modified; the
+ * caller may free it right after. False with a message on failure (nothing added). */
+bool page_book_add_image(page_book *b, const image *im, const page_item *item, char *err, size_t errlen);
+
+/* Adds an encoded PNG/JPEG/WebP: decoded straight to the cell's size (JPEG by DCT
+ * scaling, PNG row by row), so memory stays near the cell's size. `name` (e.g. the file
+ * name) prefixes error messages. */
+bool page_book_add_encoded(page_book *b, const void *data, size_t len, const char *name, const page_item *item,
+                           char *err, size_t errlen);
+
+/* Reads and adds an image file; errors name the file. */
+bool page_book_add_file(page_book *b, const char *path, const page_item *item, char *err, size_t errlen);
+
+/* The output a path asks for, by its extension. */
+typedef enum { PAGE_OUT_NONE, PAGE_OUT_PDF, PAGE_OUT_PNG, PAGE_OUT_JPEG, PAGE_OUT_WEBP, PAGE_OUT_HTML } page_out;
+page_out page_out_from_path(const char *path);
+
+/* Files a save wrote, in order. */
+typedef struct page_files {
+  char **paths;
+  int n, cap;
+} page_files;
+void page_files_free(page_files *f);
+
+/* Saves the book: .pdf (one document), .png/.jpg/.jpeg/.webp (one file per page, named
+ * with a -N suffix: look.png -> look-1.png, look-2.png...), .html (a folder named like the
+ * path without .html, holding index.html and images/). Appends what it wrote to *files
+ * (which may be NULL). The book stays usable: save again in another format, add more. */
+bool page_book_save(page_book *b, const char *path, page_files *files, char *err, size_t errlen);
+
+#endif

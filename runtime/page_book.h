@@ -1,0 +1,68 @@
+/* page_book.h — the inside of a lookbook, shared by the files that implement page.h:
+ * the book's records (page.c), the spool of cell pixels (page_spool.c), the cairo
+ * renderers (page_render.c, page_draw.c) and the HTML writer (page_html.c). Not for use
+ * outside runtime/page*.c. */
+#ifndef ATELIER_PAGE_BOOK_H
+#define ATELIER_PAGE_BOOK_H
+
+#include <stdint.h>
+
+#include "page.h"
+
+/* Cell pixels kept outside memory: an unlinked temporary file, appended to and read
+ * back by offset. */
+typedef struct page_spool {
+  int fd;
+  uint64_t size;
+} page_spool;
+
+bool page_spool_open(page_spool *s, char *err, size_t errlen);
+bool page_spool_write(page_spool *s, const void *data, size_t n, uint64_t *off, char *err, size_t errlen);
+bool page_spool_read(const page_spool *s, uint64_t off, void *data, size_t n, char *err, size_t errlen);
+void page_spool_close(page_spool *s);
+
+/* One image on a page. Its pixels are RGB (3 bytes per pixel, opaque) in the spool. */
+typedef struct page_entry {
+  int page, cell;
+  int page_in_section; /* picks the page template */
+  page_rect dst; /* where the pixels go on the page; dst.w x dst.h is their size */
+  uint64_t off;  /* in the spool */
+  char *caption[2];
+  char **meta; /* 2 * nmeta strings */
+  int nmeta;
+  char *source;
+  int section; /* -1: none */
+} page_entry;
+
+struct page_book {
+  page_layout l;
+  char *title, *subtitle;
+  page_spool spool;
+  page_cursor cur;
+  page_entry *entries;
+  int n, cap;
+  char **sections; /* titles */
+  int nsections, capsections;
+};
+
+/* Entries [*first, *first + *count) are on page p (they are stored in page order). */
+void page_book_page_entries(const page_book *b, int p, int *first, int *count);
+/* The section shown on page p (-1: none). */
+int page_book_page_section(const page_book *b, int p);
+
+/* Reads an entry's pixels back as RGBA into *im (which must be empty). */
+bool page_entry_load(const page_book *b, const page_entry *e, image *im, char *err, size_t errlen);
+
+/* Renderers (page_render.c, page_html.c). */
+bool page_render_pdf(page_book *b, const char *path, char *err, size_t errlen);
+bool page_render_raster(page_book *b, const char *path, page_out kind, page_files *files, char *err,
+                        size_t errlen);
+bool page_write_html(page_book *b, const char *path, page_files *files, char *err, size_t errlen);
+
+/* Writes a whole file through a temporary name and a rename. */
+bool page_write_file(const char *path, const void *data, size_t n, char *err, size_t errlen);
+
+/* Adds a copy of path to files (ignored when files is NULL). False when out of memory. */
+bool page_files_add(page_files *files, const char *path);
+
+#endif
