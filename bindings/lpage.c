@@ -8,6 +8,8 @@
  * All of them raise; nothing here returns nil, message. */
 #include <lauxlib.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,9 +24,24 @@ typedef struct lbook {
   page_book *b; /* NULL once closed */
 } lbook;
 
+/* Raises an atelier error `name` with a printf-style message, positioned `level`
+ * functions up: 1 = whoever called the C function. page.new is only called by
+ * lookbook.new (scripts/lookbook.lua), so its option errors use 2 and point at the
+ * script's own line. */
+static int raise_at(lua_State *L, int level, const char *name, const char *fmt, ...) {
+  char msg[1200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  lerr_info e = {.name = name, .message = msg};
+  lerr_push(L, &e, level);
+  return lua_error(L);
+}
+
 static lbook *check_book(lua_State *L, int idx) {
   lbook *lb = luaL_checkudata(L, idx, BOOK_MT);
-  if (!lb->b) lerr_raisef(L, "BadOption", "the lookbook is closed");
+  if (!lb->b) raise_at(L, 1, "BadOption", "the lookbook is closed");
   return lb;
 }
 
@@ -35,7 +52,7 @@ static const char *const BOOK_OPTIONS[] = {
     "color", "fit", "dpi", "caption_lines", "page_numbers", "type_size", "quality", "pages", "layout", NULL};
 
 /* Raises unless every key of the table at idx is in allowed. */
-static void check_keys(lua_State *L, int idx, const char *const *allowed, const char *where) {
+static void check_keys(lua_State *L, int idx, const char *const *allowed, const char *where, int level) {
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     lua_pop(L, 1);
@@ -51,7 +68,7 @@ static void check_keys(lua_State *L, int idx, const char *const *allowed, const 
       }
       luaL_pushresult(&b);
       const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2);
-      lerr_raisef(L, "BadOption", "%s: unknown option '%s' (known: %s)", where, key, lua_tostring(L, -1));
+      raise_at(L, level, "BadOption", "%s: unknown option '%s' (known: %s)", where, key, lua_tostring(L, -1));
     }
   }
 }
@@ -61,7 +78,7 @@ static const char *opt_string(lua_State *L, int idx, const char *name, const cha
   int t = lua_getfield(L, idx, name);
   const char *s = NULL;
   if (t == LUA_TSTRING) s = lua_tostring(L, -1);
-  else if (t != LUA_TNIL) lerr_raisef(L, "BadOption", "lookbook.new: %s: expected %s, got a %s", name, what, lua_typename(L, t));
+  else if (t != LUA_TNIL) raise_at(L, 2, "BadOption", "lookbook.new: %s: expected %s, got a %s", name, what, lua_typename(L, t));
   lua_pop(L, 1); /* the string stays alive: it is referenced by the options table */
   return s;
 }
@@ -75,7 +92,7 @@ static int opt_int(lua_State *L, int idx, const char *name, int lo, int hi, int 
   } else if (allow_auto && t == LUA_TSTRING && strcmp(lua_tostring(L, -1), "auto") == 0) {
     v = 0;
   } else if (t != LUA_TNIL) {
-    lerr_raisef(L, "BadOption", "lookbook.new: %s: expected an integer from %d to %d%s, got %s", name, lo, hi,
+    raise_at(L, 2, "BadOption", "lookbook.new: %s: expected an integer from %d to %d%s, got %s", name, lo, hi,
                 allow_auto ? " or \"auto\"" : "", luaL_tolstring(L, -1, NULL));
   }
   lua_pop(L, 1);
@@ -87,7 +104,7 @@ static double opt_number(lua_State *L, int idx, const char *name, double lo, dou
   double v = def;
   if (t == LUA_TNUMBER && lua_tonumber(L, -1) >= lo && lua_tonumber(L, -1) <= hi) v = lua_tonumber(L, -1);
   else if (t != LUA_TNIL)
-    lerr_raisef(L, "BadOption", "lookbook.new: %s: expected a number from %g to %g, got %s", name, lo, hi,
+    raise_at(L, 2, "BadOption", "lookbook.new: %s: expected a number from %g to %g, got %s", name, lo, hi,
                 luaL_tolstring(L, -1, NULL));
   lua_pop(L, 1);
   return v;
@@ -99,13 +116,13 @@ static bool length_of(lua_State *L, int idx, double dpi, double *pt, const char 
   if (lua_type(L, idx) == LUA_TNUMBER) {
     double mm = lua_tonumber(L, idx);
     if (!(mm >= 0 && mm <= 1000))
-      lerr_raisef(L, "BadOption", "lookbook.new: %s: expected 0 to 1000 (millimetres), got %g", name, mm);
+      raise_at(L, 2, "BadOption", "lookbook.new: %s: expected 0 to 1000 (millimetres), got %g", name, mm);
     *pt = mm * 72 / 25.4;
     return true;
   }
   if (lua_type(L, idx) != LUA_TSTRING) return false;
   if (!page_length_parse(lua_tostring(L, idx), dpi, pt, err, sizeof err))
-    lerr_raisef(L, "BadOption", "lookbook.new: %s: %s", name, err);
+    raise_at(L, 2, "BadOption", "lookbook.new: %s: %s", name, err);
   return true;
 }
 
@@ -114,16 +131,16 @@ static void opt_margin(lua_State *L, int idx, page_options *o) {
   int m = lua_gettop(L);
   if (t == LUA_TTABLE) { /* {top=, right=, bottom=, left=} */
     static const char *const sides[] = {"top", "right", "bottom", "left", NULL};
-    check_keys(L, m, sides, "lookbook.new: margin");
+    check_keys(L, m, sides, "lookbook.new: margin", 2);
     for (int i = 0; i < 4; i++) {
       if (lua_getfield(L, m, sides[i]) != LUA_TNIL && !length_of(L, -1, o->dpi, &o->margin_pt[i], "margin"))
-        lerr_raisef(L, "BadOption", "lookbook.new: margin.%s: expected a length such as 12 or \"12mm\"", sides[i]);
+        raise_at(L, 2, "BadOption", "lookbook.new: margin.%s: expected a length such as 12 or \"12mm\"", sides[i]);
       lua_pop(L, 1);
     }
   } else if (t != LUA_TNIL) {
     double pt;
     if (!length_of(L, m, o->dpi, &pt, "margin"))
-      lerr_raisef(L, "BadOption",
+      raise_at(L, 2, "BadOption",
                   "lookbook.new: margin: expected a length (12, \"12mm\", \"0.5in\") or {top=, right=, bottom=, left=}");
     for (int i = 0; i < 4; i++) o->margin_pt[i] = pt;
   }
@@ -138,37 +155,37 @@ static void opt_pages(lua_State *L, int idx, page_options *o) {
     lua_pop(L, 1);
     return;
   }
-  if (t != LUA_TTABLE) lerr_raisef(L, "BadOption", "lookbook.new: pages: expected a list of page templates");
+  if (t != LUA_TTABLE) raise_at(L, 2, "BadOption", "lookbook.new: pages: expected a list of page templates");
   lua_Integer n = luaL_len(L, p);
   if (n > PAGE_MAX_TEMPLATES)
-    lerr_raisef(L, "BadOption", "lookbook.new: pages: at most %d page templates, got %d", PAGE_MAX_TEMPLATES, (int)n);
+    raise_at(L, 2, "BadOption", "lookbook.new: pages: at most %d page templates, got %d", PAGE_MAX_TEMPLATES, (int)n);
   static const char *const tkeys[] = {"spans", NULL};
   static const char *const skeys[] = {"column", "row", "columns", "rows", NULL};
   o->ntemplates = (int)n;
   for (int i = 1; i <= n; i++) {
-    if (lua_geti(L, p, i) != LUA_TTABLE) lerr_raisef(L, "BadOption", "lookbook.new: pages[%d]: expected a table", i);
+    if (lua_geti(L, p, i) != LUA_TTABLE) raise_at(L, 2, "BadOption", "lookbook.new: pages[%d]: expected a table", i);
     int tp = lua_gettop(L);
-    check_keys(L, tp, tkeys, "lookbook.new: pages[i]");
+    check_keys(L, tp, tkeys, "lookbook.new: pages[i]", 2);
     page_template *tpl = &o->templates[i - 1];
     int st = lua_getfield(L, tp, "spans");
     int sp = lua_gettop(L);
     if (st == LUA_TTABLE) {
       lua_Integer ns = luaL_len(L, sp);
       if (ns > PAGE_MAX_SPANS)
-        lerr_raisef(L, "BadOption", "lookbook.new: pages[%d].spans: at most %d spans", i, PAGE_MAX_SPANS);
+        raise_at(L, 2, "BadOption", "lookbook.new: pages[%d].spans: at most %d spans", i, PAGE_MAX_SPANS);
       tpl->nspans = (int)ns;
       for (int k = 1; k <= ns; k++) {
         if (lua_geti(L, sp, k) != LUA_TTABLE)
-          lerr_raisef(L, "BadOption", "lookbook.new: pages[%d].spans[%d]: expected {column=, row=, columns=, rows=}", i, k);
+          raise_at(L, 2, "BadOption", "lookbook.new: pages[%d].spans[%d]: expected {column=, row=, columns=, rows=}", i, k);
         int s = lua_gettop(L);
-        check_keys(L, s, skeys, "lookbook.new: a span");
+        check_keys(L, s, skeys, "lookbook.new: a span", 2);
         int v[4];
         for (int f = 0; f < 4; f++) {
           lua_getfield(L, s, skeys[f]);
           lua_Integer x = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : (f < 2 ? 0 : 1);
           if (lua_isnil(L, -1)) x = f < 2 ? 0 : 1;
           if (x < (f < 2 ? 1 : 1) || x > PAGE_MAX_GRID)
-            lerr_raisef(L, "BadOption", "lookbook.new: pages[%d].spans[%d].%s: expected an integer from 1 to %d", i,
+            raise_at(L, 2, "BadOption", "lookbook.new: pages[%d].spans[%d].%s: expected an integer from 1 to %d", i,
                         k, skeys[f], PAGE_MAX_GRID);
           v[f] = (int)x;
           lua_pop(L, 1);
@@ -177,7 +194,7 @@ static void opt_pages(lua_State *L, int idx, page_options *o) {
         lua_pop(L, 1);
       }
     } else if (st != LUA_TNIL) {
-      lerr_raisef(L, "BadOption", "lookbook.new: pages[%d].spans: expected a list of spans", i);
+      raise_at(L, 2, "BadOption", "lookbook.new: pages[%d].spans: expected a list of spans", i);
     }
     lua_pop(L, 2);
   }
@@ -195,7 +212,7 @@ static int l_new(lua_State *L) {
   if (lua_isnoneornil(L, 1)) lua_newtable(L);
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
-  check_keys(L, 1, BOOK_OPTIONS, "lookbook.new");
+  check_keys(L, 1, BOOK_OPTIONS, "lookbook.new", 2);
   char err[400];
   page_options o;
   page_options_default(&o);
@@ -203,13 +220,13 @@ static int l_new(lua_State *L) {
 
   const char *size = opt_string(L, 1, "page", "a page size such as \"A4\", \"Letter\" or \"210x297mm\"");
   if (size && !page_size_parse(size, o.dpi, &o.page_w_pt, &o.page_h_pt, err, sizeof err))
-    lerr_raisef(L, "BadOption", "lookbook.new: page: %s", err);
+    raise_at(L, 2, "BadOption", "lookbook.new: page: %s", err);
   const char *orient = opt_string(L, 1, "orientation", "\"portrait\" or \"landscape\"");
   if (orient) {
     static const char *const names[] = {"portrait", "landscape", NULL};
     int k = lookup(orient, names);
     if (k < 0)
-      lerr_raisef(L, "BadOption", "lookbook.new: orientation: expected \"portrait\" or \"landscape\", got \"%s\"", orient);
+      raise_at(L, 2, "BadOption", "lookbook.new: orientation: expected \"portrait\" or \"landscape\", got \"%s\"", orient);
     bool landscape = o.page_w_pt > o.page_h_pt;
     if ((k == 1) != landscape) {
       double w = o.page_w_pt;
@@ -219,7 +236,7 @@ static int l_new(lua_State *L) {
   }
   opt_margin(L, 1, &o);
   if (lua_getfield(L, 1, "gutter") != LUA_TNIL && !length_of(L, -1, o.dpi, &o.gutter_pt, "gutter"))
-    lerr_raisef(L, "BadOption", "lookbook.new: gutter: expected a length such as 4 or \"4mm\"");
+    raise_at(L, 2, "BadOption", "lookbook.new: gutter: expected a length such as 4 or \"4mm\"");
   lua_pop(L, 1);
   o.columns = opt_int(L, 1, "columns", 1, PAGE_MAX_GRID, o.columns, true);
   o.rows = opt_int(L, 1, "rows", 1, PAGE_MAX_GRID, 0, true);
@@ -230,25 +247,25 @@ static int l_new(lua_State *L) {
   lua_pop(L, 1);
   const char *cell = opt_string(L, 1, "cell", "an aspect ratio such as \"3:4\"");
   if (cell && !page_aspect_parse(cell, &o.cell_aspect, err, sizeof err))
-    lerr_raisef(L, "BadOption", "lookbook.new: cell: %s", err);
+    raise_at(L, 2, "BadOption", "lookbook.new: cell: %s", err);
   const char *fit = opt_string(L, 1, "fit", "\"fit\" or \"fill\"");
   if (fit) {
     static const char *const names[] = {"fit", "fill", NULL};
     int k = lookup(fit, names);
-    if (k < 0) lerr_raisef(L, "BadOption", "lookbook.new: fit: expected \"fit\" (whole image) or \"fill\" (cover the cell, cropping), got \"%s\"", fit);
+    if (k < 0) raise_at(L, 2, "BadOption", "lookbook.new: fit: expected \"fit\" (whole image) or \"fill\" (cover the cell, cropping), got \"%s\"", fit);
     o.fit = k == 0 ? PAGE_FIT : PAGE_FILL;
   }
   const char *bg = opt_string(L, 1, "background", "a colour such as \"#ffffff\" or \"ivory\"");
   if (bg && !page_color_parse(bg, &o.background, err, sizeof err))
-    lerr_raisef(L, "BadOption", "lookbook.new: background: %s", err);
+    raise_at(L, 2, "BadOption", "lookbook.new: background: %s", err);
   const char *fg = opt_string(L, 1, "color", "a colour such as \"#1c1c1c\"");
   if (fg) {
-    if (!page_color_parse(fg, &o.color, err, sizeof err)) lerr_raisef(L, "BadOption", "lookbook.new: color: %s", err);
+    if (!page_color_parse(fg, &o.color, err, sizeof err)) raise_at(L, 2, "BadOption", "lookbook.new: color: %s", err);
     o.color_set = true;
   }
   o.caption_lines = opt_int(L, 1, "caption_lines", 0, 2, o.caption_lines, false);
   if (lua_getfield(L, 1, "page_numbers") != LUA_TNIL) {
-    if (!lua_isboolean(L, -1)) lerr_raisef(L, "BadOption", "lookbook.new: page_numbers: expected true or false");
+    if (!lua_isboolean(L, -1)) raise_at(L, 2, "BadOption", "lookbook.new: page_numbers: expected true or false");
     o.page_numbers = lua_toboolean(L, -1);
   }
   lua_pop(L, 1);
@@ -265,8 +282,8 @@ static int l_new(lua_State *L) {
   lb->b = page_book_new(&o, title, subtitle, err, sizeof err);
   if (!lb->b) {
     const char *layout = opt_string(L, 1, "layout", "a layout name");
-    if (layout) lerr_raisef(L, "BadOption", "lookbook.new (layout \"%s\"): %s", layout, err);
-    lerr_raisef(L, "BadOption", "lookbook.new: %s", err);
+    if (layout) raise_at(L, 2, "BadOption", "lookbook.new (layout \"%s\"): %s", layout, err);
+    raise_at(L, 2, "BadOption", "lookbook.new: %s", err);
   }
   return 1;
 }
@@ -292,11 +309,11 @@ static int collect_meta(lua_State *L, int idx) {
   while (lua_next(L, idx)) {
     lua_pop(L, 1);
     if (lua_type(L, -1) != LUA_TSTRING)
-      lerr_raisef(L, "BadOption", "book:add: meta: keys must be strings, got a %s", luaL_typename(L, -1));
+      raise_at(L, 1, "BadOption", "book:add: meta: keys must be strings, got a %s", luaL_typename(L, -1));
     lua_pushvalue(L, -1);
     lua_rawseti(L, keys, ++n);
   }
-  if (n > PAGE_MAX_META) lerr_raisef(L, "BadOption", "book:add: meta: at most %d entries, got %d", PAGE_MAX_META, n);
+  if (n > PAGE_MAX_META) raise_at(L, 1, "BadOption", "book:add: meta: at most %d entries, got %d", PAGE_MAX_META, n);
   lua_getglobal(L, "table");
   lua_getfield(L, -1, "sort");
   lua_pushvalue(L, keys);
@@ -319,7 +336,7 @@ static int collect_meta(lua_State *L, int idx) {
         lua_geti(L, list, k);
         int et = lua_type(L, -1);
         if (et != LUA_TSTRING && et != LUA_TNUMBER && et != LUA_TBOOLEAN)
-          lerr_raisef(L, "BadOption", "book:add: meta.%s[%d]: expected a string, number or boolean", key, (int)k);
+          raise_at(L, 1, "BadOption", "book:add: meta.%s[%d]: expected a string, number or boolean", key, (int)k);
         luaL_tolstring(L, -1, NULL);
         lua_remove(L, -2);
         if (k > 1) luaL_addstring(&b, ", ");
@@ -331,7 +348,7 @@ static int collect_meta(lua_State *L, int idx) {
       luaL_tolstring(L, -1, NULL);
       lua_remove(L, -2);
     } else {
-      lerr_raisef(L, "BadOption", "book:add: meta.%s: expected a string, number, boolean or list, got a %s", key,
+      raise_at(L, 1, "BadOption", "book:add: meta.%s: expected a string, number, boolean or list, got a %s", key,
                   lua_typename(L, t));
     }
     lua_rawseti(L, out, 2 * i);
@@ -349,14 +366,14 @@ static int l_add(lua_State *L) {
   const char *source = NULL;
   const image *img = t == LUA_TUSERDATA ? image_arg(L, 2, &source) : NULL;
   if (t != LUA_TSTRING && !img)
-    lerr_raisef(L, "BadOption", "book:add: expected an image or a file path, got a %s", luaL_typename(L, 2));
+    raise_at(L, 1, "BadOption", "book:add: expected an image or a file path, got a %s", luaL_typename(L, 2));
   if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
   lua_settop(L, 3);
   page_item item = {0};
   const char *meta_strs[2 * PAGE_MAX_META];
   if (lua_istable(L, 3)) {
     static const char *const keys[] = {"caption", "meta", NULL};
-    check_keys(L, 3, keys, "book:add");
+    check_keys(L, 3, keys, "book:add", 1);
     int ct = lua_getfield(L, 3, "caption"); /* 4 */
     if (ct == LUA_TSTRING) {
       const char *s = lua_tostring(L, 4);
@@ -373,19 +390,19 @@ static int l_add(lua_State *L) {
         lua_pushnil(L);
       }
     } else if (ct == LUA_TTABLE) {
-      if (luaL_len(L, 4) > 2) lerr_raisef(L, "BadOption", "book:add: caption: at most two lines");
+      if (luaL_len(L, 4) > 2) raise_at(L, 1, "BadOption", "book:add: caption: at most two lines");
       lua_geti(L, 4, 1);
       lua_geti(L, 4, 2);
       for (int i = 0; i < 2; i++) {
         if (!lua_isnil(L, 5 + i) && lua_type(L, 5 + i) != LUA_TSTRING)
-          lerr_raisef(L, "BadOption", "book:add: caption[%d]: expected a string", i + 1);
+          raise_at(L, 1, "BadOption", "book:add: caption[%d]: expected a string", i + 1);
         item.caption[i] = lua_tostring(L, 5 + i);
       }
       lua_remove(L, 4);
     } else if (ct == LUA_TNIL) {
       lua_pushnil(L);
     } else {
-      lerr_raisef(L, "BadOption", "book:add: caption: expected a string or {line1, line2}, got a %s",
+      raise_at(L, 1, "BadOption", "book:add: caption: expected a string or {line1, line2}, got a %s",
                   lua_typename(L, ct));
     }
     /* stack: 4, 5 = caption lines (or nil) */
@@ -399,7 +416,7 @@ static int l_add(lua_State *L) {
       }
       item.meta = meta_strs;
     } else if (mt != LUA_TNIL) {
-      lerr_raisef(L, "BadOption", "book:add: meta: expected a table of generation parameters, got a %s",
+      raise_at(L, 1, "BadOption", "book:add: meta: expected a table of generation parameters, got a %s",
                   lua_typename(L, mt));
     }
   }
@@ -413,7 +430,7 @@ static int l_add(lua_State *L) {
     item.source = lua_tostring(L, 2);
     ok = page_book_add_file(lb->b, path, &item, err, sizeof err);
   }
-  if (!ok) lerr_raisef(L, "ImageError", "book:add: %s", err);
+  if (!ok) raise_at(L, 1, "ImageError", "book:add: %s", err);
   lua_pushinteger(L, page_book_count(lb->b));
   return 1;
 }
@@ -423,7 +440,7 @@ static int l_section(lua_State *L) {
   lbook *lb = check_book(L, 1);
   const char *title = luaL_checkstring(L, 2);
   char err[300];
-  if (!page_book_section(lb->b, title, err, sizeof err)) lerr_raisef(L, "BadOption", "book:section: %s", err);
+  if (!page_book_section(lb->b, title, err, sizeof err)) raise_at(L, 1, "BadOption", "book:section: %s", err);
   return 0;
 }
 
@@ -432,14 +449,14 @@ static int l_save(lua_State *L) {
   lbook *lb = check_book(L, 1);
   const char *path = luaL_checkstring(L, 2);
   if (page_out_from_path(path) == PAGE_OUT_NONE)
-    lerr_raisef(L, "BadOption", "book:save: %s: unknown format (use .pdf, .png, .jpg, .webp or .html)", path);
+    raise_at(L, 1, "BadOption", "book:save: %s: unknown format (use .pdf, .png, .jpg, .webp or .html)", path);
   const char *real = sandbox_check_write(L, path);
   page_files files = {0};
   char err[600];
   bool ok = page_book_save(lb->b, real, &files, err, sizeof err);
   if (!ok) {
     page_files_free(&files);
-    return lerr_raisef(L, "SaveError", "book:save: %s", err);
+    return raise_at(L, 1, "SaveError", "book:save: %s", err);
   }
   lua_createtable(L, files.n, 0);
   for (int i = 0; i < files.n; i++) {

@@ -1,0 +1,209 @@
+-- test_lookbook.lua — lookbooks from Lua: options checked with messages naming the option,
+-- page counts for N images and each shipped layout, valid PDFs (pdfinfo), page files,
+-- bad image files refused by name, and the HTML lookbook loading in headless Chromium
+-- with every image resolved.
+local T = require "testing"
+local lookbook = require "lookbook"
+local png = require "pngfixture"
+
+local function fixtures(dir, n, w, h)
+  local paths = {}
+  for i = 1, n do
+    paths[i] = png.write(string.format("%s/in-%02d.png", dir, i), w or 30, h or 40,
+      { (i * 37) % 256, (i * 91) % 256, (i * 53) % 256 })
+  end
+  return paths
+end
+
+local function pdfinfo(path)
+  local r = T.run({ "pdfinfo", path })
+  T.eq(r.code, 0, "pdfinfo exit status (stderr: " .. r.stderr .. ")")
+  return {
+    pages = tonumber(r.stdout:match("Pages:%s+(%d+)")),
+    size = r.stdout:match("Page size:%s+([^\n]+)"),
+    title = r.stdout:match("Title:%s+([^\n]+)"),
+  }
+end
+
+T.case("every bad option is refused with the option and the allowed values named", function()
+  local bad = {
+    { { columns = 0 }, "columns: expected an integer from 1 to 32" },
+    { { columns = 2.5 }, "columns" },
+    { { rows = "many" }, "rows: expected an integer from 1 to 32 or \"auto\"" },
+    { { cell = "3x4" }, "cell: expected an aspect ratio" },
+    { { page = "B9" }, "page: unknown page \"B9\" %(use A3, A4" },
+    { { page = "100x100" }, "page: unknown page" },
+    { { orientation = "sideways" }, "orientation: expected \"portrait\" or \"landscape\"" },
+    { { margin = "1 furlong" }, "margin" },
+    { { margin = { top = 5, inside = 3 } }, "margin: unknown option 'inside'" },
+    { { gutter = true }, "gutter: expected a length" },
+    { { background = "#12" }, "background: unknown colour" },
+    { { color = "mauvish" }, "color: unknown colour" },
+    { { fit = "stretch" }, "fit: expected \"fit\"" },
+    { { dpi = 5 }, "dpi: expected a number from 36 to 1200" },
+    { { caption_lines = 3 }, "caption_lines: expected an integer from 0 to 2" },
+    { { page_numbers = "yes" }, "page_numbers: expected true or false" },
+    { { type_size = 100 }, "type_size" },
+    { { quality = 0 }, "quality: expected an integer from 1 to 100" },
+    { { colums = 4 }, "unknown option 'colums' %(known: title, subtitle, columns" },
+    { { layout = "mosaic" }, "layout: unknown layout \"mosaic\" %(shipped: contact, grid, hero" },
+    { { title = 7 }, "title: expected a string" },
+    { { columns = 32, rows = 32, dpi = 36 }, "cells would be" },
+    { { pages = { { spans = { { column = 4, row = 1, columns = 2, rows = 1 } } } }, columns = 4 }, "does not fit" },
+  }
+  for _, case in ipairs(bad) do
+    local err = T.raises(function() lookbook.new(case[1]) end, nil, "lookbook.new")
+    T.match(tostring(err), case[2], "message for " .. T.describe(case[1]))
+  end
+  T.raises(function() lookbook.new("A4") end, "expected a table")
+end)
+
+T.case("page count follows the images, the grid and sections", function()
+  local dir = T.tmpdir()
+  local inputs = fixtures(dir, 21)
+  local book = lookbook.new { columns = 4, rows = 4, dpi = 72 }
+  T.eq(book:pages(), 0)
+  for i = 1, 16 do book:add(inputs[(i - 1) % #inputs + 1]) end
+  T.eq(book:pages(), 1, "16 images in a 4x4 grid")
+  book:add(inputs[1])
+  T.eq(book:pages(), 2, "the 17th starts page 2")
+  book:section("Second look")
+  book:section("Empty sections take no page")
+  book:add(inputs[2])
+  T.eq(book:pages(), 3, "a section starts a fresh page")
+  T.eq(book:count(), 18)
+  local out = book:save(dir .. "/book.pdf")
+  T.eq(out, { dir .. "/book.pdf" })
+  T.eq(pdfinfo(out[1]).pages, 3, "pages in the PDF")
+end)
+
+T.case("each shipped layout paginates as its grid says", function()
+  local dir = T.tmpdir()
+  local inputs = fixtures(dir, 4)
+  local expect = {
+    grid = function(g) return g.columns * g.rows end,
+    hero = function(g) return g.columns * g.rows - 3 end, -- 2x2 hero on the first page only
+    contact = function(g) return g.columns * g.rows end,
+  }
+  for name, first_page in pairs(expect) do
+    local book = lookbook.new { layout = name, dpi = 72, title = name }
+    local g = book:geometry()
+    local n1 = first_page(g)
+    T.eq(#g.templates[1], n1, name .. ": cells on page 1")
+    local n = n1 + 1
+    for i = 1, n do book:add(inputs[(i - 1) % #inputs + 1], { caption = "look " .. i }) end
+    T.eq(book:pages(), 2, name .. ": one image more than page 1 holds")
+    local info = pdfinfo(book:save(dir .. "/" .. name .. ".pdf")[1])
+    T.eq(info.pages, 2, name .. ": PDF pages")
+    T.eq(info.title, name, name .. ": PDF title")
+  end
+  local hero = lookbook.new { layout = "hero", dpi = 72 }
+  local g = hero:geometry()
+  T.eq(#g.templates[2], g.columns * g.rows, "hero: later pages are a plain grid")
+  T.ok(g.templates[1][1][3] > 2 * g.cell_width, "hero: the first cell spans two columns")
+end)
+
+T.case("a PDF is valid, A4 by default and landscape when asked", function()
+  local dir = T.tmpdir()
+  local inputs = fixtures(dir, 3, 88, 117)
+  local book = lookbook.new { title = "Resort 27", subtitle = "casting", orientation = "landscape" }
+  for i, p in ipairs(inputs) do book:add(p, { caption = { "Look " .. i, "seed " .. i } }) end
+  local info = pdfinfo(book:save(dir .. "/r.pdf")[1])
+  T.eq(info.pages, 1)
+  T.match(info.size, "^841%.9%d* x 595%.2", "A4 landscape in points")
+  T.eq(info.title, "Resort 27")
+  local r = T.run({ "pdffonts", dir .. "/r.pdf" })
+  if r.code == 0 then T.match(r.stdout, "DejaVuSans", "text is DejaVu Sans, embedded") end
+end)
+
+T.case("raster pages are one file per page with a -N suffix", function()
+  local dir = T.tmpdir()
+  local inputs = fixtures(dir, 5)
+  local book = lookbook.new { columns = 2, rows = 2, dpi = 40, page = "square" }
+  for _, p in ipairs(inputs) do book:add(p) end
+  for _, ext in ipairs({ "png", "jpg", "webp" }) do
+    local out = book:save(dir .. "/pages." .. ext)
+    T.eq(out, { dir .. "/pages-1." .. ext, dir .. "/pages-2." .. ext }, ext .. " files")
+    for _, f in ipairs(out) do T.ok(#T.read_file(f) > 100, f .. " has content") end
+  end
+  T.match(T.read_file(dir .. "/pages-1.png"), "^\137PNG", "PNG signature")
+  T.match(T.read_file(dir .. "/pages-1.jpg"), "^\255\216", "JPEG signature")
+  T.match(T.read_file(dir .. "/pages-1.webp"), "^RIFF....WEBP", "WebP signature")
+end)
+
+T.case("bad image files are refused with the file named and the book goes on", function()
+  local dir = T.tmpdir()
+  local good = fixtures(dir, 1)[1]
+  T.write_file(dir .. "/broken.png", "\137PNG\r\n\26\nthis is not really a png")
+  T.write_file(dir .. "/empty.jpg", "")
+  local book = lookbook.new { dpi = 72 }
+  for _, bad in ipairs({ dir .. "/broken.png", dir .. "/empty.jpg", dir .. "/missing.webp" }) do
+    local err = T.raises(function() book:add(bad) end, "ImageError")
+    T.ok(tostring(err):find(bad, 1, true), "the message names " .. bad .. ": " .. tostring(err))
+  end
+  T.raises(function() book:add(42) end, "expected an image or a file path")
+  T.raises(function() book:add(good, { caption = 5 }) end, "caption: expected a string")
+  T.raises(function() book:add(good, { captoin = "x" }) end, "unknown option 'captoin'")
+  T.raises(function() book:add(good, { meta = { seed = function() end } }) end, "meta.seed")
+  T.raises(function() book:add(good, { caption = "\255\254" }) end, "UTF%-8")
+  T.eq(book:count(), 0, "nothing was added")
+  book:add(good)
+  T.eq(book:count(), 1)
+  T.raises(function() book:save(dir .. "/book.docx") end, "unknown format")
+  T.raises(function() book:save(dir .. "/no/such/dir/book.pdf") end, "SaveError")
+  T.raises(function() lookbook.new {}:save(dir .. "/e.pdf") end, "empty")
+  book:close()
+  T.raises(function() book:add(good) end, "closed")
+end)
+
+local function find_chromium()
+  for _, name in ipairs({ "chromium", "chromium-browser" }) do
+    local r = T.run({ "sh", "-c", "command -v " .. name })
+    if r.code == 0 then return (r.stdout:gsub("%s+$", "")) end
+  end
+end
+
+T.case("the HTML lookbook loads in headless Chromium with every image resolved", function()
+  local chromium = find_chromium()
+  if not chromium then
+    T.skip("Chromium is not installed and could not be (make deps tries the Debian package `chromium`)")
+  end
+  local dir = T.tmpdir()
+  local inputs = fixtures(dir, 6, 60, 80)
+  local book = lookbook.new { title = "Resort <27>", subtitle = "web", layout = "hero", dpi = 72 }
+  book:section("Linen & silk")
+  for i, p in ipairs(inputs) do
+    book:add(p, { caption = { "Look " .. i, "seed " .. i }, meta = { seed = i, prompt = "linen \"suit\" <b>", mode = "match_base" } })
+  end
+  book:section("Denim")
+  book:add(inputs[1], { caption = "again" })
+  local out = book:save(dir .. "/web.html")
+  T.eq(out, { dir .. "/web/index.html" })
+  local html = T.read_file(out[1])
+  T.match(html, "<h2>Linen &amp; silk</h2>", "section heading, escaped")
+  T.match(html, "<dt>prompt</dt><dd>linen &quot;suit&quot; &lt;b&gt;</dd>", "meta shown, escaped")
+  -- A copy with a probe script, in the same folder so relative URLs resolve the same way.
+  local probe = [[<script>window.addEventListener("load", function () {
+  var imgs = document.images, ok = 0, broken = [];
+  for (var i = 0; i < imgs.length; i++) {
+    if (imgs[i].complete && imgs[i].naturalWidth > 0) ok++; else broken.push(imgs[i].getAttribute("src"));
+  }
+  var pre = document.createElement("pre"); pre.id = "probe";
+  pre.textContent = "images=" + imgs.length + " loaded=" + ok + " broken=" + broken.join(",") + ";";
+  document.body.appendChild(pre);
+});</script></body>]]
+  T.write_file(dir .. "/web/probe.html", (html:gsub("</body>", function() return probe end)))
+  local profile = T.tmpdir()
+  local r = T.run({ chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
+    "--user-data-dir=" .. profile, "--virtual-time-budget=5000", "--dump-dom",
+    "file://" .. dir .. "/web/probe.html" })
+  if r.code ~= 0 and r.stdout == "" then
+    error("chromium failed (" .. tostring(r.code) .. "): " .. r.stderr:sub(1, 2000))
+  end
+  local images, loaded, broken = r.stdout:match("images=(%d+) loaded=(%d+) broken=([^;]*);")
+  T.ok(images, "the probe ran (stdout: " .. r.stdout:sub(1, 300) .. ")")
+  T.eq(tonumber(images), 7, "images in the page")
+  T.eq(tonumber(loaded), 7, "images loaded")
+  T.eq(broken, "", "broken images")
+end, { timeout = 120 })
