@@ -49,6 +49,17 @@ static limg *check_img(lua_State *L, int idx) { return luaL_checkudata(L, idx, L
 
 bool limage_is(lua_State *L, int idx) { return luaL_testudata(L, idx, LIMAGE_MT) != NULL; }
 
+bool limage_peek(lua_State *L, int idx, const image **pixels, const void **bytes, size_t *len,
+                 const char **source) {
+  limg *im = luaL_testudata(L, idx, LIMAGE_MT);
+  if (!im) return false;
+  *pixels = im->px.rgba ? &im->px : NULL;
+  *bytes = im->px.rgba ? NULL : im->bytes;
+  *len = im->px.rgba ? 0 : im->len;
+  *source = im->source;
+  return true;
+}
+
 static const char *src_name(const limg *im) { return im->source ? im->source : "image"; }
 
 /* Pushes an empty image object (closed state first, so a failed allocation later leaves

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "../runtime/buf.h"
+#include "../runtime/image.h"
 
 #define LIMAGE_MT "atelier.image"
 
@@ -37,6 +38,15 @@ void limage_set_meta(lua_State *L, int idx, int tidx);
 
 /* True when the value at idx is an image object. */
 bool limage_is(lua_State *L, int idx);
+
+/* A read-only look at the image at idx for other bindings (lpage adds it to a lookbook):
+ * its decoded pixels when it has them (*pixels; possibly changed since loading), else its
+ * original encoded bytes (*bytes, *len) so the caller can decode straight to the size it
+ * needs without the full-size pixels ever existing. *source names it for messages (may
+ * be NULL). The pointers stay valid while the object lives and is not changed. False
+ * when idx is not an image. */
+bool limage_peek(lua_State *L, int idx, const image **pixels, const void **bytes, size_t *len,
+                 const char **source);
 
 /* Appends to out a data: URI for the image at idx — its original bytes when the pixels
  * were not changed, else a PNG (alpha) or JPEG q95 encoding (opaque), the API's

@@ -3,7 +3,9 @@
  * checks every option and argument, naming the option and what is allowed, and turns
  * runtime failures into atelier error tables:
  *   BadOption   an option or argument is wrong (programmer error)
- *   ImageError  an image could not be read or decoded (the message names the file)
+ *   FileError         an image file cannot be read (the message names the file)
+ *   ImageDecodeError  the bytes are not a usable PNG/JPEG/WebP (names the file or image)
+ *   SystemError       out of memory, or the temporary spool file failed
  *   SaveError   the lookbook could not be written
  * All of them raise; nothing here returns nil, message. */
 #include <lauxlib.h>
@@ -15,6 +17,7 @@
 
 #include "../runtime/page.h"
 #include "errors.h"
+#include "limage.h"
 #include "modules.h"
 #include "sandbox.h"
 
@@ -290,14 +293,6 @@ static int l_new(lua_State *L) {
 
 /* ---- book methods ------------------------------------------------------------------- */
 
-/* The pixels of an `image` object at idx (NULL when it is not one); *source names
- * where it came from when known. */
-static const image *image_arg(lua_State *L, int idx, const char **source) {
-  (void)L;
-  (void)idx;
-  *source = NULL;
-  return NULL; /* `image` objects arrive with bindings/limage.h */
-}
 
 /* Collects meta (a table of scalars or lists of scalars) as sorted "key", "value" strings
  * pushed on a fresh table at the top; returns how many pairs. */
@@ -359,12 +354,15 @@ static int collect_meta(lua_State *L, int idx) {
 
 /* book:add(image_or_path, {caption = "..." | {"line 1", "line 2"}, meta = {...}}) -> n
  * Scales the image into the next cell now; a path is decoded straight to that size.
- * Raises ImageError naming the file when it cannot be read or decoded. */
+ * Raises FileError or ImageDecodeError naming the file when it cannot be read or decoded. */
 static int l_add(lua_State *L) {
   lbook *lb = check_book(L, 1);
   int t = lua_type(L, 2);
   const char *source = NULL;
-  const image *img = t == LUA_TUSERDATA ? image_arg(L, 2, &source) : NULL;
+  const image *pixels = NULL;
+  const void *bytes = NULL;
+  size_t nbytes = 0;
+  bool img = t == LUA_TUSERDATA && limage_peek(L, 2, &pixels, &bytes, &nbytes, &source);
   if (t != LUA_TSTRING && !img)
     raise_at(L, 1, "BadOption", "book:add: expected an image or a file path, got a %s", luaL_typename(L, 2));
   if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
@@ -421,16 +419,21 @@ static int l_add(lua_State *L) {
     }
   }
   char err[600];
-  bool ok;
+  page_status st = PAGE_OK;
   if (img) {
+    /* undecoded images go straight from their bytes to the cell's size */
     item.source = source;
-    ok = page_book_add_image(lb->b, img, &item, err, sizeof err);
+    if (pixels) st = page_book_add_image(lb->b, pixels, &item, err, sizeof err);
+    else if (bytes) st = page_book_add_encoded(lb->b, bytes, nbytes, source, &item, err, sizeof err);
+    else raise_at(L, 1, "BadOption", "book:add: the image has no pixels");
   } else {
     const char *path = sandbox_check_read(L, lua_tostring(L, 2));
     item.source = lua_tostring(L, 2);
-    ok = page_book_add_file(lb->b, path, &item, err, sizeof err);
+    st = page_book_add_file(lb->b, path, &item, err, sizeof err);
   }
-  if (!ok) raise_at(L, 1, "ImageError", "book:add: %s", err);
+  static const char *const names[] = {[PAGE_EFILE] = "FileError", [PAGE_EIMAGE] = "ImageDecodeError",
+                                      [PAGE_EINVAL] = "BadOption", [PAGE_ESYS] = "SystemError"};
+  if (st != PAGE_OK) raise_at(L, 1, names[st], "book:add: %s", err);
   lua_pushinteger(L, page_book_count(lb->b));
   return 1;
 }

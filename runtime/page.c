@@ -195,22 +195,24 @@ static bool spool_pixels(page_book *b, const image *im, uint64_t *off, char *err
   return ok;
 }
 
-bool page_book_add_image(page_book *b, const image *im, const page_item *item, char *err, size_t errlen) {
-  if (!im || !im->rgba || im->width < 1 || im->height < 1) return fail(err, errlen, "the image has no pixels");
+page_status page_book_add_image(page_book *b, const image *im, const page_item *item, char *err, size_t errlen) {
+  if (!im || !im->rgba || im->width < 1 || im->height < 1) return fail(err, errlen, "the image has no pixels"), PAGE_EIMAGE;
   if (b->n >= PAGE_MAX_IMAGES) {
     snprintf(err, errlen, "a lookbook holds at most %d images", PAGE_MAX_IMAGES);
-    return false;
+    return PAGE_EINVAL;
   }
   if (b->n == b->cap) {
     int cap = b->cap ? b->cap * 2 : 64;
     page_entry *e = realloc(b->entries, sizeof *e * (size_t)cap);
-    if (!e) return fail(err, errlen, "out of memory");
+    if (!e) return fail(err, errlen, "out of memory"), PAGE_ESYS;
     b->entries = e;
     b->cap = cap;
   }
   page_entry *e = &b->entries[b->n];
   memset(e, 0, sizeof *e);
+  page_status status = PAGE_EINVAL;
   if (!entry_fill(e, item, err, errlen)) goto failed;
+  status = PAGE_ESYS;
 
   page_cursor c = b->cur;
   int page, cell;
@@ -237,14 +239,14 @@ bool page_book_add_image(page_book *b, const image *im, const page_item *item, c
   e->section = b->cur.section;
   b->cur = c;
   b->n++;
-  return true;
+  return PAGE_OK;
 failed:
   entry_free(e);
-  return false;
+  return status;
 }
 
-bool page_book_add_encoded(page_book *b, const void *data, size_t len, const char *name, const page_item *item,
-                           char *err, size_t errlen) {
+page_status page_book_add_encoded(page_book *b, const void *data, size_t len, const char *name,
+                                  const page_item *item, char *err, size_t errlen) {
   int bw, bh;
   page_book_next_box(b, &bw, &bh);
   image_decode_opts opts = {.box_width = bw, .box_height = bh, .cover = b->l.o.fit == PAGE_FILL};
@@ -252,48 +254,25 @@ bool page_book_add_encoded(page_book *b, const void *data, size_t len, const cha
   char why[400];
   if (image_decode(data, len, &opts, &im, NULL, why, sizeof why) != IMAGE_OK) {
     snprintf(err, errlen, "%s: %s", name ? name : "image", why);
-    return false;
+    return PAGE_EIMAGE;
   }
-  bool ok = page_book_add_image(b, &im, item, why, sizeof why);
+  page_status st = page_book_add_image(b, &im, item, why, sizeof why);
   image_free(&im);
-  if (!ok) snprintf(err, errlen, "%s: %s", name ? name : "image", why);
-  return ok;
+  if (st != PAGE_OK) snprintf(err, errlen, "%s: %s", name ? name : "image", why);
+  return st;
 }
 
-bool page_book_add_file(page_book *b, const char *path, const page_item *item, char *err, size_t errlen) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  struct stat st;
-  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    snprintf(err, errlen, "%s: %s", path, fd < 0 ? strerror(errno) : "not a regular file");
-    if (fd >= 0) close(fd);
-    return false;
-  }
-  if ((uint64_t)st.st_size > IMAGE_DEFAULT_MAX_BYTES || st.st_size == 0) {
-    snprintf(err, errlen, "%s: %s (%lld bytes)", path, st.st_size ? "too large to be an image" : "empty file",
-             (long long)st.st_size);
-    close(fd);
-    return false;
-  }
-  size_t n = (size_t)st.st_size;
-  char *data = malloc(n);
-  size_t got = 0;
-  while (data && got < n) {
-    ssize_t r = read(fd, data + got, n - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    got += (size_t)r;
-  }
-  close(fd);
-  if (!data || got != n) {
-    snprintf(err, errlen, "%s: %s", path, data ? "cannot read the whole file" : "out of memory");
-    free(data);
-    return false;
+page_status page_book_add_file(page_book *b, const char *path, const page_item *item, char *err, size_t errlen) {
+  buf data = BUF_INIT;
+  if (image_read_file(path, 0, &data, err, errlen) != IMAGE_OK) { /* the message names the path */
+    buf_free(&data);
+    return PAGE_EFILE;
   }
   page_item it = item ? *item : (page_item){0};
   if (!it.source) it.source = path;
-  bool ok = page_book_add_encoded(b, data, n, path, &it, err, errlen);
-  free(data);
-  return ok;
+  page_status st = page_book_add_encoded(b, data.data, data.len, path, &it, err, errlen);
+  buf_free(&data);
+  return st;
 }
 
 void page_book_page_entries(const page_book *b, int p, int *first, int *count) {

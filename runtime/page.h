@@ -21,6 +21,15 @@
 
 typedef struct page_book page_book;
 
+/* Why adding an image failed (the message says more). */
+typedef enum {
+  PAGE_OK = 0,
+  PAGE_EFILE,  /* the file cannot be read (missing, not a file, too large) */
+  PAGE_EIMAGE, /* the bytes are not a decodable PNG/JPEG/WebP within the limits */
+  PAGE_EINVAL, /* bad text (caption, meta) or too many images */
+  PAGE_ESYS,   /* out of memory, the spool could not be written */
+} page_status;
+
 /* What goes with an image: up to two caption lines (NULL = none) and the generation
  * parameters shown by the HTML lookbook as (key, value) pairs. All strings are copied;
  * they must be valid UTF-8 (checked). */
@@ -52,17 +61,17 @@ void page_book_next_box(const page_book *b, int *w, int *h);
 
 /* Adds an image: scales (fit or fill) the pixels into the next cell, flattens any
  * transparency onto the background and spools the result. im is not modified; the
- * caller may free it right after. False with a message on failure (nothing added). */
-bool page_book_add_image(page_book *b, const image *im, const page_item *item, char *err, size_t errlen);
+ * caller may free it right after. On failure nothing is added and err says why. */
+page_status page_book_add_image(page_book *b, const image *im, const page_item *item, char *err, size_t errlen);
 
 /* Adds an encoded PNG/JPEG/WebP: decoded straight to the cell's size (JPEG by DCT
  * scaling, PNG row by row), so memory stays near the cell's size. `name` (e.g. the file
  * name) prefixes error messages. */
-bool page_book_add_encoded(page_book *b, const void *data, size_t len, const char *name, const page_item *item,
+page_status page_book_add_encoded(page_book *b, const void *data, size_t len, const char *name, const page_item *item,
                            char *err, size_t errlen);
 
 /* Reads and adds an image file; errors name the file. */
-bool page_book_add_file(page_book *b, const char *path, const page_item *item, char *err, size_t errlen);
+page_status page_book_add_file(page_book *b, const char *path, const page_item *item, char *err, size_t errlen);
 
 /* The output a path asks for, by its extension. */
 typedef enum { PAGE_OUT_NONE, PAGE_OUT_PDF, PAGE_OUT_PNG, PAGE_OUT_JPEG, PAGE_OUT_WEBP, PAGE_OUT_HTML } page_out;

@@ -137,8 +137,9 @@ T.case("bad image files are refused with the file named and the book goes on", f
   T.write_file(dir .. "/broken.png", "\137PNG\r\n\26\nthis is not really a png")
   T.write_file(dir .. "/empty.jpg", "")
   local book = lookbook.new { dpi = 72 }
-  for _, bad in ipairs({ dir .. "/broken.png", dir .. "/empty.jpg", dir .. "/missing.webp" }) do
-    local err = T.raises(function() book:add(bad) end, "ImageError")
+  for bad, name in pairs({ [dir .. "/broken.png"] = "ImageDecodeError", [dir .. "/empty.jpg"] = "ImageDecodeError",
+    [dir .. "/missing.webp"] = "FileError", [dir] = "FileError" }) do
+    local err = T.raises(function() book:add(bad) end, name)
     T.ok(tostring(err):find(bad, 1, true), "the message names " .. bad .. ": " .. tostring(err))
   end
   T.raises(function() book:add(42) end, "expected an image or a file path")
@@ -154,6 +155,46 @@ T.case("bad image files are refused with the file named and the book goes on", f
   T.raises(function() lookbook.new {}:save(dir .. "/e.pdf") end, "empty")
   book:close()
   T.raises(function() book:add(good) end, "closed")
+end)
+
+local function near(a, b) return math.abs(a - b) <= 6 end
+
+local function colour_at(img, x, y, rgb, what)
+  local r, g, b = img:pixel(x, y)
+  T.ok(near(r, rgb[1]) and near(g, rgb[2]) and near(b, rgb[3]),
+    string.format("%s at (%d, %d): got %d,%d,%d, expected %d,%d,%d", what, x, y, r, g, b, rgb[1], rgb[2], rgb[3]))
+end
+
+T.case("PNG pages show each image in its cell and the background everywhere else", function()
+  local image = require "image"
+  local dir = T.tmpdir()
+  local colours = { { 208, 16, 16 }, { 16, 160, 32 }, { 16, 48, 208 }, { 224, 192, 0 }, { 128, 16, 160 } }
+  local bg = { 0x20, 0x30, 0x40 }
+  local book = lookbook.new { columns = 2, rows = 2, dpi = 72, background = "#203040", fit = "fill", title = "Pixels" }
+  -- an image object with pixels, an undecoded image object, and a file path all work
+  book:add(image.new(300, 400, colours[1]), { caption = "made in memory" })
+  png.write(dir .. "/two.png", 30, 40, colours[2])
+  book:add(image.load(dir .. "/two.png"), { caption = "loaded, never decoded" })
+  for i = 3, 5 do book:add(png.write(dir .. "/in" .. i .. ".png", 60, 80, colours[i]), { caption = "path" }) end
+  local pages = book:save(dir .. "/px.png")
+  T.eq(#pages, 2)
+  local g = book:geometry()
+  local cells = g.templates[1]
+  local p1, p2 = image.load(pages[1]), image.load(pages[2])
+  T.eq({ p1.width, p1.height }, { g.page_width, g.page_height }, "page size")
+  for i, c in ipairs(cells) do
+    local x, y, w, h = c[1], c[2], c[3], c[4]
+    colour_at(p1, x + 1, y + 1, colours[i], "cell " .. i .. " top-left")
+    colour_at(p1, x + w - 2, y + h - 2, colours[i], "cell " .. i .. " bottom-right")
+    colour_at(p1, x + w // 2, y + h // 2, colours[i], "cell " .. i .. " centre")
+    colour_at(p1, x - 1, y + h // 2, bg, "left of cell " .. i)
+    colour_at(p1, x + w, y + h // 2, bg, "right of cell " .. i)
+    colour_at(p1, x + w // 2, y - 1, bg, "above cell " .. i)
+    local on_p2 = i == 1 and colours[5] or bg
+    colour_at(p2, x + w // 2, y + h // 2, on_p2, "page 2 cell " .. i)
+  end
+  colour_at(p1, 0, 0, bg, "page corner")
+  colour_at(p1, g.page_width - 1, g.page_height - 1, bg, "opposite corner")
 end)
 
 local function find_chromium()

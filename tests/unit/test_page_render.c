@@ -66,7 +66,7 @@ TEST(page_png_pages_have_cells_where_the_layout_says_and_background_elsewhere) {
     image im = IMAGE_INIT;
     solid(&im, 300, 400, colours[i]);
     page_item item = {.caption = {"caption", NULL}};
-    CHECK(page_book_add_image(b, &im, &item, err, sizeof err));
+    CHECK(page_book_add_image(b, &im, &item, err, sizeof err) == PAGE_OK);
     image_free(&im);
   }
   CHECK_INT(page_book_count(b), 5);
@@ -135,7 +135,7 @@ TEST(page_fit_keeps_the_whole_image_and_fill_covers_the_cell) {
     if (!b) return;
     image im = IMAGE_INIT;
     solid(&im, 400, 200, 0x0000ff);
-    CHECK(page_book_add_image(b, &im, NULL, err, sizeof err));
+    CHECK(page_book_add_image(b, &im, NULL, err, sizeof err) == PAGE_OK);
     image_free(&im);
     char *dir = tmpdir();
     char path[128];
@@ -172,7 +172,7 @@ TEST(page_pdf_and_html_are_written_whole) {
     solid(&im, 30, 40, colours[i]);
     const char *meta[] = {"seed", "7", "prompt", "linen <suit>"};
     page_item item = {.caption = {"a", "b"}, .meta = meta, .nmeta = 2};
-    CHECK(page_book_add_image(b, &im, &item, err, sizeof err));
+    CHECK(page_book_add_image(b, &im, &item, err, sizeof err) == PAGE_OK);
     image_free(&im);
   }
   char *dir = tmpdir();
@@ -223,17 +223,17 @@ TEST(page_bad_images_and_text_are_refused_naming_the_file_and_nothing_is_added) 
   page_book *b = page_book_new(&o, NULL, NULL, err, sizeof err);
   CHECK(b != NULL);
   if (!b) return;
-  CHECK(!page_book_add_encoded(b, "not an image at all", 19, "looks/broken.png", NULL, err, sizeof err));
+  CHECK(page_book_add_encoded(b, "not an image at all", 19, "looks/broken.png", NULL, err, sizeof err) == PAGE_EIMAGE);
   CHECK(strstr(err, "looks/broken.png") != NULL);
   static const unsigned char png_head[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
-  CHECK(!page_book_add_encoded(b, png_head, sizeof png_head, "cut.png", NULL, err, sizeof err));
+  CHECK(page_book_add_encoded(b, png_head, sizeof png_head, "cut.png", NULL, err, sizeof err) == PAGE_EIMAGE);
   CHECK(strstr(err, "cut.png") != NULL);
-  CHECK(!page_book_add_file(b, "/nonexistent/dir/x.png", NULL, err, sizeof err));
+  CHECK(page_book_add_file(b, "/nonexistent/dir/x.png", NULL, err, sizeof err) == PAGE_EFILE);
   CHECK(strstr(err, "/nonexistent/dir/x.png") != NULL);
   image im = IMAGE_INIT;
   solid(&im, 10, 10, 0);
   page_item bad = {.caption = {"\xff\xfe", NULL}};
-  CHECK(!page_book_add_image(b, &im, &bad, err, sizeof err));
+  CHECK(page_book_add_image(b, &im, &bad, err, sizeof err) == PAGE_EINVAL);
   CHECK(strstr(err, "UTF-8") != NULL);
   image_free(&im);
   CHECK_INT(page_book_count(b), 0);
