@@ -557,12 +557,14 @@ void jw_object_end(json_writer *w) { close_level(w, '}'); }
 void jw_array_begin(json_writer *w) { open_level(w, '['); }
 void jw_array_end(json_writer *w) { close_level(w, ']'); }
 
-void jw_key(json_writer *w, const char *key) {
+void jw_key_len(json_writer *w, const char *key, size_t len) {
   before_value(w);
-  json_escape(w->out, key, strlen(key));
+  json_escape(w->out, key, len);
   buf_append_char(w->out, ':');
   w->after_key = true;
 }
+
+void jw_key(json_writer *w, const char *key) { jw_key_len(w, key, strlen(key)); }
 
 void jw_string_len(json_writer *w, const char *s, size_t len) {
   before_value(w);

@@ -84,6 +84,7 @@ void jw_object_end(json_writer *w);
 void jw_array_begin(json_writer *w);
 void jw_array_end(json_writer *w);
 void jw_key(json_writer *w, const char *key);
+void jw_key_len(json_writer *w, const char *key, size_t len); /* keys may hold \u0000 */
 void jw_string(json_writer *w, const char *s);
 void jw_string_len(json_writer *w, const char *s, size_t len);
 void jw_int(json_writer *w, int64_t v);

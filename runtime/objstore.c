@@ -1,0 +1,199 @@
+/* objstore.c — content-addressed files under a directory (see objstore.h). The one
+ * durability rule: an object's name is only ever bound to complete bytes, because the
+ * bytes reach the disk (fsync) under a temporary name before rename() gives them the
+ * final one, and the directory is fsynced so the rename itself survives a power cut. */
+#include "objstore.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *obj_status_name(obj_status s) {
+  switch (s) {
+  case OBJ_OK: return "ok";
+  case OBJ_MISSING: return "missing";
+  case OBJ_CORRUPT: return "corrupt";
+  default: return "unreadable";
+  }
+}
+
+bool objstore_path(const char *dir, const char *hex, char *out, size_t outlen) {
+  if (!sha256_is_hex(hex)) return false;
+  int n = snprintf(out, outlen, "%s/%.2s/%s", dir, hex, hex + 2);
+  return n > 0 && (size_t)n < outlen;
+}
+
+bool objstore_mkdirs(const char *dir, char *errbuf, size_t errlen) {
+  char p[PATH_MAX];
+  if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p) {
+    snprintf(errbuf, errlen, "path too long: %.200s", dir);
+    return false;
+  }
+  for (char *s = p + 1;; s++) {
+    if (*s != '/' && *s != '\0') continue;
+    char c = *s;
+    *s = '\0';
+    if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+      snprintf(errbuf, errlen, "cannot create directory %s: %s", p, strerror(errno));
+      return false;
+    }
+    *s = c;
+    if (!c) break;
+  }
+  struct stat st;
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    snprintf(errbuf, errlen, "%s is not a directory", dir);
+    return false;
+  }
+  return true;
+}
+
+bool objstore_sync_dir(const char *dir, char *errbuf, size_t errlen) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    snprintf(errbuf, errlen, "cannot open directory %s: %s", dir, strerror(errno));
+    return false;
+  }
+  int rc = fsync(fd);
+  int e = errno;
+  close(fd);
+  /* Some file systems refuse fsync on directories (EINVAL); nothing more can be done
+   * there, and rename() is still atomic against a process crash. */
+  if (rc != 0 && e != EINVAL) {
+    snprintf(errbuf, errlen, "cannot sync directory %s: %s", dir, strerror(e));
+    return false;
+  }
+  return true;
+}
+
+/* Reads fd to the end, hashing; appends to out when out != NULL. */
+static obj_status hash_fd(int fd, const char *path, const char *want, buf *out, char *errbuf,
+                          size_t errlen) {
+  sha256_ctx c;
+  sha256_init(&c);
+  size_t start = out ? out->len : 0, total = 0;
+  uint8_t chunk[1 << 16];
+  for (;;) {
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      snprintf(errbuf, errlen, "cannot read %s: %s", path, strerror(errno));
+      goto fail;
+    }
+    if (n == 0) break;
+    total += (size_t)n;
+    if (total > OBJSTORE_MAX_BYTES) {
+      snprintf(errbuf, errlen, "%s is larger than any stored output can be", path);
+      if (out) out->len = start;
+      return OBJ_CORRUPT;
+    }
+    sha256_update(&c, chunk, (size_t)n);
+    if (out && !buf_append(out, chunk, (size_t)n)) {
+      snprintf(errbuf, errlen, "out of memory reading %s", path);
+      goto fail;
+    }
+  }
+  uint8_t d[SHA256_LEN];
+  char got[SHA256_HEX_LEN + 1];
+  sha256_final(&c, d);
+  sha256_to_hex(d, got);
+  if (strcmp(got, want) != 0) {
+    snprintf(errbuf, errlen, "%s is corrupt: its bytes hash to %.12s..., not to its name", path, got);
+    if (out) out->len = start;
+    return OBJ_CORRUPT;
+  }
+  return OBJ_OK;
+fail:
+  if (out) out->len = start;
+  return OBJ_ERROR;
+}
+
+obj_status objstore_read(const char *dir, const char *hex, buf *out, char *errbuf, size_t errlen) {
+  char path[PATH_MAX];
+  if (!objstore_path(dir, hex, path, sizeof path)) {
+    snprintf(errbuf, errlen, "not an object name: %.80s", hex ? hex : "(null)");
+    return OBJ_ERROR;
+  }
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    snprintf(errbuf, errlen, "%s: %s", path, strerror(e));
+    return e == ENOENT ? OBJ_MISSING : OBJ_ERROR;
+  }
+  obj_status s = hash_fd(fd, path, hex, out, errbuf, errlen);
+  close(fd);
+  return s;
+}
+
+obj_status objstore_verify(const char *dir, const char *hex, char *errbuf, size_t errlen) {
+  return objstore_read(dir, hex, NULL, errbuf, errlen);
+}
+
+static bool write_all(int fd, const void *data, size_t len) {
+  const char *p = data;
+  while (len) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    len -= (size_t)n;
+  }
+  return true;
+}
+
+bool objstore_put(const char *dir, const void *data, size_t len, char hex[SHA256_HEX_LEN + 1],
+                  char *errbuf, size_t errlen) {
+  static unsigned tmp_counter; /* the loop thread is the only writer */
+  if (len > OBJSTORE_MAX_BYTES) {
+    snprintf(errbuf, errlen, "refusing to store %zu bytes (more than any image)", len);
+    return false;
+  }
+  sha256_hex(data, len, hex);
+  char path[PATH_MAX], sub[PATH_MAX], tmp[PATH_MAX];
+  if (!objstore_path(dir, hex, path, sizeof path) ||
+      snprintf(sub, sizeof sub, "%s/%.2s", dir, hex) >= (int)sizeof sub ||
+      snprintf(tmp, sizeof tmp, "%s/.tmp-%.16s-%ld-%u", sub, hex + 2, (long)getpid(),
+               ++tmp_counter) >= (int)sizeof tmp) {
+    snprintf(errbuf, errlen, "object path too long under %.200s", dir);
+    return false;
+  }
+  char ignored[256];
+  if (objstore_verify(dir, hex, ignored, sizeof ignored) == OBJ_OK) return true;
+  struct stat st;
+  bool new_sub = stat(sub, &st) != 0;
+  if (!objstore_mkdirs(sub, errbuf, errlen)) return false;
+  /* Not mkstemp: its 0600 would hide the user's images from them; 0666 & umask is what
+   * any file they save gets. The name is unique per process and call; O_EXCL makes a
+   * leftover from a crashed run with a recycled pid an error we handle by unlinking. */
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    snprintf(errbuf, errlen, "cannot create %s: %s", tmp, strerror(errno));
+    return false;
+  }
+  if (!write_all(fd, data, len) || fsync(fd) != 0) {
+    snprintf(errbuf, errlen, "cannot write %s: %s", tmp, strerror(errno));
+    close(fd);
+    unlink(tmp);
+    return false;
+  }
+  if (close(fd) != 0) {
+    snprintf(errbuf, errlen, "cannot write %s: %s", tmp, strerror(errno));
+    unlink(tmp);
+    return false;
+  }
+  if (rename(tmp, path) != 0) {
+    snprintf(errbuf, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    unlink(tmp);
+    return false;
+  }
+  if (!objstore_sync_dir(sub, errbuf, errlen)) return false;
+  if (new_sub && !objstore_sync_dir(dir, errbuf, errlen)) return false;
+  return true;
+}

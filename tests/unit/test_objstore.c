@@ -1,0 +1,94 @@
+/* test_objstore.c — the content-addressed output store: atomic puts, verification on
+ * read, damaged objects noticed and repaired by a new put. */
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../runtime/objstore.h"
+#include "unit.h"
+
+static void make_tmpdir(char *dir) {
+  strcpy(dir, "/tmp/atelier-obj-XXXXXX");
+  if (!mkdtemp(dir)) unit_fail(__FILE__, __LINE__, "mkdtemp failed");
+}
+
+static void rm_rf(const char *dir) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0) unit_fail(__FILE__, __LINE__, "cannot remove %s", dir);
+}
+
+/* Counts the entries of a directory whose names start with prefix. */
+static int count_entries(const char *dir, const char *prefix) {
+  DIR *d = opendir(dir);
+  if (!d) return -1;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)))
+    if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 && strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+      n++;
+  closedir(d);
+  return n;
+}
+
+TEST(objstore_puts_under_the_content_hash_and_reads_back) {
+  char dir[64], objects[128], err[400], hex[SHA256_HEX_LEN + 1], path[512];
+  make_tmpdir(dir);
+  snprintf(objects, sizeof objects, "%s/deep/objects", dir); /* parents created too */
+  CHECK(objstore_put(objects, "abc", 3, hex, err, sizeof err));
+  CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(objstore_path(objects, hex, path, sizeof path));
+  char want[256];
+  snprintf(want, sizeof want, "%s/ba/7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", objects);
+  CHECK_STR(path, want);
+  struct stat st;
+  CHECK(stat(path, &st) == 0 && st.st_size == 3);
+  buf b = BUF_INIT;
+  CHECK(objstore_read(objects, hex, &b, err, sizeof err) == OBJ_OK);
+  CHECK(b.len == 3 && memcmp(b.data, "abc", 3) == 0);
+  buf_free(&b);
+  /* no temporary file left behind */
+  char sub[200];
+  snprintf(sub, sizeof sub, "%s/ba", objects);
+  CHECK_INT(count_entries(sub, ".tmp"), 0);
+  /* the same bytes again: nothing changes */
+  CHECK(objstore_put(objects, "abc", 3, hex, err, sizeof err));
+  CHECK_INT(count_entries(sub, ""), 1);
+  rm_rf(dir);
+}
+
+TEST(objstore_notices_missing_and_corrupt_objects) {
+  char dir[64], err[400], hex[SHA256_HEX_LEN + 1], path[512];
+  make_tmpdir(dir);
+  CHECK(objstore_put(dir, "finished image", 14, hex, err, sizeof err));
+  CHECK(objstore_verify(dir, hex, err, sizeof err) == OBJ_OK);
+  CHECK(objstore_path(dir, hex, path, sizeof path));
+  /* truncated (as a crash in a naive writer would leave it) */
+  CHECK(truncate(path, 5) == 0);
+  buf b = BUF_INIT;
+  buf_append_str(&b, "keep");
+  CHECK(objstore_read(dir, hex, &b, err, sizeof err) == OBJ_CORRUPT);
+  CHECK(strstr(err, "corrupt") != NULL);
+  CHECK(b.len == 4); /* the caller's buffer is untouched */
+  buf_free(&b);
+  /* a put of the right bytes repairs it */
+  CHECK(objstore_put(dir, "finished image", 14, hex, err, sizeof err));
+  CHECK(objstore_verify(dir, hex, err, sizeof err) == OBJ_OK);
+  unlink(path);
+  CHECK(objstore_verify(dir, hex, err, sizeof err) == OBJ_MISSING);
+  CHECK(objstore_verify(dir, "../../etc/passwd", err, sizeof err) == OBJ_ERROR);
+  CHECK_STR(obj_status_name(OBJ_CORRUPT), "corrupt");
+  rm_rf(dir);
+}
+
+TEST(objstore_reports_a_store_it_cannot_write) {
+  char dir[64], err[400], hex[SHA256_HEX_LEN + 1], file[128];
+  make_tmpdir(dir);
+  snprintf(file, sizeof file, "%s/plainfile", dir);
+  FILE *f = fopen(file, "w");
+  fclose(f);
+  CHECK(!objstore_put(file, "x", 1, hex, err, sizeof err)); /* a file where the store should be */
+  CHECK(err[0] != '\0');
+  rm_rf(dir);
+}
