@@ -102,17 +102,17 @@ static bool write_value(canon *c, const json_value *v, int depth) {
     return false;
   }
   switch (v->type) {
-  case JSON_NULL: jw_null(&c->w); return true;
-  case JSON_BOOL: jw_bool(&c->w, v->u.boolean); return true;
-  case JSON_NUMBER: return write_number(c, v);
-  case JSON_STRING: jw_string_len(&c->w, v->u.str.s, v->u.str.len); return true;
-  case JSON_ARRAY:
-    jw_array_begin(&c->w);
-    for (size_t i = 0; i < v->u.arr.n; i++)
-      if (!write_value(c, &v->u.arr.items[i], depth + 1)) return false;
-    jw_array_end(&c->w);
-    return true;
-  case JSON_OBJECT: return write_object(c, v, depth);
+    case JSON_NULL: jw_null(&c->w); return true;
+    case JSON_BOOL: jw_bool(&c->w, v->u.boolean); return true;
+    case JSON_NUMBER: return write_number(c, v);
+    case JSON_STRING: jw_string_len(&c->w, v->u.str.s, v->u.str.len); return true;
+    case JSON_ARRAY:
+      jw_array_begin(&c->w);
+      for (size_t i = 0; i < v->u.arr.n; i++)
+        if (!write_value(c, &v->u.arr.items[i], depth + 1)) return false;
+      jw_array_end(&c->w);
+      return true;
+    case JSON_OBJECT: return write_object(c, v, depth);
   }
   return false;
 }
@@ -174,9 +174,12 @@ static const struct {
   const char *key;
   const char *str;
   int64_t num;
-} DEFAULTS[] = {{"resolution", "1k", 0},         {"seed", NULL, 42},
-                {"num_images", NULL, 1},         {"output_format", "png", 0},
-                {"face_reference_mode", "match_reference", 0}, {"aspect_ratio", "1:1", 0}};
+} DEFAULTS[] = {{"resolution", "1k", 0},
+                {"seed", NULL, 42},
+                {"num_images", NULL, 1},
+                {"output_format", "png", 0},
+                {"face_reference_mode", "match_reference", 0},
+                {"aspect_ratio", "1:1", 0}};
 #define NDEFAULTS (sizeof DEFAULTS / sizeof *DEFAULTS)
 
 static bool canonical_inputs(canon *c, const json_value *root, bool model_create) {
@@ -210,7 +213,8 @@ static bool canonical_inputs(canon *c, const json_value *root, bool model_create
       if (strcmp(DEFAULTS[d].key, "aspect_ratio") == 0 && has_image_reference) continue;
       bool present = false;
       for (size_t i = 0; i < k && !present; i++)
-        present = e[i].keylen == strlen(DEFAULTS[d].key) && memcmp(e[i].key, DEFAULTS[d].key, e[i].keylen) == 0;
+        present =
+            e[i].keylen == strlen(DEFAULTS[d].key) && memcmp(e[i].key, DEFAULTS[d].key, e[i].keylen) == 0;
       if (present) continue;
       if (DEFAULTS[d].str) synth_string(&syn[ns].value, DEFAULTS[d].str);
       else synth_int(&syn[ns].value, DEFAULTS[d].num);

@@ -15,10 +15,10 @@
 
 const char *obj_status_name(obj_status s) {
   switch (s) {
-  case OBJ_OK: return "ok";
-  case OBJ_MISSING: return "missing";
-  case OBJ_CORRUPT: return "corrupt";
-  default: return "unreadable";
+    case OBJ_OK: return "ok";
+    case OBJ_MISSING: return "missing";
+    case OBJ_CORRUPT: return "corrupt";
+    default: return "unreadable";
   }
 }
 
@@ -72,8 +72,7 @@ bool objstore_sync_dir(const char *dir, char *errbuf, size_t errlen) {
 }
 
 /* Reads fd to the end, hashing; appends to out when out != NULL. */
-static obj_status hash_fd(int fd, const char *path, const char *want, buf *out, char *errbuf,
-                          size_t errlen) {
+static obj_status hash_fd(int fd, const char *path, const char *want, buf *out, char *errbuf, size_t errlen) {
   sha256_ctx c;
   sha256_init(&c);
   size_t start = out ? out->len : 0, total = 0;
@@ -146,8 +145,8 @@ static bool write_all(int fd, const void *data, size_t len) {
   return true;
 }
 
-bool objstore_put(const char *dir, const void *data, size_t len, char hex[SHA256_HEX_LEN + 1],
-                  char *errbuf, size_t errlen) {
+bool objstore_put(const char *dir, const void *data, size_t len, char hex[SHA256_HEX_LEN + 1], char *errbuf,
+                  size_t errlen) {
   static unsigned tmp_counter; /* the loop thread is the only writer */
   if (len > OBJSTORE_MAX_BYTES) {
     snprintf(errbuf, errlen, "refusing to store %zu bytes (more than any image)", len);
@@ -157,8 +156,8 @@ bool objstore_put(const char *dir, const void *data, size_t len, char hex[SHA256
   char path[PATH_MAX], sub[PATH_MAX], tmp[PATH_MAX];
   if (!objstore_path(dir, hex, path, sizeof path) ||
       snprintf(sub, sizeof sub, "%s/%.2s", dir, hex) >= (int)sizeof sub ||
-      snprintf(tmp, sizeof tmp, "%s/.tmp-%.16s-%ld-%u", sub, hex + 2, (long)getpid(),
-               ++tmp_counter) >= (int)sizeof tmp) {
+      snprintf(tmp, sizeof tmp, "%s/.tmp-%.16s-%ld-%u", sub, hex + 2, (long)getpid(), ++tmp_counter) >=
+          (int)sizeof tmp) {
     snprintf(errbuf, errlen, "object path too long under %.200s", dir);
     return false;
   }

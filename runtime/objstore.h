@@ -28,8 +28,8 @@ const char *obj_status_name(obj_status s);
  * Durable when it returns true: temp file + fsync + rename + fsync of the directory,
  * so after a crash the object is either absent or complete, never partial. An object
  * already present with the right bytes is left alone; a damaged one is replaced. */
-bool objstore_put(const char *dir, const void *data, size_t len, char hex[SHA256_HEX_LEN + 1],
-                  char *errbuf, size_t errlen);
+bool objstore_put(const char *dir, const void *data, size_t len, char hex[SHA256_HEX_LEN + 1], char *errbuf,
+                  size_t errlen);
 
 /* Writes the path of object hex into out ("DIR/ab/cdef..."). False when hex is not a
  * digest or the path does not fit. */

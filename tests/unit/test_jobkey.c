@@ -56,8 +56,9 @@ TEST(jobkey_treats_explicit_defaults_like_omitted_inputs) {
             bare);
   CHECK_STR(key_of("{\"prompt\":\"p\",\"seed\":null}"), bare);
   char *c = canonical_of("model-create", "{\"prompt\":\"p\"}");
-  CHECK_STR(c, "{\"aspect_ratio\":\"1:1\",\"face_reference_mode\":\"match_reference\",\"num_images\":1,"
-               "\"output_format\":\"png\",\"prompt\":\"p\",\"resolution\":\"1k\",\"seed\":42}");
+  CHECK_STR(c,
+            "{\"aspect_ratio\":\"1:1\",\"face_reference_mode\":\"match_reference\",\"num_images\":1,"
+            "\"output_format\":\"png\",\"prompt\":\"p\",\"resolution\":\"1k\",\"seed\":42}");
   free(c);
 }
 
@@ -114,8 +115,9 @@ TEST(jobkey_hashes_local_reference_files_by_content) {
 }
 
 TEST(jobkey_keeps_urls_and_hashes_data_uris) {
-  char *c = canonical_of("model-create", "{\"prompt\":\"p\",\"face_reference\":\"https://cdn.example/a.jpg\","
-                                         "\"image_reference\":\"data:image/png;base64,iVBORw0KGgo=\"}");
+  char *c = canonical_of("model-create",
+                         "{\"prompt\":\"p\",\"face_reference\":\"https://cdn.example/a.jpg\","
+                         "\"image_reference\":\"data:image/png;base64,iVBORw0KGgo=\"}");
   CHECK(strstr(c, "\"face_reference\":\"https://cdn.example/a.jpg\"") != NULL);
   CHECK(strstr(c, "\"image_reference\":{\"$data_sha256\":\"") != NULL);
   CHECK(strstr(c, "iVBOR") == NULL);

@@ -40,7 +40,8 @@ TEST(objstore_puts_under_the_content_hash_and_reads_back) {
   CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK(objstore_path(objects, hex, path, sizeof path));
   char want[256];
-  snprintf(want, sizeof want, "%s/ba/7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", objects);
+  snprintf(want, sizeof want, "%s/ba/7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+           objects);
   CHECK_STR(path, want);
   struct stat st;
   CHECK(stat(path, &st) == 0 && st.st_size == 3);

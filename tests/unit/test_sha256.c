@@ -18,7 +18,8 @@ TEST(sha256_matches_the_fips_180_vectors) {
   const char *m448 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
   CHECK_STR(hex_of(m448, strlen(m448)), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
   const char *m896 =
-      "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstn"
+      "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqr"
+      "stn"
       "opqrstu";
   CHECK_STR(hex_of(m896, strlen(m896)), "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
   /* one million 'a', fed in uneven pieces */
@@ -66,7 +67,8 @@ TEST(sha256_pads_correctly_at_every_block_boundary) {
       char hex[SHA256_HEX_LEN + 1];
       sha256_final(&c, d);
       sha256_to_hex(d, hex);
-      if (strcmp(hex, v[i].hex) != 0) unit_fail(__FILE__, __LINE__, "length %zu cut at %zu differs", v[i].n, cut);
+      if (strcmp(hex, v[i].hex) != 0)
+        unit_fail(__FILE__, __LINE__, "length %zu cut at %zu differs", v[i].n, cut);
     }
   }
 }

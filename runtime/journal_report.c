@@ -1,0 +1,218 @@
+/* journal_report.c — `atelier --journal-report`: what a journal holds, read-only — jobs
+ * by state, credits spent and saved, and for every job that needs a decision (unknown
+ * outcome, still in flight, failed) what it was and what to do about it. */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "journal.h"
+#include "json.h"
+
+typedef struct report {
+  sqlite3 *db;
+  FILE *out;
+  const char *path;
+  int64_t generation;
+  char *err;
+  size_t errlen;
+} report;
+
+static bool rep_error(report *r, const char *what) {
+  snprintf(r->err, r->errlen, "journal %s: %s: %s", r->path, what, sqlite3_errmsg(r->db));
+  return false;
+}
+
+/* Runs a one-row, one-integer query with up to one int64 parameter. */
+static bool scalar(report *r, const char *sql, int64_t param, int64_t *out) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) return rep_error(r, "reading");
+  if (sqlite3_bind_parameter_count(st) > 0 && sqlite3_bind_int64(st, 1, param) != SQLITE_OK) {
+    sqlite3_finalize(st);
+    return rep_error(r, "reading");
+  }
+  bool ok = sqlite3_step(st) == SQLITE_ROW;
+  if (ok) *out = sqlite3_column_int64(st, 0);
+  if (sqlite3_finalize(st) != SQLITE_OK) ok = false;
+  return ok || rep_error(r, "reading");
+}
+
+static void fmt_time(double t, char *out, size_t len) {
+  time_t s = (time_t)t;
+  struct tm tm;
+  if (t <= 0 || !localtime_r(&s, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm))
+    snprintf(out, len, "?");
+}
+
+/* Writes s with control characters replaced, at most max bytes (journal text is
+ * untrusted: it must not drive the terminal). */
+static void put_clean(FILE *out, const char *s, size_t max) {
+  size_t n = 0;
+  for (; s && *s && n < max; s++, n++) fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, out);
+  if (s && *s) fputs("...", out);
+}
+
+/* One line naming the job by what the user wrote: prompt, seed, images, price. */
+static void describe_inputs(FILE *out, const char *canonical, int64_t expected) {
+  char err[128];
+  json_doc *d = canonical ? json_parse(canonical, strlen(canonical), 0, err, sizeof err) : NULL;
+  const json_value *root = d ? json_root(d) : NULL;
+  const char *prompt = json_str(json_get(root, "prompt"));
+  int64_t seed = 0, n = 1;
+  fputs("\"", out);
+  put_clean(out, prompt ? prompt : "(no prompt)", 60);
+  fputs("\"", out);
+  if (json_int(json_get(root, "seed"), &seed)) fprintf(out, ", seed %lld", (long long)seed);
+  if (json_int(json_get(root, "num_images"), &n))
+    fprintf(out, ", %lld image%s", (long long)n, n == 1 ? "" : "s");
+  if (json_get(root, "face_reference")) fputs(", face_reference", out);
+  fprintf(out, ", %lld credit%s", (long long)expected, expected == 1 ? "" : "s");
+  json_doc_free(d);
+}
+
+/* Lists the current generation's jobs in state; returns false on a database error. */
+static bool list_jobs(report *r, const char *state, const char *title, const char *advice) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(r->db,
+                         "SELECT key, inputs, expected_credits, prediction_id, error_name, error_message, "
+                         "sent_at, attempts FROM jobs WHERE generation = ? AND state = ? ORDER BY id",
+                         -1, &st, NULL) != SQLITE_OK ||
+      sqlite3_bind_int64(st, 1, r->generation) != SQLITE_OK ||
+      sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC) != SQLITE_OK) {
+    sqlite3_finalize(st);
+    return rep_error(r, "listing jobs");
+  }
+  int rc, n = 0;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (n++ == 0) fprintf(r->out, "\n%s\n", title);
+    const char *key = (const char *)sqlite3_column_text(st, 0);
+    fputs("  job ", r->out);
+    put_clean(r->out, key, 12);
+    fputs("  ", r->out);
+    describe_inputs(r->out, (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2));
+    fputc('\n', r->out);
+    const char *id = (const char *)sqlite3_column_text(st, 3);
+    const char *name = (const char *)sqlite3_column_text(st, 4);
+    const char *msg = (const char *)sqlite3_column_text(st, 5);
+    char when[32];
+    fmt_time(sqlite3_column_double(st, 6), when, sizeof when);
+    fprintf(r->out, "      ");
+    if (id) {
+      fputs("prediction ", r->out);
+      put_clean(r->out, id, 80);
+      fputs(", ", r->out);
+    }
+    fprintf(r->out, "last sent %s (%lld attempt%s)", when, (long long)sqlite3_column_int64(st, 7),
+            sqlite3_column_int64(st, 7) == 1 ? "" : "s");
+    if (name) {
+      fputs(": ", r->out);
+      put_clean(r->out, name, 60);
+      if (msg) {
+        fputs(": ", r->out);
+        put_clean(r->out, msg, 200);
+      }
+    }
+    fputc('\n', r->out);
+  }
+  bool ok = rc == SQLITE_DONE;
+  if (sqlite3_finalize(st) != SQLITE_OK) ok = false;
+  if (!ok) return rep_error(r, "listing jobs");
+  if (n) fprintf(r->out, "%s", advice);
+  return true;
+}
+
+static bool open_readonly(report *r) {
+  int rc = sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY, NULL);
+  if (rc != SQLITE_OK) {
+    snprintf(r->err, r->errlen, "no journal at %s (%s)", r->path,
+             r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc));
+    return false;
+  }
+  if (sqlite3_busy_timeout(r->db, 5000) != SQLITE_OK) return rep_error(r, "setting the busy timeout");
+  int64_t version = -1, tables = 0;
+  if (!scalar(r, "PRAGMA user_version", 0, &version) ||
+      !scalar(r, "SELECT count(*) FROM sqlite_master", 0, &tables)) {
+    snprintf(r->err, r->errlen, "%s is not a readable atelier journal (%s)", r->path, sqlite3_errmsg(r->db));
+    return false;
+  }
+  if (version == 0) {
+    snprintf(r->err, r->errlen, "%s is %s, not an atelier journal", r->path,
+             tables ? "another SQLite database" : "empty");
+    return false;
+  }
+  if (version > JOURNAL_SCHEMA_VERSION) {
+    snprintf(r->err, r->errlen, "journal %s has schema version %lld, newer than this atelier reads (%d)",
+             r->path, (long long)version, JOURNAL_SCHEMA_VERSION);
+    return false;
+  }
+  return true;
+}
+
+static bool summary(report *r) {
+  int64_t runs = 0, fresh_runs = 0, older = 0;
+  if (!scalar(r, "SELECT count(*) FROM runs", 0, &runs) ||
+      !scalar(r, "SELECT COALESCE(MAX(id), 0) FROM runs WHERE fresh = 1", 0, &r->generation) ||
+      !scalar(r, "SELECT count(*) FROM runs WHERE fresh = 1", 0, &fresh_runs) ||
+      !scalar(r, "SELECT count(*) FROM jobs WHERE generation <> ?", r->generation, &older))
+    return false;
+  fprintf(r->out, "journal %s (schema %d), %lld run%s\n", r->path, JOURNAL_SCHEMA_VERSION, (long long)runs,
+          runs == 1 ? "" : "s");
+  if (r->generation)
+    fprintf(r->out, "current generation: since run %lld (--fresh); %lld older job row%s kept as history\n",
+            (long long)r->generation, (long long)older, older == 1 ? "" : "s");
+  static const char *const states[] = {"completed", "submitted", "submitting", "queued", "failed", "unknown"};
+  int64_t total = 0;
+  if (!scalar(r, "SELECT count(*) FROM jobs WHERE generation = ?", r->generation, &total)) return false;
+  fprintf(r->out, "\njobs: %lld\n", (long long)total);
+  for (size_t i = 0; i < sizeof states / sizeof *states; i++) {
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs WHERE generation = ? AND state = '%s'", states[i]);
+    int64_t n = 0;
+    if (!scalar(r, sql, r->generation, &n)) return false;
+    if (n || i == 0) fprintf(r->out, "  %-11s %lld\n", states[i], (long long)n);
+  }
+  int64_t spent = 0, spent_all = 0, saved = 0, reused = 0, resumed = 0, at_risk = 0;
+  if (!scalar(r, "SELECT COALESCE(SUM(credits_spent), 0) FROM jobs WHERE generation = ?", r->generation,
+              &spent) ||
+      !scalar(r, "SELECT COALESCE(SUM(credits_spent), 0) FROM jobs", 0, &spent_all) ||
+      !scalar(r, "SELECT COALESCE(SUM(credits_saved), 0) FROM jobs", 0, &saved) ||
+      !scalar(r, "SELECT COALESCE(SUM(reused), 0) FROM jobs", 0, &reused) ||
+      !scalar(r, "SELECT COALESCE(SUM(resumed), 0) FROM jobs", 0, &resumed) ||
+      !scalar(
+          r, "SELECT COALESCE(SUM(expected_credits), 0) FROM jobs WHERE generation = ? AND state = 'unknown'",
+          r->generation, &at_risk))
+    return false;
+  fprintf(r->out, "\ncredits spent: %lld", (long long)spent);
+  if (spent_all != spent) fprintf(r->out, " (%lld over all generations)", (long long)spent_all);
+  fprintf(r->out, "\ncredits saved by reuse: %lld (%lld submission%s served from the journal)\n",
+          (long long)saved, (long long)reused, reused == 1 ? "" : "s");
+  if (resumed)
+    fprintf(r->out, "jobs resumed by prediction id instead of resubmitted: %lld\n", (long long)resumed);
+  if (at_risk)
+    fprintf(r->out, "credits possibly spent by unknown-outcome submissions: up to %lld\n",
+            (long long)at_risk);
+  return true;
+}
+
+bool journal_report(const char *path, FILE *out, char *errbuf, size_t errlen) {
+  report r = {
+      .out = out, .path = path && *path ? path : JOURNAL_DEFAULT_PATH, .err = errbuf, .errlen = errlen};
+  bool ok =
+      open_readonly(&r) && sqlite3_exec(r.db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK && summary(&r) &&
+      list_jobs(&r, "unknown",
+                "unknown outcome: a submit request was (maybe) sent and no prediction id came back",
+                "  The API has no idempotency key and no list of predictions, so nothing can tell\n"
+                "  whether these were created and charged. Look for them in your FASHN account\n"
+                "  (by time and prompt). Rerunning the recipe leaves them alone; to submit them\n"
+                "  again anyway (possibly paying twice), rerun with --retry-unknown, or pass\n"
+                "  retry_unknown = true to fashn.submit.\n") &&
+      list_jobs(&r, "submitted", "in flight: submitted, not yet collected",
+                "  Rerun the recipe to collect them: they are polled by id, never submitted again.\n") &&
+      list_jobs(&r, "submitting", "being submitted right now by a running atelier", "") &&
+      list_jobs(&r, "failed", "failed (nothing was charged)", "  Rerunning the recipe submits them again.\n");
+  if (r.db) {
+    sqlite3_exec(r.db, "COMMIT", NULL, NULL, NULL); /* a read transaction: nothing to lose */
+    sqlite3_close(r.db);
+  }
+  return ok;
+}
