@@ -68,6 +68,7 @@ typedef struct journal_job {
   int64_t attempts; /* submit requests sent for this row, over all runs */
   char *error_name, *error_message;
   double created_at, updated_at; /* seconds since the Unix epoch */
+  double completed_at;           /* 0 unless completed */
   journal_output *outputs;       /* sorted by index */
   size_t noutputs;
 } journal_job;
@@ -129,8 +130,9 @@ bool journal_add_output(journal *j, int64_t row, int index, const void *data, si
 /* Reads a stored output into out, verifying its hash. */
 obj_status journal_read_output(journal *j, const journal_output *o, buf *out, char *errbuf, size_t errlen);
 
-/* Counts a submission served from the journal without a new prediction: `reused`
- * (completed: its credits were saved) or `resumed` (in flight: polled by id). */
+/* Counts a submission served without a new prediction: `reuse` (from the store, or
+ * sharing a prediction already in flight in this run: its price was saved) or `resume`
+ * (submitted by an earlier run, polled by id now). */
 bool journal_note_reuse(journal *j, int64_t row, char *errbuf, size_t errlen);
 bool journal_note_resume(journal *j, int64_t row, char *errbuf, size_t errlen);
 

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "journal.h"
+#include "sha256.h"
 #include "json.h"
 
 typedef struct report {
@@ -86,9 +87,7 @@ static bool list_jobs(report *r, const char *state, const char *title, const cha
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     if (n++ == 0) fprintf(r->out, "\n%s\n", title);
     const char *key = (const char *)sqlite3_column_text(st, 0);
-    fputs("  job ", r->out);
-    put_clean(r->out, key, 12);
-    fputs("  ", r->out);
+    fprintf(r->out, "  job %.12s  ", key && sha256_is_hex(key) ? key : "????????????");
     describe_inputs(r->out, (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2));
     fputc('\n', r->out);
     const char *id = (const char *)sqlite3_column_text(st, 3);
@@ -122,13 +121,17 @@ static bool list_jobs(report *r, const char *state, const char *title, const cha
 }
 
 static bool open_readonly(report *r) {
-  int rc = sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY, NULL);
+  /* Read-write without create, then query_only: a read-only connection to a WAL
+   * database leaves empty -wal/-shm files behind; this one cleans up like a run does. */
+  int rc = sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READWRITE, NULL);
   if (rc != SQLITE_OK) {
     snprintf(r->err, r->errlen, "no journal at %s (%s)", r->path,
              r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc));
     return false;
   }
-  if (sqlite3_busy_timeout(r->db, 5000) != SQLITE_OK) return rep_error(r, "setting the busy timeout");
+  if (sqlite3_busy_timeout(r->db, 5000) != SQLITE_OK ||
+      sqlite3_exec(r->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK)
+    return rep_error(r, "opening");
   int64_t version = -1, tables = 0;
   if (!scalar(r, "PRAGMA user_version", 0, &version) ||
       !scalar(r, "SELECT count(*) FROM sqlite_master", 0, &tables)) {

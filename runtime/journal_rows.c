@@ -67,7 +67,7 @@ bool journal_find(journal *j, const char *key, journal_job *out, char *errbuf, s
   sqlite3_stmt *st =
       jdb_prepare(j, errbuf, errlen,
                   "SELECT id, state, prediction_id, credits, expected_credits, attempts, error_name, "
-                  "error_message, created_at, updated_at FROM jobs WHERE generation = ? AND key = ?",
+                  "error_message, created_at, updated_at, completed_at FROM jobs WHERE generation = ? AND key = ?",
                   "it", j->generation, key);
   if (!st) return false;
   int rc = sqlite3_step(st);
@@ -83,6 +83,7 @@ bool journal_find(journal *j, const char *key, journal_job *out, char *errbuf, s
     out->error_message = col_dup(st, 7, &oom);
     out->created_at = sqlite3_column_double(st, 8);
     out->updated_at = sqlite3_column_double(st, 9);
+    out->completed_at = sqlite3_column_double(st, 10); /* 0 when NULL */
   }
   bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
   if (sqlite3_finalize(st) != SQLITE_OK) ok = false;
@@ -281,7 +282,7 @@ bool journal_note_reuse(journal *j, int64_t row, char *errbuf, size_t errlen) {
   int changed = 0;
   return jdb_exec(j, &changed, errbuf, errlen,
                   "UPDATE jobs SET reused = reused + 1, credits_saved = credits_saved + COALESCE(credits, "
-                  "expected_credits), updated_at = ?, run_id = ? WHERE id = ? AND state = 'completed'",
+                  "expected_credits), updated_at = ?, run_id = ? WHERE id = ?",
                   "dii", jdb_now(), j->run_id, row) &&
          transition(j, changed, "reused", row, errbuf, errlen);
 }

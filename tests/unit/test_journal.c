@@ -123,7 +123,7 @@ TEST(journal_refuses_transitions_that_would_hide_a_purchase) {
   CHECK(journal_mark_submitted(j, row, "id-1", err, sizeof err));
   CHECK(!journal_mark_completed(j, row, 2, err, sizeof err)); /* no stored output */
   CHECK(!journal_mark_submitted(j, 9999, "x", err, sizeof err));
-  CHECK(!journal_note_reuse(j, row, err, sizeof err)); /* not completed */
+  CHECK(!journal_note_reuse(j, 9999, err, sizeof err)); /* no such row */
   CHECK(journal_note_resume(j, row, err, sizeof err));
   journal_close(j);
   rm_rf(dir);
