@@ -3,6 +3,7 @@
 #include <lauxlib.h>
 #include <math.h>
 
+#include "../runtime/interrupt.h"
 #include "errors.h"
 #include "modules.h"
 #include "task.h"
@@ -65,10 +66,17 @@ static int l_running(lua_State *L) {
   return 1;
 }
 
+/* atelier.interrupted() -> true once Ctrl-C asked the run to stop submitting: a script
+ * looping over work can stop starting more (what is in flight still finishes). */
+static int l_interrupted(lua_State *L) {
+  lua_pushboolean(L, interrupt_stopping());
+  return 1;
+}
+
 int luaopen_atelier(lua_State *L) {
   static const luaL_Reg funcs[] = {{"sleep", l_sleep},   {"spawn", l_spawn}, {"gather", l_gather},
                                    {"now", l_now},       {"running", l_running}, {"error", lerr_new_from_table},
-                                   {NULL, NULL}};
+                                   {"interrupted", l_interrupted}, {NULL, NULL}};
   luaL_newlib(L, funcs);
   lua_pushstring(L, ATELIER_VERSION);
   lua_setfield(L, -2, "version");

@@ -36,6 +36,8 @@ struct loop {
   size_t xfers;
   size_t refs;
   bool stopping;
+  loop_cb wake_cb; /* loop_on_wakeup */
+  void *wake_ud;
 };
 
 double loop_now(void) {
@@ -208,6 +210,11 @@ void loop_wakeup(loop *lp) {
   (void)r;
 }
 
+void loop_on_wakeup(loop *lp, loop_cb cb, void *ud) {
+  lp->wake_cb = cb;
+  lp->wake_ud = ud;
+}
+
 void loop_ref(loop *lp) { lp->refs++; }
 void loop_unref(loop *lp) {
   if (lp->refs) lp->refs--;
@@ -318,7 +325,10 @@ void loop_run_once(loop *lp, double max_wait) {
   int running = 0;
   if (lp->xfers) curl_multi_perform(lp->multi, &running);
   curl_multi_poll(lp->multi, &extra, 1, timeout_ms, NULL);
-  if (extra.revents) drain_wake_pipe(lp);
+  if (extra.revents) {
+    drain_wake_pipe(lp);
+    if (lp->wake_cb) lp->wake_cb(lp->wake_ud);
+  }
   if (lp->xfers) {
     curl_multi_perform(lp->multi, &running);
     run_finished_xfers(lp);

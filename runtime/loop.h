@@ -61,6 +61,11 @@ bool loop_post(loop *lp, loop_cb cb, void *ud);
 /* Async-signal-safe: makes a blocked loop_run_once return promptly. */
 void loop_wakeup(loop *lp);
 
+/* Runs cb(ud) on the loop thread after every wakeup (loop_wakeup or loop_post), once
+ * the wake pipe is drained: how a flag set by a signal handler gets acted upon without
+ * polling. One hook per loop; cb NULL removes it. The hook does not keep the loop alive. */
+void loop_on_wakeup(loop *lp, loop_cb cb, void *ud);
+
 /* Starts driving x->easy. Returns a CURLMcode (0 = ok). */
 int loop_xfer_start(loop *lp, loop_xfer *x);
 /* Stops an active transfer without calling done. */
