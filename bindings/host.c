@@ -12,8 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../runtime/interrupt.h"
 #include "../runtime/loop.h"
 #include "errors.h"
+#include "ljournal.h"
 #include "modules.h"
 #include "sandbox.h"
 #include "task.h"
@@ -109,6 +111,20 @@ static int report_load_error(lua_State *L, const char *progname) {
   return 1;
 }
 
+/* The first Ctrl-C, acted upon on the loop (runtime/interrupt.h does the signal part). */
+static void on_interrupt(void *ud) {
+  const host_options *o = ud;
+  fprintf(stderr,
+          "\n%s: interrupted: submitting nothing more; jobs in flight will finish and be saved "
+          "(Ctrl-C again to quit now; a rerun resumes either way)\n",
+          o->progname);
+  fflush(stderr);
+}
+
+static const char EXIT_NOW[] =
+    "\natelier: interrupted again: quitting now; everything recorded so far is in the journal, "
+    "a rerun resumes it\n";
+
 int host_run(const host_options *o) {
   char err[256];
   loop *lp = loop_new(err, sizeof err);
@@ -127,6 +143,7 @@ int host_run(const host_options *o) {
   lerr_open(L);
   sched_open(L, lp);
   modules_preload(L);
+  ljournal_configure(L, o->journal_path, o->journal_fresh, o->retry_unknown);
   set_package_path(L, o->script);
   set_arg_table(L, o);
 
@@ -191,10 +208,13 @@ int host_run(const host_options *o) {
   lua_pushinteger(L, o->nscript_args);
   lua_setfield(L, -2, "n");
 
+  interrupt_install(lp, on_interrupt, (void *)o, EXIT_NOW);
   sched_result r = sched_run_main(L, 4, o->progname);
   status = (r.main_failed || r.unobserved || r.deadlocked) ? 1 : 0;
+  if (interrupt_stopping()) status = 130; /* like a shell's 128 + SIGINT */
 done:
   lua_close(L); /* tasks' finalizers stop their timers before the loop goes */
+  interrupt_uninstall();
   loop_free(lp);
   return status;
 }

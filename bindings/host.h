@@ -3,6 +3,7 @@
 #ifndef ATELIER_HOST_H
 #define ATELIER_HOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct host_options {
@@ -20,6 +21,9 @@ typedef struct host_options {
   const char *out_dir;      /* --out DIR */
   const char **allow_read;  /* --allow-read PATH, repeatable */
   int nallow_read;
+  const char *journal_path; /* --journal, NULL = the default (.atelier/journal.db) */
+  bool journal_fresh;       /* --fresh: start a new journal generation */
+  bool retry_unknown;       /* --retry-unknown: resubmit jobs whose outcome is unknown */
 } host_options;
 
 /* Runs everything o asks for; returns the process exit status (0 ok, 1 error, 2 a

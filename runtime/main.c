@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../bindings/host.h"
+#include "journal.h"
 #include "version.h"
 
 #define PROGNAME "atelier"
@@ -29,6 +30,14 @@ static void print_usage(FILE *f) {
           "  --             stop handling options\n"
           "  -v, --version  print the version\n"
           "  -h, --help     print this help\n"
+          "\n"
+          "The journal (every job submitted, what came back, the images; a rerun buys nothing\n"
+          "twice and resumes what was in flight):\n"
+          "  --journal PATH    where it is (default " JOURNAL_DEFAULT_PATH " in this directory)\n"
+          "  --fresh           ignore what it holds: submit every job anew (history is kept)\n"
+          "  --retry-unknown   submit again the jobs whose earlier submit has an unknown\n"
+          "                    outcome (it may have been charged: this can pay twice)\n"
+          "  --journal-report  print what it holds (jobs, credits spent and saved) and exit\n"
           "\n"
           "Without a script or -e, a script is read from standard input when it is not a "
           "terminal.\n"
@@ -59,7 +68,7 @@ int main(int argc, char **argv) {
   o.chunks = chunks;
   o.libs = libs;
   o.allow_read = allow_read;
-  bool version = false;
+  bool version = false, report = false;
   int i = 1;
   int status = -1;
   for (; i < argc && status < 0; i++) {
@@ -84,6 +93,15 @@ int main(int argc, char **argv) {
       if (i + 1 >= argc) status = usage_error("'%s' needs a path", a);
       else if (a[2] == 'o') o.out_dir = argv[++i];
       else allow_read[o.nallow_read++] = argv[++i];
+    } else if (strcmp(a, "--journal") == 0) {
+      if (i + 1 >= argc || !argv[i + 1][0]) status = usage_error("'%s' needs a file name", a);
+      else o.journal_path = argv[++i];
+    } else if (strcmp(a, "--fresh") == 0) {
+      o.journal_fresh = true;
+    } else if (strcmp(a, "--retry-unknown") == 0) {
+      o.retry_unknown = true;
+    } else if (strcmp(a, "--journal-report") == 0) {
+      report = true;
     } else if (strncmp(a, "-e", 2) == 0) { /* -eCODE, as lua accepts */
       chunks[o.nchunks++] = a + 2;
     } else if (strncmp(a, "-l", 2) == 0) {
@@ -96,6 +114,16 @@ int main(int argc, char **argv) {
     status = usage_error("%s only makes sense with --sandbox", o.out_dir ? "--out" : "--allow-read");
   if (status < 0 && o.sandbox && !o.out_dir)
     status = usage_error("%s needs --out DIR (where the recipe may write)", "--sandbox");
+  if (status < 0 && report) {
+    /* Reads the journal and exits; a script given too is a usage error, not ignored. */
+    if (i < argc) {
+      status = usage_error("--journal-report takes no script (got '%s')", argv[i]);
+    } else {
+      char err[512];
+      status = journal_report(o.journal_path, stdout, err, sizeof err) ? 0 : 1;
+      if (status) fprintf(stderr, "%s: %s\n", PROGNAME, err);
+    }
+  }
   if (status < 0) {
     if (version) print_version();
     o.script_index = i;
