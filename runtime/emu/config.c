@@ -159,6 +159,10 @@ int emu_config_parse(emu_config *c, int argc, char **argv, char *err, size_t err
     }
     if (set_opt(c, o, v, err, errlen) != 0) return -1;
   }
+  /* Lists are checked here so a typo is a usage error, not a start-up failure. */
+  emu_faults f;
+  if (!emu_faults_init(&f, c, err, errlen)) return -1;
+  emu_faults_free(&f);
   return 0;
 }
 
