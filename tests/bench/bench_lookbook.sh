@@ -1,0 +1,113 @@
+#!/bin/sh
+# bench_lookbook.sh — lookbook pages against ImageMagick's montage, measured in the same
+# run: 64 images of 880x1176 (FASHN's 3:4 output size) -> 4 pages of 4x4 cells with
+# captions and a title, as PDF and as PNG pages. Prints wall time and peak RSS of each
+# and the ratios (goals: time <= 0.25x montage's, peak RSS <= 0.2x). Then 64 inputs of
+# 4096x4096 -> the same PDF, whose peak RSS must stay under 100 MB.
+#
+# Inputs are generated here, deterministically (ImageMagick plasma with fixed seeds,
+# 8-bit PNG like the API's). Each command runs BENCH_RUNS times (default 2); the best
+# wall time and the lowest peak RSS of the runs count, for both sides alike.
+# montage cannot write PDF under Debian's ImageMagick security policy (PDF/PS coders
+# are disabled), so both lookbook outputs are compared with montage making the same
+# pages as PNG — the part of the work any montage-based PDF would also have to do.
+set -eu
+BIN=${BIN:-bin}
+ATELIER=${ATELIER_BIN:-$BIN/atelier}
+RUNS=${BENCH_RUNS:-2}
+for tool in montage convert /usr/bin/time pdfinfo; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "bench_lookbook: $tool is missing (make bench installs it)"; exit 1; }
+done
+W=$(mktemp -d /tmp/atelier-bench-lookbook.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+mkdir -p "$W/in" "$W/in4k" "$W/out"
+
+echo "generating 64 inputs of 880x1176 ..."
+convert -size 880x1176 -seed 27 plasma:fractal -blur 0x2 -depth 8 "$W/base.png"
+i=1
+while [ $i -le 64 ]; do
+  convert "$W/base.png" -roll +$((i * 53))+$((i * 97)) -modulate 100,$((60 + i % 50)),$((i * 37 % 200)) \
+    -depth 8 "$W/in/look-$(printf %02d $i).png"
+  i=$((i + 1))
+done
+echo "  $(du -sh "$W/in" | cut -f1) of PNG"
+
+cat >"$W/book.lua" <<'EOF'
+-- the lookbook side of the benchmark: arg = output, input dir, count
+local lookbook = require "lookbook"
+local out, dir, n = arg[1], arg[2], tonumber(arg[3])
+local book = lookbook.new { title = "Resort 27", subtitle = "64 looks", columns = 4, rows = 4, cell = "880:1176",
+  dpi = 150, page = "A4" }
+for i = 1, n do
+  book:add(string.format("%s/look-%02d.png", dir, i), { caption = string.format("Look %d · seed %d", i, i * 7) })
+end
+local files = book:save(out)
+io.stderr:write(string.format("%d pages, %d files\n", book:pages(), #files))
+if arg[4] then -- print the cell size so montage can be given the same
+  local g = book:geometry()
+  print(g.cell_width, g.cell_height, g.gutter)
+end
+EOF
+
+# best() CMD...: runs CMD $RUNS times; prints "<best seconds> <lowest peak KB>".
+best() {
+  t_best="" m_best=""
+  r=0
+  while [ $r -lt "$RUNS" ]; do
+    /usr/bin/time -f "%e %M" -o "$W/time" "$@" >"$W/stdout" 2>"$W/stderr" || {
+      echo "bench_lookbook: failed: $*" >&2
+      cat "$W/stderr" >&2
+      exit 1
+    }
+    set -- "$@"
+    read -r t m <"$W/time"
+    if [ -z "$t_best" ] || [ "$(echo "$t < $t_best" | bc -l 2>/dev/null || awk "BEGIN{print ($t < $t_best)}")" = 1 ]; then t_best=$t; fi
+    if [ -z "$m_best" ] || [ "$m" -lt "$m_best" ]; then m_best=$m; fi
+    r=$((r + 1))
+  done
+  echo "$t_best $m_best"
+}
+
+set -- $("$ATELIER" "$W/book.lua" "$W/out/probe.pdf" "$W/in" 64 geometry 2>/dev/null)
+CW=$1 CH=$2 G=$3
+HALF=$((G / 2))
+echo "cells: ${CW}x${CH} px at 150 dpi, gutter $G px"
+
+echo "montage: 64 -> 4 PNG pages of 4x4 ..."
+M=$(best montage -font DejaVu-Sans -pointsize 12 -title "Resort 27" -label "Look %t" "$W"/in/look-*.png \
+  -tile 4x4 -geometry "${CW}x${CH}+${HALF}+${HALF}" -background white -depth 8 "$W/out/montage-%d.png")
+[ "$(ls "$W"/out/montage-*.png | wc -l)" -eq 4 ] || { echo "montage made $(ls "$W"/out/montage-*.png | wc -l) pages, not 4"; exit 1; }
+echo "lookbook: 64 -> 4 PNG pages ..."
+P=$(best "$ATELIER" "$W/book.lua" "$W/out/book.png" "$W/in" 64)
+[ "$(ls "$W"/out/book-*.png | wc -l)" -eq 4 ] || { echo "lookbook made the wrong number of PNG pages"; exit 1; }
+echo "lookbook: 64 -> a 4-page PDF ..."
+D=$(best "$ATELIER" "$W/book.lua" "$W/out/book.pdf" "$W/in" 64)
+pages=$(pdfinfo "$W/out/book.pdf" | sed -n 's/^Pages: *//p')
+[ "$pages" = 4 ] || { echo "the PDF has $pages pages, not 4"; exit 1; }
+
+report() { # name "t m" "t m"(montage)
+  echo "$2 $3" | awk -v name="$1" '{
+    printf "  %-20s %6.2f s %8.1f MB   vs montage %7.2f s %8.1f MB   time %.3fx (goal <= 0.25x)  peak RSS %.3fx (goal <= 0.2x)\n",
+      name, $1, $2 / 1024, $3, $4 / 1024, $1 / $3, $2 / $4 }'
+}
+echo "results (best of $RUNS runs each):"
+report "lookbook PNG pages" "$P" "$M"
+report "lookbook PDF" "$D" "$M"
+
+echo "generating 64 inputs of 4096x4096 (8 distinct, hard-linked) ..."
+k=1
+while [ $k -le 8 ]; do
+  convert "$W/base.png" -resize 4096x4096! -roll +$((k * 409))+$((k * 211)) -modulate 100,100,$((k * 23)) -depth 8 \
+    "$W/in4k/src-$k.png"
+  k=$((k + 1))
+done
+i=1
+while [ $i -le 64 ]; do
+  ln "$W/in4k/src-$(((i - 1) % 8 + 1)).png" "$W/in4k/look-$(printf %02d $i).png"
+  i=$((i + 1))
+done
+echo "lookbook: 64 x 4096x4096 -> a 4-page PDF ..."
+B=$(best "$ATELIER" "$W/book.lua" "$W/out/big.pdf" "$W/in4k" 64)
+echo "$B" | awk '{ printf "  %-22s %7.2f s %8.1f MB peak RSS (goal < 100 MB): %s\n", "64 x 4096x4096 PDF", $1, $2 / 1024, ($2 / 1024 < 100) ? "met" : "MISSED" }'
+B2=$(best "$ATELIER" "$W/book.lua" "$W/out/big.png" "$W/in4k" 64)
+echo "$B2" | awk '{ printf "  %-22s %7.2f s %8.1f MB peak RSS (goal < 100 MB): %s\n", "64 x 4096x4096 PNG", $1, $2 / 1024, ($2 / 1024 < 100) ? "met" : "MISSED" }'
