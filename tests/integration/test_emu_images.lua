@@ -133,3 +133,19 @@ T.case("outputs of a return_base64 prediction are not on the CDN", function()
   T.match(final.json.output[1], "^data:image/png;base64,")
   T.eq(emu:download(emu.url .. "/cdn/" .. final.json.id .. "/output_0.png").status, 404)
 end)
+
+T.case("a 4k render does not hold up other requests: they answer while it is processing", function()
+  -- Processing is due after ~25 ms here, but four 16 MP renders take far longer; a server
+  -- that rendered on the request path could not answer "processing" meanwhile.
+  local emu <close> = fast()
+  local r = emu:run{ prompt = "big", resolution = "4k", num_images = 4, aspect_ratio = "21:9" }
+  local seen_processing = false
+  for _ = 1, 2000 do
+    local s = emu:status(r.json.id)
+    T.eq(emu:credits().status, 200)
+    if s.json.status == "processing" then seen_processing = true end
+    if s.json.status == "completed" then break end
+  end
+  T.ok(seen_processing, "answered while rendering")
+  T.eq(emu:stats().predictions.completed, 1)
+end, { timeout = 120 })
