@@ -100,23 +100,45 @@ static void put_value(lua_State *L, int idx, json_writer *w, int depth) {
       jw_array_end(w);
       break;
     }
-    jw_object_begin(w);
+    /* Keys sorted, so the same inputs always give the same bytes: {name=key string,
+     * value} pairs in a Lua table, sorted by table.sort-free insertion below. */
+    lua_newtable(L); /* pairs: [i] = key string, [-i] = value */
+    int pairs = lua_gettop(L);
+    lua_Integer count = 0;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
       int kt = lua_type(L, -2);
-      if (kt == LUA_TSTRING) {
-        jw_key(w, lua_tostring(L, -2));
-      } else if (kt == LUA_TNUMBER) {
-        lua_pushvalue(L, -2); /* tostring on a copy: lua_next needs the key untouched */
-        jw_key(w, lua_tostring(L, -1));
-        lua_pop(L, 1);
-      } else {
+      if (kt != LUA_TSTRING && kt != LUA_TNUMBER)
         luaL_error(L, "metadata keys must be strings or numbers, not %s", luaL_typename(L, -2));
+      lua_pushvalue(L, -2); /* tostring on a copy: lua_next needs the key untouched */
+      lua_tostring(L, -1);
+      /* insertion sort by key (metadata tables are small) */
+      lua_Integer at = ++count;
+      while (at > 1) {
+        lua_rawgeti(L, pairs, at - 1);
+        bool after = strcmp(lua_tostring(L, -1), lua_tostring(L, -2)) > 0;
+        if (!after) {
+          lua_pop(L, 1);
+          break;
+        }
+        lua_rawseti(L, pairs, at);
+        lua_rawgeti(L, pairs, -(at - 1));
+        lua_rawseti(L, pairs, -at);
+        at--;
       }
+      lua_rawseti(L, pairs, at);  /* the key string */
+      lua_rawseti(L, pairs, -at); /* the value */
+    }
+    jw_object_begin(w);
+    for (lua_Integer i = 1; i <= count; i++) {
+      lua_rawgeti(L, pairs, i);
+      jw_key(w, lua_tostring(L, -1));
+      lua_rawgeti(L, pairs, -i);
       put_value(L, -1, w, depth + 1);
-      lua_pop(L, 1);
+      lua_pop(L, 2);
     }
     jw_object_end(w);
+    lua_pop(L, 1);
     break;
   }
   case LUA_TUSERDATA:

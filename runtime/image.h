@@ -173,6 +173,11 @@ image_status image_read_file(const char *path, size_t max_bytes, buf *out, char 
 image_status image_write_file(const char *path, const void *data, size_t len, char *err,
                               size_t errlen);
 
+/* `atelier --info`: prints path's format, size and embedded generation parameters to out
+ * (errors to errout). Returns 0, or 1 when the file cannot be read or is not an image. */
+#include <stdio.h>
+int image_print_info(const char *path, FILE *out, FILE *errout);
+
 /* ---- generation metadata ---------------------------------------------------------------- */
 
 /* Metadata is one JSON object (by convention: model, prompt, seed, inputs{...}, id; see

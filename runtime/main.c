@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../bindings/host.h"
+#include "image.h"
 #include "journal.h"
 #include "version.h"
 
@@ -27,6 +28,8 @@ static void print_usage(FILE *f) {
           "                 the script's directory and under --allow-read paths\n"
           "  --out DIR      where a sandboxed recipe writes (also its working directory)\n"
           "  --allow-read PATH  another directory a sandboxed recipe may read (repeatable)\n"
+          "  --info FILE... print each image's format, size and embedded generation\n"
+          "                 parameters (prompt, seed, model, inputs), then exit\n"
           "  --             stop handling options\n"
           "  -v, --version  print the version\n"
           "  -h, --help     print this help\n"
@@ -87,6 +90,9 @@ int main(int argc, char **argv) {
       if (i + 1 >= argc) status = usage_error("'%s' needs an argument", a);
       else if (a[1] == 'e') chunks[o.nchunks++] = argv[++i];
       else libs[o.nlibs++] = argv[++i];
+    } else if (strcmp(a, "--info") == 0) {
+      if (i + 1 >= argc) status = usage_error("'%s' needs at least one image file", a);
+      else for (status = 0; i + 1 < argc; i++) status |= image_print_info(argv[i + 1], stdout, stderr);
     } else if (strcmp(a, "--sandbox") == 0) {
       o.sandbox = 1;
     } else if (strcmp(a, "--out") == 0 || strcmp(a, "--allow-read") == 0) {

@@ -180,3 +180,36 @@ T.case("copy is independent of the original", function()
   T.eq({ a.width, b.width }, { 10, 5 })
   T.eq(image.load(a).width, 10, "image.load(img) copies too")
 end)
+
+T.case("atelier --info prints the format, size and generation parameters", function()
+  local dir = T.tmpdir()
+  image.new(12, 8, { 1, 2, 3 }):save(dir .. "/look.webp", {
+    meta = { model = "model-create", prompt = "linen suit\nrooftop", seed = 7,
+             inputs = { aspect_ratio = "3:4", face_reference_mode = "match_base" } } })
+  image.new(4, 4, { 1, 2, 3, 0 }):save(dir .. "/plain.png")
+  local r = T.run { T.atelier, "--info", dir .. "/look.webp", dir .. "/plain.png" }
+  T.eq(r.code, 0, "exit status: " .. r.stderr)
+  T.match(r.stdout, "look%.webp: webp 12x8, %d+ bytes\n  model: model%-create\n  prompt: linen suit\\nrooftop\n  seed: 7\n")
+  T.match(r.stdout, "  inputs%.aspect_ratio: 3:4\n  inputs%.face_reference_mode: match_base\n")
+  T.match(r.stdout, "plain%.png: png 4x4, %d+ bytes, alpha\n  %(no generation metadata%)\n")
+  r = T.run { T.atelier, "--info", dir .. "/missing.jpg" }
+  T.eq(r.code, 1)
+  T.match(r.stderr, "missing%.jpg: No such file")
+  r = T.run { T.atelier, "--info" }
+  T.eq(r.code, 2)
+end)
+
+T.case("palette, 16-bit, grey and CMYK files decode to the right colours", function()
+  local dir = (T.root or ".") .. "/tests/fuzz/corpus/"
+  local cases = {
+    { "png/palette", { 255, 0, 0 }, { 0, 0, 255 } },
+    { "png/rgb16", { 255, 255, 255 }, { 0, 0, 0 } },
+    { "jpeg/gray", { 255, 255, 255 }, { 0, 0, 0 } },
+    { "jpeg/cmyk", { 255, 0, 0 }, { 0, 0, 255 } }, -- Adobe-style inverted CMYK
+  }
+  for _, c in ipairs(cases) do
+    local img = image.load(dir .. c[1])
+    near_colour(img, 0, 0, c[2], 8, c[1] .. " first pixel")
+    near_colour(img, img.width - 1, img.height - 1, c[3], 8, c[1] .. " last pixel")
+  end
+end)
