@@ -113,7 +113,8 @@ typedef struct image_encode_opts {
   int near_lossless; /* WebP: 0 = off; 1..100 = libwebp's near-lossless level (lower =
                         more preprocessing; 100 = exact); implies lossless */
   bool progressive;  /* JPEG: progressive; PNG: Adam7 interlacing */
-  int effort;        /* 0 = default; PNG zlib level 1..9; WebP method 1..6 (+1: 1 = fastest) */
+  int effort;        /* 0 = default; 1 (fastest) .. 9: PNG zlib level; WebP method effort-1,
+                        at most 6 */
   /* Generation metadata to embed (a JSON object, see image_meta.h), or NULL. */
   const char *meta_json;
   size_t meta_len;

@@ -4,6 +4,7 @@
  * back. Every walk over chunks/segments is bounds-checked: this runs on untrusted files. */
 #define _GNU_SOURCE /* memmem */
 #include <png.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,17 +26,20 @@ static void put_be32(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
 }
 
-static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n) {
-  static uint32_t table[256];
-  static volatile int ready; /* idempotent init: racing threads compute the same table */
-  if (!ready) {
-    for (uint32_t i = 0; i < 256; i++) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      table[i] = c;
-    }
-    ready = 1;
+static uint32_t crc_table[256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT; /* fashn-emu encodes on its own thread */
+
+static void crc_init(void) {
+  for (uint32_t i = 0; i < 256; i++) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    crc_table[i] = c;
   }
+}
+
+static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n) {
+  pthread_once(&crc_once, crc_init);
+  const uint32_t *table = crc_table;
   crc = ~crc;
   for (size_t i = 0; i < n; i++) crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
   return ~crc;
@@ -417,7 +421,10 @@ image_status image_meta_read(const void *data, size_t len, buf *out, char *err, 
   case IMAGE_WEBP: st = webp_find(d, len, out, err, errlen); break;
   default: return img_fail(err, errlen, IMAGE_EFORMAT, "not a PNG, JPEG or WebP image");
   }
-  if (st == IMAGE_OK) {
+  if (st == IMAGE_OK && (out->oom || out->len == before)) {
+    st = img_fail(err, errlen, out->oom ? IMAGE_ENOMEM : IMAGE_ECORRUPT, "corrupt %s metadata: empty",
+                  image_format_name(f));
+  } else if (st == IMAGE_OK) {
     char jerr[160];
     json_doc *j = json_parse(out->data + before, out->len - before, 0, jerr, sizeof jerr);
     if (!j || json_root(j)->type != JSON_OBJECT)

@@ -98,7 +98,7 @@ image_status webp_encode(const image *im, const image_encode_opts *o, buf *out, 
   cfg.quality = (float)(o->quality ? o->quality : lossless ? 75 : 90);
   cfg.lossless = lossless;
   if (o->near_lossless > 0) cfg.near_lossless = o->near_lossless;
-  if (o->effort >= 1 && o->effort <= 7) cfg.method = o->effort - 1;
+  if (o->effort >= 1) cfg.method = o->effort >= 7 ? 6 : o->effort - 1;
   if (!WebPValidateConfig(&cfg)) return img_fail(err, errlen, IMAGE_EARG, "invalid WebP options");
   pic.width = im->width;
   pic.height = im->height;

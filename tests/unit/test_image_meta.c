@@ -101,3 +101,21 @@ TEST(image_meta_refuses_bad_metadata_and_bad_files) {
   buf_free(&m);
   buf_free(&out);
 }
+
+TEST(image_meta_read_rejects_empty_metadata) {
+  /* found by fuzz_jpeg: an empty <atelier:generation> once reached json_parse(NULL, 0) */
+  const char *files[] = {"tests/fuzz/regressions/jpeg/empty-xmp-generation-null-pointer",
+                         "tests/fuzz/regressions/png/empty-text-chunk-null-pointer"};
+  for (int i = 0; i < 2; i++) {
+    buf data = BUF_INIT, m = BUF_INIT;
+    char err[200] = "";
+    if (image_read_file(files[i], 0, &data, err, sizeof err) != IMAGE_OK) {
+      unit_fail(__FILE__, __LINE__, "%s", err);
+      continue;
+    }
+    CHECK_INT(image_meta_read(data.data, data.len, &m, err, sizeof err), IMAGE_ECORRUPT);
+    CHECK(strstr(err, "metadata: empty") != NULL);
+    buf_free(&data);
+    buf_free(&m);
+  }
+}
