@@ -38,11 +38,17 @@ image_status png_probe(const uint8_t *d, size_t n, image_info *info, char *err, 
   info->height = h > IMAGE_MAX_SIDE * 2u ? IMAGE_MAX_SIDE * 2 : (int)h;
   info->progressive = interlace == 1;
   info->has_alpha = ctype == 4 || ctype == 6;
-  /* A tRNS chunk before IDAT also means transparency. */
-  for (size_t p = 33; !info->has_alpha && n - p >= 8;) {
+  /* Every chunk before IDAT must fit in the data: libpng allocates a chunk's declared
+   * length before reading it, so an 85-byte file could otherwise ask for gigabytes.
+   * A tRNS chunk on the way also means transparency. */
+  for (size_t p = 33;;) {
+    if (n - p < 8) return img_fail(err, errlen, IMAGE_ETRUNCATED, "truncated PNG: the data ends before the image data");
     uint32_t len = be32(d + p);
+    if (memcmp(d + p + 4, "IDAT", 4) == 0) break;
+    if (len > n - p - 8 || n - p - 8 - len < 4)
+      return img_fail(err, errlen, IMAGE_ETRUNCATED, "truncated PNG: chunk '%.4s' at byte %zu claims %u bytes, %zu remain",
+                      (const char *)d + p + 4, p, len, n - p - 8);
     if (memcmp(d + p + 4, "tRNS", 4) == 0) info->has_alpha = true;
-    if (memcmp(d + p + 4, "IDAT", 4) == 0 || len > n - p - 8 || n - p - 8 - len < 4) break;
     p += 12 + (size_t)len;
   }
   return IMAGE_OK;
@@ -86,6 +92,21 @@ static void on_read(png_structp png, png_bytep out, size_t n) {
   c->pos += n;
 }
 
+/* libpng's allocations go through here: none legitimately needs more than a row of a
+ * 65535-pixel-wide 16-bit RGBA image or a capped ancillary chunk, so anything larger is
+ * an attack on memory and is refused (libpng then reports an out-of-memory error). */
+#define PNG_ALLOC_MAX ((size_t)32 << 20)
+
+static png_voidp bounded_malloc(png_structp png, png_alloc_size_t n) {
+  (void)png;
+  return n <= PNG_ALLOC_MAX ? malloc(n) : NULL;
+}
+
+static void bounded_free(png_structp png, png_voidp p) {
+  (void)png;
+  free(p);
+}
+
 static void ctx_free(png_ctx *c) {
   if (c->png) png_destroy_read_struct(&c->png, c->info ? &c->info : NULL, NULL);
   free(c->row);
@@ -97,7 +118,7 @@ static void ctx_free(png_ctx *c) {
 static image_status decode_rows(png_ctx *c, const image_decode_opts *o, image *out, char *err, size_t errlen) {
   png_structp png = c->png;
   png_infop info = c->info;
-  png_set_user_limits(png, 0x7fffffff, 0x7fffffff); /* our own pixel limit already applied */
+  png_set_user_limits(png, IMAGE_MAX_SIDE, IMAGE_MAX_SIDE); /* the pixel limit is ours, below */
   png_set_chunk_malloc_max(png, 16u << 20);         /* bounds ancillary chunks (text, iCCP) */
   png_set_read_fn(png, c, on_read);
   png_read_info(png, info);
@@ -148,7 +169,7 @@ image_status png_decode(const uint8_t *d, size_t n, const image_decode_opts *o, 
   c->data = d;
   c->len = n;
   image_status st;
-  c->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, c, on_error, on_warning);
+  c->png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, c, on_error, on_warning, NULL, bounded_malloc, bounded_free);
   if (c->png) c->info = png_create_info_struct(c->png);
   if (!c->png || !c->info) {
     st = img_fail(err, errlen, IMAGE_ENOMEM, "out of memory decoding PNG");

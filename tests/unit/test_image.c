@@ -286,3 +286,15 @@ TEST(image_interlaced_png_decodes_natively_and_to_a_box) {
   image_free(&g);
   buf_free(&b);
 }
+
+TEST(image_png_chunk_claiming_gigabytes_is_refused_before_libpng_allocates) {
+  /* found by fuzz_png: an 85-byte file whose iTXt claims 1.4 GB made libpng allocate it */
+  buf b = BUF_INIT;
+  char err[200] = "";
+  CHECK_INT(image_read_file("tests/fuzz/regressions/png/chunk-length-gigabytes-allocated-1", 0, &b, err, sizeof err),
+            IMAGE_OK);
+  image d = IMAGE_INIT;
+  CHECK_INT(image_decode(b.data, b.len, NULL, &d, NULL, err, sizeof err), IMAGE_ETRUNCATED);
+  CHECK(strstr(err, "truncated PNG: chunk 'iTXt' at byte 33 claims") != NULL);
+  buf_free(&b);
+}
