@@ -295,6 +295,6 @@ TEST(image_png_chunk_claiming_gigabytes_is_refused_before_libpng_allocates) {
             IMAGE_OK);
   image d = IMAGE_INIT;
   CHECK_INT(image_decode(b.data, b.len, NULL, &d, NULL, err, sizeof err), IMAGE_ETRUNCATED);
-  CHECK(strstr(err, "truncated PNG: chunk 'iTXt' at byte 33 claims") != NULL);
+  CHECK(strstr(err, "truncated PNG: chunk 'iTXt' at byte ") != NULL && strstr(err, " remain") != NULL);
   buf_free(&b);
 }
