@@ -313,6 +313,14 @@ static void run_deferred(loop *lp) {
 }
 
 void loop_run_once(loop *lp, double max_wait) {
+  int running = 0;
+  if (lp->xfers) {
+    /* Drive transfers and collect the ones that finished *before* computing how long to
+     * sleep: a transfer that completes inside this perform leaves no socket to wake the
+     * poll below, and its done callback may arm timers or defer work. */
+    curl_multi_perform(lp->multi, &running);
+    run_finished_xfers(lp);
+  }
   double wait = max_wait;
   if (lp->deferred.len) wait = 0;
   if (lp->heap_len) {
@@ -322,8 +330,6 @@ void loop_run_once(loop *lp, double max_wait) {
   if (wait < 0) wait = 0;
   int timeout_ms = (int)(wait * 1000.0 + 0.999); /* round up: never wake before a timer */
   struct curl_waitfd extra = {.fd = lp->wake_pipe[0], .events = CURL_WAIT_POLLIN};
-  int running = 0;
-  if (lp->xfers) curl_multi_perform(lp->multi, &running);
   curl_multi_poll(lp->multi, &extra, 1, timeout_ms, NULL);
   if (extra.revents) {
     drain_wake_pipe(lp);
