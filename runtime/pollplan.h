@@ -1,0 +1,54 @@
+/* pollplan.h — when to poll a running prediction. Learns how long predictions take
+ * (per class: face_reference or not, resolution) from what polls observed — each
+ * finished job tells that its duration lies in (last "not done" age, "done" age] — by
+ * fitting a normal distribution to those censored intervals, then plans each job's
+ * polls around the expected finish: the first a little before it, then at a spacing
+ * that keeps the expected delay between finishing and being noticed small. Pure
+ * arithmetic on ages in seconds, so it is unit-tested without a server. */
+#ifndef ATELIER_POLLPLAN_H
+#define ATELIER_POLLPLAN_H
+
+#include <stdbool.h>
+
+#define PP_CLASSES 6
+#define PP_SAMPLES 48
+
+typedef struct pp_obs {
+  double lo, hi; /* the duration lies in (lo, hi]; lo = 0 when the first poll saw it done */
+} pp_obs;
+
+typedef struct pp_class {
+  double prior_mu, prior_sigma; /* from the contract, time-scaled */
+  pp_obs obs[PP_SAMPLES];       /* ring of the most recent observations */
+  int n, head;
+  double mu, sigma;             /* current estimate (the prior until observed) */
+} pp_class;
+
+typedef struct pollplan {
+  pp_class cls[PP_CLASSES];
+  double min_interval; /* never poll one job more often than this */
+  double max_interval; /* never leave a job unpolled longer than this once it is due */
+  double spacing;      /* spacing between polls near the expected finish, in sigmas */
+} pollplan;
+
+/* Sets the contract's priors (12 s; +25 s with face_reference; 4k slower), multiplied
+ * by time_scale, and the interval bounds (seconds, not scaled: they are about how soon
+ * a finish is noticed). */
+void pp_init(pollplan *p, double time_scale, double min_interval, double max_interval);
+
+/* The class of a job: face_reference or not x resolution in {1, 2, 4} (k). */
+int pp_class_of(bool face, int resolution_k);
+
+/* Records that a job of class cls finished after more than lo and at most hi seconds. */
+void pp_observe(pollplan *p, int cls, double lo, double hi);
+
+/* The current estimate of a class: mean and standard deviation of the duration. */
+void pp_estimate(const pollplan *p, int cls, double *mu, double *sigma);
+
+/* Age (seconds since the job was accepted) at which to poll it first. */
+double pp_first_poll(const pollplan *p, int cls);
+
+/* Age at which to poll next after a poll at age `age` saw it unfinished. */
+double pp_next_poll(const pollplan *p, int cls, double age);
+
+#endif
