@@ -1,0 +1,145 @@
+/* backend.c — choosing the server, and running the embedded emulator (see backend.h). */
+#include "backend.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+
+#if __has_include("emu/emu.h")
+#include "emu/emu.h"
+#define HAVE_EMU 1
+#else
+#define HAVE_EMU 0
+#endif
+
+static char *dupstr(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d) memcpy(d, s, n);
+  return d;
+}
+
+static bool is_loopback(const char *url) {
+  char why[128];
+  return strncmp(url, "http://", 7) == 0 && http_url_allowed(url, why, sizeof why);
+}
+
+static bool start_emulator(backend *b, bool quiet, char *err, size_t errlen) {
+#if HAVE_EMU
+  double scale = BACKEND_DEFAULT_EMU_SCALE;
+  const char *env = getenv("ATELIER_EMU_TIME_SCALE");
+  if (env && *env) {
+    char *end;
+    scale = strtod(env, &end);
+    if (*end || !(scale > 0) || scale > 100) {
+      snprintf(err, errlen, "ATELIER_EMU_TIME_SCALE must be a number in (0, 100], got '%s'", env);
+      return false;
+    }
+  }
+  emu_config ec;
+  emu_config_defaults(&ec);
+  ec.port = 0;
+  ec.time_scale = scale;
+  /* the whole emulated service runs on the scaled clock, its rate windows included */
+  ec.run_window *= scale;
+  ec.status_window *= scale;
+  ec.credits_window *= scale;
+  ec.base64_ttl = -1;
+  ec.retention = -1;
+  emu *e = emu_start(&ec, err, errlen);
+  if (!e) return false;
+  b->emu = e;
+  b->kind = BACKEND_EMULATOR;
+  b->time_scale = scale;
+  snprintf(b->base_url, sizeof b->base_url, "%s", emu_url(e));
+  b->api_key = dupstr("atelier-embedded-emulator");
+  if (!quiet)
+    fprintf(stderr,
+            "atelier: FASHN_API_KEY is not set: using the embedded fashn-emu (%s, time x%g); "
+            "images are emulated and no credits are spent\n",
+            b->base_url, scale);
+  return b->api_key != NULL;
+#else
+  (void)b;
+  (void)quiet;
+  snprintf(err, errlen, "FASHN_API_KEY is not set and this build has no embedded emulator");
+  return false;
+#endif
+}
+
+bool backend_choose(backend *b, const backend_want *w, char *err, size_t errlen) {
+  memset(b, 0, sizeof *b);
+  b->time_scale = 1;
+  if (w->dry_run) {
+    b->kind = BACKEND_DRY;
+    return true;
+  }
+  const char *key = w->api_key;
+  if (!key || !*key) key = getenv("FASHN_API_KEY");
+  if (key && !*key) key = NULL;
+  const char *url = w->base_url;
+  if (!url || !*url) url = getenv("FASHN_BASE_URL");
+  if (url && !*url) url = NULL;
+  if (w->force_emulator || (!key && !url)) return start_emulator(b, w->quiet, err, errlen);
+  if (!url) url = BACKEND_DEFAULT_URL;
+  if (strlen(url) >= sizeof b->base_url) {
+    snprintf(err, errlen, "the API base URL is too long");
+    return false;
+  }
+  char why[160];
+  if (!http_url_allowed(url, why, sizeof why)) {
+    snprintf(err, errlen, "bad API base URL: %s", why);
+    return false;
+  }
+  if (!key && !is_loopback(url)) {
+    snprintf(err, errlen, "FASHN_API_KEY is not set (needed to talk to %s)", url);
+    return false;
+  }
+  b->kind = BACKEND_API;
+  snprintf(b->base_url, sizeof b->base_url, "%s", url);
+  b->api_key = dupstr(key ? key : "local"); /* a loopback server (fashn-emu) without a key */
+  return b->api_key != NULL;
+}
+
+void backend_apply(const backend *b, fashn_config *cfg) {
+  if (b->kind == BACKEND_DRY) {
+    cfg->dry_run = true;
+    return;
+  }
+  cfg->base_url = b->base_url;
+  cfg->api_key = b->api_key;
+  if (b->kind == BACKEND_EMULATOR) {
+    double s = b->time_scale;
+    cfg->time_scale = s;
+    cfg->run_window *= s;
+    cfg->status_window *= s;
+    cfg->status_rate /= s;
+    cfg->credits_window *= s;
+    cfg->poll_min_interval = cfg->poll_min_interval * s > 0.005 ? cfg->poll_min_interval * s : 0.005;
+    cfg->poll_max_interval = cfg->poll_max_interval * s > 0.02 ? cfg->poll_max_interval * s : 0.02;
+  }
+}
+
+void backend_stop(backend *b) {
+#if HAVE_EMU
+  if (b->emu) emu_stop(b->emu);
+#endif
+  b->emu = NULL;
+  if (b->api_key) {
+    memset(b->api_key, 0, strlen(b->api_key));
+    free(b->api_key);
+  }
+  b->api_key = NULL;
+  b->kind = BACKEND_NONE;
+}
+
+const char *backend_name(const backend *b) {
+  switch (b->kind) {
+    case BACKEND_DRY: return "dry-run";
+    case BACKEND_API: return "api";
+    case BACKEND_EMULATOR: return "emulator";
+    default: return "none";
+  }
+}

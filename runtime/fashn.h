@@ -1,0 +1,154 @@
+/* fashn.h — the FASHN API client: a local queue of Model Create jobs that flow through
+ * the account's limits (at most `concurrency` unfinished predictions, paced /v1/run and
+ * /v1/status budgets shared by every job), submit, poll, fetch outputs, count credits.
+ * It never submits a job twice unless told to: a submit whose outcome is unknown fails
+ * with SubmitOutcomeUnknown. Everything runs on the event loop; nothing blocks. */
+#ifndef ATELIER_FASHN_H
+#define ATELIER_FASHN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "loop.h"
+
+typedef struct fashn_client fashn_client;
+typedef struct fashn_job fashn_job;
+
+typedef enum {
+  FASHN_EV_QUEUED,    /* a job entered the local queue */
+  FASHN_EV_SUBMITTED, /* the API accepted it (an id is known) */
+  FASHN_EV_COMPLETED, /* its outputs are in hand */
+  FASHN_EV_FAILED,    /* it ended in failure (error in fashn_job_error) */
+  FASHN_EV_NOTICE,    /* something worth a log line (retry, rate limit, ...) */
+  FASHN_EV_DRY_RUN,   /* --dry-run: text says what would have been submitted */
+} fashn_event_kind;
+
+typedef struct fashn_event {
+  fashn_event_kind kind;
+  const fashn_job *job; /* NULL for client-wide notices */
+  const char *text;     /* free of secrets */
+} fashn_event;
+
+typedef struct fashn_config {
+  const char *base_url;       /* e.g. "https://api.fashn.ai" (no trailing slash needed) */
+  const char *api_key;        /* secret; NULL = no Authorization header */
+  const char *cainfo;         /* CA bundle, NULL = system */
+  int concurrency;            /* unfinished predictions at once (6) */
+  int run_limit;              /* POST /v1/run per run_window (48 of the API's 50 / 60 s) */
+  double run_window;
+  int status_limit;           /* GET /v1/status per status_window (45 of 50 / 10 s) */
+  double status_window;
+  double status_rate;         /* steady polls per second (4.5) */
+  int credits_limit;          /* GET /v1/credits per credits_window (25 of 30 / 10 s) */
+  double credits_window;
+  double time_scale;          /* multiplies the expected processing times (emulators) */
+  double poll_min_interval;   /* seconds between two polls of one job, at least (0.1) */
+  double poll_max_interval;   /* ... at most once it is due (0.8) */
+  double timeout;             /* seconds from submit to giving up on a job (900) */
+  double request_timeout;     /* seconds per HTTP attempt (30) */
+  double connect_timeout;     /* seconds (10) */
+  size_t max_output_bytes;    /* per image (64 MiB) */
+  bool retry_unknown;         /* default for jobs: resubmit after an unknown outcome */
+  int retry_failed;           /* resubmissions of predictions that failed with a name the
+                                 contract calls worth a retry (1); they cost nothing */
+  long max_credits;           /* refuse to submit beyond this (counting in-flight); <0 = no cap */
+  bool dry_run;               /* validate and report, send nothing */
+  void (*on_event)(void *ud, const fashn_event *ev);
+  void *event_ud;
+} fashn_config;
+
+/* Fills c with the defaults above. */
+void fashn_config_defaults(fashn_config *c);
+
+/* Creates a client on lp (strings are copied). NULL with errbuf on failure. */
+fashn_client *fashn_client_new(loop *lp, const fashn_config *cfg, char *errbuf, size_t errlen);
+/* Cancels every request, detaches every job (they stay readable until unref'd). */
+void fashn_client_free(fashn_client *c);
+
+/* Adjusts settings while running (concurrency, polling, timeouts, retry_unknown,
+ * max_credits). Connection settings (base_url, key) are fixed at creation. */
+void fashn_client_reconfigure(fashn_client *c, const fashn_config *cfg);
+const fashn_config *fashn_client_config(const fashn_client *c);
+
+typedef struct fashn_job_opts {
+  int retry_unknown;  /* -1 = the client's default, 0 = no, 1 = yes */
+  double timeout;     /* <= 0 = the client's default */
+} fashn_job_opts;
+
+/* Queues a Model Create job. inputs_json is the inputs object with image references
+ * already turned into URLs or data: URIs. Checks every input rule first: on a
+ * violation returns NULL with field and message filled and nothing queued.
+ * The returned job holds one reference for the caller (fashn_job_unref). */
+fashn_job *fashn_submit(fashn_client *c, const char *inputs_json, size_t len,
+                        const fashn_job_opts *o, char *field, size_t fieldlen, char *errbuf,
+                        size_t errlen);
+
+typedef enum {
+  FASHN_JOB_QUEUED,     /* waiting locally for a slot, the run budget or the credit cap */
+  FASHN_JOB_SUBMITTING, /* POST /v1/run in progress (or waiting to be retried) */
+  FASHN_JOB_RUNNING,    /* accepted; being polled */
+  FASHN_JOB_FETCHING,   /* completed; outputs being downloaded / decoded */
+  FASHN_JOB_DONE,       /* outputs in hand */
+  FASHN_JOB_FAILED,     /* see fashn_job_error */
+} fashn_job_state;
+
+typedef struct fashn_error {
+  const char *name;     /* API error name or a runtime one (SubmitOutcomeUnknown, ...) */
+  const char *message;  /* free of secrets */
+  int http_status;      /* 0 when none */
+  bool retryable;
+} fashn_error;
+
+typedef struct fashn_output {
+  const unsigned char *bytes;
+  size_t len;
+  const char *format;   /* "png", "jpeg" or "webp" (sniffed from the bytes) */
+  const char *source;   /* the URL it came from, or "data:" for base64 outputs */
+} fashn_output;
+
+void fashn_job_ref(fashn_job *j);
+void fashn_job_unref(fashn_job *j);
+
+/* Called once, on the loop, when the job reaches DONE or FAILED. Never calls Lua by
+ * itself: a binding uses it to wake waiting tasks. */
+void fashn_job_on_done(fashn_job *j, void (*cb)(fashn_job *j, void *ud), void *ud);
+
+fashn_job_state fashn_job_state_of(const fashn_job *j);
+const char *fashn_job_status(const fashn_job *j); /* "queued", ..., or the API's last status */
+const char *fashn_job_id(const fashn_job *j);      /* NULL until accepted */
+const char *fashn_job_inputs(const fashn_job *j);  /* the inputs JSON as submitted */
+bool fashn_job_error(const fashn_job *j, fashn_error *out);
+int fashn_job_credits(const fashn_job *j);         /* charged (header), or the estimate */
+int fashn_job_estimated_credits(const fashn_job *j);
+double fashn_job_elapsed(const fashn_job *j);      /* seconds from queued to finished (or now) */
+int fashn_job_outputs(const fashn_job *j);
+bool fashn_job_output(const fashn_job *j, int i, fashn_output *out);
+/* Frees the output bytes once the caller has its own copy. */
+void fashn_job_release_outputs(fashn_job *j);
+bool fashn_job_dry(const fashn_job *j);
+
+/* GET /v1/credits. cb gets ok=false with err filled on failure. */
+typedef struct fashn_balance {
+  double total, subscription, on_demand;
+} fashn_balance;
+typedef void (*fashn_credits_fn)(void *ud, bool ok, const fashn_balance *b, const fashn_error *err);
+bool fashn_credits(fashn_client *c, fashn_credits_fn cb, void *ud);
+
+typedef struct fashn_stats {
+  long queued, submitting, running, fetching, done, failed; /* jobs by state now */
+  long jobs;                  /* jobs ever submitted to this client */
+  long run_requests, status_requests, credits_requests, downloads;
+  long http_429, http_5xx, connection_errors, unknown_outcomes, retries;
+  long credits_spent;         /* charged (or possibly charged: unknown outcomes) */
+  long credits_reserved;      /* estimated cost of jobs in flight */
+  long live_jobs;             /* job objects not yet freed (leak check) */
+  long live_requests;         /* HTTP requests alive (leak check) */
+  double expected_seconds;    /* current estimate for a plain 1k job */
+  double eta;                 /* rough seconds until the queue drains */
+} fashn_stats;
+void fashn_client_stats(const fashn_client *c, fashn_stats *out);
+
+/* Job objects alive in the whole process (leak check at exit). */
+long fashn_live_jobs(void);
+
+#endif

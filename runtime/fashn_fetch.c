@@ -1,0 +1,157 @@
+/* fashn_fetch.c — a completed prediction's outputs into bytes in hand: CDN URLs are
+ * downloaded (https, or http to loopback; bounded; retried, and a truncated image is
+ * retried too), data: URIs are decoded, the "<base64>_expired" marker is an error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base64.h"
+#include "fashn_int.h"
+
+static uint32_t be32(const unsigned char *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+bool fashn_output_complete(const unsigned char *p, size_t n, char *fmt, size_t fmtlen) {
+  static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+  if (n >= 8 + 12 + 12 && memcmp(p, png_sig, 8) == 0) {
+    snprintf(fmt, fmtlen, "png");
+    return memcmp(p + n - 12, iend, 12) == 0;
+  }
+  if (n >= 4 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff) {
+    snprintf(fmt, fmtlen, "jpeg");
+    /* EOI, allowing a little padding some encoders leave after it */
+    for (size_t i = n - 1, k = 0; i > 2 && k < 64; i--, k++)
+      if (p[i] == 0xd9 && p[i - 1] == 0xff) return true;
+    return false;
+  }
+  if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0) {
+    snprintf(fmt, fmtlen, "webp");
+    uint32_t size = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+    return (size_t)size + 8 <= n;
+  }
+  (void)be32;
+  snprintf(fmt, fmtlen, "unknown");
+  return false;
+}
+
+void fashn_cancel_fetches(fashn_job *j) {
+  for (int i = 0; i < j->nouts; i++) {
+    if (j->outs[i].req) http_cancel(j->outs[i].req);
+    j->outs[i].req = NULL;
+  }
+}
+
+static void maybe_finish(fashn_job *j) {
+  if (j->state != FASHN_JOB_FETCHING || j->fetched < j->nouts) return;
+  fashn_finish(j);
+}
+
+static double download_gate(void *ud) {
+  fashn_job *j = ud;
+  if (j->c) j->c->st.downloads++;
+  return 0;
+}
+
+static bool download_retry(void *ud, const http_result *r) {
+  (void)ud;
+  if (r->status == 408 || r->status == 429 || r->status >= 500) return true;
+  if (r->status != 200) return false;
+  char fmt[8];
+  return !fashn_output_complete((const unsigned char *)r->body.data, r->body.len, fmt, sizeof fmt);
+}
+
+static void download_done(http_req *req, http_result *r, void *ud) {
+  fashn_job *j = ud;
+  int i = 0;
+  while (i < j->nouts && j->outs[i].req != req) i++;
+  if (i == j->nouts) return;
+  fashn_out *o = &j->outs[i];
+  o->req = NULL;
+  if (r->outcome != HTTP_RESPONSE || r->status != 200) {
+    if (r->outcome == HTTP_RESPONSE)
+      fashn_fail(j, "OutputDownloadFailed", (int)r->status, true,
+                 "output %d of prediction %s could not be downloaded: HTTP %ld after %d attempt%s", i + 1,
+                 j->id, r->status, r->attempts, r->attempts == 1 ? "" : "s");
+    else
+      fashn_fail(j, "OutputDownloadFailed", 0, true,
+                 "output %d of prediction %s could not be downloaded after %d attempt%s: %s", i + 1,
+                 j->id, r->attempts, r->attempts == 1 ? "" : "s", r->error);
+    return;
+  }
+  if (!fashn_output_complete((const unsigned char *)r->body.data, r->body.len, o->format, sizeof o->format)) {
+    fashn_fail(j, "OutputDownloadFailed", 200, true,
+               "output %d of prediction %s is not a complete PNG, JPEG or WebP image (%zu bytes, "
+               "after %d attempt%s)",
+               i + 1, j->id, r->body.len, r->attempts, r->attempts == 1 ? "" : "s");
+    return;
+  }
+  o->bytes = (unsigned char *)buf_take(&r->body, &o->len);
+  o->have = true;
+  j->fetched++;
+  maybe_finish(j);
+}
+
+static bool decode_data_uri(fashn_job *j, int i, const char *s, size_t len) {
+  fashn_out *o = &j->outs[i];
+  buf b = BUF_INIT;
+  char mime[DATA_URI_MIME_MAX], err[200];
+  if (!data_uri_parse(s, len, B64_WHITESPACE, j->c->cfg.max_output_bytes, mime, &b, err, sizeof err)) {
+    fashn_fail(j, "BadOutput", 200, false, "output %d of prediction %s is a bad data: URI: %s", i + 1,
+               j->id, err);
+    return false;
+  }
+  if (!fashn_output_complete((const unsigned char *)b.data, b.len, o->format, sizeof o->format)) {
+    buf_free(&b);
+    fashn_fail(j, "BadOutput", 200, false,
+               "output %d of prediction %s does not decode to a complete PNG, JPEG or WebP image", i + 1,
+               j->id);
+    return false;
+  }
+  o->bytes = (unsigned char *)buf_take(&b, &o->len);
+  o->have = true;
+  j->fetched++;
+  return true;
+}
+
+void fashn_fetch_outputs(fashn_job *j, const json_value *output) {
+  fashn_client *c = j->c;
+  size_t n = output->u.arr.n;
+  j->nouts = (int)n;
+  j->fetched = 0;
+  for (size_t i = 0; i < n && j->state == FASHN_JOB_FETCHING; i++) {
+    const json_value *v = &output->u.arr.items[i];
+    const char *s = json_str(v);
+    size_t len = s ? v->u.str.len : 0;
+    if (!s || !len) {
+      fashn_fail(j, "BadResponse", 200, false, "output %zu of prediction %s is not a string", i + 1, j->id);
+      return;
+    }
+    if (len >= 8 && strcmp(s + len - 8, "_expired") == 0) {
+      fashn_fail(j, "OutputExpired", 200, false,
+                 "output %zu of prediction %s has expired (base64 outputs live 60 minutes)", i + 1, j->id);
+      return;
+    }
+    if (len >= 5 && strncasecmp(s, "data:", 5) == 0) {
+      if (!decode_data_uri(j, (int)i, s, len)) return;
+      continue;
+    }
+    char why[160];
+    if (len > FASHN_MAX_URL || !http_url_allowed(s, why, sizeof why)) {
+      fashn_fail(j, "BadOutput", 200, false, "output %zu of prediction %s is not a usable URL: %s", i + 1,
+                 j->id, len > FASHN_MAX_URL ? "too long" : why);
+      return;
+    }
+    j->outs[i].source = fashn_strdup(s);
+    http_policy p = {.max_attempts = 5, .base_delay = 0.5, .max_delay = 8, .timeout = 300,
+                     .max_body = c->cfg.max_output_bytes, .resend_unknown = true,
+                     .retry_response = download_retry, .gate = download_gate, .ud = j};
+    j->outs[i].req = j->outs[i].source ? http_request(c->http, "GET", s, NULL, 0, &p, download_done, j) : NULL;
+    if (!j->outs[i].req) {
+      fashn_fail(j, "OutOfMemory", 0, true, "out of memory starting a download");
+      return;
+    }
+  }
+  maybe_finish(j);
+}

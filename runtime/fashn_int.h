@@ -1,0 +1,114 @@
+/* fashn_int.h — the client's insides, shared by fashn.c (queue, submit, life cycle),
+ * fashn_poll.c (the shared status budget and who gets polled) and fashn_fetch.c
+ * (outputs). Not for use outside those three files. */
+#ifndef ATELIER_FASHN_INT_H
+#define ATELIER_FASHN_INT_H
+
+#include "buf.h"
+#include "fashn.h"
+#include "fashn_inputs.h"
+#include "http.h"
+#include "pollplan.h"
+#include "ratelimit.h"
+
+#define FASHN_MAX_OUTPUTS 8   /* the API returns num_images (<= 4); more is a broken answer */
+#define FASHN_MAX_ID 200      /* prediction ids are opaque but not unbounded */
+
+typedef struct fashn_out {
+  unsigned char *bytes;
+  size_t len;
+  char format[8];
+  char *source;        /* URL, or NULL for data: outputs */
+  http_req *req;       /* download in progress */
+  bool have;
+} fashn_out;
+
+struct fashn_job {
+  fashn_client *c;     /* NULL once detached (client freed) */
+  int refs;
+  long seq;
+  char *inputs;        /* inputs JSON */
+  char *body;          /* POST /v1/run body */
+  size_t body_len;
+  fashn_input_facts facts;
+  int cls;             /* pollplan class */
+  bool retry_unknown;
+  double timeout;
+  int resubmits;       /* prediction retries after a retryable failure */
+  int unknown_resends;
+  bool dry;
+
+  fashn_job_state state;
+  char status[24];     /* last status word shown to users */
+  char *id;
+  double t_queued, t_submit, t_accepted, t_done, deadline;
+  bool reserved;       /* credits counted in c->reserved */
+
+  /* polling */
+  double next_due;     /* absolute time of the next poll */
+  double lo_age;       /* age of the last poll that saw it unfinished (0 = none) */
+  int polls, poll_failures, not_found, null_outputs;
+  http_req *req;       /* submit or poll in flight */
+  loop_timer timer;    /* resubmission delay */
+
+  /* outputs */
+  fashn_out outs[FASHN_MAX_OUTPUTS];
+  int nouts, fetched;
+  int credits;         /* charged, or -1 until known */
+
+  /* failure */
+  char *err_name, *err_message;
+  int err_http;
+  bool err_retryable;
+
+  void (*on_done)(fashn_job *, void *);
+  void *on_done_ud;
+
+  fashn_job *prev, *next;   /* c->jobs: every unfinished job */
+  fashn_job *qnext;         /* c->queue: waiting to be submitted */
+};
+
+struct fashn_client {
+  loop *lp;
+  fashn_config cfg;
+  char *base_url, *api_key, *cainfo; /* owned copies behind cfg's pointers */
+  http_client *http;
+  ratelimit run_rl, status_rl, credits_rl;
+  pollplan plan;
+  loop_timer dispatch_timer, poll_timer;
+  fashn_job *jobs;                   /* unfinished */
+  fashn_job *qhead, *qtail;
+  int inflight;                      /* submitting + running */
+  double ghost_until[16];            /* slots held after unknown outcomes, until these times */
+  long reserved, spent;
+  bool out_of_credits;
+  bool dispatching;                  /* guards fashn_dispatch against re-entry */
+  long seq;
+  fashn_stats st;
+  double started;
+};
+
+/* fashn.c */
+void fashn_fail(fashn_job *j, const char *name, int http_status, bool retryable, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void fashn_finish(fashn_job *j); /* all outputs in hand */
+void fashn_notice(fashn_client *c, const fashn_job *j, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void fashn_dispatch(fashn_client *c);
+void fashn_release_slot(fashn_job *j); /* the prediction finished server-side */
+void fashn_resubmit_later(fashn_job *j, double delay);
+/* Parses {"error": "Name" | {"name","message"}, "message": ...}; false when not one. */
+bool fashn_error_body(const buf *body, char *name, size_t namelen, char *msg, size_t msglen);
+char *fashn_strdup(const char *s);
+void fashn_redact(const fashn_client *c, char *s, size_t cap);
+
+/* fashn_poll.c */
+void fashn_poll_schedule(fashn_client *c);         /* (re)arms the poll timer */
+void fashn_poll_start_job(fashn_job *j);           /* an id is known */
+
+/* fashn_fetch.c */
+void fashn_fetch_outputs(fashn_job *j, const json_value *output); /* status completed */
+void fashn_cancel_fetches(fashn_job *j);
+bool fashn_output_complete(const unsigned char *p, size_t n, char *fmt, size_t fmtlen);
+
+#endif

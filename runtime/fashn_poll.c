@@ -1,0 +1,233 @@
+/* fashn_poll.c — polling: one shared budget of status requests (ratelimit) spent on the
+ * running jobs most likely to have finished (pollplan says when each is due; the most
+ * overdue goes first), and what each status answer means for its job. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fashn_int.h"
+
+#define MAX_POLL_FAILURES 30
+#define MAX_NOT_FOUND 3
+#define MAX_NULL_OUTPUTS 3
+
+static double jitter(void) {
+  static uint64_t s = 0x9E3779B97F4A7C15ULL;
+  s ^= s << 13;
+  s ^= s >> 7;
+  s ^= s << 17;
+  return (double)(s >> 11) / 9007199254740992.0;
+}
+
+static void poll_tick(void *ud);
+
+void fashn_poll_schedule(fashn_client *c) {
+  double earliest = INFINITY;
+  for (fashn_job *j = c->jobs; j; j = j->next)
+    if (j->state == FASHN_JOB_RUNNING && !j->req && j->next_due < earliest) earliest = j->next_due;
+  if (!isfinite(earliest)) {
+    loop_timer_stop(c->lp, &c->poll_timer);
+    return;
+  }
+  double now = loop_now();
+  double wait = earliest - now;
+  double budget = rl_wait(&c->status_rl, now);
+  if (budget > wait) wait = budget;
+  loop_timer_start(c->lp, &c->poll_timer, wait, poll_tick, c);
+}
+
+void fashn_poll_start_job(fashn_job *j) {
+  fashn_client *c = j->c;
+  j->next_due = j->t_accepted + pp_first_poll(&c->plan, j->cls);
+  j->lo_age = 0;
+  fashn_poll_schedule(c);
+}
+
+static void poll_done(http_req *req, http_result *r, void *ud);
+
+static void poll_send(fashn_job *j, double now) {
+  fashn_client *c = j->c;
+  char url[1024];
+  snprintf(url, sizeof url, "%s/v1/status/%s", c->base_url, j->id);
+  size_t max_body = 1 << 20;
+  if (j->facts.base64) /* the answer carries the images themselves */
+    max_body += (size_t)j->facts.num_images * (c->cfg.max_output_bytes / 3 * 4 + 16);
+  http_policy p = {.max_attempts = 1, .timeout = c->cfg.request_timeout, .max_body = max_body,
+                   .resend_unknown = true, .ud = j};
+  rl_take(&c->status_rl, now);
+  c->st.status_requests++;
+  j->polls++;
+  j->next_due = now; /* until the answer says otherwise */
+  j->req = http_request(c->http, "GET", url, NULL, 0, &p, poll_done, j);
+  if (!j->req) fashn_fail(j, "OutOfMemory", 0, true, "out of memory starting a status request");
+}
+
+static void poll_tick(void *ud) {
+  fashn_client *c = ud;
+  for (;;) {
+    double now = loop_now();
+    if (rl_wait(&c->status_rl, now) > 0) break;
+    fashn_job *best = NULL;
+    for (fashn_job *j = c->jobs; j; j = j->next)
+      if (j->state == FASHN_JOB_RUNNING && !j->req && j->next_due <= now &&
+          (!best || j->next_due < best->next_due))
+        best = j;
+    if (!best) break;
+    if (now > best->deadline) {
+      c->spent += best->facts.credits; /* it may still finish and be charged */
+      c->st.credits_spent += best->facts.credits;
+      fashn_fail(best, "PollingTimeout", 0, false,
+                 "gave up after %.0f s without a final status; the prediction may still finish "
+                 "and be charged",
+                 best->timeout);
+      continue;
+    }
+    poll_send(best, now);
+  }
+  fashn_poll_schedule(c);
+}
+
+static bool retry_worthy(const char *name) {
+  static const char *const names[] = {"ThirdPartyError", "UnavailableError", "PipelineError",
+                                      "InternalServerError", NULL};
+  for (int i = 0; names[i]; i++)
+    if (strcmp(name, names[i]) == 0) return true;
+  return false;
+}
+
+static void sanitize_name(char *s) {
+  for (char *p = s; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
+      *p = '_';
+}
+
+/* status "failed", "canceled" or "time_out". */
+static void prediction_ended(fashn_job *j, const json_value *root, const char *status) {
+  fashn_client *c = j->c;
+  const json_value *e = json_get(root, "error");
+  char name[64], msg[400];
+  const char *n = json_str(json_get(e, "name")), *m = json_str(json_get(e, "message"));
+  if (!n) n = json_str(e); /* tolerate "error": "Name" */
+  if (!n || !*n)
+    n = strcmp(status, "canceled") == 0 ? "PredictionCanceled"
+        : strcmp(status, "time_out") == 0 ? "PredictionTimedOut" : "PredictionFailed";
+  snprintf(name, sizeof name, "%s", n);
+  sanitize_name(name);
+  snprintf(msg, sizeof msg, "%s", m ? m : "");
+  bool worthy = strcmp(status, "failed") == 0 && retry_worthy(name);
+  if (worthy && j->resubmits < c->cfg.retry_failed) {
+    j->resubmits++;
+    fashn_notice(c, j, "job %ld: prediction %s failed with %s; resubmitting (failed predictions cost nothing)",
+                 j->seq, j->id, name);
+    fashn_resubmit_later(j, 1.0 + jitter());
+    return;
+  }
+  fashn_fail(j, name, 0, worthy, "the prediction %s: %s%s", strcmp(status, "failed") == 0 ? "failed" : status,
+             *msg ? msg : name, j->resubmits ? " (also after a resubmission)" : "");
+}
+
+static void poll_failed(fashn_job *j, const char *name, const http_result *r, const char *what) {
+  fashn_client *c = j->c;
+  j->poll_failures++;
+  if (j->poll_failures >= MAX_POLL_FAILURES) {
+    fashn_fail(j, name, (int)r->status, true, "gave up polling after %d failed status requests: %s",
+               j->poll_failures, what);
+    return;
+  }
+  j->next_due = loop_now() + http_backoff(j->poll_failures, 0.25, 8, r->retry_after, jitter());
+  (void)c;
+}
+
+static void completed(fashn_job *j, const json_value *root, http_result *r, double age) {
+  fashn_client *c = j->c;
+  const json_value *out = json_get(root, "output");
+  if (json_is_null(out) || (out->type == JSON_ARRAY && out->u.arr.n == 0)) {
+    if (++j->null_outputs < MAX_NULL_OUTPUTS) { /* a race on the server: look again */
+      j->next_due = loop_now() + c->plan.min_interval * 2;
+      return;
+    }
+    c->spent += j->facts.credits;
+    c->st.credits_spent += j->facts.credits;
+    fashn_fail(j, "NoOutput", 200, false, "the prediction completed without any output");
+    return;
+  }
+  if (out->type != JSON_ARRAY || out->u.arr.n > FASHN_MAX_OUTPUTS) {
+    c->spent += j->facts.credits;
+    c->st.credits_spent += j->facts.credits;
+    fashn_fail(j, "BadResponse", 200, false, "the completed status has an invalid output (%s)",
+               out->type != JSON_ARRAY ? "not a list" : "too many entries");
+    return;
+  }
+  pp_observe(&c->plan, j->cls, j->lo_age, age);
+  char v[32];
+  if (http_result_header(r, "x-fashn-credits-used", v, sizeof v)) {
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (end != v && *end == '\0' && n >= 0 && n <= 1000) j->credits = (int)n;
+  }
+  fashn_release_slot(j);
+  j->state = FASHN_JOB_FETCHING;
+  snprintf(j->status, sizeof j->status, "fetching");
+  fashn_dispatch(c); /* the slot is free: the next job goes now */
+  fashn_fetch_outputs(j, out);
+}
+
+static void poll_done(http_req *req, http_result *r, void *ud) {
+  (void)req;
+  fashn_job *j = ud;
+  fashn_client *c = j->c;
+  j->req = NULL;
+  fashn_job_ref(j); /* endings below may drop the client's reference */
+  double now = loop_now();
+  double age = now - r->elapsed / 2 - j->t_accepted; /* when the server looked, about */
+  char name[64], msg[400];
+  if (r->outcome == HTTP_RESPONSE && r->status == 429) c->st.http_429++;
+  if (r->outcome == HTTP_RESPONSE && r->status >= 500) c->st.http_5xx++;
+  if (r->outcome != HTTP_RESPONSE) c->st.connection_errors++;
+
+  if (r->outcome != HTTP_RESPONSE) {
+    poll_failed(j, "StatusUnavailable", r, r->error);
+  } else if (r->status == 200) {
+    json_doc *d = json_parse(r->body.data ? r->body.data : "", r->body.len, 16, msg, sizeof msg);
+    const json_value *root = json_root(d);
+    const char *status = json_str(json_get(root, "status"));
+    if (!d || !status) {
+      poll_failed(j, "BadResponse", r, d ? "the status answer has no status" : "the status answer is not valid JSON");
+    } else if (strcmp(status, "completed") == 0) {
+      j->poll_failures = 0;
+      completed(j, root, r, age);
+    } else if (strcmp(status, "failed") == 0 || strcmp(status, "canceled") == 0 ||
+               strcmp(status, "time_out") == 0) {
+      prediction_ended(j, root, status);
+    } else { /* starting, in_queue, processing, or a word from a newer API: not done */
+      j->poll_failures = j->not_found = 0;
+      j->lo_age = age;
+      snprintf(j->status, sizeof j->status, "%.23s", status);
+      sanitize_name(j->status);
+      double next = j->t_accepted + pp_next_poll(&c->plan, j->cls, age);
+      j->next_due = next > now ? next : now;
+    }
+    json_doc_free(d);
+  } else if (r->status == 404) {
+    if (++j->not_found >= MAX_NOT_FOUND)
+      fashn_fail(j, "NotFound", 404, false, "the API does not know prediction %s", j->id);
+    else
+      j->next_due = now + 0.5;
+  } else if (r->status == 401 || r->status == 403) {
+    fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg);
+    fashn_fail(j, *name ? name : "UnauthorizedAccess", (int)r->status, false, "%s",
+               *msg ? msg : "the API key was refused");
+  } else if (r->status == 429) {
+    double pause = r->retry_after > 0 ? r->retry_after : http_backoff(++j->poll_failures, 0.5, 10, -1, jitter());
+    rl_pause(&c->status_rl, now + pause);
+    fashn_notice(c, j, "status requests rate-limited by the API (429); pausing polls for %.1f s", pause);
+    j->next_due = now;
+  } else {
+    char what[64];
+    snprintf(what, sizeof what, "HTTP %ld", r->status);
+    poll_failed(j, "StatusUnavailable", r, what);
+  }
+  if (j->c) fashn_poll_schedule(j->c);
+  fashn_job_unref(j);
+}

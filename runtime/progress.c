@@ -1,0 +1,113 @@
+/* progress.c — the live progress line and the plain log lines (see progress.h). */
+#include "progress.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct progress {
+  FILE *out, *listing;
+  bool live, quiet, drawn;
+  const char *progname;
+  long dry_credits, dry_jobs;
+};
+
+progress *progress_new(FILE *out, FILE *listing, bool live, bool quiet, const char *progname) {
+  progress *p = calloc(1, sizeof *p);
+  if (!p) return NULL;
+  p->out = out;
+  p->listing = listing;
+  p->live = live && !quiet;
+  p->quiet = quiet;
+  p->progname = progname ? progname : "atelier";
+  return p;
+}
+
+void progress_free(progress *p) {
+  if (!p) return;
+  progress_clear(p);
+  free(p);
+}
+
+void progress_clear(progress *p) {
+  if (!p->drawn) return;
+  fputs("\r\033[K", p->out);
+  fflush(p->out);
+  p->drawn = false;
+}
+
+static void fmt_eta(char *out, size_t n, double s) {
+  if (s < 0) s = 0;
+  long t = (long)(s + 0.5);
+  if (t >= 3600) snprintf(out, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+  else snprintf(out, n, "%ld:%02ld", t / 60, t % 60);
+}
+
+void progress_tick(progress *p, const fashn_stats *st) {
+  if (!p->live) return;
+  long active = st->queued + st->submitting + st->running + st->fetching;
+  if (!active && !p->drawn) return;
+  char eta[32];
+  fmt_eta(eta, sizeof eta, st->eta);
+  fprintf(p->out, "\r\033[K%s: queued %ld · running %ld · done %ld · failed %ld · credits %ld · ETA %s",
+          p->progname, st->queued, st->submitting + st->running + st->fetching, st->done, st->failed,
+          st->credits_spent, active ? eta : "0:00");
+  fflush(p->out);
+  p->drawn = true;
+}
+
+void progress_event(progress *p, const fashn_event *ev, const fashn_stats *st) {
+  if (ev->kind == FASHN_EV_DRY_RUN) {
+    progress_clear(p);
+    fprintf(p->listing, "dry run: %s\n", ev->text);
+    fflush(p->listing);
+    p->dry_jobs++;
+    p->dry_credits += ev->job ? fashn_job_estimated_credits(ev->job) : 0;
+    return;
+  }
+  if (p->quiet) return;
+  if (p->live) {
+    if (ev->kind == FASHN_EV_FAILED || ev->kind == FASHN_EV_NOTICE) { /* worth a line of its own */
+      progress_clear(p);
+      fprintf(p->out, "%s: %s\n", p->progname, ev->text);
+    }
+    progress_tick(p, st);
+    return;
+  }
+  const char *id = ev->job ? fashn_job_id(ev->job) : NULL;
+  long total = st->jobs;
+  switch (ev->kind) {
+    case FASHN_EV_SUBMITTED:
+      fprintf(p->out, "%s: submitted prediction %s (%ld running, %ld queued)\n", p->progname, id ? id : "?",
+              st->submitting + st->running, st->queued);
+      break;
+    case FASHN_EV_COMPLETED: {
+      int cr = fashn_job_credits(ev->job);
+      fprintf(p->out, "%s: completed %s in %.1f s, %d credit%s (%ld/%ld done)\n", p->progname, id ? id : "?",
+              fashn_job_elapsed(ev->job), cr, cr == 1 ? "" : "s", st->done, total);
+      break;
+    }
+    case FASHN_EV_FAILED: {
+      fashn_error e;
+      if (fashn_job_error(ev->job, &e))
+        fprintf(p->out, "%s: failed%s%s: %s: %s\n", p->progname, id ? " " : "", id ? id : "", e.name, e.message);
+      break;
+    }
+    case FASHN_EV_NOTICE: fprintf(p->out, "%s: %s\n", p->progname, ev->text); break;
+    default: break;
+  }
+  fflush(p->out);
+}
+
+void progress_summary(progress *p, const fashn_stats *st, double seconds) {
+  if (p->dry_jobs) {
+    fprintf(p->listing, "dry run: %ld job%s would spend %ld credit%s; nothing was submitted\n", p->dry_jobs,
+            p->dry_jobs == 1 ? "" : "s", p->dry_credits, p->dry_credits == 1 ? "" : "s");
+    fflush(p->listing);
+  }
+  progress_clear(p);
+  if (p->quiet || !st->jobs || p->dry_jobs) return;
+  fprintf(p->out, "%s: %ld job%s: %ld done, %ld failed, %ld credit%s spent, %.1f s\n", p->progname, st->jobs,
+          st->jobs == 1 ? "" : "s", st->done, st->failed, st->credits_spent, st->credits_spent == 1 ? "" : "s",
+          seconds);
+  fflush(p->out);
+}
