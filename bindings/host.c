@@ -14,8 +14,11 @@
 
 #include "../runtime/interrupt.h"
 #include "../runtime/loop.h"
+#include "../runtime/fashn.h"
+#include "../runtime/http.h"
 #include "errors.h"
 #include "ljournal.h"
+#include "lfashn.h"
 #include "modules.h"
 #include "sandbox.h"
 #include "task.h"
@@ -146,6 +149,9 @@ int host_run(const host_options *o) {
   ljournal_configure(L, o->journal_path, o->journal_fresh, o->retry_unknown);
   set_package_path(L, o->script);
   set_arg_table(L, o);
+  lfashn_cli cli = {.concurrency = o->concurrency, .max_credits = o->max_credits, .dry_run = o->dry_run,
+                    .base_url = o->base_url, .emulator = o->emulator, .quiet = o->quiet};
+  lfashn_set_cli(L, &cli);
 
   char script_real[PATH_MAX];
   const char *script = o->script;
@@ -212,9 +218,16 @@ int host_run(const host_options *o) {
   sched_result r = sched_run_main(L, 4, o->progname);
   status = (r.main_failed || r.unobserved || r.deadlocked) ? 1 : 0;
   if (interrupt_stopping()) status = 130; /* like a shell's 128 + SIGINT */
+  lfashn_finish(L);
 done:
   lua_close(L); /* tasks' finalizers stop their timers before the loop goes */
   interrupt_uninstall();
   loop_free(lp);
+  /* Like Neovim's ref counting: every job and HTTP request must be gone by now. */
+  if (fashn_live_jobs() || http_live_requests()) {
+    fprintf(stderr, "%s: internal error: %ld job(s) and %ld HTTP request(s) leaked\n", o->progname,
+            fashn_live_jobs(), http_live_requests());
+    status = 1;
+  }
   return status;
 }

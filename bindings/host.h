@@ -24,6 +24,13 @@ typedef struct host_options {
   const char *journal_path; /* --journal, NULL = the default (.atelier/journal.db) */
   bool journal_fresh;       /* --fresh: start a new journal generation */
   bool retry_unknown;       /* --retry-unknown: resubmit jobs whose outcome is unknown */
+  /* The API client (bindings/lfashn.h): */
+  int concurrency;          /* --concurrency N (0 = default 6) */
+  long max_credits;         /* --max-credits N (< 0 = no cap) */
+  bool dry_run;             /* --dry-run */
+  const char *base_url;     /* --base-url URL */
+  bool emulator;            /* --emulator */
+  bool quiet;               /* -q */
 } host_options;
 
 /* Runs everything o asks for; returns the process exit status (0 ok, 1 error, 2 a

@@ -5,6 +5,7 @@
 #include <lua-cjson.h>
 
 #include "limage.h"
+#include "lfashn.h"
 
 int luaopen_cjson_safe(lua_State *L); /* in liblua5.4-cjson, missing from its header */
 
@@ -14,6 +15,7 @@ static const luaL_Reg builtin[] = {
     {"cjson.safe", luaopen_cjson_safe},
     {"image", luaopen_image},
     {"page", luaopen_page},
+    {"fashn.core", luaopen_fashn_core},
     {NULL, NULL},
 };
 

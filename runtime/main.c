@@ -34,6 +34,15 @@ static void print_usage(FILE *f) {
           "  -v, --version  print the version\n"
           "  -h, --help     print this help\n"
           "\n"
+          "FASHN API (FASHN_API_KEY set: the real API; unset: the embedded emulator):\n"
+          "  --concurrency N  unfinished predictions at once (default 6, the account limit)\n"
+          "  --max-credits N  refuse to submit beyond N credits (jobs in flight count)\n"
+          "  --dry-run        check every job, print what would be submitted and its cost,\n"
+          "                   submit nothing\n"
+          "  --base-url URL   the API's address (default $FASHN_BASE_URL or https://api.fashn.ai)\n"
+          "  --emulator       use the embedded fashn-emu even when FASHN_API_KEY is set\n"
+          "  -q, --quiet      no progress line or log lines on stderr\n"
+          "\n"
           "The journal (every job submitted, what came back, the images; a rerun buys nothing\n"
           "twice and resumes what was in flight):\n"
           "  --journal PATH    where it is (default " JOURNAL_DEFAULT_PATH " in this directory)\n"
@@ -59,8 +68,18 @@ static int usage_error(const char *fmt, const char *what) {
   return 2;
 }
 
+/* A whole decimal number in [lo, hi]. */
+static bool parse_count(const char *s, long lo, long hi, long *out) {
+  char *end;
+  if (!*s) return false;
+  long v = strtol(s, &end, 10);
+  if (*end || v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+
 int main(int argc, char **argv) {
-  host_options o = {.progname = PROGNAME, .argv = argv};
+  host_options o = {.progname = PROGNAME, .argv = argv, .max_credits = -1};
   const char **chunks = calloc((size_t)argc + 1, sizeof *chunks);
   const char **libs = calloc((size_t)argc + 1, sizeof *libs);
   const char **allow_read = calloc((size_t)argc + 1, sizeof *allow_read);
@@ -108,6 +127,24 @@ int main(int argc, char **argv) {
       o.retry_unknown = true;
     } else if (strcmp(a, "--journal-report") == 0) {
       report = true;
+    } else if (strcmp(a, "--concurrency") == 0 || strcmp(a, "--max-credits") == 0) {
+      long v;
+      if (i + 1 >= argc) status = usage_error("'%s' needs a number", a);
+      else if (!parse_count(argv[i + 1], a[2] == 'c' ? 1 : 0, a[2] == 'c' ? 64 : 1000000000L, &v))
+        status = usage_error(a[2] == 'c' ? "--concurrency needs an integer from 1 to 64, got '%s'"
+                                         : "--max-credits needs an integer >= 0, got '%s'",
+                             argv[i + 1]);
+      else if (a[2] == 'c') o.concurrency = (int)v, i++;
+      else o.max_credits = v, i++;
+    } else if (strcmp(a, "--base-url") == 0) {
+      if (i + 1 >= argc) status = usage_error("'%s' needs a URL", a);
+      else o.base_url = argv[++i];
+    } else if (strcmp(a, "--dry-run") == 0) {
+      o.dry_run = true;
+    } else if (strcmp(a, "--emulator") == 0) {
+      o.emulator = true;
+    } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+      o.quiet = true;
     } else if (strncmp(a, "-e", 2) == 0) { /* -eCODE, as lua accepts */
       chunks[o.nchunks++] = a + 2;
     } else if (strncmp(a, "-l", 2) == 0) {
