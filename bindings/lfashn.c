@@ -21,6 +21,8 @@
 #include "../runtime/progress.h"
 #include "../runtime/backend.h"
 #include "errors.h"
+#include "limage.h"
+#include "ljournal.h"
 #include "task.h"
 
 #define JOB_MT "fashn.job"
@@ -136,6 +138,7 @@ static lclient *client_get(lua_State *L) {
     lerr_raise(L, &e);
   }
   fashn_config cfg = lc->cfg;
+  if (ljournal_retry_unknown(L)) cfg.retry_unknown = true; /* --retry-unknown */
   backend_apply(&lc->be, &cfg);
   if (!lc->prog) lc->prog = progress_new(stderr, stdout, isatty(STDERR_FILENO), lc->cli.quiet, "atelier");
   cfg.on_event = on_event;
@@ -221,7 +224,7 @@ static void table_to_json(lua_State *L, int idx, json_writer *w, int depth, cons
     bool is_ref = top && (strcmp(keys[k], "face_reference") == 0 || strcmp(keys[k], "image_reference") == 0);
     size_t len = 0;
     const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
-    if (is_ref && s && fashn_ref_classify(s, len) == REF_PATH) {
+    if (is_ref && ((s && fashn_ref_classify(s, len) == REF_PATH) || limage_is(L, -1))) {
       if (placeholder_refs) {
         jw_string(w, "data:image/png;base64,AAAA"); /* checked for real when sent */
       } else {
@@ -368,8 +371,26 @@ static void push_job_error(lua_State *L, const ljob *u) {
   lerr_push(L, &e, 0);
 }
 
-/* Builds (once) the raw result: {id, status, credits, elapsed, outputs = {{bytes=,
- * format=, source=}...}, error = ...}; scripts/fashn.lua turns outputs into images. */
+/* The metadata saved files carry: model, id, prompt, seed and every input. */
+static void push_meta(lua_State *L, int job_idx, const char *id) {
+  lua_createtable(L, 0, 5);
+  lua_pushstring(L, FASHN_MODEL);
+  lua_setfield(L, -2, "model");
+  if (id) {
+    lua_pushstring(L, id);
+    lua_setfield(L, -2, "id");
+  }
+  lua_getiuservalue(L, job_idx, UV_INPUTS);
+  lua_getfield(L, -1, "prompt");
+  lua_setfield(L, -3, "prompt");
+  lua_getfield(L, -1, "seed");
+  lua_setfield(L, -3, "seed");
+  lua_setfield(L, -2, "inputs");
+}
+
+/* Builds (once) the result: {id, status, images, credits, elapsed, inputs, cached,
+ * dry_run, error}. The images are the image module's objects (limage), carrying the
+ * generation inputs as metadata; the C copies of the bytes are released. */
 static void push_result(lua_State *L, int job_idx) {
   ljob *u = check_job(L, job_idx);
   if (lua_getiuservalue(L, job_idx, UV_RESULT) == LUA_TTABLE) return;
@@ -388,24 +409,28 @@ static void push_result(lua_State *L, int job_idx) {
   lua_setfield(L, -2, "credits");
   lua_pushnumber(L, fashn_job_elapsed(j));
   lua_setfield(L, -2, "elapsed");
-  lua_pushboolean(L, fashn_job_dry(j));
-  lua_setfield(L, -2, "dry_run");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "cached"); /* the journal sets it for stored results */
+  if (fashn_job_dry(j)) {
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "dry_run");
+  }
   int n = fashn_job_outputs(j);
   lua_createtable(L, n, 0);
+  int images = lua_gettop(L);
+  if (n) push_meta(L, job_idx, id);
   for (int i = 0; i < n; i++) {
     fashn_output o;
     if (!fashn_job_output(j, i, &o)) continue;
-    lua_createtable(L, 0, 3);
-    lua_pushlstring(L, (const char *)o.bytes, o.len);
-    lua_setfield(L, -2, "bytes");
-    lua_pushstring(L, o.format);
-    lua_setfield(L, -2, "format");
-    lua_pushstring(L, o.source);
-    lua_setfield(L, -2, "source");
-    lua_rawseti(L, -2, i + 1);
+    char name[300];
+    snprintf(name, sizeof name, "prediction %s output %d", id ? id : "?", i + 1);
+    limage_push_encoded(L, o.bytes, o.len, name);
+    limage_set_meta(L, lua_gettop(L), images + 1);
+    lua_rawseti(L, images, i + 1);
   }
-  lua_setfield(L, -2, "outputs");
-  fashn_job_release_outputs(j); /* Lua has its own copy now */
+  if (n) lua_pop(L, 1); /* meta */
+  lua_setfield(L, -2, "images");
+  fashn_job_release_outputs(j); /* the image objects hold their own copies */
   if (!ok) {
     push_job_error(L, u);
     lua_setfield(L, -2, "error");
@@ -500,7 +525,17 @@ static void resolve_refs(lua_State *L, int inputs, int refs, int resolution_k) {
     lua_getfield(L, inputs, fields[i]);
     size_t len = 0;
     const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
-    if (s && fashn_ref_classify(s, len) == REF_PATH) {
+    if (limage_is(L, -1)) { /* an image object: its bytes (or a fresh encoding) as data: */
+      buf *b = push_buf(L);
+      limage_data_uri(L, -2, b);
+      if (b->len + 1 > FASHN_MAX_REFERENCE)
+        raise_input(L, fields[i], "%s: the image is %zu bytes as a data: URI; at most %u are sent (resize it)",
+                    fields[i], b->len, FASHN_MAX_REFERENCE);
+      lua_pushlstring(L, b->data, b->len);
+      buf_free(b);
+      lua_setfield(L, refs, fields[i]);
+      lua_pop(L, 1);
+    } else if (s && fashn_ref_classify(s, len) == REF_PATH) {
       buf *b = push_buf(L);
       bool resized;
       char err[400];

@@ -9,12 +9,9 @@
 -- Errors are atelier error tables: name, message, id, http_status, retryable.
 local core = require "fashn.core"
 local tasks = require "tasks"
-local cjson = require "cjson"
+require "image" -- job results are image objects: their metatable must exist
 
 local M = {}
-
-local has_image, image = pcall(require, "image")
-if not has_image then image = nil end
 
 -- Raise an error table from the caller's point of view (adds `where` like error(msg, 2)).
 local function raise(err, level)
@@ -33,91 +30,15 @@ local function call(level, fn, ...)
   return a
 end
 
--- ---- images --------------------------------------------------------------------------
-
--- What a saved file says about how it was made: the inputs, with data: URIs shortened.
-local function metadata(result)
-  local inputs = {}
-  for k, v in pairs(result.inputs or {}) do
-    if type(v) == "string" and #v > 256 and v:sub(1, 5) == "data:" then
-      v = v:sub(1, v:find(",", 1, true) or 32) .. "... (" .. #v .. " bytes)"
-    end
-    if type(v) ~= "function" and type(v) ~= "userdata" then inputs[k] = v end
-  end
-  return cjson.encode({ model = "model-create", id = result.id, prompt = inputs.prompt,
-    seed = inputs.seed, inputs = inputs })
-end
-
--- Stand-in image object until the image module is linked: bytes verbatim, sizes from
--- the PNG / JPEG header, :save writes the bytes when the formats match.
-local Fallback = {}
-Fallback.__index = Fallback
-local function header_size(s)
-  if s:sub(1, 8) == "\137PNG\r\n\26\n" then return string.unpack(">I4I4", s, 17) end
-  if s:sub(1, 2) == "\255\216" then
-    local i = 3
-    while i + 8 <= #s do
-      local m = s:byte(i + 1)
-      if s:byte(i) ~= 0xFF then return nil end
-      if m == 0xFF then i = i + 1
-      elseif m == 0xD8 or m == 0x01 or (m >= 0xD0 and m <= 0xD7) then i = i + 2
-      else
-        if m >= 0xC0 and m <= 0xCF and m ~= 0xC4 and m ~= 0xC8 and m ~= 0xCC then
-          local h, w = string.unpack(">I2I2", s, i + 5)
-          return w, h
-        end
-        i = i + 2 + string.unpack(">I2", s, i + 2)
-      end
-    end
-  end
-end
-function Fallback:bytes() return self._bytes end
-function Fallback:meta() return self._meta and cjson.decode(self._meta) end
-function Fallback:save(path, opts)
-  local ext = path:match("%.(%w+)$")
-  ext = ext and ext:lower()
-  if ext == "jpg" then ext = "jpeg" end
-  local want = (opts and opts.format) or ext or self.format
-  if want ~= self.format then
-    error(string.format("saving a %s image as %s needs the image module", self.format, tostring(want)), 2)
-  end
-  local f = assert(io.open(path, "wb"))
-  f:write(self._bytes)
-  f:close()
-  return path
-end
-Fallback.__tostring = function(self)
-  return string.format("image %dx%d %s", self.width or 0, self.height or 0, self.format)
-end
-
-local function make_image(out, meta)
-  if image and image.from_output then return image.from_output(out.bytes, out.format, meta) end
-  local w, h = header_size(out.bytes)
-  return setmetatable({ _bytes = out.bytes, _meta = meta, format = out.format, width = w, height = h,
-    source = out.source }, Fallback)
-end
-
 -- ---- results --------------------------------------------------------------------------
 
-local function to_result(raw)
-  if raw.result then return raw.result end
-  local r = { id = raw.id, status = raw.status, credits = raw.credits, elapsed = raw.elapsed,
-    inputs = raw.inputs, cached = false, dry_run = raw.dry_run or nil, error = raw.error, images = {} }
-  if raw.outputs and #raw.outputs > 0 then
-    local meta = metadata(r)
-    for i, out in ipairs(raw.outputs) do r.images[i] = make_image(out, meta) end
-  end
-  raw.outputs = nil -- the images own the bytes now
-  raw.result = r
-  return r
-end
 
 local Job = core.job_methods
 
 --- job:wait(opts) -> result. Yields until the job ends. A failed prediction raises its
 --- error unless opts.raise == false, in which case result.error holds it.
 function Job:wait(opts)
-  local r = to_result(self:_wait())
+  local r = self:_wait()
   if r.error and not (opts and opts.raise == false) then raise(r.error, 1) end
   return r
 end
@@ -139,7 +60,7 @@ end
 --- fashn.run(inputs, opts) -> result: submit + wait (opts also take raise = false).
 function M.run(inputs, opts)
   local job = call(1, core.submit, inputs, opts)
-  local r = to_result(job:_wait())
+  local r = job:_wait()
   if r.error and not (opts and opts.raise == false) then raise(r.error, 1) end
   return r
 end
@@ -150,7 +71,7 @@ function M.gather(jobs, opts)
   assert(type(jobs) == "table", "fashn.gather: expected a list of jobs")
   local results, first = { n = #jobs }, nil
   for i, job in ipairs(jobs) do
-    local r = to_result(job:_wait())
+    local r = job:_wait()
     results[i] = r
     if r.error and first == nil then first = r.error end
   end
