@@ -1,21 +1,29 @@
--- demo.lua — what `make demo` runs: several looks "generated" at once as tasks on one
--- event loop, finishing in about the time of the slowest. Until the FASHN client lands,
--- the generation is simulated with sleeps; the scheduling is the real thing.
+-- demo.lua — what `make demo` runs: a seed sweep. Eight looks of one prompt, submitted at
+-- once; atelier keeps at most 6 predictions in flight (the account's limit), polls them
+-- within the status budget, downloads each image as it finishes and saves it under out/
+-- with the inputs embedded. Without FASHN_API_KEY it runs on the embedded emulator (no
+-- credits, placeholder images); with a key it runs for real: 8 credits.
+local fashn = require "fashn"
 local atelier = require "atelier"
-local tasks = require "tasks"
 
-local looks = {
-  { prompt = "tall model in a linen suit, golden hour, rooftop", seed = 7 },
-  { prompt = "model in a silk slip dress, studio, soft light", seed = 11 },
-  { prompt = "model in a denim jacket, street, overcast", seed = 23 },
-  { prompt = "model in a wool coat, snow, dusk", seed = 42 },
-}
+local prompt = "tall model in a linen suit, golden hour, rooftop"
+local out = arg and arg[1] or "out"
+os.execute("mkdir -p " .. out)
 
 local t0 = atelier.now()
-local results = tasks.map(looks, function(look, i)
-  atelier.sleep(0.2 + 0.1 * i) -- stands in for submit + poll
-  return string.format("look %d (seed %d) ready after %.1f s: %s", i, look.seed, atelier.now() - t0, look.prompt)
-end, { concurrency = 6 })
+local jobs = {}
+for seed = 1, 8 do
+  jobs[#jobs + 1] = fashn.submit{ prompt = prompt, seed = seed, aspect_ratio = "3:4" }
+end
 
-for i = 1, results.n do print(results[i]) end
-print(string.format("%d looks in %.1f s (sequentially: %.1f s)", results.n, atelier.now() - t0, 0.2 * 4 + 0.1 * 10))
+for i, result in ipairs(fashn.gather(jobs)) do
+  local img = result.images[1]
+  local path = string.format("%s/look-seed%d.jpg", out, result.inputs.seed)
+  img:save(path, { quality = 92 })
+  print(string.format("%s  %dx%d  %d credit%s  %.1f s  (prediction %s)", path, img.width, img.height,
+    result.credits, result.credits == 1 and "" or "s", result.elapsed, result.id))
+end
+
+local s = fashn.stats()
+print(string.format("%d looks in %.1f s, %d status requests, %d credits", #jobs, atelier.now() - t0,
+  s.status_requests, s.credits_spent))
