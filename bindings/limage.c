@@ -261,6 +261,21 @@ static int img_encode(lua_State *L) {
   return 1;
 }
 
+/* img:bytes() -> the image as delivered (its original bytes, byte for byte) while its
+ * pixels are unchanged; after a change, an encoding in its format. (Added by transport:
+ * job results promise :bytes().) */
+static int img_bytes(lua_State *L) {
+  limg *im = check_img(L, 1);
+  if (!im->modified && im->bytes) {
+    lua_pushlstring(L, (const char *)im->bytes, im->len);
+    return 1;
+  }
+  lua_settop(L, 1);
+  lua_pushnil(L);
+  push_encoded(L, im, im->format, 2);
+  return 1;
+}
+
 /* img:data_uri([opts]) -> "data:image/...;base64,..." (opts as for encode, plus format). */
 static int img_data_uri(lua_State *L) {
   limg *im = check_img(L, 1);
@@ -550,7 +565,7 @@ int luaopen_image(lua_State *L) {
   static const luaL_Reg methods[] = {
       {"save", img_save},         {"encode", img_encode}, {"data_uri", img_data_uri}, {"resize", img_resize},
       {"crop", img_crop},         {"copy", img_copy},     {"meta", img_meta},         {"set_meta", img_set_meta},
-      {"pixel", img_pixel},       {NULL, NULL},
+      {"pixel", img_pixel},       {"bytes", img_bytes},   {NULL, NULL},
   };
   static const luaL_Reg meta[] = {
       {"__index", img_index}, {"__gc", img_gc}, {"__close", img_gc}, {"__tostring", img_tostring}, {NULL, NULL},
