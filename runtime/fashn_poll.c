@@ -120,7 +120,8 @@ static void prediction_ended(fashn_job *j, const json_value *root, const char *s
     j->resubmits++;
     fashn_notice(c, j, "job %ld: prediction %s failed with %s; resubmitting (failed predictions cost nothing)",
                  j->seq, j->id, name);
-    fashn_resubmit_later(j, 1.0 + jitter());
+    double scale = c->cfg.time_scale < 1 ? c->cfg.time_scale : 1; /* an emulator's clock */
+    fashn_resubmit_later(j, (1.0 + jitter()) * scale);
     return;
   }
   fashn_fail(j, name, 0, worthy, "the prediction %s: %s%s", strcmp(status, "failed") == 0 ? "failed" : status,

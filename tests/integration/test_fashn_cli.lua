@@ -1,0 +1,136 @@
+-- test_fashn_cli.lua — the API options of bin/atelier: --max-credits refuses what would
+-- go past the cap (jobs in flight count), --dry-run sends nothing and says what it would
+-- cost, --concurrency, -q; the embedded emulator when no key is set; and the API key
+-- never appears in any output, error or file.
+local T = require "testing"
+local E = require "emu"
+local R = require "recipe_run"
+
+local BATCH = [[
+  local jobs = {}
+  for i = 1, N do jobs[i] = fashn.submit{ prompt = "look " .. i, seed = i, num_images = IMAGES } end
+  local out = {}
+  for i, res in ipairs(fashn.gather(jobs, { raise = false })) do
+    out[i] = res.error and res.error.name or res.status
+  end
+  emit{ out = out, stats = fashn.stats() }
+]]
+local function batch(n, images) return (BATCH:gsub("N", tostring(n)):gsub("IMAGES", tostring(images or 1))) end
+
+T.case("--max-credits: jobs past the cap are refused locally, counting jobs in flight", function()
+  local emu <close> = E.start{ ["time-scale"] = 0.02 }
+  local r = R.run(emu, batch(5, 2), { args = { "--max-credits", "5" } })
+  R.check_exit(r)
+  local out = r.events[1].out
+  T.eq(out, { "completed", "completed", "CreditLimitExceeded", "CreditLimitExceeded", "CreditLimitExceeded" },
+    "2 jobs of 2 credits fit in 5; the third would make 6")
+  local s = emu:stats()
+  T.eq(s.credits_charged, 4, "spent no more than the cap")
+  T.eq(s.run_accepted, 2, "the refused jobs were never sent")
+end)
+
+T.case("--max-credits waits for jobs in flight rather than refusing what may still fit", function()
+  local emu <close> = E.start{ ["time-scale"] = 0.02, ["fail-rate"] = 1, ["fail-names"] = "ContentModerationError" }
+  -- every prediction fails (costs nothing), so each later job fits once the one before ends
+  local r = R.run(emu, batch(3, 1), { args = { "--max-credits", "1" } })
+  R.check_exit(r)
+  T.eq(r.events[1].out, { "ContentModerationError", "ContentModerationError", "ContentModerationError" })
+  T.eq(emu:stats().run_accepted, 3)
+end)
+
+T.case("--dry-run: checks, lists each job and the total cost, sends nothing", function()
+  local emu <close> = E.start{ ["time-scale"] = 0.02 }
+  local r = R.run(emu, batch(3, 2) .. [[
+    local ok, e = pcall(fashn.submit, { prompt = "x", seed = -4 })
+    emit{ bad = e.name }
+  ]], { args = { "--dry-run" } })
+  R.check_exit(r)
+  T.eq(r.events[1].out, { "dry_run", "dry_run", "dry_run" })
+  T.eq(r.events[2].bad, "InvalidInput", "a bad input still raises")
+  local _, listed = r.stdout:gsub("dry run: would submit model%-create", "")
+  T.eq(listed, 3, "one line per job:\n" .. r.stdout)
+  T.match(r.stdout, '"seed":2', "the inputs are shown")
+  T.match(r.stdout, "%(2 credits%)", "each job's cost")
+  T.match(r.stdout, "3 jobs would spend 6 credits; nothing was submitted", "the total")
+  local s = emu:stats()
+  T.eq({ s.run_accepted, s.status_requests, s.credits_requests }, { 0, 0, 0 }, "nothing reached the server")
+end)
+
+T.case("--dry-run with --max-credits says which jobs the cap would refuse", function()
+  local r = R.run(nil, batch(3, 2), { url = false, args = { "--dry-run", "--max-credits", "4" } })
+  R.check_exit(r)
+  T.eq(r.events[1].out, { "dry_run", "dry_run", "CreditLimitExceeded" })
+  T.match(r.stdout, "2 jobs would spend 4 credits")
+end)
+
+T.case("no FASHN_API_KEY: the embedded emulator, with one line saying images are emulated", function()
+  local dir = T.tmpdir()
+  local r = R.run(nil, [[
+    local res = fashn.run{ prompt = "hello", seed = 1 }
+    res.images[1]:save("hello.png")
+    emit{ status = res.status, backend = fashn.stats().backend, w = res.images[1].width }
+  ]], { url = false, key = "", dir = dir, scale = 0.05 })
+  R.check_exit(r)
+  T.eq(r.events[1], { status = "completed", backend = "emulator", w = 1024 })
+  local _, n = r.stderr:gsub("images are emulated", "")
+  T.eq(n, 1, "one notice line:\n" .. r.stderr)
+  T.ok(io.open(dir .. "/hello.png") ~= nil, "the image was saved")
+end)
+
+T.case("-q keeps stderr silent; without it, plain log lines (not a terminal)", function()
+  local emu <close> = E.start{ ["time-scale"] = 0.02 }
+  local loud = R.run(emu, batch(2))
+  R.check_exit(loud)
+  T.match(loud.stderr, "atelier: submitted prediction", "log lines")
+  T.match(loud.stderr, "atelier: completed .* 1 credit", "completion lines")
+  T.match(loud.stderr, "2 jobs: 2 done, 0 failed, 2 credits spent", "a summary")
+  T.ok(not loud.stderr:find("\r", 1, true), "no carriage returns off a terminal")
+  local quiet = R.run(emu, batch(2), { args = { "-q" } })
+  R.check_exit(quiet)
+  T.eq(quiet.stderr, "", "-q")
+end)
+
+T.case("bad option values are usage errors", function()
+  for _, args in ipairs{ { "--concurrency", "0", "-e", "" }, { "--concurrency", "x", "-e", "" },
+    { "--max-credits", "-1", "-e", "" }, { "-e", "", "--base-url" } } do
+    local argv = { T.atelier }
+    for _, a in ipairs(args) do argv[#argv + 1] = a end
+    local r = T.run(argv)
+    T.eq(r.code, 2, table.concat(args, " "))
+    T.match(r.stderr, "Try 'atelier %-%-help'", "usage hint")
+  end
+end)
+
+T.case("a base URL that is not https (or loopback http) is refused before any request", function()
+  local r = R.run(nil, "local ok, e = pcall(fashn.submit, { prompt = 'x' }) emit{ e = errinfo(e) }",
+    { url = "http://example.invalid", key = "k" })
+  R.check_exit(r)
+  T.eq(r.events[1].e.name, "ConfigurationError")
+  T.match(r.events[1].e.message, "plain http is only allowed to a loopback address")
+end)
+
+T.case("the API key appears in no output, error or file", function()
+  local KEY = "sk-test-5EcReT-k3y-0123456789abcdef"
+  local emu <close> = E.start{ ["time-scale"] = 0.02, ["api-key"] = KEY, ["http-500-rate"] = 0.3,
+    ["drop-rate"] = 0.2, ["fault-seed"] = 3, ["fail-rate"] = 0.3 }
+  local r = R.run(emu, batch(6) .. [[
+    emit{ credits = fashn.credits().total }
+    local ok, e = pcall(fashn.run, { prompt = "x", seed = 99 })
+    emit{ err = not ok and tostring(e) or "none", settings = fashn.settings() }
+    for i, res in ipairs(fashn.gather({ fashn.submit{ prompt = "y" } }, { raise = false })) do
+      if res.images[1] then res.images[1]:save("saved.png") end
+    end
+    error(setmetatable({}, { __tostring = function() return "final error" end }))
+  ]], { key = KEY })
+  T.eq(r.code, 1, "the recipe ends with an error on purpose")
+  local wrong = R.run(emu, batch(1), { key = KEY .. "-wrong", args = { "--dry-run" } })
+  local refused = R.run(emu, batch(1), { key = "sk-other-" .. KEY })
+  local everything = r.stdout .. r.stderr .. wrong.stdout .. wrong.stderr .. refused.stdout .. refused.stderr
+  local p = io.popen("cat " .. T.shell_quote(r.dir) .. "/* 2>/dev/null")
+  everything = everything .. p:read("a")
+  p:close()
+  T.ok(#everything > 500, "there is output to search")
+  T.ok(not everything:find(KEY, 1, true), "the key appears nowhere")
+  T.ok(not everything:find("5EcReT", 1, true), "not even a part of it")
+  T.match(refused.stdout, "UnauthorizedAccess", "a refused key is reported by name")
+end)
