@@ -59,6 +59,8 @@ void interrupt_uninstall(void) {
   if (the_loop) loop_on_wakeup(the_loop, NULL, NULL);
   the_loop = NULL;
   stop_cb = NULL;
+  stopping = false; /* a later run (tests run several in one process) starts afresh */
+  interrupts = 0;
 }
 
 bool interrupt_stopping(void) { return stopping; }

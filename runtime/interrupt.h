@@ -16,7 +16,8 @@
  * in a handler) before the second interrupt's _exit(130); it must stay valid. */
 bool interrupt_install(loop *lp, void (*on_stop)(void *ud), void *ud, const char *exit_message);
 
-/* Restores the previous SIGINT disposition; stops using lp. */
+/* Restores the previous SIGINT disposition, stops using lp and forgets the interrupt
+ * (read interrupt_stopping() before). */
 void interrupt_uninstall(void);
 
 /* True once the first interrupt has been handled on the loop: stop submitting. */

@@ -107,7 +107,8 @@ bool journal_queue(journal *j, const char *key, const char *backend, const char 
 bool journal_mark_submitting(journal *j, int64_t row, char *errbuf, size_t errlen);
 /* -> submitted with the prediction id, the moment it is known. */
 bool journal_mark_submitted(journal *j, int64_t row, const char *prediction_id, char *errbuf, size_t errlen);
-/* submitting -> queued: the request certainly created nothing and will be sent again. */
+/* submitting -> queued: the request certainly created nothing and will be sent again;
+ * failed -> queued: the transport submits a failed job again (failures cost nothing). */
 bool journal_mark_requeued(journal *j, int64_t row, char *errbuf, size_t errlen);
 /* -> failed / unknown with the error's name and message (no secrets: callers pass API
  * error texts, which never contain the key). */

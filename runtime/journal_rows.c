@@ -199,8 +199,8 @@ bool journal_mark_submitted(journal *j, int64_t row, const char *prediction_id, 
 bool journal_mark_requeued(journal *j, int64_t row, char *errbuf, size_t errlen) {
   int changed = 0;
   return jdb_exec(j, &changed, errbuf, errlen,
-                  "UPDATE jobs SET state = 'queued', updated_at = ?, run_id = ? WHERE id = ? AND state = "
-                  "'submitting'",
+                  "UPDATE jobs SET state = 'queued', prediction_id = NULL, updated_at = ?, run_id = ? "
+                  "WHERE id = ? AND state IN ('submitting', 'failed')",
                   "dii", jdb_now(), j->run_id, row) &&
          transition(j, changed, "queued again", row, errbuf, errlen);
 }
