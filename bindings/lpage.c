@@ -48,6 +48,24 @@ static lbook *check_book(lua_State *L, int idx) {
   return lb;
 }
 
+/* Files added by path are decoded on worker threads (page_book_queue_file); one whose
+ * data is corrupt behind a valid header is left out and reported here, by the next call
+ * on the book, before that call does anything: a call that raises did nothing. The
+ * error carries `file`, the path of the image left out. `wait`: wait for the queue
+ * first (save, pages, count) instead of only seeing what has finished. */
+static void raise_queued_failure(lua_State *L, lbook *lb, const char *what, bool wait) {
+  if (wait) page_book_wait(lb->b);
+  char msg[1300], path[4096];
+  if (page_book_take_failure(lb->b, msg, sizeof msg, path, sizeof path) == PAGE_OK) return;
+  char full[1500];
+  snprintf(full, sizeof full, "%s: an image added before was left out: %s", what, msg);
+  lerr_info e = {.name = "ImageDecodeError", .message = full};
+  lerr_push(L, &e, 1);
+  lua_pushstring(L, path);
+  lua_setfield(L, -2, "file");
+  lua_error(L);
+}
+
 /* ---- options ----------------------------------------------------------------------- */
 
 static const char *const BOOK_OPTIONS[] = {
@@ -419,6 +437,7 @@ static int l_add(lua_State *L) {
     }
   }
   char err[600];
+  raise_queued_failure(L, lb, "book:add", false);
   page_status st = PAGE_OK;
   if (img) {
     /* undecoded images go straight from their bytes to the cell's size */
@@ -429,12 +448,12 @@ static int l_add(lua_State *L) {
   } else {
     const char *path = sandbox_check_read(L, lua_tostring(L, 2));
     item.source = lua_tostring(L, 2);
-    st = page_book_add_file(lb->b, path, &item, err, sizeof err);
+    st = page_book_queue_file(lb->b, path, &item, err, sizeof err);
   }
   static const char *const names[] = {[PAGE_EFILE] = "FileError", [PAGE_EIMAGE] = "ImageDecodeError",
                                       [PAGE_EINVAL] = "BadOption", [PAGE_ESYS] = "SystemError"};
   if (st != PAGE_OK) raise_at(L, 1, names[st], "book:add: %s", err);
-  lua_pushinteger(L, page_book_count(lb->b));
+  lua_pushinteger(L, page_book_count_queued(lb->b));
   return 1;
 }
 
@@ -442,6 +461,7 @@ static int l_add(lua_State *L) {
 static int l_section(lua_State *L) {
   lbook *lb = check_book(L, 1);
   const char *title = luaL_checkstring(L, 2);
+  raise_queued_failure(L, lb, "book:section", true);
   char err[300];
   if (!page_book_section(lb->b, title, err, sizeof err)) raise_at(L, 1, "BadOption", "book:section: %s", err);
   return 0;
@@ -454,6 +474,7 @@ static int l_save(lua_State *L) {
   if (page_out_from_path(path) == PAGE_OUT_NONE)
     raise_at(L, 1, "BadOption", "book:save: %s: unknown format (use .pdf, .png, .jpg, .webp or .html)", path);
   const char *real = sandbox_check_write(L, path);
+  raise_queued_failure(L, lb, "book:save", true);
   page_files files = {0};
   char err[600];
   bool ok = page_book_save(lb->b, real, &files, err, sizeof err);
@@ -472,13 +493,17 @@ static int l_save(lua_State *L) {
 
 /* book:pages() -> pages the images so far fill. */
 static int l_pages(lua_State *L) {
-  lua_pushinteger(L, page_book_pages(check_book(L, 1)->b));
+  lbook *lb = check_book(L, 1);
+  raise_queued_failure(L, lb, "book:pages", true);
+  lua_pushinteger(L, page_book_pages(lb->b));
   return 1;
 }
 
 /* book:count() -> images added. */
 static int l_count(lua_State *L) {
-  lua_pushinteger(L, page_book_count(check_book(L, 1)->b));
+  lbook *lb = check_book(L, 1);
+  raise_queued_failure(L, lb, "book:count", true);
+  lua_pushinteger(L, page_book_count(lb->b));
   return 1;
 }
 

@@ -101,6 +101,7 @@ static void entry_free(page_entry *e) {
 
 void page_book_free(page_book *b) {
   if (!b) return;
+  page_queue_free(b->q); /* joins the threads first: they may hold jobs */
   for (int i = 0; i < b->n; i++) entry_free(&b->entries[i]);
   free(b->entries);
   for (int i = 0; i < b->nsections; i++) free(b->sections[i]);
@@ -113,12 +114,20 @@ void page_book_free(page_book *b) {
 }
 
 const page_layout *page_book_layout(const page_book *b) { return &b->l; }
-int page_book_count(const page_book *b) { return b->n; }
-int page_book_pages(const page_book *b) { return page_cursor_pages(&b->cur); }
+int page_book_count(page_book *b) {
+  page_book_wait(b);
+  return b->n;
+}
+
+int page_book_pages(page_book *b) {
+  page_book_wait(b);
+  return page_cursor_pages(&b->cur);
+}
 
 bool page_book_section(page_book *b, const char *title, char *err, size_t errlen) {
   if (!title) title = "";
   if (!text_ok(title, PAGE_MAX_TEXT, "section title", err, errlen)) return false;
+  page_book_wait(b);
   if (b->nsections == b->capsections) {
     int cap = b->capsections ? b->capsections * 2 : 8;
     char **s = realloc(b->sections, sizeof *s * (size_t)cap);
@@ -139,10 +148,26 @@ static const page_cell *next_cell(const page_book *b) {
   return &page_layout_plan(&b->l, c.page_in_section)->cells[cell];
 }
 
-void page_book_next_box(const page_book *b, int *w, int *h) {
+void page_book_next_box(page_book *b, int *w, int *h) {
+  page_book_wait(b);
   const page_cell *c = next_cell(b);
   *w = c->image.w;
   *h = c->image.h;
+}
+
+page_status page_book_check_item(const page_item *item, char *err, size_t errlen) {
+  if (!item) return PAGE_OK;
+  for (int i = 0; i < 2; i++)
+    if (item->caption[i] && !text_ok(item->caption[i], PAGE_MAX_TEXT, "caption", err, errlen)) return PAGE_EINVAL;
+  if (item->nmeta < 0 || item->nmeta > PAGE_MAX_META) {
+    snprintf(err, errlen, "meta: at most %d entries", PAGE_MAX_META);
+    return PAGE_EINVAL;
+  }
+  for (int i = 0; i < 2 * item->nmeta; i++)
+    if (!text_ok(item->meta[i] ? item->meta[i] : "", PAGE_MAX_META_TEXT, i % 2 ? "meta value" : "meta key", err,
+                 errlen))
+      return PAGE_EINVAL;
+  return PAGE_OK;
 }
 
 /* Copies the item's strings into e, checking them. */
@@ -196,6 +221,12 @@ static bool spool_pixels(page_book *b, const image *im, uint64_t *off, char *err
 }
 
 page_status page_book_add_image(page_book *b, const image *im, const page_item *item, char *err, size_t errlen) {
+  page_book_wait(b); /* images queued before this one come first */
+  return page_book_add_image_now(b, im, item, err, errlen);
+}
+
+page_status page_book_add_image_now(page_book *b, const image *im, const page_item *item, char *err,
+                                    size_t errlen) {
   if (!im || !im->rgba || im->width < 1 || im->height < 1) return fail(err, errlen, "the image has no pixels"), PAGE_EIMAGE;
   if (b->n >= PAGE_MAX_IMAGES) {
     snprintf(err, errlen, "a lookbook holds at most %d images", PAGE_MAX_IMAGES);
@@ -348,6 +379,7 @@ void page_files_free(page_files *f) {
 }
 
 bool page_book_save(page_book *b, const char *path, page_files *files, char *err, size_t errlen) {
+  page_book_wait(b);
   if (b->n == 0) return fail(err, errlen, "the lookbook is empty: add images before saving");
   page_out kind = page_out_from_path(path);
   switch (kind) {

@@ -49,15 +49,15 @@ page_book *page_book_new(const page_options *o, const char *title, const char *s
 void page_book_free(page_book *b);
 
 const page_layout *page_book_layout(const page_book *b);
-int page_book_count(const page_book *b); /* images added */
-int page_book_pages(const page_book *b); /* pages those images fill */
+int page_book_count(page_book *b); /* images added (after waiting for queued ones) */
+int page_book_pages(page_book *b); /* pages those images fill */
 
 /* Starts a section: its images begin on a fresh page, which shows its title. */
 bool page_book_section(page_book *b, const char *title, char *err, size_t errlen);
 
 /* The image box of the cell the next image will take (pixels at the output dpi). A
  * caller decoding from a file asks for this size so the full image never exists. */
-void page_book_next_box(const page_book *b, int *w, int *h);
+void page_book_next_box(page_book *b, int *w, int *h);
 
 /* Adds an image: scales (fit or fill) the pixels into the next cell, flattens any
  * transparency onto the background and spools the result. im is not modified; the
@@ -72,6 +72,24 @@ page_status page_book_add_encoded(page_book *b, const void *data, size_t len, co
 
 /* Reads and adds an image file; errors name the file. */
 page_status page_book_add_file(page_book *b, const char *path, const page_item *item, char *err, size_t errlen);
+
+/* Queues an image file: it is read and its header checked now — a missing file or one
+ * that is not a PNG/JPEG/WebP within the limits fails here, naming the file — then it is
+ * decoded to its cell's size on a worker thread (one per CPU, at most 4) while the
+ * caller goes on. Queued images are added in the order they were queued, and every
+ * other call on the book first waits for them, so the result is the same as with
+ * page_book_add_file. An image whose data turns out corrupt behind a valid header is
+ * left out; page_book_take_failure reports it. Falls back to page_book_add_file on a
+ * single CPU. */
+page_status page_book_queue_file(page_book *b, const char *path, const page_item *item, char *err,
+                                 size_t errlen);
+/* Images added plus images still queued, without waiting. */
+int page_book_count_queued(const page_book *b);
+/* Waits for every queued image and adds them. */
+void page_book_wait(page_book *b);
+/* The first failure of a queued image since the last call, PAGE_OK when none; err says
+ * what, naming the file, and path (may be NULL) receives the file's path. */
+page_status page_book_take_failure(page_book *b, char *err, size_t errlen, char *path, size_t pathlen);
 
 /* The output a path asks for, by its extension. */
 typedef enum { PAGE_OUT_NONE, PAGE_OUT_PDF, PAGE_OUT_PNG, PAGE_OUT_JPEG, PAGE_OUT_WEBP, PAGE_OUT_HTML } page_out;

@@ -34,6 +34,8 @@ typedef struct page_entry {
   int section; /* -1: none */
 } page_entry;
 
+typedef struct page_queue page_queue; /* page_queue.c: worker threads decoding files */
+
 struct page_book {
   page_layout l;
   char *title, *subtitle;
@@ -43,7 +45,18 @@ struct page_book {
   int n, cap;
   char **sections; /* titles */
   int nsections, capsections;
+  page_queue *q;       /* NULL until the first queued file */
+  bool q_unavailable;  /* one CPU, or threads could not start: add synchronously */
+  page_status failed;  /* first failure of a queued file not yet taken */
+  char failed_path[4096];
+  char failed_msg[1200];
 };
+
+/* page_book_add_image without waiting for the queue (the queue's own commit uses it). */
+page_status page_book_add_image_now(page_book *b, const image *im, const page_item *item, char *err, size_t errlen);
+/* Checks an item's text (UTF-8, lengths, counts) without copying it. */
+page_status page_book_check_item(const page_item *item, char *err, size_t errlen);
+void page_queue_free(page_queue *q);
 
 /* Entries [*first, *first + *count) are on page p (they are stored in page order). */
 void page_book_page_entries(const page_book *b, int p, int *first, int *count);

@@ -197,6 +197,45 @@ T.case("PNG pages show each image in its cell and the background everywhere else
   colour_at(p1, g.page_width - 1, g.page_height - 1, bg, "opposite corner")
 end)
 
+T.case("files decoded on worker threads land in the order they were added", function()
+  local image = require "image"
+  local dir = T.tmpdir()
+  local book = lookbook.new { columns = 4, rows = 3, dpi = 40, page = "square", caption_lines = 0, fit = "fill" }
+  local colours = {}
+  for i = 1, 24 do
+    colours[i] = { (i * 40) % 256, (i * 90) % 256, (255 - i * 10) % 256 }
+    -- sizes differ so the decodes take different times and finish out of order
+    local w = (i % 3 == 0) and 600 or 30
+    book:add(png.write(string.format("%s/c%02d.png", dir, i), w, w * 4 // 3, colours[i]))
+  end
+  T.eq(book:count(), 24)
+  local pages = book:save(dir .. "/order.png")
+  T.eq(#pages, 2)
+  local cells = book:geometry().templates[1]
+  for i = 1, 24 do
+    local pg = image.load(pages[(i - 1) // 12 + 1])
+    local c = cells[(i - 1) % 12 + 1]
+    colour_at(pg, c[1] + c[3] // 2, c[2] + c[4] // 2, colours[i], "image " .. i)
+  end
+end)
+
+T.case("a file corrupt behind a valid header is left out and reported by the next call", function()
+  local dir = T.tmpdir()
+  local good = fixtures(dir, 3)
+  local whole = png.encode(200, 200, { 10, 20, 30 })
+  local broken = dir .. "/truncated.png"
+  T.write_file(broken, whole:sub(1, #whole // 2)) -- header intact, pixel data cut short
+  local book = lookbook.new { columns = 2, rows = 2, dpi = 72 }
+  book:add(good[1])
+  book:add(broken) -- accepted: only its header has been read so far
+  book:add(good[2])
+  local err = T.raises(function() book:save(dir .. "/b.pdf") end, "ImageDecodeError")
+  T.eq(err.file, broken, "the error names the file left out")
+  T.ok(tostring(err):find("truncated.png", 1, true), tostring(err))
+  T.eq(book:count(), 2, "the others are in")
+  T.eq(pdfinfo(book:save(dir .. "/b.pdf")[1]).pages, 1, "saving again works")
+end)
+
 local function find_chromium()
   for _, name in ipairs({ "chromium", "chromium-browser" }) do
     local r = T.run({ "sh", "-c", "command -v " .. name })
