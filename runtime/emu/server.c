@@ -2,13 +2,16 @@
  * request (bounded body), hand it to api.c, and inject the transport faults (dropped
  * connections, 500/503, slow and malformed answers, truncated downloads). */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <curl/curl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "emu_internal.h"
 
@@ -212,6 +215,32 @@ static void on_log(void *cls, const char *fmt, va_list ap) {
 
 static char *dup_or_null(const char *s) { return s && *s ? strdup(s) : NULL; }
 
+/* A listening TCP socket on 127.0.0.1:port (0 = the OS chooses); *bound gets the port.
+ * Never on another address: the emulator must not be reachable from another host. */
+static int listen_loopback(int port, int *bound, char *err, size_t errlen) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    snprintf(err, errlen, "socket: %s", strerror(errno));
+    return -1;
+  }
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); /* restart after TIME_WAIT */
+  struct sockaddr_in addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((uint16_t)port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 128) != 0 ||
+      getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
+    snprintf(err, errlen, "cannot listen on 127.0.0.1:%d: %s", port, strerror(errno));
+    close(fd);
+    return -1;
+  }
+  *bound = ntohs(addr.sin_port);
+  return fd;
+}
+
 emu *emu_start(const emu_config *c, char *err, size_t errlen) {
   if (c->time_scale < 0 || c->port < 0 || c->port > 65535 || c->render_threads < 1 || c->max_body < 1) {
     snprintf(err, errlen, "invalid configuration (time_scale >= 0, port 0..65535, render_threads >= 1)");
@@ -245,25 +274,25 @@ emu *emu_start(const emu_config *c, char *err, size_t errlen) {
     goto fail;
   }
   if (!emu_faults_init(&e->faults, &e->cfg, err, errlen)) goto fail;
-  if (!emu_engine_start(e, err, errlen) || !emu_workers_start(e, err, errlen)) goto fail;
-
-  struct sockaddr_in addr;
-  memset(&addr, 0, sizeof addr);
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons((uint16_t)c->port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* never reachable from another host */
-  e->daemon = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG, (uint16_t)c->port,
-      NULL, NULL, on_request, e, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT,
-      (unsigned)512, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-      e, MHD_OPTION_EXTERNAL_LOGGER, on_log, e, MHD_OPTION_END);
-  if (!e->daemon) {
-    snprintf(err, errlen, "cannot listen on 127.0.0.1:%d (in use?)", c->port);
+  /* The socket is bound before any thread starts, so the port and URL every thread reads
+   * are settled first and the OS-chosen port is known without asking the daemon. */
+  int fd = listen_loopback(c->port, &e->port, err, errlen);
+  if (fd < 0) goto fail;
+  snprintf(e->url, sizeof e->url, "http://127.0.0.1:%d", e->port);
+  if (!emu_engine_start(e, err, errlen) || !emu_workers_start(e, err, errlen)) {
+    close(fd);
     goto fail;
   }
-  const union MHD_DaemonInfo *info = MHD_get_daemon_info(e->daemon, MHD_DAEMON_INFO_BIND_PORT);
-  e->port = info ? info->port : c->port;
-  snprintf(e->url, sizeof e->url, "http://127.0.0.1:%d", e->port);
+  e->daemon = MHD_start_daemon(
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+      on_request, e, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
+      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_NOTIFY_COMPLETED, on_completed, e,
+      MHD_OPTION_EXTERNAL_LOGGER, on_log, e, MHD_OPTION_END);
+  if (!e->daemon) {
+    close(fd);
+    snprintf(err, errlen, "cannot start the HTTP server on %s", e->url);
+    goto fail;
+  }
   return e;
 fail:
   emu_stop(e);

@@ -30,14 +30,14 @@ end, { timeout = 120 })
 
 T.case("rate windows slide: a refused endpoint is admitted again once the window passes", function()
   local emu <close> = E.start{ ["time-scale"] = 0.001, ["concurrency-limit"] = 0, ["run-limit"] = 2,
-    ["run-window"] = 0.5, ["credits-limit"] = 1, ["credits-window"] = 0.5 }
+    ["run-window"] = 1.5, ["credits-limit"] = 1, ["credits-window"] = 1.5 }
   T.eq(emu:run{ prompt = "a" }.status, 200)
   T.eq(emu:run{ prompt = "b" }.status, 200)
   limited(emu:run{ prompt = "c" }, "RateLimitExceeded")
   T.eq(emu:credits().status, 200)
   limited(emu:credits(), "RateLimitExceeded")
   T.eq(emu:status("unknown").status, 404, "the status window is separate")
-  atelier.sleep(0.6)
+  atelier.sleep(1.6)
   T.eq(emu:run{ prompt = "c" }.status, 200)
   T.eq(emu:credits().status, 200)
 end)
