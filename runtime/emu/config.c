@@ -70,7 +70,7 @@ static const opt OPTS[] = {
     {"truncate-rate", O_RATE, F(truncate_rate), 0, 1,
      "share of image downloads cut short of their Content-Length (0)"},
     {"fault-endpoints", O_STR, F(fault_endpoints), 0, 0,
-     "comma list of endpoints faults apply to: run,status,credits,cdn (all)"},
+     "endpoints the transport faults apply to: run,status,credits,cdn (all)"},
 };
 #undef F
 

@@ -41,7 +41,9 @@ typedef struct emu_config {
   double stuck_rate;      /* --stuck-rate: predictions that never finish */
   double truncate_rate;   /* --truncate-rate: downloads cut short of Content-Length */
   const char *fault_endpoints; /* --fault-endpoints: comma list of run,status,credits,cdn
-                                  (NULL = all of them); /_emu/stats is never faulted */
+                                  (NULL = all): where the transport faults (drop, 500/503,
+                                  slow, malformed, truncate) happen; --fail-rate and
+                                  --stuck-rate are per prediction; /_emu/ is never faulted */
 } emu_config;
 
 /* Fills c with the contract's values (see the comments above). */
