@@ -168,9 +168,9 @@ image_status image_crop(const image *src, int x, int y, int width, int height, i
 image_status image_read_file(const char *path, size_t max_bytes, buf *out, char *err,
                              size_t errlen);
 
-/* Writes data to path atomically: a temporary file in the same directory, flushed, then
- * renamed over path, so a reader (or a resumed run) never sees half an image. The file
- * gets the usual 0666 & ~umask permissions. */
+/* Writes data to path atomically: a temporary file in the same directory renamed over
+ * path, so a reader (or a run resumed after a kill) never sees half an image. Not synced
+ * to disk (no fsync: milliseconds per image). The file gets 0666 & ~umask permissions. */
 image_status image_write_file(const char *path, const void *data, size_t len, char *err,
                               size_t errlen);
 

@@ -26,12 +26,13 @@ image_status image_read_file(const char *path, size_t max_bytes, buf *out, char 
                   (long long)st.st_size, max_bytes);
   } else {
     size_t before = out->len;
+    if (S_ISREG(st.st_mode) && st.st_size > 0) buf_reserve(out, (size_t)st.st_size + 1); /* no regrowth */
     for (;;) {
-      if (!buf_reserve(out, 65536)) {
+      if (out->cap - out->len < 4097 && !buf_reserve(out, 65536)) {
         rc = img_fail(err, errlen, IMAGE_ENOMEM, "out of memory reading %s", path);
         break;
       }
-      ssize_t n = read(fd, out->data + out->len, 65536);
+      ssize_t n = read(fd, out->data + out->len, out->cap - out->len - 1);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         rc = img_fail(err, errlen, IMAGE_EIO, "cannot read %s: %s", path, strerror(errno));
@@ -89,7 +90,9 @@ image_status image_write_file(const char *path, const void *data, size_t len, ch
     left -= (size_t)n;
   }
   if (!saved && fchmod(fd, 0666 & ~current_umask()) != 0) saved = errno;
-  if (!saved && fsync(fd) != 0) saved = errno;
+  /* No fsync: rename() already makes the write atomic for readers and for a run that is
+   * killed (what resume is about); fsync would cost milliseconds per image to also cover
+   * power loss, which the journal detects anyway (stored images are verified by hash). */
   if (close(fd) != 0 && !saved) saved = errno;
   if (!saved && rename(tmp, path) != 0) saved = errno;
   if (saved) {

@@ -213,3 +213,27 @@ TEST(data_uri_build_round_trips) {
   buf_free(&b);
   buf_free(&d);
 }
+
+TEST(base64_simd_blocks_hand_bad_bytes_padding_and_whitespace_to_the_careful_path) {
+  /* 96 characters: errors placed inside 32- and 16-character vector blocks */
+  char s[97];
+  for (int i = 0; i < 96; i++) s[i] = "Zm9vYmFy"[i % 8];
+  s[96] = '\0';
+  char out[128];
+  size_t len, off;
+  for (int at = 0; at < 96; at += 7) {
+    char t[97];
+    memcpy(t, s, 97);
+    t[at] = '.';
+    CHECK_INT(dec(t, 0, out, &len, &off), B64_EBADCHAR);
+    CHECK_INT(off, at);
+    t[at] = '\n';
+    CHECK_INT(dec(t, 0, out, &len, &off), B64_EBADCHAR);
+    char w[98];
+    memcpy(w, s, (size_t)at);
+    w[at] = '\n';
+    memcpy(w + at + 1, s + at, (size_t)(97 - at));
+    CHECK_INT(dec(w, B64_WHITESPACE, out, &len, &off), B64_OK);
+    CHECK(len == 72 && memcmp(out, "foobarfoobar", 12) == 0 && memcmp(out + 60, "foobarfoobar", 12) == 0);
+  }
+}
