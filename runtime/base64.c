@@ -118,11 +118,16 @@ __attribute__((target("avx2"))) static size_t dec_avx2(const uint8_t *s, size_t 
   return i;
 }
 
-/* 2 = AVX2, 1 = SSSE3, 0 = neither; racing first calls compute the same answer. */
+/* 2 = AVX2, 1 = SSSE3, 0 = neither. Decoders run on several threads (fashn-emu, the
+ * lookbook's workers): racing first calls store the same answer, atomically. */
 static int simd_level(void) {
   static int cached = -1;
-  if (cached < 0) cached = __builtin_cpu_supports("avx2") ? 2 : __builtin_cpu_supports("ssse3") ? 1 : 0;
-  return cached;
+  int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+  if (v < 0) {
+    v = __builtin_cpu_supports("avx2") ? 2 : __builtin_cpu_supports("ssse3") ? 1 : 0;
+    __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+  }
+  return v;
 }
 #else
 #define B64_SSSE3 0
