@@ -120,7 +120,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_BUILD   := build/fuzz
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_NAMES:%=$(FUZZ_BUILD)/bin/fuzz-%) BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 \
-	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer"
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 	@for n in $(FUZZ_NAMES); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$n tests/fuzz/regressions/$$n; \
 	  echo "== fuzz $$n for $(FUZZ_SECONDS)s"; \
