@@ -70,7 +70,8 @@ static void raise_queued_failure(lua_State *L, lbook *lb, const char *what, bool
 
 static const char *const BOOK_OPTIONS[] = {
     "title", "subtitle", "columns", "rows", "cell", "page", "orientation", "margin", "gutter", "background",
-    "color", "fit", "dpi", "caption_lines", "page_numbers", "type_size", "quality", "pages", "layout", NULL};
+    "color", "fit", "dpi", "caption_lines", "page_numbers", "type_size", "quality", "pages", "layout",
+    "column_labels", "row_labels", "row_label_width", "cell_width", NULL};
 
 /* Raises unless every key of the table at idx is in allowed. */
 static void check_keys(lua_State *L, int idx, const char *const *allowed, const char *where, int level) {
@@ -228,6 +229,32 @@ static int lookup(const char *s, const char *const *names) {
   return -1;
 }
 
+/* column_labels / row_labels = {"a", "b", 3, ...}: strings or numbers, at most
+ * PAGE_MAX_GRID. Pushes a table of the labels as strings (which keeps them alive) and
+ * fills v[]; returns how many (0 and pushes nil when absent). */
+static int opt_labels(lua_State *L, int idx, const char *name, const char **v) {
+  int t = lua_getfield(L, idx, name);
+  if (t == LUA_TNIL) return 0;
+  if (t != LUA_TTABLE) raise_at(L, 2, "BadOption", "lookbook.new: %s: expected a list of strings, got a %s", name, lua_typename(L, t));
+  int src = lua_gettop(L);
+  lua_Integer n = luaL_len(L, src);
+  if (n > PAGE_MAX_GRID)
+    raise_at(L, 2, "BadOption", "lookbook.new: %s: at most %d labels, got %d", name, PAGE_MAX_GRID, (int)n);
+  lua_createtable(L, (int)n, 0);
+  for (lua_Integer i = 1; i <= n; i++) {
+    int et = lua_geti(L, src, i);
+    if (et != LUA_TSTRING && et != LUA_TNUMBER)
+      raise_at(L, 2, "BadOption", "lookbook.new: %s[%d]: expected a string or a number, got a %s", name, (int)i,
+               lua_typename(L, et));
+    luaL_tolstring(L, -1, NULL);
+    v[i - 1] = lua_tostring(L, -1);
+    lua_rawseti(L, -3, i);
+    lua_pop(L, 1);
+  }
+  lua_remove(L, src);
+  return (int)n;
+}
+
 /* page.new{...} -> book. Every option is optional; see README "Lookbooks". */
 static int l_new(lua_State *L) {
   if (lua_isnoneornil(L, 1)) lua_newtable(L);
@@ -291,6 +318,19 @@ static int l_new(lua_State *L) {
   }
   lua_pop(L, 1);
   o.type_size_pt = opt_number(L, 1, "type_size", 4, 72, o.type_size_pt);
+  if (lua_getfield(L, 1, "row_label_width") != LUA_TNIL &&
+      !length_of(L, -1, o.dpi, &o.row_label_pt, "row_label_width"))
+    raise_at(L, 2, "BadOption", "lookbook.new: row_label_width: expected a length such as 30 or \"240px\"");
+  lua_pop(L, 1);
+  if (lua_getfield(L, 1, "cell_width") != LUA_TNIL) { /* the page grows around the cells */
+    if (!length_of(L, -1, o.dpi, &o.cell_w_pt, "cell_width") || o.cell_w_pt <= 0)
+      raise_at(L, 2, "BadOption", "lookbook.new: cell_width: expected a length above 0 such as 60 or \"384px\"");
+    if (size)
+      raise_at(L, 2, "BadOption", "lookbook.new: cell_width: the page is sized to hold the cells; leave out page");
+    if (o.columns < 1 || o.rows < 1)
+      raise_at(L, 2, "BadOption", "lookbook.new: cell_width: needs columns and rows (integers): the page holds exactly that grid");
+  }
+  lua_pop(L, 1);
   o.quality = opt_int(L, 1, "quality", 1, 100, o.quality, false);
   opt_pages(L, 1, &o);
   const char *title = opt_string(L, 1, "title", "a string");
@@ -300,12 +340,21 @@ static int l_new(lua_State *L) {
   lbook *lb = lua_newuserdatauv(L, sizeof *lb, 0);
   lb->b = NULL; /* closed until the book exists, so __gc is safe whatever happens */
   luaL_setmetatable(L, BOOK_MT);
+  int book = lua_gettop(L);
+  const char *cols[PAGE_MAX_GRID], *rows[PAGE_MAX_GRID];
+  page_labels labels = {cols, opt_labels(L, 1, "column_labels", cols), rows, 0};
+  labels.nrows = opt_labels(L, 1, "row_labels", rows);
   lb->b = page_book_new(&o, title, subtitle, err, sizeof err);
+  if (lb->b && (labels.ncolumns || labels.nrows) && !page_book_set_labels(lb->b, &labels, err, sizeof err)) {
+    page_book_free(lb->b);
+    lb->b = NULL;
+  }
   if (!lb->b) {
     const char *layout = opt_string(L, 1, "layout", "a layout name");
     if (layout) raise_at(L, 2, "BadOption", "lookbook.new (layout \"%s\"): %s", layout, err);
     raise_at(L, 2, "BadOption", "lookbook.new: %s", err);
   }
+  lua_settop(L, book);
   return 1;
 }
 
@@ -508,17 +557,20 @@ static int l_count(lua_State *L) {
 }
 
 /* book:geometry() -> {page_width, page_height, columns, rows, cell_width, cell_height,
- * caption_height, gutter, dpi, cells = {{x, y, w, h}, ...} of the first page template},
+ * caption_height, gutter, dpi, grid_x, grid_y, column_label_height, row_label_width,
+ * templates = {{{x, y, w, h}, ...}, ...} (each page template's cells)},
  * all in pixels at the book's dpi. For tests and for scripts that place things exactly. */
 static int l_geometry(lua_State *L) {
   const page_layout *l = page_book_layout(check_book(L, 1)->b);
-  lua_createtable(L, 0, 10);
+  lua_createtable(L, 0, 14);
   struct {
     const char *k;
     lua_Number v;
   } f[] = {{"page_width", l->page_w}, {"page_height", l->page_h}, {"columns", l->columns}, {"rows", l->rows},
            {"cell_width", l->cell_w}, {"cell_height", l->image_h}, {"caption_height", l->caption_h},
-           {"gutter", l->gutter},     {"dpi", l->o.dpi}};
+           {"gutter", l->gutter},     {"dpi", l->o.dpi},
+           {"grid_x", l->grid.x},     {"grid_y", l->grid.y},         {"column_label_height", l->col_labels.h},
+           {"row_label_width", l->row_labels.w}};
   for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
     if (f[i].v == floor(f[i].v)) lua_pushinteger(L, (lua_Integer)f[i].v);
     else lua_pushnumber(L, f[i].v);

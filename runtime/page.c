@@ -91,6 +91,71 @@ failed:
   return NULL;
 }
 
+static void free_labels(char **v, int n) {
+  for (int i = 0; v && i < n; i++) free(v[i]);
+  free(v);
+}
+
+/* Copies n labels (NULL stays NULL) into *out, checking each as text. */
+static bool copy_labels(const char *const *src, int n, const char *what, char ***out, char *err, size_t errlen) {
+  *out = NULL;
+  if (n <= 0) return true;
+  char **v = calloc((size_t)n, sizeof *v);
+  if (!v) return fail(err, errlen, "out of memory");
+  for (int i = 0; i < n; i++) {
+    if (!src || !src[i]) continue;
+    bool ok = text_ok(src[i], PAGE_MAX_TEXT, what, err, errlen);
+    if (ok && !(v[i] = strdup(src[i]))) ok = fail(err, errlen, "out of memory");
+    if (!ok) {
+      free_labels(v, n);
+      return false;
+    }
+  }
+  *out = v;
+  return true;
+}
+
+bool page_book_set_labels(page_book *b, const page_labels *lab, char *err, size_t errlen) {
+  page_book_wait(b); /* queued files count as added */
+  if (b->n > 0) return fail(err, errlen, "labels must be set before the first image");
+  int nc = lab ? lab->ncolumns : 0, nr = lab ? lab->nrows : 0;
+  if (nc < 0 || nr < 0 || nc > PAGE_MAX_GRID || nr > PAGE_MAX_GRID) {
+    snprintf(err, errlen, "labels: at most %d column and %d row labels", PAGE_MAX_GRID, PAGE_MAX_GRID);
+    return false;
+  }
+  page_options o = b->l.o;
+  o.has_col_labels = nc > 0;
+  o.has_row_labels = nr > 0;
+  page_layout l;
+  if (!page_layout_init(&l, &o, err, errlen)) {
+    page_layout_free(&l);
+    return false;
+  }
+  if (nc > l.columns || nr > l.rows) {
+    snprintf(err, errlen, "%s: %d labels for %d %s", nc > l.columns ? "column_labels" : "row_labels",
+             nc > l.columns ? nc : nr, nc > l.columns ? l.columns : l.rows, nc > l.columns ? "columns" : "rows");
+    page_layout_free(&l);
+    return false;
+  }
+  char **cols, **rows;
+  if (!copy_labels(lab ? lab->columns : NULL, nc, "column label", &cols, err, errlen)) {
+    page_layout_free(&l);
+    return false;
+  }
+  if (!copy_labels(lab ? lab->rows : NULL, nr, "row label", &rows, err, errlen)) {
+    free_labels(cols, nc);
+    page_layout_free(&l);
+    return false;
+  }
+  page_layout_free(&b->l);
+  b->l = l;
+  free_labels(b->col_labels, b->ncol_labels);
+  free_labels(b->row_labels, b->nrow_labels);
+  b->col_labels = cols, b->ncol_labels = nc;
+  b->row_labels = rows, b->nrow_labels = nr;
+  return true;
+}
+
 static void entry_free(page_entry *e) {
   free(e->caption[0]);
   free(e->caption[1]);
@@ -106,6 +171,8 @@ void page_book_free(page_book *b) {
   free(b->entries);
   for (int i = 0; i < b->nsections; i++) free(b->sections[i]);
   free(b->sections);
+  free_labels(b->col_labels, b->ncol_labels);
+  free_labels(b->row_labels, b->nrow_labels);
   free(b->title);
   free(b->subtitle);
   page_spool_close(&b->spool);

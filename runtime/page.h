@@ -52,6 +52,21 @@ const page_layout *page_book_layout(const page_book *b);
 int page_book_count(page_book *b); /* images added (after waiting for queued ones) */
 int page_book_pages(page_book *b); /* pages those images fill */
 
+/* Axis labels of a comparison grid: columns[i] names grid column i and rows[j] grid row
+ * j on every page (NULL entries, and entries past n, stay blank). */
+typedef struct page_labels {
+  const char *const *columns;
+  int ncolumns; /* 0: no column-label band */
+  const char *const *rows;
+  int nrows; /* 0: no row-label band */
+} page_labels;
+
+/* Sets the labels (copied, checked as text) and lays the book out again with their bands
+ * (page_options.has_col_labels / has_row_labels). Only before the first image. False with
+ * a message, leaving the book as it was, when there are more labels than columns or rows,
+ * a label is not valid text, or the bands leave no room for cells. */
+bool page_book_set_labels(page_book *b, const page_labels *labels, char *err, size_t errlen);
+
 /* Starts a section: its images begin on a fresh page, which shows its title. */
 bool page_book_section(page_book *b, const char *title, char *err, size_t errlen);
 

@@ -50,6 +50,8 @@ struct page_book {
   page_status failed;  /* first failure of a queued file not yet taken */
   char failed_path[4096];
   char failed_msg[1200];
+  char **col_labels, **row_labels; /* page_book_set_labels; entries may be NULL */
+  int ncol_labels, nrow_labels;
 };
 
 /* page_book_add_image without waiting for the queue (the queue's own commit uses it). */

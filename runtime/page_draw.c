@@ -92,7 +92,11 @@ static char *wrap_two(cairo_t *cr, const char *s, double max, const char **secon
   size_t k = fitting_prefix(cr, s, "", max, tmp);
   size_t cut = k;
   while (cut > 0 && s[cut] != ' ') cut--;
-  if (cut == 0) cut = k; /* one long word: break inside it */
+  if (cut == 0) { /* one long word: break after a _ - / inside it, else anywhere */
+    cut = k;
+    while (cut > 0 && !strchr("_-/", s[cut - 1])) cut--;
+    if (cut == 0) cut = k;
+  }
   if (cut == 0) {
     free(tmp);
     return NULL;
@@ -103,6 +107,39 @@ static char *wrap_two(cairo_t *cr, const char *s, double max, const char **secon
   while (*rest == ' ') rest++;
   *second = rest;
   return tmp;
+}
+
+/* The axis labels of a comparison grid: column names centred over their column, row
+ * names right-aligned beside the middle of their row's images, on two lines when long. */
+static void draw_labels(cairo_t *cr, const page_book *b, rgb colour) {
+  const page_layout *l = &b->l;
+  double size = l->type.subtitle * l->px_per_pt;
+  set_font(cr, l, l->type.subtitle, true);
+  set_colour(cr, colour);
+  if (l->col_labels.h) {
+    double base = l->col_labels.y + l->col_labels.h / 2.0 + 0.35 * size;
+    for (int c = 0; c < b->ncol_labels && c < l->columns; c++) {
+      double mid = l->grid.x + c * (l->cell_w + l->gutter) + l->cell_w / 2.0;
+      draw_text(cr, b->col_labels[c], mid, base, l->cell_w, 0.5);
+    }
+  }
+  if (l->row_labels.w) {
+    double right = l->row_labels.x + l->row_labels.w, w = l->row_labels.w;
+    for (int r = 0; r < b->nrow_labels && r < l->rows; r++) {
+      const char *s = b->row_labels[r];
+      if (!s) continue;
+      double mid = l->grid.y + r * (l->image_h + l->caption_h + l->gutter) + l->image_h / 2.0;
+      const char *second;
+      char *first = wrap_two(cr, s, w, &second);
+      if (first) {
+        draw_text(cr, first, right, mid + 0.35 * size - 0.65 * size, w, 1);
+        draw_text(cr, second, right, mid + 0.35 * size + 0.65 * size, w, 1);
+        free(first);
+      } else {
+        draw_text(cr, s, right, mid + 0.35 * size, w, 1);
+      }
+    }
+  }
 }
 
 bool page_draw(cairo_t *cr, const page_book *b, int p, int npages, page_paint_fn paint, void *ud, char *err,
@@ -140,6 +177,8 @@ bool page_draw(cairo_t *cr, const page_book *b, int p, int npages, page_paint_fn
       draw_text(cr, b->subtitle, x, y + l->type.subtitle * l->px_per_pt * 1.05, b->title ? w : title_w, 0);
     }
   }
+
+  draw_labels(cr, b, primary);
 
   int first, count;
   page_book_page_entries(b, p, &first, &count);

@@ -1,5 +1,5 @@
 /* page_draw.h — draws one lookbook page with cairo in layout pixels: background,
- * header (title, subtitle, section), every cell's image and caption, footer (section,
+ * header (title, subtitle, section), axis labels, every cell's image and caption, footer (section,
  * page number). The same code draws PDF pages (vector text) and raster pages; only how a
  * cell's pixels are painted differs, so that is a callback. */
 #ifndef ATELIER_PAGE_DRAW_H

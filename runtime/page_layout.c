@@ -235,80 +235,113 @@ bool page_layout_init(page_layout *l, const page_options *o, char *err, size_t e
   if (o->ntemplates < 0 || o->ntemplates > PAGE_MAX_TEMPLATES)
     return fail(err, errlen, "layout: at most %d page templates", PAGE_MAX_TEMPLATES);
 
-  l->page_w = px(l, o->page_w_pt);
-  l->page_h = px(l, o->page_h_pt);
-  if (l->page_w < 64 || l->page_h < 64 || l->page_w > PAGE_MAX_SIDE_PX || l->page_h > PAGE_MAX_SIDE_PX)
-    return fail(err, errlen, "page: %d x %d px at %g dpi is outside 64 .. %d px per side", l->page_w, l->page_h,
-                o->dpi, PAGE_MAX_SIDE_PX);
   for (int i = 0; i < 4; i++)
     if (!(o->margin_pt[i] >= 0)) return fail(err, errlen, "margin: must not be negative");
   if (!(o->gutter_pt >= 0)) return fail(err, errlen, "gutter: must not be negative");
+  if (!(o->row_label_pt >= 0 && o->row_label_pt <= 72 * 40))
+    return fail(err, errlen, "row_label_width: expected 0 to 40 inches, got %g pt", o->row_label_pt);
+  if (!(o->cell_w_pt >= 0 && o->cell_w_pt <= 72 * 100))
+    return fail(err, errlen, "cell_width: expected 0 to 100 inches, got %g pt", o->cell_w_pt);
 
   int top = px(l, o->margin_pt[0]), right = px(l, o->margin_pt[1]);
   int bottom = px(l, o->margin_pt[2]), left = px(l, o->margin_pt[3]);
-  int inner_w = l->page_w - left - right;
   int gap = px(l, T * 1.5); /* between header/footer and the grid */
   int header_h = 0;
   if (o->has_title) header_h += px(l, l->type.title * 1.2);
-  if (o->has_subtitle) header_h += px(l, l->type.subtitle * 1.35);
-  if (header_h) {
-    l->header = (page_rect){left, top, inner_w, header_h};
-    header_h += gap;
-  }
-  int footer_h = 0;
-  if (o->page_numbers) {
-    footer_h = px(l, l->type.footer * 1.3);
-    l->footer = (page_rect){left, l->page_h - bottom - footer_h, inner_w, footer_h};
-    footer_h += gap;
-  }
-  int avail_w = inner_w;
-  int avail_h = l->page_h - top - bottom - header_h - footer_h;
+  int header_text_h = header_h + (o->has_subtitle ? px(l, l->type.subtitle * 1.35) : 0);
+  header_h = header_text_h ? header_text_h + gap : 0;
+  int footer_text_h = o->page_numbers ? px(l, l->type.footer * 1.3) : 0;
+  int footer_h = footer_text_h ? footer_text_h + gap : 0;
   l->gutter = px(l, o->gutter_pt);
   l->caption_h = o->caption_lines ? px(l, T * (0.45 + 1.3 * o->caption_lines)) : 0;
-  if (avail_w < PAGE_MIN_CELL_PX || avail_h < PAGE_MIN_CELL_PX + l->caption_h)
-    return fail(err, errlen, "margin: the margins%s leave no room for cells (%d x %d px left)",
-                header_h || footer_h ? ", title and page numbers" : "", avail_w, avail_h);
+  /* label bands: column names one line at the subtitle size above the grid; row names in
+   * a band of the given width at its left; each kept half a caption line off the cells */
+  int label_gap = px(l, T * 0.5);
+  int col_band = o->has_col_labels ? px(l, l->type.subtitle * 1.6) : 0;
+  int row_band = o->has_row_labels ? px(l, o->row_label_pt > 0 ? o->row_label_pt : T * 12) : 0;
+  int col_total = col_band ? col_band + label_gap : 0, row_total = row_band ? row_band + label_gap : 0;
 
   int g = l->gutter, cap = l->caption_h;
   double a = o->cell_aspect;
   int C = o->columns, R = o->rows;
-  double cw;
-  if (!C && !R) C = 4;
-  if (C && !R) { /* width decides; as many rows as fit */
-    cw = (double)(avail_w - (C - 1) * g) / C;
-    double slot = cw / a + cap;
-    R = (int)floor((avail_h + g) / (slot + g));
-    if (R < 1) { /* even one row is too tall: shrink the cells to fit the height */
-      R = 1;
-      cw = fmin(cw, (avail_h - cap) * a);
+  int avail_w, avail_h;
+  if (o->cell_w_pt > 0) { /* the page follows the grid */
+    if (C < 1 || R < 1)
+      return fail(err, errlen, "cell_width: a page sized to its cells needs columns and rows (got %d x %d)", C, R);
+    l->cell_w = px(l, o->cell_w_pt);
+    l->image_h = (int)floor(l->cell_w / a + 1e-6);
+    if (l->cell_w < PAGE_MIN_CELL_PX || l->image_h < PAGE_MIN_CELL_PX)
+      return fail(err, errlen, "cell_width: cells would be %d x %d px; at least %d px each way", l->cell_w,
+                  l->image_h, PAGE_MIN_CELL_PX);
+    avail_w = C * l->cell_w + (C - 1) * g;
+    avail_h = R * (l->image_h + cap) + (R - 1) * g;
+    double w = (double)left + row_total + avail_w + right;
+    double h = (double)top + header_h + col_total + avail_h + footer_h + bottom;
+    if (w > PAGE_MAX_SIDE_PX || h > PAGE_MAX_SIDE_PX)
+      return fail(err, errlen,
+                  "cell_width: %d x %d cells of %d px make a %.0f x %.0f px page, over the %d px limit per side "
+                  "(use smaller cells or fewer of them)",
+                  C, R, l->cell_w, w, h, PAGE_MAX_SIDE_PX);
+    l->page_w = (int)w;
+    l->page_h = (int)h;
+    l->o.page_w_pt = l->page_w / l->px_per_pt;
+    l->o.page_h_pt = l->page_h / l->px_per_pt;
+  } else {
+    l->page_w = px(l, o->page_w_pt);
+    l->page_h = px(l, o->page_h_pt);
+    if (l->page_w < 64 || l->page_h < 64 || l->page_w > PAGE_MAX_SIDE_PX || l->page_h > PAGE_MAX_SIDE_PX)
+      return fail(err, errlen, "page: %d x %d px at %g dpi is outside 64 .. %d px per side", l->page_w, l->page_h,
+                  o->dpi, PAGE_MAX_SIDE_PX);
+    avail_w = l->page_w - left - right - row_total;
+    avail_h = l->page_h - top - bottom - header_h - footer_h - col_total;
+    if (avail_w < PAGE_MIN_CELL_PX || avail_h < PAGE_MIN_CELL_PX + cap)
+      return fail(err, errlen, "margin: the margins%s leave no room for cells (%d x %d px left)",
+                  header_h || footer_h || col_total || row_total ? ", title, labels and page numbers" : "",
+                  avail_w, avail_h);
+    double cw;
+    if (!C && !R) C = 4;
+    if (C && !R) { /* width decides; as many rows as fit */
+      cw = (double)(avail_w - (C - 1) * g) / C;
+      double slot = cw / a + cap;
+      R = (int)floor((avail_h + g) / (slot + g));
+      if (R < 1) { /* even one row is too tall: shrink the cells to fit the height */
+        R = 1;
+        cw = fmin(cw, (avail_h - cap) * a);
+      }
+      if (R > PAGE_MAX_GRID) R = PAGE_MAX_GRID;
+    } else if (R && !C) { /* height decides; as many columns as fit */
+      double ih = (double)(avail_h - (R - 1) * g) / R - cap;
+      cw = ih * a;
+      C = (int)floor((avail_w + g) / (cw + g));
+      if (C < 1) {
+        C = 1;
+        cw = avail_w;
+      }
+      if (C > PAGE_MAX_GRID) C = PAGE_MAX_GRID;
+    } else { /* both given: the tighter of width and height decides */
+      double by_w = (double)(avail_w - (C - 1) * g) / C;
+      double by_h = ((double)(avail_h - (R - 1) * g) / R - cap) * a;
+      cw = fmin(by_w, by_h);
     }
-    if (R > PAGE_MAX_GRID) R = PAGE_MAX_GRID;
-  } else if (R && !C) { /* height decides; as many columns as fit */
-    double ih = (double)(avail_h - (R - 1) * g) / R - cap;
-    cw = ih * a;
-    C = (int)floor((avail_w + g) / (cw + g));
-    if (C < 1) {
-      C = 1;
-      cw = avail_w;
-    }
-    if (C > PAGE_MAX_GRID) C = PAGE_MAX_GRID;
-  } else { /* both given: the tighter of width and height decides */
-    double by_w = (double)(avail_w - (C - 1) * g) / C;
-    double by_h = ((double)(avail_h - (R - 1) * g) / R - cap) * a;
-    cw = fmin(by_w, by_h);
+    l->cell_w = (int)floor(cw);
+    l->image_h = (int)floor(l->cell_w / a);
+    if (l->cell_w < PAGE_MIN_CELL_PX || l->image_h < PAGE_MIN_CELL_PX)
+      return fail(err, errlen,
+                  "columns/rows: %d x %d cells would be %d x %d px at %g dpi; use fewer columns or rows, smaller "
+                  "margins or gutter, or a higher dpi",
+                  C, R, l->cell_w, l->image_h, o->dpi);
   }
   l->columns = C;
   l->rows = R;
-  l->cell_w = (int)floor(cw);
-  l->image_h = (int)floor(l->cell_w / a);
-  if (l->cell_w < PAGE_MIN_CELL_PX || l->image_h < PAGE_MIN_CELL_PX)
-    return fail(err, errlen,
-                "columns/rows: %d x %d cells would be %d x %d px at %g dpi; use fewer columns or rows, smaller "
-                "margins or gutter, or a higher dpi",
-                C, R, l->cell_w, l->image_h, o->dpi);
+  int inner_w = l->page_w - left - right;
+  if (header_text_h) l->header = (page_rect){left, top, inner_w, header_text_h};
+  if (footer_text_h) l->footer = (page_rect){left, l->page_h - bottom - footer_text_h, inner_w, footer_text_h};
   int grid_w = C * l->cell_w + (C - 1) * g;
   int grid_h = R * (l->image_h + cap) + (R - 1) * g;
-  l->grid = (page_rect){left + (avail_w - grid_w) / 2, top + header_h + (avail_h - grid_h) / 2, grid_w, grid_h};
+  l->grid = (page_rect){left + row_total + (avail_w - grid_w) / 2,
+                        top + header_h + col_total + (avail_h - grid_h) / 2, grid_w, grid_h};
+  if (col_band) l->col_labels = (page_rect){l->grid.x, l->grid.y - col_total, grid_w, col_band};
+  if (row_band) l->row_labels = (page_rect){l->grid.x - row_total, l->grid.y, row_band, grid_h};
 
   l->nplans = o->ntemplates > 0 ? o->ntemplates : 1;
   for (int t = 0; t < l->nplans; t++)

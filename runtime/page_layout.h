@@ -50,6 +50,12 @@ typedef struct page_options {
   int quality;                 /* JPEG/WebP quality of embedded images and pages, 1..100 */
   int ntemplates;              /* 0 = plain grid on every page */
   page_template templates[PAGE_MAX_TEMPLATES];
+  /* Axis labels (comparison grids, page_book_set_labels): a band above the grid names
+   * each column, one at its left names each row. */
+  bool has_col_labels, has_row_labels;
+  double row_label_pt;         /* width of the row-label band; 0 = 12 x type_size */
+  double cell_w_pt;            /* > 0: cells this wide, and the page is sized to hold exactly
+                                  columns x rows of them (both required); page_w/h_pt ignored */
 } page_options;
 
 /* The type scale: sizes in points, each a step of 1.25 from the caption size. */
@@ -82,6 +88,8 @@ typedef struct page_layout {
   page_rect header;     /* h == 0 when there is no title/subtitle */
   page_rect footer;     /* h == 0 when page numbers are off */
   page_rect grid;       /* the area the cells occupy, centred in what is left */
+  page_rect col_labels; /* the band above the grid (h == 0 without column labels) */
+  page_rect row_labels; /* the band left of the grid (w == 0 without row labels) */
   int columns, rows;    /* resolved (never 0) */
   int cell_w, image_h;  /* one slot: image width and height; */
   int caption_h, gutter; /* caption band under each image; space between slots */
@@ -108,10 +116,11 @@ void page_options_default(page_options *o);
 
 /* ---- geometry ----------------------------------------------------------------------- */
 
-/* Resolves o into pixels: header/footer bands, the grid (automatic columns/rows), every
- * template's cells. False with a message naming the option when the result is unusable
- * (cells too small, a span outside the grid or overlapping another). Free with
- * page_layout_free, also after a failure. */
+/* Resolves o into pixels: header/footer bands, the label bands, the grid (automatic
+ * columns/rows, or the page grown around cells of o->cell_w_pt), every template's
+ * cells. False with a message naming the option when the result is unusable (cells too
+ * small, a span outside the grid or overlapping another). Free with page_layout_free,
+ * also after a failure. */
 bool page_layout_init(page_layout *l, const page_options *o, char *err, size_t errlen);
 void page_layout_free(page_layout *l);
 

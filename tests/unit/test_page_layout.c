@@ -207,3 +207,88 @@ TEST(page_fit_letterboxes_and_fill_crops_the_centre) {
   CHECK_INT(src.h, 1000);
   CHECK_INT(src.x, 125);
 }
+
+/* Pixels as points at the given dpi, so sizes below are exact pixel counts. */
+static double px_pt(double px, double dpi) { return px * 72.0 / dpi; }
+
+TEST(page_sized_to_its_cells_follows_cell_width_and_the_axis_counts) {
+  page_options o = a4(3, 2);
+  o.cell_w_pt = px_pt(200, o.dpi);
+  for (int i = 0; i < 4; i++) o.margin_pt[i] = px_pt(20, o.dpi);
+  o.gutter_pt = px_pt(8, o.dpi);
+  o.caption_lines = 0;
+  o.page_numbers = false;
+  o.cell_aspect = 3.0 / 4.0;
+  page_layout l;
+  char err[256];
+  CHECK(page_layout_init(&l, &o, err, sizeof err));
+  CHECK_INT(l.cell_w, 200);
+  CHECK_INT(l.image_h, 266); /* 200 / 0.75, whole pixels */
+  CHECK_INT(l.page_w, 20 + 3 * 200 + 2 * 8 + 20);
+  CHECK_INT(l.page_h, 20 + 2 * 266 + 8 + 20);
+  CHECK_INT(l.grid.x, 20);
+  CHECK_INT(l.grid.y, 20);
+  CHECK_INT(l.col_labels.h, 0);
+  CHECK_INT(l.row_labels.w, 0);
+  page_layout_free(&l);
+
+  /* labels add their bands (plus half a caption line each) and nothing else */
+  o.has_col_labels = o.has_row_labels = true;
+  o.row_label_pt = px_pt(140, o.dpi);
+  int label_gap = (int)lround(o.type_size_pt * 0.5 * o.dpi / 72);
+  CHECK(page_layout_init(&l, &o, err, sizeof err));
+  CHECK_INT(l.row_labels.w, 140);
+  CHECK(l.col_labels.h > 0);
+  CHECK_INT(l.page_w, 20 + 140 + label_gap + 3 * 200 + 2 * 8 + 20);
+  CHECK_INT(l.page_h, 20 + l.col_labels.h + label_gap + 2 * 266 + 8 + 20);
+  CHECK_INT(l.row_labels.x, 20);
+  CHECK_INT(l.row_labels.x + l.row_labels.w + label_gap, l.grid.x);
+  CHECK_INT(l.row_labels.y, l.grid.y);
+  CHECK_INT(l.row_labels.h, l.grid.h);
+  CHECK_INT(l.col_labels.y, 20);
+  CHECK_INT(l.col_labels.y + l.col_labels.h + label_gap, l.grid.y);
+  CHECK_INT(l.col_labels.x, l.grid.x);
+  CHECK_INT(l.col_labels.w, l.grid.w);
+  CHECK_INT(l.plans[0].cells[0].image.x, l.grid.x);
+  CHECK_INT(l.plans[0].cells[4].image.x, l.grid.x + 200 + 8); /* row 2, column 2 */
+  CHECK_INT(l.plans[0].cells[4].image.y, l.grid.y + 266 + 8);
+  page_layout_free(&l);
+
+  /* a title goes above the column labels */
+  o.has_title = true;
+  CHECK(page_layout_init(&l, &o, err, sizeof err));
+  CHECK(l.header.h > 0);
+  CHECK(l.col_labels.y >= l.header.y + l.header.h);
+  page_layout_free(&l);
+}
+
+TEST(page_sized_to_its_cells_needs_a_grid_and_a_page_within_the_limit) {
+  page_options o = a4(0, 2);
+  o.cell_w_pt = px_pt(200, o.dpi);
+  page_layout l;
+  char err[256];
+  CHECK(!page_layout_init(&l, &o, err, sizeof err));
+  CHECK(strstr(err, "cell_width") && strstr(err, "columns and rows"));
+  page_layout_free(&l);
+  o = a4(32, 2);
+  o.cell_w_pt = px_pt(1024, o.dpi);
+  CHECK(!page_layout_init(&l, &o, err, sizeof err));
+  CHECK(strstr(err, "cell_width") && strstr(err, "16384"));
+  page_layout_free(&l);
+}
+
+TEST(page_label_bands_on_a_fixed_page_take_room_from_the_cells) {
+  page_options o = a4(4, 4);
+  page_layout plain, labelled;
+  char err[256];
+  CHECK(page_layout_init(&plain, &o, err, sizeof err));
+  o.has_col_labels = o.has_row_labels = true;
+  CHECK(page_layout_init(&labelled, &o, err, sizeof err));
+  CHECK_INT(labelled.page_w, plain.page_w);
+  CHECK(labelled.cell_w < plain.cell_w);
+  CHECK(labelled.row_labels.w > 0 && labelled.row_labels.x + labelled.row_labels.w < labelled.grid.x);
+  CHECK(labelled.col_labels.h > 0 && labelled.col_labels.y + labelled.col_labels.h < labelled.grid.y);
+  CHECK(labelled.grid.x + labelled.grid.w <= labelled.page_w);
+  page_layout_free(&plain);
+  page_layout_free(&labelled);
+}
