@@ -836,6 +836,8 @@ static int l_settings(lua_State *L) {
   lua_setfield(L, -2, "retry_unknown");
   lua_pushboolean(L, f->dry_run);
   lua_setfield(L, -2, "dry_run");
+  lua_pushboolean(L, lc->cli.quiet); /* -q: helpers in scripts/ print nothing either */
+  lua_setfield(L, -2, "quiet");
   lua_createtable(L, 0, 5);
   setnum(L, "rate", f->status_rate);
   setint(L, "limit", f->status_limit);

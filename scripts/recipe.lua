@@ -1,5 +1,6 @@
 -- recipe.lua — variation as data: cartesian sweeps over inputs, prompt templates with
--- wildcards, and what a list of inputs would cost before any credit is spent.
+-- wildcards, what a list of inputs would cost before any credit is spent, and labelled
+-- comparison grids (recipe/grid.lua).
 local template = require "recipe.template"
 
 local M = {}
@@ -88,6 +89,12 @@ function M.cost(list)
     images = images + n
   end
   return credits, images
+end
+
+--- grid{base =, x =, y =, z =, out =, ...} -> report: a labelled comparison grid
+--- (recipe/grid.lua; loaded on first use, so sweeps and templates need no API client).
+function M.grid(spec)
+  return require("recipe.grid").grid(spec)
 end
 
 return M

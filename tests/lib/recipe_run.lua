@@ -23,11 +23,13 @@ end
 --- Runs body (Lua source, after PRELUDE) against emu. opts: scale (emulator time scale,
 --- default 0.02), args (extra command-line options), env (extra environment), key (the
 --- FASHN_API_KEY to use; default the emulator's), url (instead of emu.url), configure
---- (Lua source of extra fashn.configure fields). Returns T.run's table plus events.
+--- (Lua source of extra fashn.configure fields), name (the script's file name, default
+--- "recipe.lua"; another one lets the script require the shipped `recipe` module, which
+--- a script named recipe.lua would shadow). Returns T.run's table plus events.
 function M.run(emu, body, opts)
   opts = opts or {}
   local dir = opts.dir or T.tmpdir()
-  local path = dir .. "/recipe.lua"
+  local path = dir .. "/" .. (opts.name or "recipe.lua")
   local conf = string.format("fashn.configure{ time_scale = %s%s }\n", opts.scale or 0.02,
     opts.configure and (", " .. opts.configure) or "")
   T.write_file(path, M.PRELUDE .. conf .. body)

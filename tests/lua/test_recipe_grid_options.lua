@@ -1,0 +1,88 @@
+-- test_recipe_grid_options.lua — recipe.grid refuses a bad spec before anything is
+-- submitted: each error names the field and what is allowed; inputs are checked cell by
+-- cell (InvalidInput naming the cell); labels of axis values read well.
+local T = require "testing"
+local recipe = require "recipe"
+local fashn = require "fashn"
+local grid = require "recipe.grid"
+
+local function spec(dir, extra)
+  local s = { base = { prompt = "look" }, x = { seed = { 1, 2 } }, out = dir .. "/g.png" }
+  for k, v in pairs(extra) do
+    if v == "nil" then s[k] = nil else s[k] = v end
+  end
+  return s
+end
+
+T.case("every bad grid option is refused naming the field and the allowed values", function()
+  local dir = T.tmpdir()
+  local bad = {
+    { { colour = "red" }, "colour", "unknown option %(known: base, x, y, z, out" },
+    { { x = "nil" }, "x", "x: required" },
+    { { x = { 1, 2 } }, "x", "x: keys must be input names" },
+    { { x = { seed = { 1 }, aspect_ratio = { "1:1" } } }, "x", "one input per axis, got both aspect_ratio and seed" },
+    { { x = { labels = { "a" } } }, "x", "names no input to vary" },
+    { { x = { seed = {} } }, "x.seed", "expected a non%-empty list of values" },
+    { { x = { seed = 3 } }, "x.seed", "expected a non%-empty list of values, got a number" },
+    { { x = { seed = { 1, {} } } }, "x.seed[2]", "expected a string, number, boolean or image, got a table" },
+    { { x = { seed = { 1, 2 }, labels = { "a" } } }, "x.labels", "expected a list of 2 strings, one per value" },
+    { { x = { seed = { 1 }, name = 4 } }, "x.name", "expected a string" },
+    { { y = { seed = { 3, 4 } } }, "y", "seed already varies along x" },
+    { { z = { seed = { 3, 4 } } }, "z", "seed already varies along x" },
+    { { x = { seed = (function() local t = {} for i = 1, 33 do t[i] = i end return t end)() } }, "x.seed", "at most 32 values" },
+    { { base = "look" }, "base", "expected a table of inputs" },
+    { { out = "nil" }, "out", "expected a file name ending in .png, .jpg, .webp or .pdf" },
+    { { out = dir .. "/g.html" }, "out", "unknown format %(use .png, .jpg, .jpeg, .webp or .pdf; a grid is one page" },
+    { { out = dir .. "/g" }, "out", "unknown format" },
+    { { cell_width = 8 }, "cell_width", "expected an integer from 16 to 4096, got 8" },
+    { { cell_width = 100.5 }, "cell_width", "expected an integer from 16 to 4096" },
+    { { dpi = 10 }, "dpi", "from 36 to 1200" },
+    { { quality = 101 }, "quality", "from 1 to 100" },
+    { { fit = "cover" }, "fit", "expected \"fit\" %(whole image%) or \"fill\"" },
+    { { captions = "yes" }, "captions", "expected true" },
+    { { caption = "x" }, "caption", "expected a function%(cell%)" },
+    { { announce = -1 }, "announce", "expected true, false or a number of credits" },
+    { { timeout = 0 }, "timeout", "expected seconds > 0" },
+    { { title = 3 }, "title", "expected a string" },
+    { { base = { prompt = "look", num_images = 2 } }, "base.num_images", "a grid cell shows one image: expected 1" },
+  }
+  for _, case in ipairs(bad) do
+    local err = T.raises(function() recipe.grid(spec(dir, case[1])) end, "BadOption", T.describe(case[1]))
+    T.eq(err.field, case[2], "field for " .. T.describe(case[1]))
+    T.match(tostring(err), "recipe.grid: ", "says who")
+    T.match(tostring(err), case[3], "message for " .. T.describe(case[1]))
+  end
+  T.raises(function() recipe.grid("grid.png") end, "BadOption")
+  T.eq(fashn.stats().jobs, 0, "nothing was submitted")
+end)
+
+T.case("a cell's inputs are checked before any is submitted, the error naming the cell and field", function()
+  local dir = T.tmpdir()
+  local err = T.raises(function()
+    recipe.grid(spec(dir, { x = { aspect_ratio = { "3:4", "7:5" } }, y = { seed = { 1, 2 } } }))
+  end, "InvalidInput")
+  T.eq(err.field, "aspect_ratio")
+  T.match(err.message, "recipe.grid: cell aspect_ratio 7:5, seed 1: aspect_ratio")
+  err = T.raises(function() recipe.grid(spec(dir, { base = { seed = 1 } })) end, "InvalidInput")
+  T.eq(err.field, "prompt")
+  T.eq(fashn.stats().jobs, 0, "nothing was submitted")
+end)
+
+T.case("an output that cannot be written is refused before anything is spent", function()
+  local err = T.raises(function() recipe.grid(spec("/nonexistent-dir", {})) end, "FileError")
+  T.match(tostring(err), "cannot write beside /nonexistent%-dir/g.png")
+  T.match(tostring(err), "nothing was submitted")
+  T.eq(fashn.stats().jobs, 0)
+end)
+
+T.case("axis values are labelled by what reads well", function()
+  T.eq(grid.label_of(7), "7")
+  T.eq(grid.label_of(7.0), "7")
+  T.eq(grid.label_of(0.5), "0.5")
+  T.eq(grid.label_of(true), "true")
+  T.eq(grid.label_of("match_base"), "match_base")
+  T.eq(grid.label_of("faces/anna.jpg"), "anna.jpg")
+  T.eq(grid.label_of("https://cdn.example.com/refs/pose-3.png?sig=abc"), "pose-3.png")
+  T.eq(grid.label_of("data:image/png;base64,AAAA"), "data: image/png")
+  T.eq(grid.label_of("a model in linen / silk"), "a model in linen / silk", "prompts stay whole")
+end)
