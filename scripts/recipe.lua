@@ -7,6 +7,7 @@ local M = {}
 
 M.expand = template.expand
 M.count = template.count
+M.configure = template.configure
 
 local function is_list(v)
   return type(v) == "table" and getmetatable(v) == nil and (#v > 0 or next(v) == nil)
@@ -23,7 +24,11 @@ function M.product(spec, opts)
     if type(k) ~= "string" then error("recipe.product: input names must be strings, got " .. tostring(k), 2) end
     if is_list(v) then axes[#axes + 1] = k else constants[k] = v end
   end
+  if opts ~= nil and type(opts) ~= "table" then error("recipe.product: options must be a table, got " .. type(opts), 2) end
   local order = opts and opts.order
+  if order ~= nil and type(order) ~= "table" then
+    error("recipe.product: order must be a list of input names, got " .. type(order), 2)
+  end
   if order then
     local seen = {}
     for _, k in ipairs(order) do

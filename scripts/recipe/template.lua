@@ -96,7 +96,7 @@ function parse_seq(src, i, closers, open_pos)
       nodes[#nodes + 1] = group
       i = j
     elseif src:sub(i, i + 1) == "__" then
-      local name, e = src:match("^__([%w][%w%-/%.]-)__()", i)
+      local name, e = src:match("^__([%w][%w_%-/%.]-)__()", i)
       if name then
         flush()
         nodes[#nodes + 1] = { kind = "wild", name = name }
@@ -124,17 +124,48 @@ end
 -- ---------------------------------------------------------------------------------
 -- Wildcards: __name__ -> lines of <dir>/name.txt, each a template itself
 
-local function wildcard_dirs(opts)
-  local dirs = {}
-  local w = opts.wildcards
-  if type(w) == "string" then dirs[1] = w
-  elseif type(w) == "table" then for _, d in ipairs(w) do dirs[#dirs + 1] = d end end
-  if #dirs == 0 then
-    local script = arg and arg[0]
-    local dir = script and script:match("^(.*)/[^/]*$") or "."
-    dirs[1] = dir .. "/wildcards"
+local configured = nil -- M.configure{wildcards = ...}: directories searched by default
+
+-- A directory or a list of directories, checked; `what` names the option in errors.
+local function dir_list(w, what)
+  if type(w) == "string" and w ~= "" then return { w } end
+  if type(w) == "table" and #w > 0 then
+    local dirs = {}
+    for i, d in ipairs(w) do
+      if type(d) ~= "string" or d == "" then
+        error(string.format("%s[%d]: expected a directory name, got %s", what, i, tostring(d)), 0)
+      end
+      dirs[i] = d
+    end
+    return dirs
   end
-  return dirs
+  error(string.format("%s: expected a directory or a list of directories, got %s", what, tostring(w)), 0)
+end
+
+-- Where __name__ files are looked for: opts.wildcards, else what configure set, else
+-- wildcards/ beside the running script (the working directory for -e and stdin).
+local function wildcard_dirs(opts)
+  if opts.wildcards ~= nil then return dir_list(opts.wildcards, "recipe.expand: wildcards") end
+  if configured then return configured end
+  local script = arg and arg[0]
+  local dir = script and script ~= "-" and script:match("^(.*)/[^/]*$") or "."
+  return { dir .. "/wildcards" }
+end
+
+--- configure{wildcards = dir | {dir, ...} | false}: where __name__ files are looked for
+--- when expand is not given opts.wildcards (false: back to wildcards/ beside the script).
+function M.configure(settings)
+  if type(settings) ~= "table" then
+    error("recipe.configure: expected a table such as { wildcards = \"prompts/wildcards\" }, got " .. type(settings), 0)
+  end
+  for k in pairs(settings) do
+    if k ~= "wildcards" then error("recipe.configure: unknown setting " .. tostring(k) .. " (known: wildcards)", 0) end
+  end
+  if settings.wildcards == false then
+    configured = nil
+  elseif settings.wildcards ~= nil then
+    configured = dir_list(settings.wildcards, "recipe.configure: wildcards")
+  end
 end
 
 local function load_wildcard(name, ctx)
@@ -355,9 +386,28 @@ local function new_ctx(opts)
   return { dirs = wildcard_dirs(opts), cache = {}, active = {}, depth = 0 }
 end
 
+local EXPAND_OPTIONS = { n = true, seed = true, max = true, wildcards = true }
+
+local function check_opts(opts, fname)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then error(fname .. ": options must be a table, got " .. type(opts), 0) end
+  for k in pairs(opts) do
+    if not EXPAND_OPTIONS[k] then
+      error(fname .. ": unknown option " .. tostring(k) .. " (known: n, seed, max, wildcards)", 0)
+    end
+  end
+  if opts.seed ~= nil and math.type(opts.seed) ~= "integer" then
+    error(fname .. ": seed must be an integer, got " .. tostring(opts.seed), 0)
+  end
+  if opts.max ~= nil and (math.type(opts.max) ~= "integer" or opts.max < 1) then
+    error(fname .. ": max must be an integer >= 1, got " .. tostring(opts.max), 0)
+  end
+  return opts
+end
+
 --- Number of prompts the template expands to (math.huge when astronomically many).
 function M.count(src, opts)
-  opts = opts or {}
+  opts = check_opts(opts, "recipe.count")
   return count_seq(M.parse(src), new_ctx(opts))
 end
 
@@ -365,9 +415,10 @@ end
 --- opts.n: draw n distinct prompts (fewer if the template has fewer) reproducibly from
 --- opts.seed (default 0) instead of listing every combination; opts.max: refuse to list
 --- more than this many combinations (default 10000); opts.wildcards: a directory (or a
---- list) holding name.txt files (default: wildcards/ beside the running script).
+--- list) holding name.txt files (default: what configure set, else wildcards/ beside
+--- the running script).
 function M.expand(src, opts)
-  opts = opts or {}
+  opts = check_opts(opts, "recipe.expand")
   if opts.n ~= nil and (math.type(opts.n) ~= "integer" or opts.n < 0) then
     error("recipe.expand: n must be an integer >= 0, got " .. tostring(opts.n), 0)
   end
