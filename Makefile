@@ -12,10 +12,10 @@ BIN     ?= bin
 V       ?=
 Q       := $(if $(V),,@)
 
-# Debian packages: libraries (DESIGN.md) and the tools the tests use (pdfinfo).
+# Debian packages: libraries (DESIGN.md) and the tools the tests use (pdfinfo, groff).
 DEB_PKGS := pkg-config liblua5.4-dev lua-cjson-dev libcurl4-openssl-dev libwebp-dev \
             libpng-dev libturbojpeg0-dev libcairo2-dev libsqlite3-dev libmicrohttpd-dev \
-            poppler-utils fonts-dejavu-core curl libfontconfig-dev
+            poppler-utils fonts-dejavu-core curl libfontconfig-dev groff-base
 # Wanted but not required: the HTML lookbook test drives headless Chromium and is skipped
 # (saying why) where it cannot be installed; a failed install never fails the build.
 OPTIONAL_DEB_PKGS := chromium
@@ -147,6 +147,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/atelier/scripts
 	install -m 755 $(ATELIER) $(EMU_BIN) $(DESTDIR)$(PREFIX)/bin/
 	cd scripts && find . -name '*.lua' -exec install -D -m 644 {} $(DESTDIR)$(PREFIX)/share/atelier/scripts/{} \;
+	install -D -m 644 atelier.1 $(DESTDIR)$(PREFIX)/share/man/man1/atelier.1
 
 clean:
 	rm -rf build bin

@@ -1,0 +1,91 @@
+-- test_docs.lua — the documentation stays true: the man page renders without a warning
+-- and names every option `atelier --help` lists, README's command-line reference does
+-- too, `make install` installs the man page, and the recipe examples in README (the
+-- `call --> result` lines) give what they say.
+local T = require "testing"
+local recipe = require "recipe"
+
+local ROOT = T.root
+
+-- Options as `atelier --help` lists them: the first column of lines starting with "  -".
+local function help_options()
+  local r = T.run({ T.atelier, "--help" })
+  T.eq(r.code, 0, "atelier --help")
+  local opts, seen = {}, {}
+  for line in r.stdout:gmatch("[^\n]+") do
+    local names = line:match("^  (%-[^ ].-)%s%s") or line:match("^  (%-)%s%s")
+    if names then
+      for opt in (" " .. names):gmatch("[%s,](%-%-?[%w%-]*)") do
+        if not seen[opt] then
+          seen[opt] = true
+          opts[#opts + 1] = opt
+        end
+      end
+    end
+  end
+  return opts
+end
+
+local function mentions(text, opt)
+  local pat = "[%s,%[%(|`]" .. opt:gsub("%p", "%%%0") .. "[%s,%]%)|`]"
+  return (" " .. text .. " "):find(pat) ~= nil
+end
+
+T.case("atelier --help lists the options the docs are checked against", function()
+  local opts = help_options()
+  local set = {}
+  for _, o in ipairs(opts) do set[o] = true end
+  for _, o in ipairs { "-e", "-l", "-", "--", "--sandbox", "--max-credits", "--dry-run", "--journal-report", "-q",
+    "--quiet", "-v", "--version" } do
+    T.ok(set[o], "--help lists " .. o)
+  end
+end)
+
+T.case("the man page renders without a warning and mentions every option of --help", function()
+  local page = ROOT .. "/atelier.1"
+  local lint = T.run({ "groff", "-man", "-ww", "-z", page })
+  T.eq(lint.code, 0, "groff exit status")
+  T.eq(lint.stderr, "", "no warnings")
+  local r = T.run({ "groff", "-man", "-Tascii", "-P-cbou", "-ww", page })
+  T.eq(r.stderr, "", "no warnings rendering as text")
+  T.match(r.stdout, "ATELIER%(1%)")
+  for _, section in ipairs { "NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "ENVIRONMENT", "EXIT STATUS" } do
+    T.match(r.stdout, "\n" .. section .. "\n", "section " .. section)
+  end
+  for _, opt in ipairs(help_options()) do
+    T.ok(mentions(r.stdout, opt), "the man page mentions " .. opt)
+  end
+end)
+
+T.case("README's command-line reference names every option of --help", function()
+  local readme = T.read_file(ROOT .. "/README.md")
+  local cli = readme:match("\n### Command line\n(.-)\n##")
+  T.ok(cli, "README has a Command line reference")
+  for _, opt in ipairs(help_options()) do
+    T.ok(mentions(cli, opt), "README's Command line section mentions " .. opt)
+  end
+end)
+
+T.case("make install puts the man page in share/man/man1", function()
+  local r = T.run({ "make", "-n", "-C", ROOT, "install", "DESTDIR=/nonexistent-destdir", "PREFIX=/usr" })
+  T.eq(r.code, 0, "make -n install: " .. r.stderr)
+  T.match(r.stdout, "atelier%.1 /nonexistent%-destdir/usr/share/man/man1/atelier%.1")
+end)
+
+T.case("the recipe examples in README give what they say", function()
+  local readme = T.read_file(ROOT .. "/README.md")
+  local section = readme:match("\n## Recipes[^\n]*\n(.-)\n## ")
+  T.ok(section, "README has a Recipes section")
+  local checked = 0
+  for line in section:gmatch("[^\n]+") do
+    local call, rest = line:match("^(recipe%.[%w_]+%b()[^-]-)%s*%-%->%s*(.*)$")
+    local expected = rest and rest:match("^%b{}")
+    if call and expected and not expected:find("...", 1, true) then
+      local got = assert(load("local recipe = ...; return " .. call))(recipe)
+      local want = assert(load("return " .. expected))()
+      T.eq(got, want, call)
+      checked = checked + 1
+    end
+  end
+  T.ok(checked >= 4, "checked " .. checked .. " README examples")
+end)
