@@ -62,6 +62,10 @@ static void emit(fashn_client *c, fashn_event_kind kind, const fashn_job *j, con
   c->cfg.on_event(c->cfg.event_ud, &ev);
 }
 
+void fashn_emit(fashn_client *c, fashn_event_kind kind, const fashn_job *j, const char *text) {
+  emit(c, kind, j, text);
+}
+
 /* ---- client ---------------------------------------------------------------------- */
 
 static bool limits_init(fashn_client *c) {
@@ -196,6 +200,7 @@ void fashn_job_unref(fashn_job *j) {
   free(j->id);
   free(j->err_name);
   free(j->err_message);
+  if (j->hooks.release) j->hooks.release(j->hooks.ud);
   free(j);
   live_jobs--;
 }
@@ -230,6 +235,7 @@ static void job_end(fashn_job *j) {
     emit(c, j->state == FASHN_JOB_DONE ? FASHN_EV_COMPLETED : FASHN_EV_FAILED, j,
          j->state == FASHN_JOB_DONE ? "completed" : j->err_message);
   }
+  if (j->hooks.ended) j->hooks.ended(j->hooks.ud, j); /* recorded before anyone sees it */
   void (*cb)(fashn_job *, void *) = j->on_done;
   j->on_done = NULL;
   if (cb) cb(j, j->on_done_ud);
@@ -314,9 +320,8 @@ void fashn_finish(fashn_job *j) {
 
 /* ---- submit ----------------------------------------------------------------------- */
 
-fashn_job *fashn_submit(fashn_client *c, const char *inputs_json, size_t len,
-                        const fashn_job_opts *o, char *field, size_t fieldlen, char *errbuf,
-                        size_t errlen) {
+fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len, const fashn_job_opts *o,
+                           char *field, size_t fieldlen, char *errbuf, size_t errlen) {
   char perr[160];
   field[0] = '\0';
   json_doc *d = json_parse(inputs_json, len, 16, perr, sizeof perr);
@@ -345,19 +350,29 @@ fashn_job *fashn_submit(fashn_client *c, const char *inputs_json, size_t len,
     return NULL;
   }
   live_jobs++;
-  c->st.jobs++;
   memcpy(j->inputs, inputs_json, len);
   j->inputs[len] = '\0';
   j->body = buf_take(&body, &j->body_len);
   j->c = c;
-  j->refs = 2; /* the caller's and the client's (dropped when the job ends) */
+  j->refs = 1;
   j->seq = ++c->seq;
   j->facts = facts;
   j->cls = pp_class_of(facts.face, facts.resolution_k);
   j->credits = -1;
   j->retry_unknown = o && o->retry_unknown >= 0 ? o->retry_unknown == 1 : c->cfg.retry_unknown;
   j->timeout = o && o->timeout > 0 ? o->timeout : c->cfg.timeout;
+  if (o && o->hooks) j->hooks = *o->hooks;
   j->t_queued = loop_now();
+  return j;
+}
+
+fashn_job *fashn_submit(fashn_client *c, const char *inputs_json, size_t len,
+                        const fashn_job_opts *o, char *field, size_t fieldlen, char *errbuf,
+                        size_t errlen) {
+  fashn_job *j = fashn_job_alloc(c, inputs_json, len, o, field, fieldlen, errbuf, errlen);
+  if (!j) return NULL;
+  c->st.jobs++;
+  j->refs = 2; /* the caller's and the client's (dropped when the job ends) */
   j->state = FASHN_JOB_QUEUED;
   snprintf(j->status, sizeof j->status, "queued");
   j->next = c->jobs;
@@ -372,12 +387,25 @@ fashn_job *fashn_submit(fashn_client *c, const char *inputs_json, size_t len,
   return j;
 }
 
+/* The journal refused an attempt (hooks.sending): fail the job from a timer of its own,
+ * not from inside the HTTP layer's attempt that asked the gate. */
+static void refused_cb(void *ud) {
+  fashn_job *j = ud;
+  fashn_fail(j, j->refused_name, 0, false, "%s", j->refused_msg);
+}
+
 static double run_gate(void *ud) {
   fashn_job *j = ud;
   fashn_client *c = j->c;
   double now = loop_now();
   double w = rl_wait(&c->run_rl, now);
   if (w > 0) return w;
+  /* The last moment before the request may leave: the journal records it, or it stays. */
+  if (j->hooks.sending && !j->hooks.sending(j->hooks.ud, j->refused_name, sizeof j->refused_name, j->refused_msg,
+                                            sizeof j->refused_msg)) {
+    loop_timer_start(c->lp, &j->timer, 0, refused_cb, j);
+    return 3600; /* never reached: refused_cb cancels the request first */
+  }
   rl_take(&c->run_rl, now);
   c->st.run_requests++;
   if (!j->t_submit) j->t_submit = now;
@@ -394,6 +422,12 @@ static void count_result(fashn_client *c, const http_result *r) {
 static void run_observe(void *ud, const http_result *r) {
   fashn_job *j = ud;
   count_result(j->c, r);
+  if (j->hooks.not_created) { /* certainly nothing created: never connected, or refused */
+    char name[64], msg[64];
+    if (r->outcome == HTTP_NOT_SENT ||
+        (r->outcome == HTTP_RESPONSE && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg)))
+      j->hooks.not_created(j->hooks.ud);
+  }
   if (r->outcome == HTTP_RESPONSE && r->status == 429) {
     char name[64], msg[64];
     if (fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg) && strcmp(name, "RateLimitExceeded") == 0)
@@ -607,6 +641,7 @@ static void submit_done(http_req *req, http_result *r, void *ud) {
       j->t_accepted = loop_now();
       j->state = FASHN_JOB_RUNNING;
       snprintf(j->status, sizeof j->status, "starting");
+      if (j->hooks.accepted) j->hooks.accepted(j->hooks.ud, j->id);
       emit(c, FASHN_EV_SUBMITTED, j, j->id);
       fashn_poll_start_job(j);
       return;
@@ -714,7 +749,7 @@ const char *fashn_job_inputs(const fashn_job *j) { return j->inputs; }
 bool fashn_job_dry(const fashn_job *j) { return j->dry; }
 int fashn_job_estimated_credits(const fashn_job *j) { return j->facts.credits; }
 int fashn_job_credits(const fashn_job *j) {
-  if (j->dry) return 0;
+  if (j->dry || j->cached) return 0;
   return j->credits >= 0 ? j->credits : j->facts.credits;
 }
 double fashn_job_elapsed(const fashn_job *j) {

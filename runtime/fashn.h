@@ -70,9 +70,12 @@ void fashn_client_free(fashn_client *c);
 void fashn_client_reconfigure(fashn_client *c, const fashn_config *cfg);
 const fashn_config *fashn_client_config(const fashn_client *c);
 
+struct fashn_job_hooks;
+
 typedef struct fashn_job_opts {
   int retry_unknown;  /* -1 = the client's default, 0 = no, 1 = yes */
   double timeout;     /* <= 0 = the client's default */
+  const struct fashn_job_hooks *hooks; /* the journal's (copied); NULL = none */
 } fashn_job_opts;
 
 /* Queues a Model Create job. inputs_json is the inputs object with image references
@@ -105,6 +108,42 @@ typedef struct fashn_output {
   const char *format;   /* "png", "jpeg" or "webp" (sniffed from the bytes) */
   const char *source;   /* the URL it came from, or "data:" for base64 outputs */
 } fashn_output;
+
+/* What a journal hears about a job, each at the moment it happens, on the loop
+ * (runtime/jobrecord.h turns them into durable records). Every member is optional. */
+typedef struct fashn_job_hooks {
+  /* Right before an attempt of POST /v1/run may leave. false: it is not sent, and the
+   * job fails with the name and message written (nothing could be recorded, Ctrl-C). */
+  bool (*sending)(void *ud, char *name, size_t namelen, char *msg, size_t msglen);
+  /* That attempt certainly created nothing (never connected, or refused with no id). */
+  void (*not_created)(void *ud);
+  /* The API accepted the job: its prediction id, the moment it is known. */
+  void (*accepted)(void *ud, const char *id);
+  /* Output i is in hand and complete, as it arrives (before the job ends). */
+  void (*output)(void *ud, int i, const fashn_output *o);
+  /* The job ended (DONE, or FAILED: fashn_job_error), before on_done runs. */
+  void (*ended)(void *ud, const fashn_job *j);
+  /* The job is being freed: ud can go. (A function that returns no job took nothing:
+   * the caller still owns ud.) */
+  void (*release)(void *ud);
+  void *ud;
+} fashn_job_hooks;
+
+/* Continues a prediction an earlier run submitted (the journal kept its id): the job
+ * starts RUNNING and is polled at once, then fetched like any other; nothing is sent
+ * to /v1/run unless the prediction fails with a retry-worthy error (then inputs_json,
+ * which must be the real inputs, is submitted like a fresh job). It holds a slot of the
+ * concurrency limit like any unfinished prediction. NULL with errbuf on bad inputs. */
+fashn_job *fashn_resume(fashn_client *c, const char *inputs_json, size_t len, const char *id,
+                        const fashn_job_opts *o, char *errbuf, size_t errlen);
+
+/* A job that is already over, from the journal, sending nothing: DONE with copies of
+ * outs (no credit spent now: fashn_job_credits is 0 and fashn_job_cached true), or,
+ * with outs NULL, FAILED with error e. The caller holds the only reference. */
+fashn_job *fashn_job_stored(fashn_client *c, const char *inputs_json, size_t len, const char *id,
+                            const fashn_output *outs, int n, const fashn_error *e, char *errbuf,
+                            size_t errlen);
+bool fashn_job_cached(const fashn_job *j);
 
 void fashn_job_ref(fashn_job *j);
 void fashn_job_unref(fashn_job *j);

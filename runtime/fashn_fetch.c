@@ -43,6 +43,18 @@ void fashn_cancel_fetches(fashn_job *j) {
   }
 }
 
+/* Output i is in hand: the journal stores it now, before anything else can go wrong
+ * (a base64 output is only served for 60 minutes). */
+static void got_output(fashn_job *j, int i) {
+  fashn_out *o = &j->outs[i];
+  o->have = true;
+  j->fetched++;
+  if (j->hooks.output) {
+    fashn_output out = {o->bytes, o->len, o->format, o->source};
+    j->hooks.output(j->hooks.ud, i, &out);
+  }
+}
+
 static void maybe_finish(fashn_job *j) {
   if (j->state != FASHN_JOB_FETCHING || j->fetched < j->nouts) return;
   fashn_finish(j);
@@ -88,8 +100,7 @@ static void download_done(http_req *req, http_result *r, void *ud) {
     return;
   }
   o->bytes = (unsigned char *)buf_take(&r->body, &o->len);
-  o->have = true;
-  j->fetched++;
+  got_output(j, i);
   maybe_finish(j);
 }
 
@@ -110,8 +121,7 @@ static bool decode_data_uri(fashn_job *j, int i, const char *s, size_t len) {
     return false;
   }
   o->bytes = (unsigned char *)buf_take(&b, &o->len);
-  o->have = true;
-  j->fetched++;
+  got_output(j, i);
   return true;
 }
 

@@ -64,6 +64,11 @@ struct fashn_job {
   void (*on_done)(fashn_job *, void *);
   void *on_done_ud;
 
+  fashn_job_hooks hooks; /* the journal's; zero = none */
+  bool resumed;          /* polled by an id from an earlier run: not a timing sample */
+  bool cached;           /* served from the journal (fashn_job_stored) */
+  char refused_name[64], refused_msg[400]; /* hooks.sending said no */
+
   fashn_job *prev, *next;   /* c->jobs: every unfinished job */
   fashn_job *qnext;         /* c->queue: waiting to be submitted */
 };
@@ -89,6 +94,11 @@ struct fashn_client {
 };
 
 /* fashn.c */
+/* Checks inputs_json and allocates a job for it (one reference, in no list). NULL with
+ * field / errbuf filled. */
+fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len, const fashn_job_opts *o,
+                           char *field, size_t fieldlen, char *errbuf, size_t errlen);
+void fashn_emit(fashn_client *c, fashn_event_kind kind, const fashn_job *j, const char *text);
 void fashn_fail(fashn_job *j, const char *name, int http_status, bool retryable, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void fashn_finish(fashn_job *j); /* all outputs in hand */

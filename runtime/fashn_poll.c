@@ -160,7 +160,7 @@ static void completed(fashn_job *j, const json_value *root, http_result *r, doub
                out->type != JSON_ARRAY ? "not a list" : "too many entries");
     return;
   }
-  pp_observe(&c->plan, j->cls, j->lo_age, age);
+  if (!j->resumed) pp_observe(&c->plan, j->cls, j->lo_age, age); /* a resumed one's age is not ours */
   char v[32];
   if (http_result_header(r, "x-fashn-credits-used", v, sizeof v)) {
     char *end;

@@ -1,0 +1,109 @@
+/* fashn_stored.c — jobs that begin from what the journal knows instead of a new submit:
+ * a prediction an earlier run started (polled by its id), and a job already over
+ * (its stored images, or the error that stops it). Neither sends POST /v1/run. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fashn_int.h"
+
+/* Ids go into a URL path: the same rule as for ids the API sends (fashn.c). */
+static bool plausible_id(const char *s) {
+  size_t n = s ? strlen(s) : 0;
+  if (!n || n > FASHN_MAX_ID) return false;
+  for (size_t i = 0; i < n; i++) {
+    char ch = s[i];
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+          ch == '_' || ch == '.'))
+      return false;
+  }
+  return true;
+}
+
+fashn_job *fashn_resume(fashn_client *c, const char *inputs_json, size_t len, const char *id,
+                        const fashn_job_opts *o, char *errbuf, size_t errlen) {
+  char field[64];
+  if (!plausible_id(id)) {
+    snprintf(errbuf, errlen, "the journal's prediction id is not one the API could have sent");
+    return NULL;
+  }
+  if (c->cfg.dry_run) {
+    snprintf(errbuf, errlen, "a dry run polls nothing");
+    return NULL;
+  }
+  fashn_job *j = fashn_job_alloc(c, inputs_json, len, o, field, sizeof field, errbuf, errlen);
+  if (!j) return NULL;
+  if (!(j->id = fashn_strdup(id))) {
+    snprintf(errbuf, errlen, "out of memory");
+    j->hooks.release = NULL; /* NULL returned: the caller keeps what the hooks own */
+    fashn_job_unref(j);
+    return NULL;
+  }
+  c->st.jobs++;
+  j->refs = 2; /* the caller's and the client's, as for fashn_submit */
+  j->resumed = true;
+  double now = loop_now();
+  j->t_submit = j->t_accepted = now;
+  j->deadline = now + j->timeout;
+  j->state = FASHN_JOB_RUNNING;
+  snprintf(j->status, sizeof j->status, "resumed");
+  c->inflight++; /* an unfinished prediction holds a slot, whoever submitted it */
+  c->reserved += j->facts.credits;
+  j->reserved = true;
+  j->next = c->jobs;
+  if (c->jobs) c->jobs->prev = j;
+  c->jobs = j;
+  fashn_emit(c, FASHN_EV_SUBMITTED, j, j->id);
+  j->next_due = now; /* it may have finished long ago: look at once */
+  fashn_poll_schedule(c);
+  return j;
+}
+
+fashn_job *fashn_job_stored(fashn_client *c, const char *inputs_json, size_t len, const char *id,
+                            const fashn_output *outs, int n, const fashn_error *e, char *errbuf,
+                            size_t errlen) {
+  char field[64];
+  if (outs && (n < 1 || n > FASHN_MAX_OUTPUTS)) {
+    snprintf(errbuf, errlen, "a stored job needs 1 to %d outputs", FASHN_MAX_OUTPUTS);
+    return NULL;
+  }
+  fashn_job *j = fashn_job_alloc(c, inputs_json, len, NULL, field, sizeof field, errbuf, errlen);
+  if (!j) return NULL;
+  j->c = NULL; /* in no list of the client: over before it starts */
+  j->t_done = j->t_queued;
+  if (id && !(j->id = fashn_strdup(id))) goto oom;
+  if (outs) {
+    j->cached = true;
+    j->credits = 0;
+    for (int i = 0; i < n; i++) {
+      fashn_out *o = &j->outs[i];
+      j->nouts = i + 1;
+      if (!(o->bytes = malloc(outs[i].len ? outs[i].len : 1))) goto oom;
+      memcpy(o->bytes, outs[i].bytes, outs[i].len);
+      o->len = outs[i].len;
+      snprintf(o->format, sizeof o->format, "%s", outs[i].format ? outs[i].format : "unknown");
+      if (outs[i].source && strncmp(outs[i].source, "data:", 5) != 0 &&
+          !(o->source = fashn_strdup(outs[i].source)))
+        goto oom;
+      o->have = true;
+    }
+    j->fetched = n;
+    j->state = FASHN_JOB_DONE;
+    snprintf(j->status, sizeof j->status, "completed");
+  } else {
+    j->err_name = fashn_strdup(e && e->name ? e->name : "Error");
+    j->err_message = fashn_strdup(e && e->message ? e->message : "");
+    if (!j->err_name || !j->err_message) goto oom;
+    j->err_http = e ? e->http_status : 0;
+    j->err_retryable = e ? e->retryable : false;
+    j->state = FASHN_JOB_FAILED;
+    snprintf(j->status, sizeof j->status, "failed");
+  }
+  return j;
+oom:
+  snprintf(errbuf, errlen, "out of memory");
+  fashn_job_unref(j);
+  return NULL;
+}
+
+bool fashn_job_cached(const fashn_job *j) { return j->cached; }
