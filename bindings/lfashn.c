@@ -409,8 +409,8 @@ static void push_result(lua_State *L, int job_idx) {
   lua_setfield(L, -2, "credits");
   lua_pushnumber(L, fashn_job_elapsed(j));
   lua_setfield(L, -2, "elapsed");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "cached"); /* the journal sets it for stored results */
+  lua_pushboolean(L, fashn_job_cached(j)); /* served from the journal, nothing bought */
+  lua_setfield(L, -2, "cached");
   if (fashn_job_dry(j)) {
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "dry_run");
@@ -576,8 +576,30 @@ static fashn_input_facts check_inputs(lua_State *L) {
   return f;
 }
 
+/* The name the journal keys jobs of this client by (a prediction id means something
+ * only to the server that issued it, and an emulated image is never a real one). */
+static const char *journal_backend(const lclient *lc, bool *ephemeral) {
+  *ephemeral = lc->be.kind == BACKEND_EMULATOR;
+  return *ephemeral ? "emulator:embedded" : lc->be.base_url;
+}
+
+/* Pushes the job handle for a fashn job (or raises with err when j is NULL). */
+static ljob *push_job(lua_State *L, fashn_job *j, const char *field, const char *err) {
+  if (!j) raise_input(L, field, "%s", err);
+  ljob *u = lua_newuserdatauv(L, sizeof *u, UV_COUNT);
+  memset(u, 0, sizeof *u);
+  u->j = j;
+  luaL_setmetatable(L, JOB_MT);
+  fashn_job_on_done(j, job_done_cb, u);
+  copy_table(L, 1);
+  lua_setiuservalue(L, -2, UV_INPUTS);
+  return u;
+}
+
 /* core.submit(inputs, opts) -> job. Checks every input first (raises InvalidInput,
- * naming the field, before anything is read or sent), reads file references, queues. */
+ * naming the field, before anything is read or sent), asks the journal (a job done
+ * earlier comes back stored, one in flight is polled by id, an identical one of this run
+ * is shared), reads file references, queues. */
 static int l_submit(lua_State *L) {
   fashn_input_facts f = check_inputs(L);
   fashn_job_opts o = {.retry_unknown = -1, .timeout = 0};
@@ -593,20 +615,53 @@ static int l_submit(lua_State *L) {
   }
   lclient *lc = client_get(L);
   lua_settop(L, 2);
-  lua_newtable(L); /* 3: resolved references */
-  resolve_refs(L, 1, 3, f.resolution_k);
-  push_inputs_json(L, 1, false, 3); /* 4 */
+  char field[64] = "", err[512];
+  ljournal_action act = LJ_SUBMIT;
+  fashn_job_hooks hooks;
+  if (lc->cfg.dry_run) { /* a dry run records nothing */
+    lua_pushnil(L);     /* 3 */
+  } else {
+    bool ephemeral;
+    const char *backend = journal_backend(lc, &ephemeral);
+    ljentry *e = ljournal_entry(L, 1, backend, ephemeral); /* 3 */
+    ljournal_push_shared(L, ljournal_entry_key(e));
+    ljob *twin = luaL_testudata(L, -1, JOB_MT);
+    if (twin && fashn_job_state_of(twin->j) != FASHN_JOB_FAILED) return 1; /* one prediction for both */
+    lua_pop(L, 1);
+    bool retry_unknown = o.retry_unknown >= 0 ? o.retry_unknown == 1 : fashn_client_config(lc->c)->retry_unknown;
+    act = ljournal_decide(L, e, f.credits, retry_unknown);
+    if (act == LJ_CACHED || act == LJ_UNKNOWN) { /* over already: nothing to read or send */
+      push_inputs_json(L, 1, true, 0); /* 4 */
+      size_t len;
+      const char *json = lua_tolstring(L, 4, &len);
+      fashn_output outs[JOURNAL_MAX_OUTPUTS];
+      fashn_error fe;
+      ljournal_unknown_error(e, &fe);
+      int n = act == LJ_CACHED ? ljournal_outputs(e, outs, JOURNAL_MAX_OUTPUTS) : 0;
+      fashn_job *j = fashn_job_stored(lc->c, json, len, ljournal_prediction_id(e), act == LJ_CACHED ? outs : NULL,
+                                      n, &fe, err, sizeof err);
+      push_job(L, j, field, err); /* 5 */
+      ljournal_set_shared(L, ljournal_entry_key(e));
+      return 1;
+    }
+    if (!ljournal_take_hooks(e, &hooks)) raise_input(L, "", "out of memory");
+    o.hooks = &hooks;
+  }
+  lua_newtable(L); /* 4: resolved references */
+  resolve_refs(L, 1, 4, f.resolution_k);
+  push_inputs_json(L, 1, false, 4); /* 5 */
   size_t len;
-  const char *json = lua_tolstring(L, 4, &len);
-  ljob *u = lua_newuserdatauv(L, sizeof *u, UV_COUNT); /* 5 */
-  memset(u, 0, sizeof *u);
-  luaL_setmetatable(L, JOB_MT);
-  char field[64], err[512];
-  u->j = fashn_submit(lc->c, json, len, &o, field, sizeof field, err, sizeof err);
-  if (!u->j) raise_input(L, field, "%s", err);
-  fashn_job_on_done(u->j, job_done_cb, u);
-  copy_table(L, 1);
-  lua_setiuservalue(L, 5, UV_INPUTS);
+  const char *json = lua_tolstring(L, 5, &len);
+  fashn_job *j;
+  if (act == LJ_POLL || act == LJ_REFETCH) {
+    ljentry *e = lua_touserdata(L, 3);
+    j = fashn_resume(lc->c, json, len, ljournal_prediction_id(e), &o, err, sizeof err);
+  } else {
+    j = fashn_submit(lc->c, json, len, &o, field, sizeof field, err, sizeof err);
+  }
+  if (!j && o.hooks && hooks.release) hooks.release(hooks.ud); /* no job took the record */
+  push_job(L, j, field, err); /* 6 */
+  if (!lua_isnil(L, 3)) ljournal_set_shared(L, ljournal_entry_key(lua_touserdata(L, 3)));
   return 1;
 }
 

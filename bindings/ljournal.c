@@ -9,7 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../runtime/fashn_journal.h"
 #include "../runtime/json.h"
+#include "../runtime/resume.h"
+#include "errors.h"
+#include "limage.h"
 
 #define LJOURNAL_MT "atelier.journal"
 
@@ -90,6 +94,28 @@ void ljournal_close(lua_State *L) {
 
 #define MAX_DEPTH 16
 
+static int scratch_gc(lua_State *L) {
+  buf_free(lua_touserdata(L, 1));
+  return 0;
+}
+
+/* A buf owned by a userdata pushed on the stack: an error raised while it is filled
+ * (limage_data_uri raises) cannot leak it. */
+static buf *push_scratch(lua_State *L) {
+  buf *b = lua_newuserdatauv(L, sizeof *b, 0);
+  *b = (buf)BUF_INIT;
+  if (luaL_newmetatable(L, "atelier.journal.buf")) {
+    lua_pushcfunction(L, scratch_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  return b;
+}
+
+static bool is_image_field(const char *k) {
+  return strcmp(k, "face_reference") == 0 || strcmp(k, "image_reference") == 0;
+}
+
 /* Writes the Lua value at idx as JSON; false with errbuf naming the field otherwise. */
 static bool value_json(lua_State *L, int idx, json_writer *w, int depth, const char *field, char *errbuf,
                        size_t errlen);
@@ -136,7 +162,16 @@ static bool table_json(lua_State *L, int idx, json_writer *w, int depth, const c
     size_t klen;
     const char *k = lua_tolstring(L, -2, &klen);
     jw_key_len(w, k, klen);
-    bool ok = value_json(L, -1, w, depth + 1, depth == 0 ? k : field, errbuf, errlen);
+    bool ok = true;
+    if (depth == 0 && is_image_field(k) && limage_is(L, -1)) { /* an image object: its data: URI */
+      buf *b = push_scratch(L);
+      limage_data_uri(L, -2, b);
+      jw_string_len(w, b->data ? b->data : "", b->len);
+      buf_free(b);
+      lua_pop(L, 1);
+    } else {
+      ok = value_json(L, -1, w, depth + 1, depth == 0 ? k : field, errbuf, errlen);
+    }
     lua_pop(L, 1);
     if (!ok) {
       lua_pop(L, 1);
@@ -182,16 +217,18 @@ bool ljournal_key(lua_State *L, int idx, const char *backend, const char *model_
     snprintf(errbuf, errlen, "inputs must be a table");
     return false;
   }
-  buf json = BUF_INIT;
+  idx = lua_absindex(L, idx);
+  buf *json = push_scratch(L);
   json_writer w;
-  jw_init(&w, &json);
+  jw_init(&w, json);
   bool ok = table_json(L, idx, &w, 0, "inputs", errbuf, errlen);
-  if (ok && json.oom) {
+  if (ok && json->oom) {
     snprintf(errbuf, errlen, "out of memory");
     ok = false;
   }
-  if (ok) ok = jobkey_compute(backend, model_name, json.data, json.len, k, errbuf, errlen);
-  buf_free(&json);
+  if (ok) ok = jobkey_compute(backend, model_name, json->data, json->len, k, errbuf, errlen);
+  buf_free(json);
+  lua_pop(L, 1);
   return ok;
 }
 
@@ -216,4 +253,134 @@ void ljournal_set_shared(lua_State *L, const char *key) {
   lua_pushvalue(L, -2);
   lua_setfield(L, -2, key);
   lua_pop(L, 1);
+}
+
+/* ---- one submission ---------------------------------------------------------------------- */
+
+#define ENTRY_MT "atelier.journal.entry"
+
+struct ljentry {
+  jobkey key;
+  char *backend;
+  bool ephemeral;
+  ljournal_action action;
+  resume_plan plan;
+  bool planned;
+  jobrecord *rec; /* until handed to the job's hooks */
+  char unknown_msg[700];
+};
+
+static int entry_gc(lua_State *L) {
+  ljentry *e = lua_touserdata(L, 1);
+  jobkey_free(&e->key);
+  free(e->backend);
+  e->backend = NULL;
+  if (e->planned) resume_plan_free(&e->plan);
+  e->planned = false;
+  jobrecord_free(e->rec);
+  e->rec = NULL;
+  return 0;
+}
+
+static int raise_journal(lua_State *L, const char *name, const char *msg) {
+  lerr_info info = {.name = name, .message = msg};
+  lerr_push(L, &info, 1);
+  return lua_error(L);
+}
+
+ljentry *ljournal_entry(lua_State *L, int idx, const char *backend, bool ephemeral) {
+  idx = lua_absindex(L, idx);
+  ljentry *e = lua_newuserdatauv(L, sizeof *e, 0);
+  memset(e, 0, sizeof *e);
+  if (luaL_newmetatable(L, ENTRY_MT)) {
+    lua_pushcfunction(L, entry_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  e->ephemeral = ephemeral;
+  if (!(e->backend = strdup(backend))) luaL_error(L, "out of memory");
+  char err[600];
+  if (!ljournal_key(L, idx, backend, "model-create", &e->key, err, sizeof err)) {
+    /* Messages name the input first ("face_reference: cannot open ..."): that is the
+     * field, as the fashn binding's own InvalidInput errors carry it. */
+    size_t n = strspn(err, "abcdefghijklmnopqrstuvwxyz_");
+    lerr_info info = {.name = "InvalidInput", .message = err};
+    lerr_push(L, &info, 1);
+    if (n > 0 && err[n] == ':') {
+      lua_pushlstring(L, err, n);
+      lua_setfield(L, -2, "field");
+    }
+    lua_error(L);
+  }
+  return e;
+}
+
+const char *ljournal_entry_key(const ljentry *e) { return e->key.hex; }
+
+ljournal_action ljournal_decide(lua_State *L, ljentry *e, int64_t credits, bool retry_unknown) {
+  char err[700], msg[800];
+  journal *j = ljournal_get(L, err, sizeof err);
+  if (!j) {
+    snprintf(msg, sizeof msg, "the job was not submitted because the journal cannot record it: %s", err);
+    raise_journal(L, "JournalError", msg);
+  }
+  if (e->planned) resume_plan_free(&e->plan);
+  e->planned = true;
+  if (!resume_plan_for(j, e->key.hex, e->backend, "model-create", e->key.canonical.data, credits,
+                       retry_unknown, e->ephemeral, journal_now(), &e->plan, err, sizeof err)) {
+    snprintf(msg, sizeof msg, "the job was not submitted because the journal cannot record it: %s", err);
+    raise_journal(L, "JournalError", msg);
+  }
+  if (e->plan.note[0]) {
+    fprintf(stderr, "atelier: %s\n", e->plan.note);
+    fflush(stderr);
+  }
+  switch (e->plan.action) {
+    case RESUME_CACHED: e->action = LJ_CACHED; break;
+    case RESUME_POLL: e->action = LJ_POLL; break;
+    case RESUME_REFETCH: e->action = LJ_REFETCH; break;
+    case RESUME_UNKNOWN: e->action = LJ_UNKNOWN; break;
+    default: e->action = LJ_SUBMIT; break;
+  }
+  if (e->action == LJ_SUBMIT || e->action == LJ_POLL || e->action == LJ_REFETCH) {
+    e->rec = jobrecord_new(j, e->plan.row, e->key.hex);
+    if (!e->rec) raise_journal(L, "JournalError", "out of memory");
+    if (e->action != LJ_SUBMIT) jobrecord_resume_at(e->rec, JOURNAL_SUBMITTED);
+  }
+  if (e->action == LJ_UNKNOWN)
+    snprintf(e->unknown_msg, sizeof e->unknown_msg,
+             "an earlier run sent this job (%.12s) and never learned its prediction id (%s); it may "
+             "have been created and charged, so it is not submitted again. See atelier --journal-report; "
+             "--retry-unknown (or retry_unknown = true) submits it anyway, possibly paying twice",
+             e->key.hex, e->plan.job.error_message ? e->plan.job.error_message : "no answer");
+  return e->action;
+}
+
+int ljournal_outputs(const ljentry *e, fashn_output *outs, int max) {
+  int n = 0;
+  for (size_t i = 0; i < e->plan.noutputs && n < max; i++, n++) {
+    const resume_output *o = &e->plan.outputs[i];
+    outs[n] = (fashn_output){(const unsigned char *)o->bytes.data, o->bytes.len, o->format,
+                             e->plan.job.outputs[i].url};
+  }
+  return n;
+}
+
+const char *ljournal_prediction_id(const ljentry *e) {
+  return e->plan.prediction_id ? e->plan.prediction_id : e->plan.job.prediction_id;
+}
+
+void ljournal_unknown_error(const ljentry *e, fashn_error *out) {
+  out->name = "SubmitOutcomeUnknown";
+  out->message = e->unknown_msg;
+  out->http_status = 0;
+  out->retryable = false;
+}
+
+bool ljournal_take_hooks(ljentry *e, fashn_job_hooks *hooks) {
+  memset(hooks, 0, sizeof *hooks);
+  if (!e->rec) return false;
+  fashn_journal_hooks(e->rec, e->action == LJ_REFETCH, hooks);
+  e->rec = NULL; /* the hooks own it now (or freed it when out of memory) */
+  return hooks->ud != NULL;
 }

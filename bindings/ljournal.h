@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../runtime/fashn.h"
 #include "../runtime/jobkey.h"
 #include "../runtime/journal.h"
 
@@ -39,5 +40,43 @@ void ljournal_set_shared(lua_State *L, const char *key);
 
 /* Closes the journal (run end); later ljournal_get calls reopen it. For tests/exit. */
 void ljournal_close(lua_State *L);
+
+/* ---- one submission --------------------------------------------------------------------
+ * fashn.submit asks the journal in three steps: ljournal_entry (the key), then — unless
+ * an identical job of this run is shared — ljournal_decide (what the journal holds and
+ * what that means), then it builds the job the decision calls for, giving it the hooks
+ * (ljournal_take_hooks) so every later moment of the job is recorded. */
+
+typedef enum {
+  LJ_SUBMIT,  /* submit it (the row is queued; the hooks record the rest) */
+  LJ_CACHED,  /* done earlier: serve the stored images (ljournal_outputs), send nothing */
+  LJ_POLL,    /* an earlier run submitted it: poll ljournal_prediction_id, submit nothing */
+  LJ_REFETCH, /* completed earlier but an image was lost: poll the id, fetch again */
+  LJ_UNKNOWN  /* an earlier submit's outcome is unknown: fail with ljournal_unknown_error */
+} ljournal_action;
+
+typedef struct ljentry ljentry;
+
+/* Pushes a new entry (a userdata that frees what it holds when collected) for the
+ * inputs table at idx sent to backend (a stable name: the API's URL, or
+ * "emulator:embedded"); ephemeral: the backend forgets everything when the process ends.
+ * Raises InvalidInput (a value JSON cannot carry, an unreadable reference file). */
+ljentry *ljournal_entry(lua_State *L, int idx, const char *backend, bool ephemeral);
+const char *ljournal_entry_key(const ljentry *e);
+
+/* Consults the journal. Raises JournalError (nothing submitted) when it cannot be used:
+ * a job that cannot be recorded is not bought. Says on stderr when a stored image was
+ * lost or an unknown job is resubmitted on request. */
+ljournal_action ljournal_decide(lua_State *L, ljentry *e, int64_t credits, bool retry_unknown);
+
+/* LJ_CACHED: the stored outputs (borrowed from e; valid while e lives); returns n. */
+int ljournal_outputs(const ljentry *e, fashn_output *outs, int max);
+/* LJ_POLL / LJ_REFETCH: the id to poll (borrowed). */
+const char *ljournal_prediction_id(const ljentry *e);
+/* LJ_UNKNOWN: the error the job fails with (texts borrowed from e). */
+void ljournal_unknown_error(const ljentry *e, fashn_error *out);
+/* Hands the job's record to hooks (the job owns it from then on). False (hooks zeroed)
+ * when there is none or memory ran out: the caller must then not submit. */
+bool ljournal_take_hooks(ljentry *e, fashn_job_hooks *hooks);
 
 #endif

@@ -30,6 +30,8 @@ jobrecord *jobrecord_new(journal *j, int64_t row, const char *key) {
 void jobrecord_free(jobrecord *r) { free(r); }
 
 int64_t jobrecord_row(const jobrecord *r) { return r->row; }
+journal_state jobrecord_state(const jobrecord *r) { return r->st; }
+void jobrecord_resume_at(jobrecord *r, journal_state st) { r->st = st; }
 
 /* A write after the request left failed: the job goes on, the user hears it once. */
 static void warn(jobrecord *r, const char *what, const char *err) {

@@ -35,6 +35,11 @@ jobrecord *jobrecord_new(journal *j, int64_t row, const char *key);
 void jobrecord_free(jobrecord *r);
 
 int64_t jobrecord_row(const jobrecord *r);
+/* The row's state as far as this record knows (what it last committed). */
+journal_state jobrecord_state(const jobrecord *r);
+/* For a job that continues a row already submitted (polled by id) or completed (outputs
+ * fetched again): the record starts there instead of at queued. */
+void jobrecord_resume_at(jobrecord *r, journal_state st);
 
 /* Each attempt of the submit request, right before it may be sent. false: do not send;
  * errbuf says why (the journal cannot record it, or the run is stopping). */

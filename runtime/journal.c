@@ -58,6 +58,8 @@ double jdb_now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+double journal_now(void) { return jdb_now(); }
+
 bool jdb_error(journal *j, const char *what, char *errbuf, size_t errlen) {
   snprintf(errbuf, errlen, "journal %s: %s: %s", j->path, what, sqlite3_errmsg(j->db));
   return false;

@@ -47,6 +47,9 @@ typedef enum {
   JOURNAL_UNKNOWN     /* a submit whose outcome cannot be known (see above) */
 } journal_state;
 
+/* Seconds since the Unix epoch: the clock rows are stamped with. */
+double journal_now(void);
+
 /* "queued", "submitting", ... (and "none"). */
 const char *journal_state_name(journal_state s);
 

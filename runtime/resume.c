@@ -78,8 +78,8 @@ __attribute__((format(printf, 2, 3))) static void note_add(resume_plan *p, const
 }
 
 bool resume_plan_for(journal *j, const char *key, const char *backend, const char *model_name,
-                     const char *canonical, int64_t expected_credits, bool retry_unknown, double now,
-                     resume_plan *p, char *errbuf, size_t errlen) {
+                     const char *canonical, int64_t expected_credits, bool retry_unknown, bool ephemeral,
+                     double now, resume_plan *p, char *errbuf, size_t errlen) {
   memset(p, 0, sizeof *p);
   p->credits = -1;
   if (!journal_find(j, key, &p->job, errbuf, errlen)) return false;
@@ -92,6 +92,7 @@ bool resume_plan_for(journal *j, const char *key, const char *backend, const cha
     case JOURNAL_QUEUED: /* recorded by a run that stopped before sending it */
     case JOURNAL_FAILED: /* failures cost nothing */ break;
     case JOURNAL_UNKNOWN:
+      if (ephemeral) break; /* an emulator that is gone charged nothing */
       if (!retry_unknown) {
         p->action = RESUME_UNKNOWN;
         return true;
@@ -108,6 +109,12 @@ bool resume_plan_for(journal *j, const char *key, const char *backend, const cha
       snprintf(errbuf, errlen, "job %s is being submitted by this run already", k12);
       return false;
     case JOURNAL_SUBMITTED:
+      if (ephemeral) { /* the emulator that knew this id ended with its run */
+        if (!journal_mark_failed(j, job->id, "EmulatorGone",
+                                 "submitted to an embedded emulator that ended with its run", errbuf, errlen))
+          return false;
+        break;
+      }
       if (!plausible_id(job->prediction_id)) {
         p->action = RESUME_UNKNOWN; /* a damaged row: the journal cannot say what to poll */
         return true;

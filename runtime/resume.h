@@ -44,11 +44,14 @@ typedef struct resume_plan {
 
 /* Looks the job up and decides; for SUBMIT the row is (re)armed in state queued, for
  * CACHED the reuse and for POLL the resume are counted. now: seconds since the epoch
- * (the caller's clock, so tests can age rows). False with errbuf on a journal error:
- * the caller must then not submit (nothing could be recorded). */
+ * (the caller's clock, so tests can age rows). ephemeral: the backend forgets
+ * everything when the process ends (the embedded emulator), so ids of earlier runs mean
+ * nothing and no real credit was at stake: in-flight and unknown rows are submitted
+ * again. False with errbuf on a journal error: the caller must then not submit
+ * (nothing could be recorded). */
 bool resume_plan_for(journal *j, const char *key, const char *backend, const char *model_name,
-                     const char *canonical, int64_t expected_credits, bool retry_unknown, double now,
-                     resume_plan *p, char *errbuf, size_t errlen);
+                     const char *canonical, int64_t expected_credits, bool retry_unknown, bool ephemeral,
+                     double now, resume_plan *p, char *errbuf, size_t errlen);
 void resume_plan_free(resume_plan *p);
 
 const char *resume_action_name(resume_action a);

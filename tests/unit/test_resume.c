@@ -32,7 +32,7 @@ static void teardown(fixture *f) {
 }
 
 static resume_action plan(fixture *f, bool retry_unknown, double now, resume_plan *p) {
-  if (!resume_plan_for(f->j, KEY, BACKEND, "model-create", INPUTS, 4, retry_unknown, now, p, err,
+  if (!resume_plan_for(f->j, KEY, BACKEND, "model-create", INPUTS, 4, retry_unknown, false, now, p, err,
                        sizeof err)) {
     unit_fail(__FILE__, __LINE__, "resume_plan_for: %s", err);
     return (resume_action)-1;
@@ -199,6 +199,22 @@ TEST(resume_refuses_a_damaged_prediction_id) {
   CHECK(journal_mark_submitting(f.j, row, err, sizeof err));
   CHECK(journal_mark_submitted(f.j, row, "../../v1/credits?x=", err, sizeof err));
   CHECK_INT(plan(&f, false, 0, &p), RESUME_UNKNOWN);
+  resume_plan_free(&p);
+  teardown(&f);
+}
+
+TEST(resume_submits_again_what_an_ended_embedded_emulator_had_in_flight) {
+  fixture f;
+  setup(&f);
+  resume_plan p;
+  plan(&f, false, 0, &p);
+  int64_t row = p.row;
+  resume_plan_free(&p);
+  CHECK(journal_mark_submitting(f.j, row, err, sizeof err));
+  CHECK(journal_mark_submitted(f.j, row, "emu-1", err, sizeof err));
+  CHECK(resume_plan_for(f.j, KEY, BACKEND, "model-create", INPUTS, 4, false, true, 0, &p, err, sizeof err));
+  CHECK_INT(p.action, RESUME_SUBMIT);
+  CHECK_INT(p.row, row);
   resume_plan_free(&p);
   teardown(&f);
 }
