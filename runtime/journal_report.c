@@ -1,8 +1,12 @@
 /* journal_report.c — `atelier --journal-report`: what a journal holds, read-only — jobs
  * by state, credits spent and saved, and for every job that needs a decision (unknown
  * outcome, still in flight, failed) what it was and what to do about it. */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,6 +19,8 @@ typedef struct report {
   FILE *out;
   const char *path;
   int64_t generation;
+  bool live;                  /* a run holds the journal's lock right now */
+  const char *unknown_states; /* SQL list: what counts as an unknown outcome */
   char *err;
   size_t errlen;
 } report;
@@ -71,15 +77,18 @@ static void describe_inputs(FILE *out, const char *canonical, int64_t expected) 
   json_doc_free(d);
 }
 
-/* Lists the current generation's jobs in state; returns false on a database error. */
-static bool list_jobs(report *r, const char *state, const char *title, const char *advice) {
+/* Lists the current generation's jobs whose state is in states (an SQL list of
+ * literals written here, never outside text); false on a database error. */
+static bool list_jobs(report *r, const char *states, const char *title, const char *advice) {
   sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(r->db,
-                         "SELECT key, inputs, expected_credits, prediction_id, error_name, error_message, "
-                         "sent_at, attempts FROM jobs WHERE generation = ? AND state = ? ORDER BY id",
-                         -1, &st, NULL) != SQLITE_OK ||
-      sqlite3_bind_int64(st, 1, r->generation) != SQLITE_OK ||
-      sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC) != SQLITE_OK) {
+  char sql[400];
+  snprintf(
+      sql, sizeof sql,
+      "SELECT key, inputs, expected_credits, prediction_id, error_name, error_message, sent_at, attempts "
+      "FROM jobs WHERE generation = ? AND state IN (%s) ORDER BY id",
+      states);
+  if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK ||
+      sqlite3_bind_int64(st, 1, r->generation) != SQLITE_OK) {
     sqlite3_finalize(st);
     return rep_error(r, "listing jobs");
   }
@@ -103,6 +112,7 @@ static bool list_jobs(report *r, const char *state, const char *title, const cha
     }
     fprintf(r->out, "last sent %s (%lld attempt%s)", when, (long long)sqlite3_column_int64(st, 7),
             sqlite3_column_int64(st, 7) == 1 ? "" : "s");
+    if (!name && !id) name = "no answer recorded: the run was stopped while sending";
     if (name) {
       fputs(": ", r->out);
       put_clean(r->out, name, 60);
@@ -168,22 +178,29 @@ static bool summary(report *r) {
   if (!scalar(r, "SELECT count(*) FROM jobs WHERE generation = ?", r->generation, &total)) return false;
   fprintf(r->out, "\njobs: %lld\n", (long long)total);
   for (size_t i = 0; i < sizeof states / sizeof *states; i++) {
-    char sql[128];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs WHERE generation = ? AND state = '%s'", states[i]);
+    char sql[160];
+    bool unknown = strcmp(states[i], "unknown") == 0;
+    if (!r->live && strcmp(states[i], "submitting") == 0) continue; /* counted as unknown */
+    char one[24];
+    snprintf(one, sizeof one, "'%s'", states[i]);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs WHERE generation = ? AND state IN (%s)",
+             unknown ? r->unknown_states : one);
     int64_t n = 0;
     if (!scalar(r, sql, r->generation, &n)) return false;
     if (n || i == 0) fprintf(r->out, "  %-11s %lld\n", states[i], (long long)n);
   }
   int64_t spent = 0, spent_all = 0, saved = 0, reused = 0, resumed = 0, at_risk = 0;
+  char at_risk_sql[200];
+  snprintf(at_risk_sql, sizeof at_risk_sql,
+           "SELECT COALESCE(SUM(expected_credits), 0) FROM jobs WHERE generation = ? AND state IN (%s)",
+           r->unknown_states);
   if (!scalar(r, "SELECT COALESCE(SUM(credits_spent), 0) FROM jobs WHERE generation = ?", r->generation,
               &spent) ||
       !scalar(r, "SELECT COALESCE(SUM(credits_spent), 0) FROM jobs", 0, &spent_all) ||
       !scalar(r, "SELECT COALESCE(SUM(credits_saved), 0) FROM jobs", 0, &saved) ||
       !scalar(r, "SELECT COALESCE(SUM(reused), 0) FROM jobs", 0, &reused) ||
       !scalar(r, "SELECT COALESCE(SUM(resumed), 0) FROM jobs", 0, &resumed) ||
-      !scalar(
-          r, "SELECT COALESCE(SUM(expected_credits), 0) FROM jobs WHERE generation = ? AND state = 'unknown'",
-          r->generation, &at_risk))
+      !scalar(r, at_risk_sql, r->generation, &at_risk))
     return false;
   fprintf(r->out, "\ncredits spent: %lld", (long long)spent);
   if (spent_all != spent) fprintf(r->out, " (%lld over all generations)", (long long)spent_all);
@@ -197,22 +214,41 @@ static bool summary(report *r) {
   return true;
 }
 
+/* True while a run holds the journal (its lock file is flocked). Rows in `submitting`
+ * then belong to that run; with no run alive they are unknown outcomes a crash left. */
+static bool run_is_live(const char *path) {
+  char lock[4096];
+  if (snprintf(lock, sizeof lock, "%s.lock", path) >= (int)sizeof lock) return false;
+  int fd = open(lock, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool live = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  close(fd); /* releases the shared lock if it was taken */
+  return live;
+}
+
 bool journal_report(const char *path, FILE *out, char *errbuf, size_t errlen) {
   report r = {
       .out = out, .path = path && *path ? path : JOURNAL_DEFAULT_PATH, .err = errbuf, .errlen = errlen};
+  r.live = run_is_live(r.path);
+  r.unknown_states = r.live ? "'unknown'" : "'unknown', 'submitting'";
+  /* One read transaction: every number comes from the same snapshot, even while a run
+   * writes (WAL readers see the last commit before the first read). */
   bool ok =
-      open_readonly(&r) && sqlite3_exec(r.db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK && summary(&r) &&
-      list_jobs(&r, "unknown",
+      open_readonly(&r) &&
+      (sqlite3_exec(r.db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK || rep_error(&r, "starting to read")) &&
+      summary(&r) &&
+      list_jobs(&r, r.unknown_states,
                 "unknown outcome: a submit request was (maybe) sent and no prediction id came back",
                 "  The API has no idempotency key and no list of predictions, so nothing can tell\n"
                 "  whether these were created and charged. Look for them in your FASHN account\n"
                 "  (by time and prompt). Rerunning the recipe leaves them alone; to submit them\n"
                 "  again anyway (possibly paying twice), rerun with --retry-unknown, or pass\n"
                 "  retry_unknown = true to fashn.submit.\n") &&
-      list_jobs(&r, "submitted", "in flight: submitted, not yet collected",
+      list_jobs(&r, "'submitted'", "in flight: submitted, not yet collected",
                 "  Rerun the recipe to collect them: they are polled by id, never submitted again.\n") &&
-      list_jobs(&r, "submitting", "being submitted right now by a running atelier", "") &&
-      list_jobs(&r, "failed", "failed (nothing was charged)", "  Rerunning the recipe submits them again.\n");
+      (!r.live || list_jobs(&r, "'submitting'", "being submitted right now by the running atelier", "")) &&
+      list_jobs(&r, "'failed'", "failed (nothing was charged)",
+                "  Rerunning the recipe submits them again.\n");
   if (r.db) {
     sqlite3_exec(r.db, "COMMIT", NULL, NULL, NULL); /* a read transaction: nothing to lose */
     sqlite3_close(r.db);

@@ -380,3 +380,33 @@ TEST(journal_report_lists_unknown_jobs_with_what_to_do) {
   CHECK(strstr(err, "no journal at /nonexistent/journal.db") != NULL);
   rm_rf(dir);
 }
+
+/* The report of the journal at path, as text. */
+static void report_text(const char *path, char *text, size_t cap) {
+  FILE *out = tmpfile();
+  if (!journal_report(path, out, err, sizeof err)) unit_fail(__FILE__, __LINE__, "report: %s", err);
+  rewind(out);
+  size_t n = fread(text, 1, cap - 1, out);
+  text[n] = '\0';
+  fclose(out);
+}
+
+TEST(journal_report_tells_a_dead_runs_send_from_a_live_one) {
+  char dir[64], path[128], text[8192];
+  fresh_path(dir, path);
+  crash_after(path, steps_to_submitting); /* killed while sending: nobody reopened it yet */
+  report_text(path, text, sizeof text);
+  CHECK(strstr(text, "unknown     1") != NULL);
+  CHECK(strstr(text, "no answer recorded") != NULL);
+  CHECK(strstr(text, "submitting") == NULL);
+  journal *j = open_ok(path, false); /* now a live run sends another */
+  int64_t row = 0;
+  CHECK(journal_queue(j, KEY_B, BACKEND, "model-create", INPUTS, 2, &row, err, sizeof err));
+  CHECK(journal_mark_submitting(j, row, err, sizeof err));
+  report_text(path, text, sizeof text);
+  CHECK(strstr(text, "submitting  1") != NULL);
+  CHECK(strstr(text, "being submitted right now") != NULL);
+  CHECK(strstr(text, "unknown     1") != NULL); /* the dead run's, turned unknown at open */
+  journal_close(j);
+  rm_rf(dir);
+}
