@@ -646,6 +646,7 @@ static int l_submit(lua_State *L) {
     }
     if (!ljournal_take_hooks(e, &hooks)) raise_input(L, "", "out of memory");
     o.hooks = &hooks;
+    o.rebuy_if_gone = act == LJ_REFETCH; /* its images were lost here: if gone there too, buy again */
   }
   lua_newtable(L); /* 4: resolved references */
   resolve_refs(L, 1, 4, f.resolution_k);

@@ -362,6 +362,7 @@ fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len,
   j->retry_unknown = o && o->retry_unknown >= 0 ? o->retry_unknown == 1 : c->cfg.retry_unknown;
   j->timeout = o && o->timeout > 0 ? o->timeout : c->cfg.timeout;
   if (o && o->hooks) j->hooks = *o->hooks;
+  j->rebuy_if_gone = o && o->rebuy_if_gone;
   j->t_queued = loop_now();
   return j;
 }
@@ -539,10 +540,12 @@ void fashn_resubmit_later(fashn_job *j, double delay) {
   j->id = NULL;
   j->lo_age = 0;
   j->polls = j->poll_failures = j->not_found = j->null_outputs = 0;
-  if (j->state != FASHN_JOB_SUBMITTING) {
-    j->state = FASHN_JOB_SUBMITTING;
-    c->inflight++;
-  }
+  /* A RUNNING job (its prediction failed) still holds its slot; only a job that gave
+   * its slot back (FETCHING) takes one again. Counting RUNNING here too leaked a slot
+   * per resubmission, shrinking the concurrency for the rest of the run. */
+  if (j->state != FASHN_JOB_SUBMITTING && j->state != FASHN_JOB_RUNNING) c->inflight++;
+  j->state = FASHN_JOB_SUBMITTING;
+  j->resumed = false;
   snprintf(j->status, sizeof j->status, "submitting");
   loop_timer_start(c->lp, &j->timer, delay, resubmit_cb, j);
 }

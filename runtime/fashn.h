@@ -76,6 +76,8 @@ typedef struct fashn_job_opts {
   int retry_unknown;  /* -1 = the client's default, 0 = no, 1 = yes */
   double timeout;     /* <= 0 = the client's default */
   const struct fashn_job_hooks *hooks; /* the journal's (copied); NULL = none */
+  bool rebuy_if_gone; /* fashn_resume of a prediction whose stored images were lost: if
+                         the API no longer has it or its outputs, submit it again */
 } fashn_job_opts;
 
 /* Queues a Model Create job. inputs_json is the inputs object with image references

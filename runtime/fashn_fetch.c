@@ -55,6 +55,26 @@ static void got_output(fashn_job *j, int i) {
   }
 }
 
+void fashn_forget_outputs(fashn_job *j) {
+  fashn_cancel_fetches(j);
+  for (int i = 0; i < j->nouts; i++) {
+    free(j->outs[i].bytes);
+    free(j->outs[i].source);
+    memset(&j->outs[i], 0, sizeof j->outs[i]);
+  }
+  j->nouts = j->fetched = 0;
+}
+
+bool fashn_rebuy_gone(fashn_job *j, const char *why) {
+  if (!j->rebuy_if_gone || !j->c) return false;
+  j->rebuy_if_gone = false; /* once */
+  fashn_notice(j->c, j, "job %ld: the stored images of prediction %s were lost and %s; submitting it again", j->seq,
+               j->id, why);
+  fashn_forget_outputs(j);
+  fashn_resubmit_later(j, 0);
+  return true;
+}
+
 static void maybe_finish(fashn_job *j) {
   if (j->state != FASHN_JOB_FETCHING || j->fetched < j->nouts) return;
   fashn_finish(j);
@@ -139,6 +159,7 @@ void fashn_fetch_outputs(fashn_job *j, const json_value *output) {
       return;
     }
     if (len >= 8 && strcmp(s + len - 8, "_expired") == 0) {
+      if (fashn_rebuy_gone(j, "its base64 outputs have expired at the API")) return;
       fashn_fail(j, "OutputExpired", 200, false,
                  "output %zu of prediction %s has expired (base64 outputs live 60 minutes)", i + 1, j->id);
       return;

@@ -66,6 +66,7 @@ struct fashn_job {
 
   fashn_job_hooks hooks; /* the journal's; zero = none */
   bool resumed;          /* polled by an id from an earlier run: not a timing sample */
+  bool rebuy_if_gone;    /* fashn_job_opts.rebuy_if_gone */
   bool cached;           /* served from the journal (fashn_job_stored) */
   char refused_name[64], refused_msg[400]; /* hooks.sending said no */
 
@@ -117,6 +118,11 @@ void fashn_poll_schedule(fashn_client *c);         /* (re)arms the poll timer */
 void fashn_poll_start_job(fashn_job *j);           /* an id is known */
 
 /* fashn_fetch.c */
+/* Drops whatever outputs were fetched (before the job is submitted again). */
+void fashn_forget_outputs(fashn_job *j);
+/* A prediction the API no longer has (or whose outputs expired): true when the job was
+ * resumed to fetch lost images again and is now submitted anew instead of failing. */
+bool fashn_rebuy_gone(fashn_job *j, const char *why);
 void fashn_fetch_outputs(fashn_job *j, const json_value *output); /* status completed */
 void fashn_cancel_fetches(fashn_job *j);
 bool fashn_output_complete(const unsigned char *p, size_t n, char *fmt, size_t fmtlen);

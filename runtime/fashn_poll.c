@@ -211,7 +211,7 @@ static void poll_done(http_req *req, http_result *r, void *ud) {
     }
     json_doc_free(d);
   } else if (r->status == 404) {
-    if (++j->not_found >= MAX_NOT_FOUND)
+    if (++j->not_found >= MAX_NOT_FOUND && !fashn_rebuy_gone(j, "the API no longer knows it"))
       fashn_fail(j, "NotFound", 404, false, "the API does not know prediction %s", j->id);
     else
       j->next_due = now + 0.5;

@@ -51,8 +51,9 @@ bool jobrecord_sending(jobrecord *r, char *errbuf, size_t errlen) {
   char err[512];
   if (r->st == JOURNAL_SUBMITTED || r->st == JOURNAL_FAILED) {
     /* The transport resubmits only after its prediction failed (which costs nothing). */
-    if ((r->st == JOURNAL_SUBMITTED && !journal_mark_failed(r->j, r->row, "PredictionFailed",
-                                                            "failed; submitted again", err, sizeof err)) ||
+    if ((r->st == JOURNAL_SUBMITTED &&
+         !journal_mark_failed(r->j, r->row, "PredictionFailed",
+                              "ended without usable images; submitted again", err, sizeof err)) ||
         !journal_mark_requeued(r->j, r->row, err, sizeof err)) {
       snprintf(errbuf, errlen, "not submitted: the journal cannot record it: %s", err);
       return false;
