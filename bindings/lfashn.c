@@ -626,7 +626,10 @@ static int l_submit(lua_State *L) {
     ljentry *e = ljournal_entry(L, 1, backend, ephemeral); /* 3 */
     ljournal_push_shared(L, ljournal_entry_key(e));
     ljob *twin = luaL_testudata(L, -1, JOB_MT);
-    if (twin && fashn_job_state_of(twin->j) != FASHN_JOB_FAILED) return 1; /* one prediction for both */
+    if (twin && fashn_job_state_of(twin->j) != FASHN_JOB_FAILED) { /* one prediction for both */
+      ljournal_note_shared(L, e);
+      return 1;
+    }
     lua_pop(L, 1);
     bool retry_unknown = o.retry_unknown >= 0 ? o.retry_unknown == 1 : fashn_client_config(lc->c)->retry_unknown;
     act = ljournal_decide(L, e, f.credits, retry_unknown);

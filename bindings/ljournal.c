@@ -317,6 +317,16 @@ ljentry *ljournal_entry(lua_State *L, int idx, const char *backend, bool ephemer
 
 const char *ljournal_entry_key(const ljentry *e) { return e->key.hex; }
 
+void ljournal_note_shared(lua_State *L, const ljentry *e) {
+  char err[600];
+  journal *j = ljournal_get(L, err, sizeof err);
+  journal_job job = {0};
+  /* Only a count for the report: a failure here changes nothing that matters. */
+  if (j && journal_find(j, e->key.hex, &job, err, sizeof err) && job.id)
+    journal_note_reuse(j, job.id, err, sizeof err);
+  journal_job_free(&job);
+}
+
 ljournal_action ljournal_decide(lua_State *L, ljentry *e, int64_t credits, bool retry_unknown) {
   char err[700], msg[800];
   journal *j = ljournal_get(L, err, sizeof err);

@@ -64,6 +64,9 @@ typedef struct ljentry ljentry;
 ljentry *ljournal_entry(lua_State *L, int idx, const char *backend, bool ephemeral);
 const char *ljournal_entry_key(const ljentry *e);
 
+/* Counts a submission served by an identical job of this run (its price saved). */
+void ljournal_note_shared(lua_State *L, const ljentry *e);
+
 /* Consults the journal. Raises JournalError (nothing submitted) when it cannot be used:
  * a job that cannot be recorded is not bought. Says on stderr when a stored image was
  * lost or an unknown job is resubmitted on request. */

@@ -1,0 +1,68 @@
+-- test_journal_jobs.lua — what makes two submissions the same job, seen from a recipe:
+-- identical submissions of one run share one prediction (key order, 7 vs 7.0, spelled-out
+-- defaults do not matter); --fresh buys again without losing history; the API key is in
+-- no journal file and no report.
+local T = require "testing"
+local E = require "emu"
+local J = require "journal_run"
+
+T.case("identical submissions in one run share one prediction, defaults spelled out or not", function()
+  local emu <close> = E.start{ ["time-scale"] = 0.05 }
+  local ws = J.workspace([[
+local fashn = require "fashn"
+fashn.configure{ time_scale = 0.05 }
+local a = fashn.submit{ prompt = "linen suit", seed = 42 }
+local b = fashn.submit{ seed = 42.0, prompt = "linen suit" }
+local c = fashn.submit{ prompt = "linen suit" }
+local d = fashn.submit{ prompt = "linen suit", num_images = 1, resolution = "1k", output_format = "png",
+  aspect_ratio = "1:1", return_base64 = false }
+local e = fashn.submit{ prompt = "linen suit", seed = 43 }
+local r = fashn.gather{ a, b, c, d, e }
+print(r[1].id == r[2].id and r[2].id == r[3].id and r[3].id == r[4].id, r[5].id ~= r[1].id)
+]])
+  local r = J.run(emu, ws)
+  J.check(r, 0, "run")
+  T.eq(r.stdout, "true\ttrue\n", "four spellings, one prediction; another seed, another")
+  T.eq(emu:stats().run_accepted, 2, "two predictions bought")
+  T.match(J.report(ws.journal).text, "credits saved by reuse: 3 %(3 submissions", "the shared ones count as saved")
+end, { timeout = 60 })
+
+T.case("--fresh buys again and keeps the history", function()
+  local emu <close> = E.start{ ["time-scale"] = 0.05 }
+  local ws = J.workspace([[
+local fashn = require "fashn"
+fashn.configure{ time_scale = 0.05 }
+print(fashn.run{ prompt = "tweed", seed = 5 }.cached)
+]])
+  J.check(J.run(emu, ws), 0, "first")
+  local r = J.run(emu, ws, { args = { "--fresh" } })
+  J.check(r, 0, "fresh")
+  T.eq(r.stdout, "false\n", "bought again")
+  r = J.run(emu, ws)
+  T.eq(r.stdout, "true\n", "the fresh generation's result is reused afterwards")
+  T.eq(emu:stats().run_accepted, 2, "two purchases")
+  T.match(J.report(ws.journal).text, "1 older job row kept as history")
+end, { timeout = 60 })
+
+T.case("the API key appears in no journal file and no report", function()
+  local KEY = "sk-journal-53cr3t-0123456789"
+  local emu <close> = E.start{ ["time-scale"] = 0.05, ["api-key"] = KEY, ["drop-rate"] = 0.3, ["fault-seed"] = 5,
+    ["fault-endpoints"] = "status" }
+  local ws = J.workspace([[
+local fashn = require "fashn"
+fashn.configure{ time_scale = 0.05 }
+local jobs = {}
+for i = 1, 3 do jobs[i] = fashn.submit{ prompt = "key check " .. i, seed = i } end
+fashn.gather(jobs, { raise = false })
+]])
+  J.check(J.run(emu, ws, { key = KEY }), 0, "run with the key")
+  J.run(emu, ws, { key = KEY .. "-wrong" }) -- refused: its errors are recorded too
+  local p = io.popen("cat " .. T.shell_quote(ws.dir) .. "/.atelier/journal.db* 2>/dev/null; find "
+    .. T.shell_quote(ws.dir .. "/.atelier") .. " -type f -exec cat {} +")
+  local everything = p:read("a")
+  p:close()
+  everything = everything .. J.report(ws.journal).text
+  T.ok(#everything > 10000, "there is something to search")
+  T.ok(not everything:find(KEY, 1, true), "the key is nowhere")
+  T.ok(not everything:find("53cr3t", 1, true), "not even part of it")
+end, { timeout = 60 })
