@@ -28,7 +28,7 @@ static bool parse_positive(const char *s, double *v, const char **end) {
   char *e;
   if (!s || !(*s == '.' || (*s >= '0' && *s <= '9'))) return false;
   double d = strtod(s, &e);
-  if (e == s || !isfinite(d) || d <= 0) return false;
+  if (e == s || !isfinite(d) || d <= 0 || d > 1e6) return false; /* no page is a kilometre wide */
   *v = d;
   *end = e;
   return true;
@@ -235,9 +235,12 @@ bool page_layout_init(page_layout *l, const page_options *o, char *err, size_t e
   if (o->ntemplates < 0 || o->ntemplates > PAGE_MAX_TEMPLATES)
     return fail(err, errlen, "layout: at most %d page templates", PAGE_MAX_TEMPLATES);
 
+  /* bounded before anything becomes a pixel count (an int) */
   for (int i = 0; i < 4; i++)
-    if (!(o->margin_pt[i] >= 0)) return fail(err, errlen, "margin: must not be negative");
-  if (!(o->gutter_pt >= 0)) return fail(err, errlen, "gutter: must not be negative");
+    if (!(o->margin_pt[i] >= 0 && o->margin_pt[i] <= 72 * 100))
+      return fail(err, errlen, "margin: expected 0 to 100 inches, got %g pt", o->margin_pt[i]);
+  if (!(o->gutter_pt >= 0 && o->gutter_pt <= 72 * 100))
+    return fail(err, errlen, "gutter: expected 0 to 100 inches, got %g pt", o->gutter_pt);
   if (!(o->row_label_pt >= 0 && o->row_label_pt <= 72 * 40))
     return fail(err, errlen, "row_label_width: expected 0 to 40 inches, got %g pt", o->row_label_pt);
   if (!(o->cell_w_pt >= 0 && o->cell_w_pt <= 72 * 100))
@@ -287,6 +290,10 @@ bool page_layout_init(page_layout *l, const page_options *o, char *err, size_t e
     l->o.page_w_pt = l->page_w / l->px_per_pt;
     l->o.page_h_pt = l->page_h / l->px_per_pt;
   } else {
+    double wpx = o->page_w_pt * l->px_per_pt, hpx = o->page_h_pt * l->px_per_pt;
+    if (!(wpx >= 64 && hpx >= 64 && wpx <= PAGE_MAX_SIDE_PX && hpx <= PAGE_MAX_SIDE_PX))
+      return fail(err, errlen, "page: %.0f x %.0f px at %g dpi is outside 64 .. %d px per side", wpx, hpx, o->dpi,
+                  PAGE_MAX_SIDE_PX);
     l->page_w = px(l, o->page_w_pt);
     l->page_h = px(l, o->page_h_pt);
     if (l->page_w < 64 || l->page_h < 64 || l->page_w > PAGE_MAX_SIDE_PX || l->page_h > PAGE_MAX_SIDE_PX)
@@ -311,6 +318,11 @@ bool page_layout_init(page_layout *l, const page_options *o, char *err, size_t e
       if (R > PAGE_MAX_GRID) R = PAGE_MAX_GRID;
     } else if (R && !C) { /* height decides; as many columns as fit */
       double ih = (double)(avail_h - (R - 1) * g) / R - cap;
+      if (ih < PAGE_MIN_CELL_PX)
+        return fail(err, errlen,
+                    "rows: %d rows leave %.0f px per image at %g dpi; use fewer rows, smaller margins, gutter or "
+                    "captions, or a higher dpi",
+                    R, ih, o->dpi);
       cw = ih * a;
       C = (int)floor((avail_w + g) / (cw + g));
       if (C < 1) {

@@ -116,6 +116,31 @@ T.case("a PDF is valid, A4 by default and landscape when asked", function()
   if r.code == 0 then T.match(r.stdout, "DejaVuSans", "text is DejaVu Sans, embedded") end
 end)
 
+T.case("PDF images are embedded at the book's dpi, and an image used twice only once", function()
+  local dir = T.tmpdir()
+  local inputs = fixtures(dir, 2, 900, 1200)
+  local book = lookbook.new { columns = 2, rows = 2, dpi = 100, fit = "fill" }
+  book:add(inputs[1])
+  book:add(inputs[2])
+  book:add(inputs[1])
+  book:add(inputs[1])
+  local pdf = book:save(dir .. "/dpi.pdf")[1]
+  local r = T.run({ "pdfimages", "-list", pdf })
+  T.eq(r.code, 0, "pdfimages")
+  local objects, n = {}, 0
+  for num, enc, obj, xppi, yppi in r.stdout:gmatch("\n%s*1%s+(%d+)%s+image%s+%d+%s+%d+%s+rgb%s+3%s+8%s+(%a+)%s+%a+%s+(%d+)%s+0%s+(%d+)%s+(%d+)") do
+    n = n + 1
+    objects[obj] = true
+    T.eq(enc, "jpeg", "image " .. num .. " encoding")
+    T.eq(tonumber(xppi), 100, "image " .. num .. " horizontal ppi")
+    T.eq(tonumber(yppi), 100, "image " .. num .. " vertical ppi")
+  end
+  T.eq(n, 4, "images drawn on the page")
+  local distinct = 0
+  for _ in pairs(objects) do distinct = distinct + 1 end
+  T.eq(distinct, 2, "image objects in the file (the repeated one is embedded once)")
+end)
+
 T.case("raster pages are one file per page with a -N suffix", function()
   local dir = T.tmpdir()
   local inputs = fixtures(dir, 5)
