@@ -98,7 +98,7 @@ report() { # name "t m" "t m"(montage)
     printf "  %-20s %6.2f s %8.1f MB   vs montage %7.2f s %8.1f MB   time %.3fx (goal <= 0.25x)  peak RSS %.3fx (goal <= 0.2x)\n",
       name, $1, $2 / 1024, $3, $4 / 1024, $1 / $3, $2 / $4 }'
 }
-echo "results (best of $RUNS runs each):"
+echo "results (best of $RUNS rounds each; load average now: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs):"
 report "lookbook PNG pages" "$P" "$M"
 report "lookbook PDF" "$D" "$M"
 
