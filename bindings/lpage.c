@@ -492,7 +492,7 @@ static int l_add(lua_State *L) {
     /* undecoded images go straight from their bytes to the cell's size */
     item.source = source;
     if (pixels) st = page_book_add_image(lb->b, pixels, &item, err, sizeof err);
-    else if (bytes) st = page_book_add_encoded(lb->b, bytes, nbytes, source, &item, err, sizeof err);
+    else if (bytes) st = page_book_queue_encoded(lb->b, bytes, nbytes, source, &item, err, sizeof err);
     else raise_at(L, 1, "BadOption", "book:add: the image has no pixels");
   } else {
     const char *path = sandbox_check_read(L, lua_tostring(L, 2));

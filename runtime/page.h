@@ -98,6 +98,9 @@ page_status page_book_add_file(page_book *b, const char *path, const page_item *
  * single CPU. */
 page_status page_book_queue_file(page_book *b, const char *path, const page_item *item, char *err,
                                  size_t errlen);
+/* page_book_queue_file for encoded bytes in memory (copied; the caller keeps its own). */
+page_status page_book_queue_encoded(page_book *b, const void *bytes, size_t len, const char *name,
+                                    const page_item *item, char *err, size_t errlen);
 /* Images added plus images still queued, without waiting. */
 int page_book_count_queued(const page_book *b);
 /* Waits for every queued image and adds them. */

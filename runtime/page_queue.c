@@ -163,27 +163,30 @@ static void commit_ready(page_book *b, page_queue *q) {
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-page_status page_book_queue_file(page_book *b, const char *path, const page_item *item, char *err, size_t errlen) {
-  page_queue *q = queue_of(b);
-  if (!q) return page_book_add_file(b, path, item, err, errlen);
-  commit_ready(b, q);
+/* Queues the bytes in *data (taken over: *data is left empty) named `name` for messages. */
+static page_status queue_bytes(page_book *b, page_queue *q, buf *data, const char *name, const page_item *item,
+                               char *err, size_t errlen) {
   page_status st = page_book_check_item(item, err, errlen);
-  if (st != PAGE_OK) return st;
-  page_job *j = calloc(1, sizeof *j);
-  if (!j) return snprintf(err, errlen, "out of memory"), PAGE_ESYS;
-  if (image_read_file(path, 0, &j->data, err, errlen) != IMAGE_OK) { /* names the path */
-    job_free(j);
-    return PAGE_EFILE;
+  if (st != PAGE_OK) {
+    buf_free(data);
+    return st;
   }
   image_info info;
   char why[400];
-  if (image_probe(j->data.data, j->data.len, NULL, &info, why, sizeof why) != IMAGE_OK) {
-    snprintf(err, errlen, "%s: %s", path, why);
-    job_free(j);
+  if (image_probe(data->data, data->len, NULL, &info, why, sizeof why) != IMAGE_OK) {
+    snprintf(err, errlen, "%s: %s", name, why);
+    buf_free(data);
     return PAGE_EIMAGE;
   }
-  const char *source = item && item->source ? item->source : path;
-  bool oom = !(j->path = strdup(path)) || !(j->item.source = strdup(source));
+  page_job *j = calloc(1, sizeof *j);
+  if (!j) {
+    buf_free(data);
+    return snprintf(err, errlen, "out of memory"), PAGE_ESYS;
+  }
+  j->data = *data;
+  *data = (buf)BUF_INIT;
+  const char *source = item && item->source ? item->source : name;
+  bool oom = !(j->path = strdup(name)) || !(j->item.source = strdup(source));
   if (item) {
     for (int i = 0; i < 2; i++)
       if (item->caption[i] && !(j->item.caption[i] = strdup(item->caption[i]))) oom = true;
@@ -221,6 +224,38 @@ page_status page_book_queue_file(page_book *b, const char *path, const page_item
   pthread_cond_signal(&q->work);
   pthread_mutex_unlock(&q->mu);
   return PAGE_OK;
+}
+
+page_status page_book_queue_file(page_book *b, const char *path, const page_item *item, char *err, size_t errlen) {
+  page_queue *q = queue_of(b);
+  if (!q) return page_book_add_file(b, path, item, err, errlen);
+  commit_ready(b, q);
+  buf data = BUF_INIT;
+  if (image_read_file(path, 0, &data, err, errlen) != IMAGE_OK) { /* names the path */
+    buf_free(&data);
+    return PAGE_EFILE;
+  }
+  page_item it = item ? *item : (page_item){0};
+  if (!it.source) it.source = path;
+  return queue_bytes(b, q, &data, path, &it, err, errlen);
+}
+
+page_status page_book_queue_encoded(page_book *b, const void *bytes, size_t len, const char *name,
+                                    const page_item *item, char *err, size_t errlen) {
+  page_queue *q = queue_of(b);
+  if (!name) name = "image";
+  if (!q) return page_book_add_encoded(b, bytes, len, name, item, err, errlen);
+  commit_ready(b, q);
+  buf data = BUF_INIT;
+  if (len > IMAGE_DEFAULT_MAX_BYTES) {
+    snprintf(err, errlen, "%s: %zu bytes, more than the %zu-byte limit", name, len, (size_t)IMAGE_DEFAULT_MAX_BYTES);
+    return PAGE_EIMAGE;
+  }
+  if (!buf_append(&data, bytes, len)) {
+    buf_free(&data);
+    return snprintf(err, errlen, "out of memory"), PAGE_ESYS;
+  }
+  return queue_bytes(b, q, &data, name, item, err, errlen);
 }
 
 int page_book_count_queued(const page_book *b) { return b->n + (b->q ? b->q->njobs : 0); }
