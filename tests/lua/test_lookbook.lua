@@ -261,6 +261,36 @@ T.case("a file corrupt behind a valid header is left out and reported by the nex
   T.eq(pdfinfo(book:save(dir .. "/b.pdf")[1]).pages, 1, "saving again works")
 end)
 
+local function peak_rss_kb()
+  local f = io.open("/proc/self/status", "r")
+  if not f then return nil end
+  local status = f:read("a")
+  f:close()
+  return tonumber(status:match("VmHWM:%s*(%d+)"))
+end
+
+T.case("memory does not grow with the number of images: cells wait in the spool, not in RAM", function()
+  if not peak_rss_kb() then T.skip("no /proc/self/status here") end
+  local image = require "image"
+  local dir = T.tmpdir()
+  local book = lookbook.new { columns = 4, rows = 4, dpi = 200 }
+  local g = book:geometry()
+  local img = image.new(g.cell_width, g.cell_height, { 200, 100, 50 }) -- already cell-sized
+  for i = 1, 32 do book:add(img, { caption = "look " .. i }) end
+  book:save(dir .. "/a.pdf")
+  book:save(dir .. "/a.png")
+  collectgarbage()
+  local before = peak_rss_kb()
+  for i = 33, 320 do book:add(img, { caption = "look " .. i }) end
+  book:save(dir .. "/b.pdf")
+  book:save(dir .. "/b.png")
+  local grew = peak_rss_kb() - before
+  local cell_kb = g.cell_width * g.cell_height * 3 // 1024
+  -- kept in memory, 288 more cells would add 288 x cell_kb (about 110 MB at 200 dpi)
+  T.ok(grew < 288 * cell_kb // 4, string.format("peak RSS grew by %d KB for 288 more images of %d KB each", grew, cell_kb))
+  T.eq(book:pages(), 20)
+end, { timeout = 120 })
+
 local function find_chromium()
   for _, name in ipairs({ "chromium", "chromium-browser" }) do
     local r = T.run({ "sh", "-c", "command -v " .. name })
