@@ -5,8 +5,10 @@
  * are added to the book on the caller's thread, strictly in the order they were queued.
  *
  * Threads touch only their job (its bytes in, its pixels out); the book itself is only
- * touched by the caller's thread. At most 2 jobs per thread are in the queue, so memory
- * stays bounded: the bytes of a few files and the cell-sized results. */
+ * touched by the caller's thread. There are never more jobs than threads, and a file is
+ * read only once a thread is free for it, so memory holds at most one encoded image per
+ * thread (decoding streams: the full-size pixels of a PNG or JPEG never exist) plus the
+ * cell-sized results. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +165,16 @@ static void commit_ready(page_book *b, page_queue *q) {
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
+/* Waits until a thread is free for one more job (committing the oldest), so that no more
+ * encoded images are in memory than there are threads: callers wait before they read. */
+static void wait_for_room(page_book *b, page_queue *q) {
+  commit_ready(b, q);
+  while (q->njobs >= q->nthreads) {
+    wait_head(q);
+    commit_head(b, q);
+  }
+}
+
 /* Queues the bytes in *data (taken over: *data is left empty) named `name` for messages. */
 static page_status queue_bytes(page_book *b, page_queue *q, buf *data, const char *name, const page_item *item,
                                char *err, size_t errlen) {
@@ -202,11 +214,6 @@ static page_status queue_bytes(page_book *b, page_queue *q, buf *data, const cha
     job_free(j);
     return snprintf(err, errlen, "out of memory"), PAGE_ESYS;
   }
-  /* At most two jobs per thread in the queue: wait for the oldest to finish first. */
-  while (q->njobs >= 2 * q->nthreads) {
-    wait_head(q);
-    commit_head(b, q);
-  }
   /* The cell this image will take: the one after every image still in the queue. */
   page_cursor c = b->cur;
   int page, cell;
@@ -229,7 +236,7 @@ static page_status queue_bytes(page_book *b, page_queue *q, buf *data, const cha
 page_status page_book_queue_file(page_book *b, const char *path, const page_item *item, char *err, size_t errlen) {
   page_queue *q = queue_of(b);
   if (!q) return page_book_add_file(b, path, item, err, errlen);
-  commit_ready(b, q);
+  wait_for_room(b, q);
   buf data = BUF_INIT;
   if (image_read_file(path, 0, &data, err, errlen) != IMAGE_OK) { /* names the path */
     buf_free(&data);
@@ -245,7 +252,7 @@ page_status page_book_queue_encoded(page_book *b, const void *bytes, size_t len,
   page_queue *q = queue_of(b);
   if (!name) name = "image";
   if (!q) return page_book_add_encoded(b, bytes, len, name, item, err, errlen);
-  commit_ready(b, q);
+  wait_for_room(b, q);
   buf data = BUF_INIT;
   if (len > IMAGE_DEFAULT_MAX_BYTES) {
     snprintf(err, errlen, "%s: %zu bytes, more than the %zu-byte limit", name, len, (size_t)IMAGE_DEFAULT_MAX_BYTES);
