@@ -222,11 +222,25 @@ end
 -- Every cell is checked before anything is spent: the inputs (InvalidInput, naming
 -- the field and the cell) and what one cell shows (one image).
 local function check_cells(o, cells)
-  local credits = 0
+  local credits, probed = 0, {}
   for _, c in ipairs(cells) do
     local n = c.inputs.num_images
     if n ~= nil and n ~= 1 then
       raise("base.num_images", "a grid cell shows one image: expected 1 (or leave it out), got %s", tostring(n))
+    end
+    -- fashn checks references given as files only when it sends them: read each now
+    for _, field in ipairs { "face_reference", "image_reference" } do
+      local ref = c.inputs[field]
+      if type(ref) == "string" and not ref:find("^%a[%w+.-]*://") and not ref:find("^data:") and not probed[ref] then
+        local info, why = image.probe(ref)
+        if not info then
+          local e = atelier.error { name = "InvalidInput",
+            message = string.format("recipe.grid: cell %s: %s: %s", cell_name(o, c), field, tostring(why)) }
+          e.field = field
+          error(e, 0)
+        end
+        probed[ref] = true
+      end
     end
     local ok, res = pcall(fashn.cost, c.inputs)
     if not ok then

@@ -5,6 +5,7 @@ local T = require "testing"
 local recipe = require "recipe"
 local fashn = require "fashn"
 local grid = require "recipe.grid"
+local image = require "image"
 
 local function spec(dir, extra)
   local s = { base = { prompt = "look" }, x = { seed = { 1, 2 } }, out = dir .. "/g.png" }
@@ -63,6 +64,14 @@ T.case("a cell's inputs are checked before any is submitted, the error naming th
   end, "InvalidInput")
   T.eq(err.field, "aspect_ratio")
   T.match(err.message, "recipe.grid: cell aspect_ratio 7:5, seed 1: aspect_ratio")
+  -- a reference file is read before anything is sent, not when its cell's turn comes
+  image.new(8, 8, { 1, 2, 3 }):save(dir .. "/face.png")
+  err = T.raises(function()
+    recipe.grid(spec(dir, { base = { prompt = "p", face_reference_mode = "match_base" },
+      x = { face_reference = { dir .. "/face.png", dir .. "/missing.png" } } }))
+  end, "InvalidInput")
+  T.eq(err.field, "face_reference")
+  T.match(err.message, "cell face_reference missing%.png: face_reference: .*missing%.png")
   err = T.raises(function() recipe.grid(spec(dir, { base = { seed = 1 } })) end, "InvalidInput")
   T.eq(err.field, "prompt")
   T.eq(fashn.stats().jobs, 0, "nothing was submitted")
