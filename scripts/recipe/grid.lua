@@ -276,20 +276,25 @@ local function say(settings, fmt, ...)
   if not settings.quiet then io.stderr:write("recipe.grid: ", string.format(fmt, ...), "\n") end
 end
 
--- The legend under the title: which input varies where, and the z value of this grid.
-local function legend(o, iz, nfailed)
-  local parts = { "x: " .. o.x.name }
-  if o.y then parts[#parts + 1] = "y: " .. o.y.name end
-  if o.z then parts[#parts + 1] = string.format("z: %s = %s", o.z.name, o.z.labels[iz]) end
-  if nfailed > 0 then parts[#parts + 1] = string.format("%d failed", nfailed) end
-  return table.concat(parts, "  ·  ")
+-- The title names the axes ("seed × face_reference_mode"), unless the caller gave one;
+-- the legend under it holds the base prompt, the z value of this grid and the failures
+-- (and the axes, when the title is the caller's). Long text is cut with an ellipsis.
+local function axes_title(o)
+  return o.y and (o.x.name .. " × " .. o.y.name) or o.x.name
 end
 
-local function default_title(o)
+local function legend(o, iz, nfailed)
+  local parts = {}
+  if o.title then
+    parts[1] = "x: " .. o.x.name
+    if o.y then parts[2] = "y: " .. o.y.name end
+  end
+  if o.z then parts[#parts + 1] = string.format("%s = %s", o.z.name, o.z.labels[iz]) end
   local p = o.base.prompt
   local varies = o.x.key == "prompt" or (o.y and o.y.key == "prompt") or (o.z and o.z.key == "prompt")
-  if type(p) == "string" and not varies then return p end
-  return "Comparison grid"
+  if type(p) == "string" and not varies then parts[#parts + 1] = p end
+  if nfailed > 0 then parts[#parts + 1] = string.format("%d failed", nfailed) end
+  return table.concat(parts, "  ·  ")
 end
 
 -- Lays out one grid (the cells of one z value) and writes it to path.
@@ -309,7 +314,7 @@ local function compose(o, cells, path, iz)
     row_width = math.floor(math.max(o.cell_width * 0.4, math.min(o.cell_width, longest * char_px + 8)))
   end
   local book = lookbook.new {
-    title = o.title or default_title(o), subtitle = legend(o, iz, nfailed),
+    title = o.title or axes_title(o), subtitle = legend(o, iz, nfailed),
     columns = #o.x.values, rows = rows, cell = o.page.cell, cell_width = o.cell_width .. "px", fit = o.fit,
     column_labels = o.x.labels, row_labels = row_labels, row_label_width = row_width and (row_width .. "px") or nil,
     caption_lines = captions and 1 or 0, page_numbers = false, dpi = o.dpi, quality = o.quality,

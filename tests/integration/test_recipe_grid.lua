@@ -160,6 +160,13 @@ T.case("z makes one grid per value, its label in the file name; .webp and .pdf b
   for _, want in ipairs { "Seeds", "first", "second", "x: seed" } do
     T.ok(text:find(want, 1, true), "the PDF says " .. want .. ": " .. text)
   end
+  -- without a title, the title names the axes and the legend holds the prompt
+  local d = grid(emu, [[{ base = { prompt = "resort wear" }, x = { seed = { 1, 2 } },
+    y = { aspect_ratio = { "3:4", "1:1" }, name = "ratio" }, out = "auto.pdf", cell_width = 120 }]])
+  R.check_exit(d)
+  local auto = T.run({ "pdftotext", d.dir .. "/auto.pdf", "-" }).stdout
+  T.ok(auto:find("seed × ratio", 1, true), "the axes as title: " .. auto)
+  T.ok(auto:find("resort wear", 1, true), "the prompt in the legend: " .. auto)
 end)
 
 T.case("the cost is printed before anything is submitted; -q prints nothing", function()
