@@ -38,7 +38,7 @@ double rl_wait(const ratelimit *r, double now) {
   }
   if (r->rate > 0) {
     double t = tokens_at(r, now);
-    if (t < 1) {
+    if (t < 1 - 1e-9) { /* (a hair under 1 is rounding, not a missing token) */
       double w = (1 - t) / r->rate;
       if (w > wait) wait = w;
     }

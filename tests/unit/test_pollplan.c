@@ -1,0 +1,110 @@
+/* test_pollplan.c — learning how long predictions take from censored observations and
+ * planning polls around it. */
+#include <math.h>
+
+#include "../../runtime/pollplan.h"
+#include "unit.h"
+
+#define NEAR(a, b, tol) CHECK(fabs((a) - (b)) <= (tol))
+
+TEST(priors_follow_the_contract_and_the_time_scale) {
+  pollplan p;
+  pp_init(&p, 0.5, 0.1, 0.8);
+  double mu, sg;
+  pp_estimate(&p, pp_class_of(false, 1), &mu, &sg);
+  NEAR(mu, 6.0, 1e-9);
+  pp_estimate(&p, pp_class_of(true, 1), &mu, &sg);
+  NEAR(mu, 18.5, 1e-9); /* (12 + 25) x 0.5 */
+  CHECK(pp_first_poll(&p, 0) < 6.0);
+  CHECK(pp_first_poll(&p, 0) > 4.0);
+}
+
+/* Polls jobs of a true duration d the way fashn_poll.c does and feeds the result back:
+ * returns the mean delay between finishing and being noticed over the last `keep` jobs,
+ * and the mean number of polls per job. */
+static void simulate(pollplan *p, int cls, double (*duration)(int), int jobs, int keep, double *delay,
+                     double *polls) {
+  double sum_delay = 0, sum_polls = 0;
+  for (int i = 0; i < jobs; i++) {
+    double d = duration(i), age = pp_first_poll(p, cls), lo = 0;
+    int n = 1;
+    while (age < d) {
+      lo = age;
+      age = pp_next_poll(p, cls, age);
+      n++;
+    }
+    pp_observe(p, cls, lo, age);
+    if (i >= jobs - keep) {
+      sum_delay += age - d;
+      sum_polls += n;
+    }
+  }
+  *delay = sum_delay / keep;
+  *polls = sum_polls / keep;
+}
+
+static double fixed_12(int i) { (void)i; return 12.0; }
+static double fixed_3(int i) { (void)i; return 3.0; }
+static double jittery(int i) { return 12.0 + 1.5 * sin(i * 2.3999); } /* 10.5 .. 13.5 */
+static double slow_20(int i) { (void)i; return 20.0; }
+
+TEST(a_steady_service_is_noticed_at_once_with_about_two_polls) {
+  pollplan p;
+  pp_init(&p, 1.0, 0.1, 0.8);
+  double delay, polls;
+  simulate(&p, 0, fixed_12, 40, 20, &delay, &polls);
+  CHECK(delay < 0.15);
+  CHECK(polls <= 3.0);
+}
+
+TEST(a_jittery_service_is_noticed_within_half_a_second_on_average) {
+  pollplan p;
+  pp_init(&p, 1.0, 0.1, 0.8);
+  double delay, polls;
+  simulate(&p, 0, jittery, 60, 30, &delay, &polls);
+  CHECK(delay < 0.5);
+  CHECK(polls < 12); /* the official SDK polls every second: about 13 per 12 s job */
+}
+
+TEST(an_unknown_time_scale_is_found_from_jobs_done_at_the_first_look) {
+  pollplan p;
+  pp_init(&p, 1.0, 0.1, 0.8); /* believes 12 s; the server takes 3 s */
+  double delay, polls;
+  simulate(&p, 0, fixed_3, 30, 10, &delay, &polls);
+  CHECK(delay < 0.2);
+  double mu, sg;
+  pp_estimate(&p, 0, &mu, &sg);
+  NEAR(mu, 3.0, 0.3);
+}
+
+TEST(a_slower_service_than_believed_is_learned_too) {
+  pollplan p;
+  pp_init(&p, 1.0, 0.1, 0.8);
+  double delay, polls;
+  simulate(&p, 0, slow_20, 30, 10, &delay, &polls);
+  CHECK(delay < 0.2);
+  CHECK(polls <= 4.0); /* the official SDK: about 21 for a 20 s job */
+}
+
+TEST(a_learned_time_scale_carries_over_to_classes_not_seen_yet) {
+  pollplan p;
+  pp_init(&p, 1.0, 0.1, 0.8);
+  for (int i = 0; i < 10; i++) pp_observe(&p, pp_class_of(false, 1), 5.9, 6.1); /* half the prior */
+  double mu, sg;
+  pp_estimate(&p, pp_class_of(true, 1), &mu, &sg);
+  NEAR(mu, 37.0 / 2, 1.0);
+}
+
+TEST(poll_spacing_stays_within_the_bounds) {
+  pollplan p;
+  pp_init(&p, 1.0, 0.1, 0.8);
+  for (double age = 0; age < 200; age += 7) {
+    double step = pp_next_poll(&p, 0, age) - age;
+    CHECK(step >= 0.1 - 1e-9);
+    CHECK(step <= 0.8 + 1e-9);
+  }
+  pp_observe(&p, 0, -5, NAN); /* nonsense is ignored */
+  double mu, sg;
+  pp_estimate(&p, 0, &mu, &sg);
+  NEAR(mu, 12.0, 1e-9);
+}
