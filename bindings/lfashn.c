@@ -17,6 +17,7 @@
 #include "../runtime/fashn_inputs.h"
 #include "../runtime/fashn_ref.h"
 #include "../runtime/http.h"
+#include "../runtime/interrupt.h"
 #include "../runtime/json.h"
 #include "../runtime/progress.h"
 #include "../runtime/backend.h"
@@ -49,6 +50,8 @@ typedef struct ljob {
   task **waiters;
   int nw, capw;
 } ljob;
+
+static void setnum(lua_State *L, const char *k, double v);
 
 /* Uservalues of a job handle. */
 enum { UV_INPUTS = 1, UV_RESULT = 2, UV_COUNT = 2 };
@@ -143,6 +146,7 @@ static lclient *client_get(lua_State *L) {
   if (!lc->prog) lc->prog = progress_new(stderr, stdout, isatty(STDERR_FILENO), lc->cli.quiet, "atelier");
   cfg.on_event = on_event;
   cfg.event_ud = lc;
+  cfg.stop_submitting = interrupt_stopping; /* the first Ctrl-C */
   lc->c = fashn_client_new(lc->lp, &cfg, err, sizeof err);
   if (!lc->c) {
     backend_stop(&lc->be);
@@ -411,6 +415,14 @@ static void push_result(lua_State *L, int job_idx) {
   lua_setfield(L, -2, "elapsed");
   lua_pushboolean(L, fashn_job_cached(j)); /* served from the journal, nothing bought */
   lua_setfield(L, -2, "cached");
+  fashn_times tm;
+  fashn_job_times(j, &tm);
+  lua_createtable(L, 0, 4);
+  if (tm.submitted >= 0) setnum(L, "submitted", tm.submitted);
+  if (tm.accepted >= 0) setnum(L, "accepted", tm.accepted);
+  if (tm.noticed >= 0) setnum(L, "noticed", tm.noticed);
+  if (tm.done >= 0) setnum(L, "done", tm.done);
+  lua_setfield(L, -2, "timing");
   if (fashn_job_dry(j)) {
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "dry_run");

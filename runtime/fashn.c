@@ -73,7 +73,9 @@ static bool limits_init(fashn_client *c) {
   rl_free(&c->run_rl);
   rl_free(&c->status_rl);
   rl_free(&c->credits_rl);
-  double burst = f->concurrency > 1 ? f->concurrency : 1;
+  /* The bucket may save up a third of the window: jobs started together finish together,
+   * and that is when polls are worth most. The window log alone keeps the hard limit. */
+  double burst = f->status_limit / 3.0 > f->concurrency ? f->status_limit / 3.0 : f->concurrency;
   return rl_init(&c->run_rl, f->run_limit, f->run_window, 0, 1) &&
          rl_init(&c->status_rl, f->status_limit, f->status_window, f->status_rate, burst) &&
          rl_init(&c->credits_rl, f->credits_limit, f->credits_window, 0, 1);
@@ -135,6 +137,9 @@ void fashn_client_reconfigure(fashn_client *c, const fashn_config *f) {
   c->cfg.api_key = keep.api_key;
   c->cfg.cainfo = keep.cainfo;
   c->cfg.dry_run = keep.dry_run;
+  c->cfg.on_event = keep.on_event;
+  c->cfg.event_ud = keep.event_ud;
+  c->cfg.stop_submitting = keep.stop_submitting;
   if (c->cfg.concurrency < 1) c->cfg.concurrency = 1;
   if (limits && !limits_init(c)) {
     c->cfg = keep;
@@ -493,6 +498,10 @@ void fashn_dispatch(fashn_client *c) {
 static void dispatch_queue(fashn_client *c) {
   while (c->qhead) {
     fashn_job *j = c->qhead;
+    if (c->cfg.stop_submitting && c->cfg.stop_submitting()) {
+      fashn_fail(j, "Interrupted", 0, true, "not submitted: the run was interrupted");
+      continue;
+    }
     if (c->out_of_credits) {
       fashn_fail(j, "OutOfCredits", 429, false, "no credits left on the account (not submitted)");
       continue;
@@ -538,6 +547,7 @@ void fashn_resubmit_later(fashn_job *j, double delay) {
   fashn_client *c = j->c;
   free(j->id);
   j->id = NULL;
+  j->t_accepted = j->t_noticed = 0;
   j->lo_age = 0;
   j->polls = j->poll_failures = j->not_found = j->null_outputs = 0;
   /* A RUNNING job (its prediction failed) still holds its slot; only a job that gave
@@ -766,6 +776,14 @@ bool fashn_job_error(const fashn_job *j, fashn_error *out) {
   out->http_status = j->err_http;
   out->retryable = j->err_retryable;
   return true;
+}
+
+void fashn_job_times(const fashn_job *j, fashn_times *out) {
+  double q = j->t_queued;
+  out->submitted = j->t_submit ? j->t_submit - q : -1;
+  out->accepted = j->t_accepted ? j->t_accepted - q : -1;
+  out->noticed = j->t_noticed ? j->t_noticed - q : -1;
+  out->done = j->t_done ? j->t_done - q : -1;
 }
 
 int fashn_job_outputs(const fashn_job *j) { return j->state == FASHN_JOB_DONE ? j->nouts : 0; }

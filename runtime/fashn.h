@@ -55,6 +55,9 @@ typedef struct fashn_config {
   bool dry_run;               /* validate and report, send nothing */
   void (*on_event)(void *ud, const fashn_event *ev);
   void *event_ud;
+  /* Asked before each submission: true = submit nothing more (Ctrl-C); queued jobs then
+   * fail with "Interrupted" while those in flight finish. NULL = never. */
+  bool (*stop_submitting)(void);
 } fashn_config;
 
 /* Fills c with the defaults above. */
@@ -162,6 +165,12 @@ bool fashn_job_error(const fashn_job *j, fashn_error *out);
 int fashn_job_credits(const fashn_job *j);         /* charged (header), or the estimate */
 int fashn_job_estimated_credits(const fashn_job *j);
 double fashn_job_elapsed(const fashn_job *j);      /* seconds from queued to finished (or now) */
+/* When things happened, in seconds since the job was queued (-1 = not yet / never):
+ * the first submit attempt, the id known, the completed status seen, the end. */
+typedef struct fashn_times {
+  double submitted, accepted, noticed, done;
+} fashn_times;
+void fashn_job_times(const fashn_job *j, fashn_times *out);
 int fashn_job_outputs(const fashn_job *j);
 bool fashn_job_output(const fashn_job *j, int i, fashn_output *out);
 /* Frees the output bytes once the caller has its own copy. */

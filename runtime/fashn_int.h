@@ -41,7 +41,7 @@ struct fashn_job {
   fashn_job_state state;
   char status[24];     /* last status word shown to users */
   char *id;
-  double t_queued, t_submit, t_accepted, t_done, deadline;
+  double t_queued, t_submit, t_accepted, t_noticed, t_done, deadline;
   bool reserved;       /* credits counted in c->reserved */
 
   /* polling */

@@ -63,16 +63,32 @@ static void poll_send(fashn_job *j, double now) {
   if (!j->req) fashn_fail(j, "OutOfMemory", 0, true, "out of memory starting a status request");
 }
 
+/* Spends the status budget: each token goes to the due job likeliest to be done (the
+ * most standard deviations past its expected finish). While tokens are plentiful, early
+ * looks (before the expected finish) are fine; once the bucket is half empty they wait
+ * until a job is at least as likely done as not, so jobs that finish together (they were
+ * started together) are not starved by polls that could only say "processing". */
 static void poll_tick(void *ud) {
   fashn_client *c = ud;
+  double retry_at = 0;
   for (;;) {
     double now = loop_now();
     if (rl_wait(&c->status_rl, now) > 0) break;
     fashn_job *best = NULL;
-    for (fashn_job *j = c->jobs; j; j = j->next)
-      if (j->state == FASHN_JOB_RUNNING && !j->req && j->next_due <= now &&
-          (!best || j->next_due < best->next_due))
+    double best_z = -INFINITY;
+    for (fashn_job *j = c->jobs; j; j = j->next) {
+      if (j->state != FASHN_JOB_RUNNING || j->req || j->next_due > now) continue;
+      if (now > j->deadline) {
         best = j;
+        best_z = INFINITY;
+        break;
+      }
+      double z = pp_zscore(&c->plan, j->cls, now - j->t_accepted);
+      if (!best || z > best_z) {
+        best = j;
+        best_z = z;
+      }
+    }
     if (!best) break;
     if (now > best->deadline) {
       c->spent += best->facts.credits; /* it may still finish and be charged */
@@ -83,9 +99,25 @@ static void poll_tick(void *ud) {
                  best->timeout);
       continue;
     }
+    if (best_z < 0 && rl_tokens(&c->status_rl, now) < c->status_rl.burst / 2) {
+      double mu, sg;
+      pp_estimate(&c->plan, best->cls, &mu, &sg);
+      retry_at = best->t_accepted + mu; /* when it becomes as likely done as not */
+      if (retry_at > now + c->plan.max_interval) retry_at = now + c->plan.max_interval;
+      break;
+    }
     poll_send(best, now);
   }
-  fashn_poll_schedule(c);
+  if (retry_at <= 0) {
+    fashn_poll_schedule(c);
+    return;
+  }
+  /* Deferred for the budget: look again then, or when another job falls due first. */
+  double now = loop_now();
+  for (fashn_job *j = c->jobs; j; j = j->next)
+    if (j->state == FASHN_JOB_RUNNING && !j->req && j->next_due > now && j->next_due < retry_at)
+      retry_at = j->next_due;
+  loop_timer_start(c->lp, &c->poll_timer, retry_at - now, poll_tick, c);
 }
 
 static bool retry_worthy(const char *name) {
@@ -161,6 +193,11 @@ static void completed(fashn_job *j, const json_value *root, http_result *r, doub
     return;
   }
   if (!j->resumed) pp_observe(&c->plan, j->cls, j->lo_age, age); /* a resumed one's age is not ours */
+  j->t_noticed = loop_now();
+  /* What was just learned applies at once to the jobs of the class not polled yet. */
+  for (fashn_job *o = c->jobs; o; o = o->next)
+    if (o != j && o->cls == j->cls && o->state == FASHN_JOB_RUNNING && !o->polls && !o->req)
+      o->next_due = o->t_accepted + pp_first_poll(&c->plan, o->cls);
   char v[32];
   if (http_result_header(r, "x-fashn-credits-used", v, sizeof v)) {
     char *end;

@@ -146,6 +146,12 @@ double pp_first_poll(const pollplan *p, int cls) {
   return first > p->min_interval ? first : p->min_interval;
 }
 
+double pp_zscore(const pollplan *p, int cls, double age) {
+  double mu, sg;
+  pp_estimate(p, cls, &mu, &sg);
+  return (age - mu) / sg;
+}
+
 double pp_next_poll(const pollplan *p, int cls, double age) {
   double mu, sg;
   pp_estimate(p, cls, &mu, &sg);

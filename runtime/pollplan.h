@@ -48,6 +48,10 @@ void pp_estimate(const pollplan *p, int cls, double *mu, double *sigma);
 /* Age (seconds since the job was accepted) at which to poll it first. */
 double pp_first_poll(const pollplan *p, int cls);
 
+/* How far past its expected finish a job of age `age` is, in standard deviations:
+ * the higher, the likelier it is done (0 = as likely done as not). */
+double pp_zscore(const pollplan *p, int cls, double age);
+
 /* Age at which to poll next after a poll at age `age` saw it unfinished. */
 double pp_next_poll(const pollplan *p, int cls, double age);
 

@@ -61,6 +61,8 @@ void rl_take(ratelimit *r, double now) {
   r->sent++;
 }
 
+double rl_tokens(const ratelimit *r, double now) { return r->rate > 0 ? tokens_at(r, now) : r->burst; }
+
 void rl_pause(ratelimit *r, double until) {
   if (until > r->paused_until) r->paused_until = until;
 }

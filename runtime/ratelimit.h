@@ -30,6 +30,9 @@ double rl_wait(const ratelimit *r, double now);
 /* Records a send at now (call only when rl_wait said 0). */
 void rl_take(ratelimit *r, double now);
 
+/* Tokens in the bucket at now (the burst when there is no bucket). */
+double rl_tokens(const ratelimit *r, double now);
+
 /* Holds every send until `until` (keeps the later of two pauses). */
 void rl_pause(ratelimit *r, double until);
 

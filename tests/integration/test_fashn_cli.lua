@@ -124,7 +124,8 @@ T.case("the API key appears in no output, error or file", function()
   ]], { key = KEY })
   T.eq(r.code, 1, "the recipe ends with an error on purpose")
   local wrong = R.run(emu, batch(1), { key = KEY .. "-wrong", args = { "--dry-run" } })
-  local refused = R.run(emu, batch(1), { key = "sk-other-" .. KEY })
+  local strict <close> = E.start{ ["time-scale"] = 0.02, ["api-key"] = KEY } -- no faults: a clean 401
+  local refused = R.run(strict, batch(1), { key = "sk-other-" .. KEY })
   local everything = r.stdout .. r.stderr .. wrong.stdout .. wrong.stderr .. refused.stdout .. refused.stderr
   local p = io.popen("cat " .. T.shell_quote(r.dir) .. "/* 2>/dev/null")
   everything = everything .. p:read("a")
