@@ -128,6 +128,32 @@ static void tick_cb(void *ud) {
     loop_timer_start(lc->lp, &lc->tick, 0.25, tick_cb, lc);
 }
 
+/* print and io.write while the live line is on the terminal: erase it first, so the
+ * script's output starts on a clean line (the next tick draws it again below). */
+static int print_clearing(lua_State *L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &CLIENT_KEY);
+  lclient *lc = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  if (lc && lc->prog) progress_clear(lc->prog);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+static void wrap_output(lua_State *L) {
+  lua_getglobal(L, "print");
+  lua_pushcclosure(L, print_clearing, 1);
+  lua_setglobal(L, "print");
+  lua_getglobal(L, "io");
+  if (lua_istable(L, -1)) {
+    lua_getfield(L, -1, "write");
+    lua_pushcclosure(L, print_clearing, 1);
+    lua_setfield(L, -2, "write");
+  }
+  lua_pop(L, 1);
+}
+
 /* The client, created on first use: the backend is chosen then (see backend.h). */
 static lclient *client_get(lua_State *L) {
   lclient *lc = client_state(L);
@@ -143,7 +169,11 @@ static lclient *client_get(lua_State *L) {
   fashn_config cfg = lc->cfg;
   if (ljournal_retry_unknown(L)) cfg.retry_unknown = true; /* --retry-unknown */
   backend_apply(&lc->be, &cfg);
-  if (!lc->prog) lc->prog = progress_new(stderr, stdout, isatty(STDERR_FILENO), lc->cli.quiet, "atelier");
+  if (!lc->prog) {
+    bool live = isatty(STDERR_FILENO) && !lc->cli.quiet;
+    lc->prog = progress_new(stderr, stdout, live, lc->cli.quiet, "atelier");
+    if (live && isatty(STDOUT_FILENO)) wrap_output(L);
+  }
   cfg.on_event = on_event;
   cfg.event_ud = lc;
   cfg.stop_submitting = interrupt_stopping; /* the first Ctrl-C */
@@ -755,8 +785,11 @@ static double opt_number(lua_State *L, int t, const char *k, double lo, double h
   if (ty != LUA_TNIL) {
     int isnum;
     v = lua_tonumberx(L, -1, &isnum);
-    if (!isnum || !(v >= lo && v <= hi))
-      luaL_error(L, "fashn.configure: %s must be a number from %g to %g", k, lo, hi);
+    if (!isnum || !(v >= lo && v <= hi)) {
+      char msg[160]; /* (lua_pushfstring has no %g) */
+      snprintf(msg, sizeof msg, "fashn.configure: %s must be a number from %g to %g", k, lo, hi);
+      luaL_error(L, "%s", msg);
+    }
   }
   lua_pop(L, 1);
   return v;
@@ -783,7 +816,7 @@ static void check_known(lua_State *L, int t, const char *const *known, const cha
         luaL_addstring(&b, known[i]);
       }
       luaL_pushresult(&b);
-      luaL_error(L, "fashn.configure: unknown %s setting %s (known: %s)", what,
+      luaL_error(L, "fashn.configure: unknown %s%ssetting %s (known: %s)", what, *what ? " " : "",
                  k ? k : luaL_typename(L, -2), lua_tostring(L, -1));
     }
   }

@@ -1,0 +1,51 @@
+-- test_fashn_api.lua — the parts of the fashn module that need no server: input checks
+-- and their error tables, costs, configure's own checks, the settings it keeps.
+local T = require "testing"
+local fashn = require "fashn"
+
+T.case("check raises an InvalidInput error table naming the field; tostring reads well", function()
+  local err = T.raises(function() fashn.check{ prompt = "x", num_images = 9 } end, "InvalidInput")
+  T.eq(err.field, "num_images")
+  T.eq(err.retryable, false)
+  T.match(err.message, "^num_images: must be an integer from 1 to 4, got 9")
+  T.match(tostring(err), "test_fashn_api%.lua:%d+: InvalidInput: num_images:", "where + name + message")
+end)
+
+T.case("cost is num_images x (4 with a face reference, else 1), also over a list", function()
+  T.eq(fashn.cost{ prompt = "x" }, 1)
+  T.eq(fashn.cost{ prompt = "x", num_images = 4, face_reference = "https://example.invalid/f.png" }, 16)
+  T.eq(fashn.cost{ { prompt = "a", num_images = 2 }, { prompt = "b" } }, 3)
+  T.raises(function() fashn.cost{ { prompt = "a" }, { seed = 1 } } end, "InvalidInput")
+end)
+
+T.case("integral floats are integers; other numbers keep their value", function()
+  T.eq(fashn.check{ prompt = "x", seed = 7.0, num_images = 2.0 }, true)
+  T.raises(function() fashn.check{ prompt = "x", seed = 7.25 } end, "InvalidInput")
+end)
+
+T.case("configure checks its settings and keeps them", function()
+  T.raises(function() fashn.configure{ concurrency = 0 } end, "concurrency must be a number from 1 to 64")
+  T.raises(function() fashn.configure{ concurency = 3 } end, "unknown setting concurency")
+  T.raises(function() fashn.configure{ poll = { rat = 1 } } end, "unknown poll setting rat")
+  T.raises(function() fashn.configure{ poll = 3 } end, "poll must be a table")
+  fashn.configure{ concurrency = 4, timeout = 120, poll = { rate = 3, min_interval = 0.2 }, retry_unknown = true }
+  local s = fashn.settings()
+  T.eq({ s.concurrency, s.timeout, s.poll.rate, s.poll.min_interval, s.retry_unknown },
+    { 4, 120, 3, 0.2, true })
+  T.eq(s.api_key, nil, "the key is never readable")
+  fashn.configure{ concurrency = 6, timeout = 900, poll = { rate = 4.5, min_interval = 0.1 }, retry_unknown = false }
+end)
+
+T.case("the defaults keep the contract's limits with a margin", function()
+  local s = fashn.settings()
+  T.eq(s.concurrency, 6)
+  T.ok(s.poll.limit < 50 and s.poll.window >= 10, "under 50 status requests per 10 s")
+  T.ok(s.poll.rate * 10 < 50, "a steady rate under the limit")
+  T.ok(s.run.limit < 50 and s.run.window >= 60, "under 50 submits per minute")
+  T.eq(s.max_credits, -1, "no cap unless asked")
+end)
+
+T.case("stats before any job: all zero, nothing leaked", function()
+  local st = fashn.stats()
+  T.eq({ st.jobs, st.run_requests, st.status_requests, st.live_requests }, { 0, 0, 0, 0 })
+end)
