@@ -69,12 +69,18 @@ T.case("no FASHN_API_KEY: the embedded emulator, with one line saying images are
     local res = fashn.run{ prompt = "hello", seed = 1 }
     res.images[1]:save("hello.png")
     emit{ status = res.status, backend = fashn.stats().backend, w = res.images[1].width }
-  ]], { url = false, key = "", dir = dir, scale = 0.05 })
+  ]], { url = false, key = "", dir = dir, scale = 0.02, env = { ATELIER_EMU_TIME_SCALE = "0.02" } })
   R.check_exit(r)
   T.eq(r.events[1], { status = "completed", backend = "emulator", w = 1024 })
   local _, n = r.stderr:gsub("images are emulated", "")
   T.eq(n, 1, "one notice line:\n" .. r.stderr)
+  T.match(r.stderr, "time x0%.02%)", "the time scale from ATELIER_EMU_TIME_SCALE")
   T.ok(io.open(dir .. "/hello.png") ~= nil, "the image was saved")
+  local bad = R.run(nil, "local ok, e = pcall(fashn.submit, { prompt = 'x' }) emit{ e = errinfo(e) }",
+    { url = false, key = "", env = { ATELIER_EMU_TIME_SCALE = "fast" } })
+  R.check_exit(bad)
+  T.eq(bad.events[1].e.name, "ConfigurationError")
+  T.match(bad.events[1].e.message, "ATELIER_EMU_TIME_SCALE")
 end)
 
 T.case("-q keeps stderr silent; without it, plain log lines (not a terminal)", function()
