@@ -338,6 +338,7 @@ journal *journal_open(const char *path, bool fresh, char *errbuf, size_t errlen)
     return NULL;
   }
   j->recovered_unknown = recovered;
+  objstore_sweep_temps(j->objects); /* half-written images of a crashed run: never named, never read */
   return j;
 }
 

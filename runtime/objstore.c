@@ -4,6 +4,7 @@
  * final one, and the directory is fsynced so the rename itself survives a power cut. */
 #include "objstore.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -51,6 +52,24 @@ bool objstore_mkdirs(const char *dir, char *errbuf, size_t errlen) {
     return false;
   }
   return true;
+}
+
+int objstore_sweep_temps(const char *dir) {
+  int removed = 0;
+  for (int i = 0; i < 256; i++) {
+    char sub[PATH_MAX];
+    if (snprintf(sub, sizeof sub, "%s/%02x", dir, i) >= (int)sizeof sub) return removed;
+    DIR *d = opendir(sub);
+    if (!d) continue;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+      if (strncmp(e->d_name, ".tmp-", 5) != 0) continue;
+      char p[PATH_MAX];
+      if (snprintf(p, sizeof p, "%s/%s", sub, e->d_name) < (int)sizeof p && unlink(p) == 0) removed++;
+    }
+    closedir(d);
+  }
+  return removed;
 }
 
 bool objstore_sync_dir(const char *dir, char *errbuf, size_t errlen) {

@@ -42,6 +42,11 @@ obj_status objstore_verify(const char *dir, const char *hex, char *errbuf, size_
  * status but OBJ_OK out is left as it was and errbuf says what is wrong. */
 obj_status objstore_read(const char *dir, const char *hex, buf *out, char *errbuf, size_t errlen);
 
+/* Removes the temporary files a crashed put left behind (never named as objects, so
+ * never read); returns how many. Only while no other process writes to dir (the
+ * journal's lock guarantees that). */
+int objstore_sweep_temps(const char *dir);
+
 /* Creates dir and its missing parents (like mkdir -p). */
 bool objstore_mkdirs(const char *dir, char *errbuf, size_t errlen);
 

@@ -93,3 +93,18 @@ TEST(objstore_reports_a_store_it_cannot_write) {
   CHECK(err[0] != '\0');
   rm_rf(dir);
 }
+
+TEST(objstore_sweeps_what_a_crashed_put_left_behind) {
+  char dir[64], err[400], hex[SHA256_HEX_LEN + 1], sub[128], tmp[200];
+  make_tmpdir(dir);
+  CHECK(objstore_put(dir, "kept", 4, hex, err, sizeof err));
+  snprintf(sub, sizeof sub, "%s/%.2s", dir, hex);
+  snprintf(tmp, sizeof tmp, "%s/.tmp-deadbeef-1-1", sub);
+  FILE *f = fopen(tmp, "w");
+  fputs("half an image", f);
+  fclose(f);
+  CHECK_INT(objstore_sweep_temps(dir), 1);
+  CHECK_INT(count_entries(sub, ".tmp"), 0);
+  CHECK(objstore_verify(dir, hex, err, sizeof err) == OBJ_OK); /* objects stay */
+  rm_rf(dir);
+}
