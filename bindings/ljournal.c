@@ -14,6 +14,7 @@
 #include "../runtime/resume.h"
 #include "errors.h"
 #include "limage.h"
+#include "sandbox.h"
 
 #define LJOURNAL_MT "atelier.journal"
 
@@ -23,6 +24,7 @@ typedef struct ljournal {
   journal *j;
   bool failed; /* opening failed: the message stays in error */
   char error[512];
+  long served, saved, resumed, unknown; /* this run, for the closing line */
 } ljournal;
 
 static const char STATE_KEY = 0;  /* registry: the ljournal userdata */
@@ -81,6 +83,26 @@ journal *ljournal_get(lua_State *L, char *errbuf, size_t errlen) {
   }
   if (!s->j) snprintf(errbuf, errlen, "%s", s->error);
   return s->j;
+}
+
+void ljournal_finish(lua_State *L, bool quiet) {
+  ljournal *s = state(L);
+  if (quiet || !(s->served || s->resumed || s->unknown)) return;
+  fprintf(stderr, "atelier: journal: ");
+  const char *sep = "";
+  if (s->served) {
+    fprintf(stderr, "%ld job%s served from it, %ld credit%s saved", s->served, s->served == 1 ? "" : "s",
+            s->saved, s->saved == 1 ? "" : "s");
+    sep = "; ";
+  }
+  if (s->resumed) {
+    fprintf(stderr, "%s%ld resumed by prediction id", sep, s->resumed);
+    sep = "; ";
+  }
+  if (s->unknown)
+    fprintf(stderr, "%s%ld left alone (unknown outcome: see atelier --journal-report)", sep, s->unknown);
+  fputc('\n', stderr);
+  fflush(stderr);
 }
 
 void ljournal_close(lua_State *L) {
@@ -169,6 +191,17 @@ static bool table_json(lua_State *L, int idx, json_writer *w, int depth, const c
       jw_string_len(w, b->data ? b->data : "", b->len);
       buf_free(b);
       lua_pop(L, 1);
+    } else if (depth == 0 && is_image_field(k) && lua_type(L, -1) == LUA_TSTRING) {
+      size_t len;
+      const char *s = lua_tolstring(L, -1, &len);
+      if (jobkey_image_kind_of(s, len) == JOBKEY_IMAGE_PATH) {
+        /* A file the key reads to hash: a sandboxed recipe may only name allowed ones. */
+        const char *real = sandbox_check_read(L, s); /* pushes the path to use */
+        jw_string(w, real);
+        lua_pop(L, 1);
+      } else {
+        jw_string_len(w, s, len);
+      }
     } else {
       ok = value_json(L, -1, w, depth + 1, depth == 0 ? k : field, errbuf, errlen);
     }
@@ -322,8 +355,11 @@ void ljournal_note_shared(lua_State *L, const ljentry *e) {
   journal *j = ljournal_get(L, err, sizeof err);
   journal_job job = {0};
   /* Only a count for the report: a failure here changes nothing that matters. */
-  if (j && journal_find(j, e->key.hex, &job, err, sizeof err) && job.id)
-    journal_note_reuse(j, job.id, err, sizeof err);
+  if (j && journal_find(j, e->key.hex, &job, err, sizeof err) && job.id &&
+      journal_note_reuse(j, job.id, err, sizeof err)) {
+    state(L)->served++;
+    state(L)->saved += job.credits >= 0 ? job.credits : job.expected_credits;
+  }
   journal_job_free(&job);
 }
 
@@ -345,11 +381,22 @@ ljournal_action ljournal_decide(lua_State *L, ljentry *e, int64_t credits, bool 
     fprintf(stderr, "atelier: %s\n", e->plan.note);
     fflush(stderr);
   }
+  ljournal *s = state(L);
   switch (e->plan.action) {
-    case RESUME_CACHED: e->action = LJ_CACHED; break;
-    case RESUME_POLL: e->action = LJ_POLL; break;
+    case RESUME_CACHED:
+      e->action = LJ_CACHED;
+      s->served++;
+      s->saved += e->plan.credits >= 0 ? e->plan.credits : credits;
+      break;
+    case RESUME_POLL:
+      e->action = LJ_POLL;
+      s->resumed++;
+      break;
     case RESUME_REFETCH: e->action = LJ_REFETCH; break;
-    case RESUME_UNKNOWN: e->action = LJ_UNKNOWN; break;
+    case RESUME_UNKNOWN:
+      e->action = LJ_UNKNOWN;
+      s->unknown++;
+      break;
     default: e->action = LJ_SUBMIT; break;
   }
   if (e->action == LJ_SUBMIT || e->action == LJ_POLL || e->action == LJ_REFETCH) {

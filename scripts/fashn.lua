@@ -16,7 +16,8 @@ local M = {}
 -- Raise an error table from the caller's point of view (adds `where` like error(msg, 2)).
 local function raise(err, level)
   if type(err) == "table" and err.where == nil then
-    local info = debug.getinfo((level or 1) + 2, "Sl")
+    -- --sandbox removes the debug library: the error then goes without `where`
+    local info = debug and debug.getinfo((level or 1) + 2, "Sl")
     if info and info.currentline and info.currentline > 0 then
       err.where = info.short_src .. ":" .. info.currentline .. ": "
     end

@@ -66,3 +66,23 @@ fashn.gather(jobs, { raise = false })
   T.ok(not everything:find(KEY, 1, true), "the key is nowhere")
   T.ok(not everything:find("53cr3t", 1, true), "not even part of it")
 end, { timeout = 60 })
+
+T.case("a sandboxed recipe cannot make the journal read a file outside its allowed places", function()
+  local png = require "pngfixture"
+  local dir = T.tmpdir()
+  os.execute("mkdir -p " .. T.shell_quote(dir .. "/recipe") .. " " .. T.shell_quote(dir .. "/secret"))
+  png.write(dir .. "/secret/face.png", 32, 32, { 1, 2, 3 })
+  png.write(dir .. "/recipe/face.png", 32, 32, { 4, 5, 6 })
+  T.write_file(dir .. "/recipe/r.lua", string.format([[
+local fashn = require "fashn"
+local ok, err = pcall(fashn.submit, { prompt = "x", face_reference = %q })
+print(ok and "ALLOWED" or err.name)
+local r = fashn.run{ prompt = "y", face_reference = %q }
+print(r.status, r.cached)
+]], dir .. "/secret/face.png", dir .. "/recipe/face.png"))
+  local r = T.run({ T.atelier, "--sandbox", "--out", dir .. "/out", dir .. "/recipe/r.lua" },
+    { env = { ATELIER_EMU_TIME_SCALE = "0.01" } })
+  T.eq(r.code, 0, "the recipe ran: " .. r.stderr)
+  T.eq(r.stdout, "SandboxViolation\ncompleted\tfalse\n", "outside refused, beside the recipe allowed")
+  T.ok(io.open(dir .. "/out/.atelier/journal.db"), "the journal lives in --out")
+end, { timeout = 60 })
