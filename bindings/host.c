@@ -219,6 +219,7 @@ int host_run(const host_options *o) {
   status = (r.main_failed || r.unobserved || r.deadlocked) ? 1 : 0;
   if (interrupt_stopping()) status = 130; /* like a shell's 128 + SIGINT */
   lfashn_finish(L);
+  ljournal_finish(L, o->quiet);
 done:
   lua_close(L); /* tasks' finalizers stop their timers before the loop goes */
   interrupt_uninstall();

@@ -38,6 +38,11 @@ void ljournal_push_shared(lua_State *L, const char *key);
 /* Remembers the value on top of the stack (not popped) as the job for key. */
 void ljournal_set_shared(lua_State *L, const char *key);
 
+/* The run is over: one line on stderr (unless quiet) saying what the journal saved —
+ * jobs served from it and their credits, jobs resumed by id, jobs left alone because
+ * their outcome is unknown — when it did anything. */
+void ljournal_finish(lua_State *L, bool quiet);
+
 /* Closes the journal (run end); later ljournal_get calls reopen it. For tests/exit. */
 void ljournal_close(lua_State *L);
 

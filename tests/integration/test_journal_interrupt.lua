@@ -68,6 +68,7 @@ T.case("Ctrl-C twice: quits at once; the rerun polls the jobs that were in fligh
   local r = J.run(emu, ws)
   J.check(r, 0, "rerun")
   T.eq(count(r.stdout, "cached=false"), 12, "all 12 delivered")
+  T.match(r.stderr, "journal: 6 resumed by prediction id", "the rerun says what it resumed")
   T.eq(emu:stats().run_accepted, 12, "the 6 in flight were collected by id, not bought again")
   T.match(J.report(ws.journal).text, "jobs resumed by prediction id instead of resubmitted: 6")
 end, { timeout = 120 })

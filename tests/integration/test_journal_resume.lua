@@ -49,7 +49,7 @@ for i, r in ipairs(fashn.gather(jobs, { raise = false })) do
   end
 end
 io.stdout:flush()
-os.exit(failed == 0 and 0 or 1)
+if failed > 0 then error(failed .. " looks failed") end
 ]]
 local CREDITS, IMAGES = 36, 30
 
@@ -156,6 +156,7 @@ T.case("a finished recipe run again buys nothing; renaming a reference nothing; 
   local r = J.run(emu, ws, { env = e })
   J.check(r, 0, "second run")
   T.eq(count(r.stdout, "cached=true credits=0"), 24, "every result comes from the journal, at no cost")
+  T.match(r.stderr, "journal: 24 jobs served from it, " .. CREDITS .. " credits saved", "and says so")
   local after = emu:stats()
   T.eq(after.run_accepted, before.run_accepted, "no run request")
   T.eq(after.status_requests, before.status_requests, "no status request")
