@@ -57,7 +57,8 @@ static bool write_number(canon *c, const json_value *v) {
   }
   double d = v->u.num.d;
   /* integral doubles as integers: 7.0 and 7e0 are the seed 7 */
-  if (d == (double)(int64_t)d && d > -9.2e18 && d < 9.2e18) jw_int(&c->w, (int64_t)d);
+  if (d > -9.2e18 && d < 9.2e18 && d == (double)(int64_t)d) jw_int(&c->w, (int64_t)d); /* range first: */
+  /* converting an out-of-range double to int64_t is undefined (found by fuzz_jobkey) */
   else jw_double(&c->w, d);
   return true;
 }
@@ -155,7 +156,7 @@ static bool image_identity(const json_member *m, synth *s, char *err, size_t err
       return true;
     }
     char ferr[300];
-    if (!sha256_file(str, s->hex, NULL, ferr, sizeof ferr)) {
+    if (!sha256_file(str, JOBKEY_MAX_FILE, s->hex, NULL, ferr, sizeof ferr)) {
       snprintf(err, errlen, "%.*s: %s", (int)m->keylen, m->key, ferr);
       return true;
     }

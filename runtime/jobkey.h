@@ -34,6 +34,7 @@
 
 #define JOBKEY_VERSION 1
 #define JOBKEY_MAX_DEPTH 16
+#define JOBKEY_MAX_FILE ((uint64_t)64 << 20) /* a reference file the transport would read */
 
 typedef struct jobkey {
   char hex[SHA256_HEX_LEN + 1]; /* the key */

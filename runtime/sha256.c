@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const uint32_t K[64] = {
@@ -132,11 +133,24 @@ bool sha256_is_hex(const char *s) {
   return s[SHA256_HEX_LEN] == '\0';
 }
 
-bool sha256_file(const char *path, char hex[SHA256_HEX_LEN + 1], uint64_t *size_out, char *errbuf,
-                 size_t errlen) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+bool sha256_file(const char *path, uint64_t max_bytes, char hex[SHA256_HEX_LEN + 1], uint64_t *size_out,
+                 char *errbuf, size_t errlen) {
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     snprintf(errbuf, errlen, "cannot open %s: %s", path, strerror(errno));
+    return false;
+  }
+  struct stat st;
+  const char *bad = NULL;
+  if (fstat(fd, &st) != 0) bad = strerror(errno);
+  else if (!S_ISREG(st.st_mode)) bad = "not a regular file";
+  else if ((uint64_t)st.st_size > max_bytes) bad = "larger than the limit";
+  if (bad) {
+    if (!strcmp(bad, "larger than the limit"))
+      snprintf(errbuf, errlen, "%s is larger than %llu bytes", path, (unsigned long long)max_bytes);
+    else snprintf(errbuf, errlen, "%s is %s", path, bad);
+    close(fd);
     return false;
   }
   sha256_ctx c;
@@ -154,6 +168,11 @@ bool sha256_file(const char *path, char hex[SHA256_HEX_LEN + 1], uint64_t *size_
     if (n == 0) break;
     sha256_update(&c, chunk, (size_t)n);
     total += (uint64_t)n;
+    if (total > max_bytes) { /* it grew while we read */
+      snprintf(errbuf, errlen, "%s is larger than %llu bytes", path, (unsigned long long)max_bytes);
+      close(fd);
+      return false;
+    }
   }
   close(fd);
   uint8_t d[SHA256_LEN];

@@ -30,9 +30,11 @@ void sha256_to_hex(const uint8_t digest[SHA256_LEN], char hex[SHA256_HEX_LEN + 1
 /* True when s is exactly 64 lowercase hex digits (a digest we wrote). */
 bool sha256_is_hex(const char *s);
 
-/* Hashes a whole file. Returns false with errbuf set (naming the path and errno text)
- * when it cannot be opened or read; *size_out (optional) gets the byte count. */
-bool sha256_file(const char *path, char hex[SHA256_HEX_LEN + 1], uint64_t *size_out, char *errbuf,
-                 size_t errlen);
+/* Hashes a whole regular file of at most max_bytes bytes. Returns false with errbuf set
+ * (naming the path) when it cannot be opened or read, is not a regular file (a FIFO or
+ * a device such as /dev/zero would block or never end), or is larger; *size_out
+ * (optional) gets the byte count. */
+bool sha256_file(const char *path, uint64_t max_bytes, char hex[SHA256_HEX_LEN + 1], uint64_t *size_out,
+                 char *errbuf, size_t errlen);
 
 #endif

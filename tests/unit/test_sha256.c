@@ -1,6 +1,7 @@
 /* test_sha256.c — SHA-256 against the FIPS 180-2 vectors, block-boundary lengths
  * (checked with Python's hashlib), streaming in pieces, and files. */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../runtime/sha256.h"
@@ -81,12 +82,20 @@ TEST(sha256_hashes_files_and_names_what_it_cannot_read) {
   close(fd);
   char hex[SHA256_HEX_LEN + 1], err[200];
   uint64_t size = 0;
-  CHECK(sha256_file(path, hex, &size, err, sizeof err));
+  CHECK(sha256_file(path, 100, hex, &size, err, sizeof err));
   CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK_INT(size, 3);
+  CHECK(!sha256_file(path, 2, hex, &size, err, sizeof err)); /* over the bound */
+  CHECK(strstr(err, "larger than 2 bytes") != NULL);
   unlink(path);
-  CHECK(!sha256_file(path, hex, &size, err, sizeof err));
+  CHECK(!sha256_file(path, 100, hex, &size, err, sizeof err));
   CHECK(strstr(err, path) != NULL);
+  CHECK(!sha256_file("/dev/zero", 100, hex, &size, err, sizeof err)); /* would never end */
+  CHECK(strstr(err, "not a regular file") != NULL);
+  CHECK(mkfifo(path, 0600) == 0);
+  CHECK(!sha256_file(path, 100, hex, &size, err, sizeof err)); /* would wait for a writer */
+  CHECK(strstr(err, "not a regular file") != NULL);
+  unlink(path);
 }
 
 TEST(sha256_is_hex_accepts_only_our_lowercase_digests) {
