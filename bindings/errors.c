@@ -92,6 +92,9 @@ bool lerr_is(lua_State *L, int idx) {
 
 int lerr_new_from_table(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
+  /* atelier.error(t, level): level as in error(msg, level), 1 = the caller */
+  int level = (int)luaL_optinteger(L, 2, 0);
+  lua_settop(L, 1);
   lua_getfield(L, 1, "name");
   const char *name = lua_tostring(L, -1);
   luaL_argcheck(L, name && *name, 1, "the error needs a non-empty string `name`");
@@ -103,7 +106,7 @@ int lerr_new_from_table(lua_State *L) {
   int http = (int)lua_tointeger(L, -1);
   lua_getfield(L, 1, "retryable");
   lerr_info e = {name, message, id, http, lua_toboolean(L, -1)};
-  lerr_push(L, &e, 0);
+  lerr_push(L, &e, level > 0 ? level : 0);
   return 1;
 }
 

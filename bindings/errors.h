@@ -31,7 +31,8 @@ bool lerr_is(lua_State *L, int idx);
 /* Registers the metatable and `atelier.error` helpers; called once at start. */
 void lerr_open(lua_State *L);
 
-/* atelier.error{name=, message=, ...} -> a new error table (not raised). */
+/* atelier.error({name=, message=, ...} [, level]) -> a new error table (not raised);
+ * with level, `where` names that stack level, as error(msg, level) would. */
 int lerr_new_from_table(lua_State *L);
 
 #endif

@@ -59,21 +59,23 @@ const char *host_scripts_dir(void) {
   return NULL;
 }
 
-/* package.path = <script dir>/?.lua;<scripts>/?.lua;<scripts>/?/init.lua;<default> */
+/* package.path = <scripts>/?.lua;<scripts>/?/init.lua;<script dir>/?.lua;<default>.
+ * The shipped modules come first so a recipe that happens to be called recipe.lua or
+ * fashn.lua still gets the real module from require (and not itself). */
 static void set_package_path(lua_State *L, const char *script) {
   lua_getglobal(L, "package");
   luaL_Buffer b;
   luaL_buffinit(L, &b);
+  const char *dir = host_scripts_dir();
+  if (dir) {
+    lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;", dir, dir);
+    luaL_addvalue(&b);
+  }
   if (script && strcmp(script, "-") != 0) {
     const char *slash = strrchr(script, '/');
     if (slash) luaL_addlstring(&b, script, (size_t)(slash - script));
     else luaL_addstring(&b, ".");
     luaL_addstring(&b, "/?.lua;");
-  }
-  const char *dir = host_scripts_dir();
-  if (dir) {
-    lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;", dir, dir);
-    luaL_addvalue(&b);
   }
   lua_getfield(L, -2, "path");
   luaL_addvalue(&b);

@@ -1,9 +1,15 @@
 -- recipe.lua — variation as data: cartesian sweeps over inputs, prompt templates with
 -- wildcards, what a list of inputs would cost before any credit is spent, and labelled
 -- comparison grids (recipe/grid.lua).
+local atelier = require "atelier"
 local template = require "recipe.template"
 
 local M = {}
+
+-- Argument errors are atelier error tables named BadOption, pointing at the caller.
+local function bad(msg, level)
+  error(atelier.error({ name = "BadOption", message = msg }, level + 1), 0)
+end
 
 M.expand = template.expand
 M.count = template.count
@@ -18,21 +24,21 @@ end
 --- Axes vary in opts.order (default: sorted key names), the last one fastest, so the
 --- order is stable whatever Lua's table order. An empty axis yields an empty list.
 function M.product(spec, opts)
-  if type(spec) ~= "table" then error("recipe.product: expected a table of inputs, got " .. type(spec), 2) end
+  if type(spec) ~= "table" then bad("recipe.product: expected a table of inputs, got " .. type(spec), 2) end
   local axes, constants = {}, {}
   for k, v in pairs(spec) do
-    if type(k) ~= "string" then error("recipe.product: input names must be strings, got " .. tostring(k), 2) end
+    if type(k) ~= "string" then bad("recipe.product: input names must be strings, got " .. tostring(k), 2) end
     if is_list(v) then axes[#axes + 1] = k else constants[k] = v end
   end
-  if opts ~= nil and type(opts) ~= "table" then error("recipe.product: options must be a table, got " .. type(opts), 2) end
+  if opts ~= nil and type(opts) ~= "table" then bad("recipe.product: options must be a table, got " .. type(opts), 2) end
   local order = opts and opts.order
   if order ~= nil and type(order) ~= "table" then
-    error("recipe.product: order must be a list of input names, got " .. type(order), 2)
+    bad("recipe.product: order must be a list of input names, got " .. type(order), 2)
   end
   if order then
     local seen = {}
     for _, k in ipairs(order) do
-      if not is_list(spec[k]) then error("recipe.product: order names " .. tostring(k) .. ", which is not a list in the spec", 2) end
+      if not is_list(spec[k]) then bad("recipe.product: order names " .. tostring(k) .. ", which is not a list in the spec", 2) end
       seen[k] = true
     end
     table.sort(axes)
@@ -68,12 +74,12 @@ end
 
 --- Credits one input table would spend: num_images x (4 with face_reference, else 1).
 function M.credits_for(inputs)
-  if type(inputs) ~= "table" then error("recipe.cost: each item must be an input table, got " .. type(inputs), 3) end
+  if type(inputs) ~= "table" then bad("recipe.cost: each item must be an input table, got " .. type(inputs), 3) end
   local n = inputs.num_images
   if n == nil then n = 1 end
   n = math.tointeger(n)
   if not n or n < 1 or n > 4 then
-    error("recipe.cost: num_images must be an integer 1..4, got " .. tostring(inputs.num_images), 3)
+    bad("recipe.cost: num_images must be an integer 1..4, got " .. tostring(inputs.num_images), 3)
   end
   local face = inputs.face_reference
   local per = (face ~= nil and face ~= false and face ~= "") and 4 or 1
@@ -85,7 +91,7 @@ end
 --- 1 credit per image, 4 with face_reference). Failed predictions cost nothing, so
 --- this is the most a run can spend.
 function M.cost(list)
-  if type(list) ~= "table" then error("recipe.cost: expected a list of input tables, got " .. type(list), 2) end
+  if type(list) ~= "table" then bad("recipe.cost: expected a list of input tables, got " .. type(list), 2) end
   if list.prompt ~= nil then list = { list } end -- a single input table
   local credits, images = 0, 0
   for _, inputs in ipairs(list) do

@@ -1,7 +1,14 @@
 -- recipe/template.lua — prompt templates: `{a|b}` alternatives, `{2$$a|b|c}` picks,
 -- `__name__` wildcards from text files, nesting and `\` escapes. Expands to every
 -- combination, or to n distinct prompts drawn reproducibly from a seed.
+local atelier = require "atelier"
+
 local M = {}
+
+-- Errors are atelier error tables (name + message), like the rest of the runtime's.
+local function raise(name, msg)
+  error(atelier.error { name = name, message = msg }, 0)
+end
 
 local DEFAULT_MAX = 10000        -- combinations before we refuse (credits are real money)
 local MAX_WILDCARD_BYTES = 1 << 20
@@ -14,7 +21,7 @@ local MAX_WILDCARD_DEPTH = 16
 --   { kind = "wild", name = "colors/warm" }
 
 local function parse_error(src, pos, msg, hint)
-  error(string.format("recipe.expand: %s at character %d of %q%s", msg, pos, src, hint and " (" .. hint .. ")" or ""), 0)
+  raise("TemplateError", string.format("recipe.expand: %s at character %d of %q%s", msg, pos, src, hint and " (" .. hint .. ")" or ""))
 end
 
 local parse_seq
@@ -117,7 +124,7 @@ end
 
 --- Parses a template into its node list; raises with the character position on errors.
 function M.parse(src)
-  if type(src) ~= "string" then error("recipe.expand: the template must be a string, got " .. type(src), 0) end
+  if type(src) ~= "string" then raise("BadOption", "recipe.expand: the template must be a string, got " .. type(src)) end
   return (parse_seq(src, 1, nil))
 end
 
@@ -133,13 +140,13 @@ local function dir_list(w, what)
     local dirs = {}
     for i, d in ipairs(w) do
       if type(d) ~= "string" or d == "" then
-        error(string.format("%s[%d]: expected a directory name, got %s", what, i, tostring(d)), 0)
+        raise("BadOption", string.format("%s[%d]: expected a directory name, got %s", what, i, tostring(d)))
       end
       dirs[i] = d
     end
     return dirs
   end
-  error(string.format("%s: expected a directory or a list of directories, got %s", what, tostring(w)), 0)
+  raise("BadOption", string.format("%s: expected a directory or a list of directories, got %s", what, tostring(w)))
 end
 
 -- Where __name__ files are looked for: opts.wildcards, else what configure set, else
@@ -156,10 +163,10 @@ end
 --- when expand is not given opts.wildcards (false: back to wildcards/ beside the script).
 function M.configure(settings)
   if type(settings) ~= "table" then
-    error("recipe.configure: expected a table such as { wildcards = \"prompts/wildcards\" }, got " .. type(settings), 0)
+    raise("BadOption", "recipe.configure: expected a table such as { wildcards = \"prompts/wildcards\" }, got " .. type(settings))
   end
   for k in pairs(settings) do
-    if k ~= "wildcards" then error("recipe.configure: unknown setting " .. tostring(k) .. " (known: wildcards)", 0) end
+    if k ~= "wildcards" then raise("BadOption", "recipe.configure: unknown setting " .. tostring(k) .. " (known: wildcards)") end
   end
   if settings.wildcards == false then
     configured = nil
@@ -170,7 +177,7 @@ end
 
 local function load_wildcard(name, ctx)
   if name:find("%.%.") or name:sub(1, 1) == "/" then
-    error(string.format("recipe.expand: wildcard __%s__ must not leave the wildcards directory", name), 0)
+    raise("TemplateError", string.format("recipe.expand: wildcard __%s__ must not leave the wildcards directory", name))
   end
   local cached = ctx.cache[name]
   if cached then return cached end
@@ -183,25 +190,25 @@ local function load_wildcard(name, ctx)
       local data = f:read(MAX_WILDCARD_BYTES + 1) or ""
       f:close()
       if #data > MAX_WILDCARD_BYTES then
-        error(string.format("recipe.expand: wildcard file %s is larger than %d bytes", path, MAX_WILDCARD_BYTES), 0)
+        raise("TemplateError", string.format("recipe.expand: wildcard file %s is larger than %d bytes", path, MAX_WILDCARD_BYTES))
       end
       local options = {}
       for line in (data .. "\n"):gmatch("(.-)\r?\n") do
         local s = line:match("^%s*(.-)%s*$")
         if s ~= "" and s:sub(1, 1) ~= "#" then
           local ok, seq = pcall(M.parse, s)
-          if not ok then error(string.format("%s (in wildcard file %s)", seq, path), 0) end
+          if not ok then raise("TemplateError", string.format("%s (in wildcard file %s)", type(seq) == "table" and seq.message or tostring(seq), path)) end
           options[#options + 1] = seq
         end
       end
       if #options == 0 then
-        error(string.format("recipe.expand: wildcard file %s has no options", path), 0)
+        raise("TemplateError", string.format("recipe.expand: wildcard file %s has no options", path))
       end
       ctx.cache[name] = options
       return options
     end
   end
-  error(string.format("recipe.expand: no file for wildcard __%s__ (looked for %s)", name, table.concat(tried, ", ")), 0)
+  raise("TemplateError", string.format("recipe.expand: no file for wildcard __%s__ (looked for %s)", name, table.concat(tried, ", ")))
 end
 
 -- ---------------------------------------------------------------------------------
@@ -231,7 +238,7 @@ end
 
 local function enter_wild(node, ctx)
   if ctx.depth >= MAX_WILDCARD_DEPTH or ctx.active[node.name] then
-    error(string.format("recipe.expand: wildcard __%s__ refers back to itself", node.name), 0)
+    raise("TemplateError", string.format("recipe.expand: wildcard __%s__ refers back to itself", node.name))
   end
   ctx.active[node.name] = true
   ctx.depth = ctx.depth + 1
@@ -390,17 +397,17 @@ local EXPAND_OPTIONS = { n = true, seed = true, max = true, wildcards = true }
 
 local function check_opts(opts, fname)
   if opts == nil then return {} end
-  if type(opts) ~= "table" then error(fname .. ": options must be a table, got " .. type(opts), 0) end
+  if type(opts) ~= "table" then raise("BadOption", fname .. ": options must be a table, got " .. type(opts)) end
   for k in pairs(opts) do
     if not EXPAND_OPTIONS[k] then
-      error(fname .. ": unknown option " .. tostring(k) .. " (known: n, seed, max, wildcards)", 0)
+      raise("BadOption", fname .. ": unknown option " .. tostring(k) .. " (known: n, seed, max, wildcards)")
     end
   end
   if opts.seed ~= nil and math.type(opts.seed) ~= "integer" then
-    error(fname .. ": seed must be an integer, got " .. tostring(opts.seed), 0)
+    raise("BadOption", fname .. ": seed must be an integer, got " .. tostring(opts.seed))
   end
   if opts.max ~= nil and (math.type(opts.max) ~= "integer" or opts.max < 1) then
-    error(fname .. ": max must be an integer >= 1, got " .. tostring(opts.max), 0)
+    raise("BadOption", fname .. ": max must be an integer >= 1, got " .. tostring(opts.max))
   end
   return opts
 end
@@ -420,7 +427,7 @@ end
 function M.expand(src, opts)
   opts = check_opts(opts, "recipe.expand")
   if opts.n ~= nil and (math.type(opts.n) ~= "integer" or opts.n < 0) then
-    error("recipe.expand: n must be an integer >= 0, got " .. tostring(opts.n), 0)
+    raise("BadOption", "recipe.expand: n must be an integer >= 0, got " .. tostring(opts.n))
   end
   local seq = M.parse(src)
   local ctx = new_ctx(opts)
@@ -428,9 +435,9 @@ function M.expand(src, opts)
   local max = opts.max or DEFAULT_MAX
   if opts.n == nil then
     if total > max then
-      error(string.format("recipe.expand: %q expands to %s prompts, more than max = %d " ..
+      raise("TemplateError", string.format("recipe.expand: %q expands to %s prompts, more than max = %d " ..
         "(draw a sample with n = ..., or raise max)", src, total == math.huge and "too many" or
-        string.format("%d", total), max), 0)
+        string.format("%d", total), max))
     end
     return expand_seq(seq, ctx)
   end

@@ -179,3 +179,10 @@ T.case("expand, count and product refuse options they do not know or cannot use"
   T.raises(function() recipe.product({ seed = { 1 } }, { order = { "prompt" } }) end, "order names prompt")
   T.raises(function() recipe.product "seed" end, "expected a table of inputs")
 end)
+
+T.case("recipe errors are atelier error tables naming the caller's line", function()
+  local err = T.raises(function() recipe.product(42) end, "BadOption")
+  T.match(err.where or "", "test_recipe%.lua:%d+:", "where points at the call")
+  local terr = T.raises(function() recipe.expand("{a") end, "TemplateError")
+  T.match(terr.message, "unbalanced", "message")
+end)
