@@ -267,10 +267,17 @@ bool ljournal_key(lua_State *L, int idx, const char *backend, const char *model_
 
 /* ---- jobs shared within the run ------------------------------------------------------- */
 
+/* Weak values: a job the script has let go of (with its images) must not be kept
+ * alive for the rest of the run just in case; an identical submission after that goes
+ * to the journal instead (the stored images, or the same id polled). */
 static void push_shared_table(lua_State *L) {
   if (lua_rawgetp(L, LUA_REGISTRYINDEX, &SHARED_KEY) == LUA_TTABLE) return;
   lua_pop(L, 1);
   lua_newtable(L);
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "v");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
   lua_pushvalue(L, -1);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &SHARED_KEY);
 }

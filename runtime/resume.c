@@ -106,7 +106,10 @@ bool resume_plan_for(journal *j, const char *key, const char *backend, const cha
     case JOURNAL_SUBMITTING:
       /* Opening turned every dead run's `submitting` into `unknown`, and this process
        * holds the lock: the submission in flight is this run's own. */
-      snprintf(errbuf, errlen, "job %s is being submitted by this run already", k12);
+      snprintf(errbuf, errlen,
+               "an identical job (%s) of this run is being submitted right now and its handle was "
+               "let go; keep the first job to share it",
+               k12);
       return false;
     case JOURNAL_SUBMITTED:
       if (ephemeral) { /* the emulator that knew this id ended with its run */
