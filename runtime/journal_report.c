@@ -134,6 +134,11 @@ static bool open_readonly(report *r) {
   /* Read-write without create, then query_only: a read-only connection to a WAL
    * database leaves empty -wal/-shm files behind; this one cleans up like a run does. */
   int rc = sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READWRITE, NULL);
+  if (rc != SQLITE_OK && access(r->path, R_OK) == 0) { /* a journal we may only read */
+    sqlite3_close(r->db);
+    r->db = NULL;
+    rc = sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY, NULL);
+  }
   if (rc != SQLITE_OK) {
     snprintf(r->err, r->errlen, "no journal at %s (%s)", r->path,
              r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc));
