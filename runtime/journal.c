@@ -282,8 +282,8 @@ journal *journal_open(const char *path, bool fresh, char *errbuf, size_t errlen)
     journal_close(j);
     return NULL;
   }
-  sqlite3_extended_result_codes(j->db, 1);
-  if (sqlite3_busy_timeout(j->db, 5000) != SQLITE_OK) {
+  if (sqlite3_extended_result_codes(j->db, 1) != SQLITE_OK ||
+      sqlite3_busy_timeout(j->db, 5000) != SQLITE_OK) {
     jdb_error(j, "setting the busy timeout", errbuf, errlen);
     journal_close(j);
     return NULL;
@@ -333,7 +333,7 @@ journal *journal_open(const char *path, bool fresh, char *errbuf, size_t errlen)
                 "d", now);
   ok = ok && jdb_exec_plain(j, "COMMIT", errbuf, errlen);
   if (!ok) {
-    sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL); /* best effort: closing rolls back anyway */
+    jdb_rollback(j); /* closing rolls back an open transaction anyway */
     journal_close(j);
     return NULL;
   }
@@ -350,7 +350,12 @@ void journal_close(journal *j) {
       jdb_exec(j, NULL, err, sizeof err, "UPDATE runs SET ended_at = ? WHERE id = ?", "di", jdb_now(),
                j->run_id);
     }
-    sqlite3_close(j->db); /* checkpoints the WAL into the database */
+    /* Checkpoints the WAL into the database. Every statement is finalized where it is
+     * made, so this cannot be busy; if it fails anyway, every commit is still in the WAL
+     * and the next open recovers it: say so, lose nothing. */
+    if (sqlite3_close(j->db) != SQLITE_OK)
+      fprintf(stderr, "atelier: journal %s: closing: %s (nothing is lost: the next run recovers it)\n",
+              j->path, sqlite3_errmsg(j->db));
   }
   if (j->lock_fd >= 0) close(j->lock_fd); /* releases the lock */
   free(j->path);
