@@ -10,6 +10,8 @@ local M = {}
 local Proc = {}
 Proc.__index = Proc
 
+local live = {} -- spawned and not yet seen to end: killed when the run ends
+
 --- spawn(argv, opts) -> proc. opts.cwd, opts.env ({NAME = value}), opts.stdin (text).
 --- stdout and stderr go to files read with proc:stdout() / proc:stderr().
 function M.spawn(argv, opts)
@@ -40,6 +42,7 @@ function M.spawn(argv, opts)
     if f then f:close() end
     if pid then
       self.pid = math.tointeger(pid)
+      live[self] = true
       return self
     end
     atelier.sleep(0.01)
@@ -92,6 +95,15 @@ function Proc:wait_output(text, timeout, which)
     local s = which == "stderr" and self:stderr() or self:stdout()
     return s:find(text, 1, true) ~= nil
   end, timeout)
+end
+
+-- A test that fails half way leaves no program running behind it.
+local cleanup = T.cleanup
+T.cleanup = function()
+  for p in pairs(live) do
+    if p:status() == nil then p:kill("KILL") end
+  end
+  cleanup()
 end
 
 return M
