@@ -1,6 +1,7 @@
-/* fashn.c — the FASHN client's queue and job life cycle: local checks, the concurrency
- * gate and credit cap, POST /v1/run with its never-twice rule, endings and credits.
- * Polling is in fashn_poll.c, outputs in fashn_fetch.c. */
+/* fashn.c — the FASHN client and its jobs' life cycle: the client, the concurrency gate
+ * and credit cap of the local queue, endings (done / failed), ghost slots after unknown
+ * outcomes. Submitting is in fashn_submit.c, polling in fashn_poll.c, outputs in
+ * fashn_fetch.c, credits and reading a job in fashn_info.c. */
 #include "fashn_int.h"
 
 #include <math.h>
@@ -10,9 +11,14 @@
 #include <string.h>
 
 static long live_jobs;
-static void dispatch_cb(void *ud);
 long fashn_live_jobs(void) { return live_jobs; }
+void fashn_count_live(int delta) { live_jobs += delta; }
 
+static void dispatch_cb(void *ud) { fashn_dispatch(ud); }
+void fashn_dispatch_soon(fashn_client *c) {
+  if (!loop_timer_armed(&c->dispatch_timer)) /* next turn: the caller gets the job first */
+    loop_timer_start(c->lp, &c->dispatch_timer, 0, dispatch_cb, c);
+}
 char *fashn_strdup(const char *s) {
   if (!s) return NULL;
   size_t n = strlen(s) + 1;
@@ -207,7 +213,7 @@ void fashn_job_unref(fashn_job *j) {
   free(j->err_message);
   if (j->hooks.release) j->hooks.release(j->hooks.ud);
   free(j);
-  live_jobs--;
+  fashn_count_live(-1);
 }
 
 void fashn_job_on_done(fashn_job *j, void (*cb)(fashn_job *, void *), void *ud) {
@@ -254,7 +260,7 @@ static void job_end(fashn_job *j) {
 /* An unknown outcome may have started a prediction we cannot see: keep its slot busy
  * for about as long as one would run, so the account's limit is not overrun. Kept as
  * expiry times, not timers, so a ghost never keeps the program alive. */
-static void hold_ghost_slot(fashn_job *j) {
+void fashn_hold_ghost_slot(fashn_job *j) {
   fashn_client *c = j->c;
   double mu, sg, now = loop_now();
   pp_estimate(&c->plan, j->cls, &mu, &sg);
@@ -323,153 +329,7 @@ void fashn_finish(fashn_job *j) {
   job_end(j);
 }
 
-/* ---- submit ----------------------------------------------------------------------- */
-
-fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len, const fashn_job_opts *o,
-                           char *field, size_t fieldlen, char *errbuf, size_t errlen) {
-  char perr[160];
-  field[0] = '\0';
-  json_doc *d = json_parse(inputs_json, len, 16, perr, sizeof perr);
-  if (!d) {
-    snprintf(errbuf, errlen, "the inputs are not valid JSON: %s", perr);
-    return NULL;
-  }
-  fashn_input_facts facts;
-  fashn_input_error ie;
-  bool ok = fashn_inputs_check(json_root(d), &facts, &ie);
-  json_doc_free(d);
-  if (!ok) {
-    snprintf(field, fieldlen, "%s", ie.field);
-    snprintf(errbuf, errlen, "%s", ie.message);
-    return NULL;
-  }
-  fashn_job *j = calloc(1, sizeof *j);
-  buf body = BUF_INIT;
-  buf_append_str(&body, "{\"model_name\":\"" FASHN_MODEL "\",\"inputs\":");
-  buf_append(&body, inputs_json, len);
-  buf_append_char(&body, '}');
-  if (!j || body.oom || !(j->inputs = malloc(len + 1))) {
-    free(j);
-    buf_free(&body);
-    snprintf(errbuf, errlen, "out of memory");
-    return NULL;
-  }
-  live_jobs++;
-  memcpy(j->inputs, inputs_json, len);
-  j->inputs[len] = '\0';
-  j->body = buf_take(&body, &j->body_len);
-  j->c = c;
-  j->refs = 1;
-  j->seq = ++c->seq;
-  j->facts = facts;
-  j->cls = pp_class_of(facts.face, facts.resolution_k);
-  j->credits = -1;
-  j->retry_unknown = o && o->retry_unknown >= 0 ? o->retry_unknown == 1 : c->cfg.retry_unknown;
-  j->timeout = o && o->timeout > 0 ? o->timeout : c->cfg.timeout;
-  if (o && o->hooks) j->hooks = *o->hooks;
-  j->rebuy_if_gone = o && o->rebuy_if_gone;
-  j->t_queued = loop_now();
-  return j;
-}
-
-fashn_job *fashn_submit(fashn_client *c, const char *inputs_json, size_t len,
-                        const fashn_job_opts *o, char *field, size_t fieldlen, char *errbuf,
-                        size_t errlen) {
-  fashn_job *j = fashn_job_alloc(c, inputs_json, len, o, field, fieldlen, errbuf, errlen);
-  if (!j) return NULL;
-  c->st.jobs++;
-  j->refs = 2; /* the caller's and the client's (dropped when the job ends) */
-  j->state = FASHN_JOB_QUEUED;
-  snprintf(j->status, sizeof j->status, "queued");
-  j->next = c->jobs;
-  if (c->jobs) c->jobs->prev = j;
-  c->jobs = j;
-  if (c->qtail) c->qtail->qnext = j;
-  else c->qhead = j;
-  c->qtail = j;
-  emit(c, FASHN_EV_QUEUED, j, NULL);
-  if (!loop_timer_armed(&c->dispatch_timer)) /* dispatch next turn: the caller gets the job first */
-    loop_timer_start(c->lp, &c->dispatch_timer, 0, dispatch_cb, c);
-  return j;
-}
-
-/* The journal refused an attempt (hooks.sending): fail the job from a timer of its own,
- * not from inside the HTTP layer's attempt that asked the gate. */
-static void refused_cb(void *ud) {
-  fashn_job *j = ud;
-  fashn_fail(j, j->refused_name, 0, false, "%s", j->refused_msg);
-}
-
-static double run_gate(void *ud) {
-  fashn_job *j = ud;
-  fashn_client *c = j->c;
-  double now = loop_now();
-  double w = rl_wait(&c->run_rl, now);
-  if (w > 0) return w;
-  /* The last moment before the request may leave: the journal records it, or it stays. */
-  if (j->hooks.sending && !j->hooks.sending(j->hooks.ud, j->refused_name, sizeof j->refused_name, j->refused_msg,
-                                            sizeof j->refused_msg)) {
-    loop_timer_start(c->lp, &j->timer, 0, refused_cb, j);
-    return 3600; /* never reached: refused_cb cancels the request first */
-  }
-  rl_take(&c->run_rl, now);
-  c->st.run_requests++;
-  if (!j->t_submit) j->t_submit = now;
-  return 0;
-}
-
-static void count_result(fashn_client *c, const http_result *r) {
-  if (r->outcome == HTTP_RESPONSE && r->status == 429) c->st.http_429++;
-  if (r->outcome == HTTP_RESPONSE && r->status >= 500) c->st.http_5xx++;
-  if (r->outcome == HTTP_NOT_SENT || r->outcome == HTTP_UNKNOWN) c->st.connection_errors++;
-  if (r->attempts > 1) c->st.retries++;
-}
-
-static void run_observe(void *ud, const http_result *r) {
-  fashn_job *j = ud;
-  count_result(j->c, r);
-  if (j->hooks.not_created) { /* certainly nothing created: never connected, or refused */
-    char name[64], msg[64];
-    if (r->outcome == HTTP_NOT_SENT ||
-        (r->outcome == HTTP_RESPONSE && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg)))
-      j->hooks.not_created(j->hooks.ud);
-  }
-  if (r->outcome == HTTP_RESPONSE && r->status == 429) {
-    char name[64], msg[64];
-    if (fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg) && strcmp(name, "RateLimitExceeded") == 0)
-      rl_pause(&j->c->run_rl, loop_now() + (r->retry_after > 0 ? r->retry_after : 1.0));
-  }
-}
-
-/* A response to POST /v1/run is retried only when it is a refusal that says so in an
- * error body and carries no id: only then did it certainly create nothing. */
-static bool run_retry_response(void *ud, const http_result *r) {
-  fashn_job *j = ud;
-  if (r->status < 400) return false;
-  char name[64], msg[64];
-  bool refusal = fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg);
-  if (!refusal) return j->retry_unknown && r->status >= 500;
-  if (r->status == 429) return strcmp(name, "OutOfCredits") != 0;
-  return r->status >= 500 || r->status == 408;
-}
-
-static void submit_done(http_req *req, http_result *r, void *ud);
-
-static void submit_start(fashn_job *j) {
-  fashn_client *c = j->c;
-  char url[1024];
-  snprintf(url, sizeof url, "%s/v1/run", c->base_url);
-  http_policy p = {.max_attempts = 8, .base_delay = 0.5, .max_delay = 20, .deadline = j->deadline,
-                   .timeout = c->cfg.request_timeout, .max_body = 64 * 1024,
-                   .resend_unknown = false, .fresh_connect = true,
-                   .retry_response = run_retry_response, .gate = run_gate, .observe = run_observe,
-                   .ud = j};
-  j->req = http_request(c->http, "POST", url, j->body, j->body_len, &p, submit_done, j);
-  if (!j->req) fashn_fail(j, "OutOfMemory", 0, true, "out of memory starting the submit request");
-}
-
 static void dispatch_queue(fashn_client *c);
-static void dispatch_cb(void *ud) { fashn_dispatch(ud); }
 
 static void dry_run(fashn_job *j) {
   fashn_client *c = j->c;
@@ -534,13 +394,13 @@ static void dispatch_queue(fashn_client *c) {
     j->state = FASHN_JOB_SUBMITTING;
     snprintf(j->status, sizeof j->status, "submitting");
     if (!j->deadline) j->deadline = loop_now() + j->timeout;
-    submit_start(j);
+    fashn_submit_start(j);
   }
 }
 
 static void resubmit_cb(void *ud) {
   fashn_job *j = ud;
-  if (j->c && j->state == FASHN_JOB_SUBMITTING) submit_start(j);
+  if (j->c && j->state == FASHN_JOB_SUBMITTING) fashn_submit_start(j);
 }
 
 void fashn_resubmit_later(fashn_job *j, double delay) {
@@ -558,282 +418,4 @@ void fashn_resubmit_later(fashn_job *j, double delay) {
   j->resumed = false;
   snprintf(j->status, sizeof j->status, "submitting");
   loop_timer_start(c->lp, &j->timer, delay, resubmit_cb, j);
-}
-
-bool fashn_error_body(const buf *body, char *name, size_t namelen, char *msg, size_t msglen) {
-  name[0] = msg[0] = '\0';
-  if (!body->len) return false;
-  json_doc *d = json_parse(body->data, body->len, 8, NULL, 0);
-  if (!d) return false;
-  const json_value *root = json_root(d);
-  const json_value *e = json_get(root, "error");
-  const char *n = json_str(e), *m = json_str(json_get(root, "message"));
-  if (!n && e && e->type == JSON_OBJECT) {
-    n = json_str(json_get(e, "name"));
-    m = json_str(json_get(e, "message"));
-  }
-  bool ok = n && *n && json_is_null(json_get(root, "id"));
-  if (ok) {
-    snprintf(name, namelen, "%s", n);
-    for (char *p = name; *p; p++)
-      if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
-        *p = '_';
-    snprintf(msg, msglen, "%s", m ? m : "");
-  }
-  json_doc_free(d);
-  return ok;
-}
-
-static bool valid_id(const char *s) {
-  size_t n = strlen(s);
-  if (!n || n > FASHN_MAX_ID) return false;
-  for (size_t i = 0; i < n; i++) {
-    char ch = s[i];
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-          ch == '-' || ch == '_' || ch == '.'))
-      return false; /* it goes into a URL path: keep it to unreserved characters */
-  }
-  return true;
-}
-
-/* The request went out and nothing trustworthy came back. */
-static void submit_unknown(fashn_job *j, const char *why) {
-  fashn_client *c = j->c;
-  c->st.unknown_outcomes++;
-  if (j->retry_unknown && j->unknown_resends < 3) {
-    j->unknown_resends++;
-    fashn_notice(c, j, "job %ld: submit outcome unknown (%s); resending because retry_unknown is set",
-                 j->seq, why);
-    c->spent += j->facts.credits; /* the lost one may have been charged */
-    c->st.credits_spent += j->facts.credits;
-    hold_ghost_slot(j);
-    fashn_resubmit_later(j, 1.0);
-    return;
-  }
-  c->spent += j->facts.credits; /* may have been charged: count it against the cap */
-  c->st.credits_spent += j->facts.credits;
-  hold_ghost_slot(j);
-  fashn_fail(j, "SubmitOutcomeUnknown", 0, false,
-             "the submit request was sent but no usable answer came back (%s): a prediction may "
-             "have been created and charged, so it was not resubmitted (retry_unknown = true "
-             "allows that)",
-             why);
-}
-
-static void submit_done(http_req *req, http_result *r, void *ud) {
-  (void)req;
-  fashn_job *j = ud;
-  fashn_client *c = j->c;
-  j->req = NULL;
-  char name[64], msg[400];
-  switch (r->outcome) {
-    case HTTP_LOCAL:
-      fashn_fail(j, "RequestFailed", 0, false, "the submit request could not be made: %s", r->error);
-      return;
-    case HTTP_NOT_SENT:
-      fashn_fail(j, "ConnectionFailed", 0, true,
-                 "could not connect to the API after %d attempt%s (nothing was submitted): %s",
-                 r->attempts, r->attempts == 1 ? "" : "s", r->error);
-      return;
-    case HTTP_UNKNOWN:
-      submit_unknown(j, r->error);
-      return;
-    case HTTP_RESPONSE:
-      break;
-  }
-  if (r->status == 200) {
-    json_doc *d = json_parse(r->body.data ? r->body.data : "", r->body.len, 8, NULL, 0);
-    const char *id = d ? json_str(json_get(json_root(d), "id")) : NULL;
-    if (id && valid_id(id)) {
-      j->id = fashn_strdup(id);
-      json_doc_free(d);
-      if (!j->id) {
-        fashn_fail(j, "OutOfMemory", 0, false, "out of memory");
-        return;
-      }
-      j->t_accepted = loop_now();
-      j->state = FASHN_JOB_RUNNING;
-      snprintf(j->status, sizeof j->status, "starting");
-      if (j->hooks.accepted) j->hooks.accepted(j->hooks.ud, j->id);
-      emit(c, FASHN_EV_SUBMITTED, j, j->id);
-      fashn_poll_start_job(j);
-      return;
-    }
-    bool refusal = d && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg);
-    json_doc_free(d);
-    if (refusal) {
-      fashn_fail(j, name, 200, false, "the API refused the job: %s", msg);
-      return;
-    }
-    submit_unknown(j, "a 200 answer without a valid prediction id");
-    return;
-  }
-  if (fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg)) {
-    bool retryable = r->status == 429 ? strcmp(name, "OutOfCredits") != 0 : r->status >= 500;
-    if (strcmp(name, "OutOfCredits") == 0) c->out_of_credits = true;
-    fashn_fail(j, name, (int)r->status, retryable, "%s%s(after %d attempt%s)", msg, *msg ? " " : "",
-               r->attempts, r->attempts == 1 ? "" : "s");
-    return;
-  }
-  if (r->status >= 500) {
-    char why[96];
-    snprintf(why, sizeof why, "HTTP %ld without an error body", r->status);
-    submit_unknown(j, why);
-    return;
-  }
-  fashn_fail(j, "HTTPError", (int)r->status, false, "the API answered HTTP %ld to the submit request",
-             r->status);
-}
-
-/* ---- credits ---------------------------------------------------------------------- */
-
-typedef struct credits_call {
-  fashn_client *c;
-  fashn_credits_fn cb;
-  void *ud;
-} credits_call;
-
-static double credits_gate(void *ud) {
-  credits_call *k = ud;
-  double now = loop_now(), w = rl_wait(&k->c->credits_rl, now);
-  if (w > 0) return w;
-  rl_take(&k->c->credits_rl, now);
-  k->c->st.credits_requests++;
-  return 0;
-}
-
-static void credits_observe(void *ud, const http_result *r) { count_result(((credits_call *)ud)->c, r); }
-
-static void credits_done(http_req *req, http_result *r, void *ud) {
-  (void)req;
-  credits_call *k = ud;
-  fashn_balance b = {0};
-  fashn_error e = {0};
-  char name[64] = "", msg[400] = "";
-  bool ok = false;
-  if (r->outcome == HTTP_RESPONSE && r->status == 200) {
-    json_doc *d = json_parse(r->body.data ? r->body.data : "", r->body.len, 8, NULL, 0);
-    const json_value *cr = d ? json_get(json_root(d), "credits") : NULL;
-    ok = json_num(json_get(cr, "total"), &b.total);
-    json_num(json_get(cr, "subscription"), &b.subscription);
-    json_num(json_get(cr, "on_demand"), &b.on_demand);
-    json_doc_free(d);
-    if (!ok) snprintf(msg, sizeof msg, "the credits answer has no credits.total");
-    snprintf(name, sizeof name, "BadResponse");
-  } else if (r->outcome == HTTP_RESPONSE && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg)) {
-  } else if (r->outcome == HTTP_RESPONSE) {
-    snprintf(name, sizeof name, "HTTPError");
-    snprintf(msg, sizeof msg, "HTTP %ld", r->status);
-  } else {
-    snprintf(name, sizeof name, "ConnectionFailed");
-    snprintf(msg, sizeof msg, "%s", r->error);
-  }
-  fashn_redact(k->c, msg, sizeof msg);
-  e.name = name;
-  e.message = msg;
-  e.http_status = r->outcome == HTTP_RESPONSE ? (int)r->status : 0;
-  e.retryable = r->status == 429 || r->status >= 500 || r->outcome != HTTP_RESPONSE;
-  k->cb(k->ud, ok, ok ? &b : NULL, ok ? NULL : &e);
-  free(k);
-}
-
-bool fashn_credits(fashn_client *c, fashn_credits_fn cb, void *ud) {
-  if (!c->http) return false;
-  credits_call *k = calloc(1, sizeof *k);
-  if (!k) return false;
-  *k = (credits_call){c, cb, ud};
-  char url[1024];
-  snprintf(url, sizeof url, "%s/v1/credits", c->base_url);
-  http_policy p = {.max_attempts = 5, .timeout = c->cfg.request_timeout, .max_body = 64 * 1024,
-                   .resend_unknown = true, .gate = credits_gate, .observe = credits_observe, .ud = k};
-  if (!http_request(c->http, "GET", url, NULL, 0, &p, credits_done, k)) {
-    free(k);
-    return false;
-  }
-  return true;
-}
-
-/* ---- reading a job ------------------------------------------------------------------ */
-
-fashn_job_state fashn_job_state_of(const fashn_job *j) { return j->state; }
-const char *fashn_job_status(const fashn_job *j) { return j->status; }
-const char *fashn_job_id(const fashn_job *j) { return j->id; }
-const char *fashn_job_inputs(const fashn_job *j) { return j->inputs; }
-bool fashn_job_dry(const fashn_job *j) { return j->dry; }
-int fashn_job_estimated_credits(const fashn_job *j) { return j->facts.credits; }
-int fashn_job_credits(const fashn_job *j) {
-  if (j->dry || j->cached) return 0;
-  return j->credits >= 0 ? j->credits : j->facts.credits;
-}
-double fashn_job_elapsed(const fashn_job *j) {
-  return (j->t_done ? j->t_done : loop_now()) - j->t_queued;
-}
-
-bool fashn_job_error(const fashn_job *j, fashn_error *out) {
-  if (j->state != FASHN_JOB_FAILED) return false;
-  out->name = j->err_name ? j->err_name : "Error";
-  out->message = j->err_message ? j->err_message : "";
-  out->http_status = j->err_http;
-  out->retryable = j->err_retryable;
-  return true;
-}
-
-void fashn_job_times(const fashn_job *j, fashn_times *out) {
-  double q = j->t_queued;
-  out->submitted = j->t_submit ? j->t_submit - q : -1;
-  out->accepted = j->t_accepted ? j->t_accepted - q : -1;
-  out->noticed = j->t_noticed ? j->t_noticed - q : -1;
-  out->done = j->t_done ? j->t_done - q : -1;
-}
-
-int fashn_job_outputs(const fashn_job *j) { return j->state == FASHN_JOB_DONE ? j->nouts : 0; }
-
-bool fashn_job_output(const fashn_job *j, int i, fashn_output *out) {
-  if (j->state != FASHN_JOB_DONE || i < 0 || i >= j->nouts || !j->outs[i].bytes) return false;
-  out->bytes = j->outs[i].bytes;
-  out->len = j->outs[i].len;
-  out->format = j->outs[i].format;
-  out->source = j->outs[i].source ? j->outs[i].source : "data:";
-  return true;
-}
-
-void fashn_job_release_outputs(fashn_job *j) {
-  for (int i = 0; i < j->nouts; i++) {
-    free(j->outs[i].bytes);
-    j->outs[i].bytes = NULL;
-    j->outs[i].len = 0;
-  }
-}
-
-void fashn_client_stats(const fashn_client *c, fashn_stats *out) {
-  *out = c->st;
-  out->queued = out->submitting = out->running = out->fetching = 0;
-  for (const fashn_job *j = c->jobs; j; j = j->next) {
-    switch (j->state) {
-      case FASHN_JOB_QUEUED: out->queued++; break;
-      case FASHN_JOB_SUBMITTING: out->submitting++; break;
-      case FASHN_JOB_RUNNING: out->running++; break;
-      case FASHN_JOB_FETCHING: out->fetching++; break;
-      default: break;
-    }
-  }
-  out->credits_reserved = c->reserved;
-  out->live_jobs = live_jobs;
-  out->live_requests = http_live_requests();
-  double mu, sg;
-  pp_estimate(&c->plan, pp_class_of(false, 1), &mu, &sg);
-  out->expected_seconds = mu;
-  /* ETA: the running ones finish in about mu from their start, then the queue drains
-   * concurrency at a time. */
-  double now = loop_now(), eta = 0;
-  for (const fashn_job *j = c->jobs; j; j = j->next) {
-    if (j->state != FASHN_JOB_RUNNING) continue;
-    double m, s;
-    pp_estimate(&c->plan, j->cls, &m, &s);
-    double left = m - (now - j->t_accepted);
-    if (left > eta) eta = left;
-  }
-  long waiting = out->queued + out->submitting;
-  if (waiting) eta += ceil((double)waiting / c->cfg.concurrency) * mu;
-  out->eta = eta;
 }

@@ -95,6 +95,14 @@ struct fashn_client {
 };
 
 /* fashn.c */
+void fashn_count_live(int delta);           /* job objects alive (fashn_live_jobs) */
+void fashn_dispatch_soon(fashn_client *c);  /* fashn_dispatch on the next turn */
+void fashn_hold_ghost_slot(fashn_job *j);   /* an unknown outcome may hold a server slot */
+
+/* fashn_submit.c */
+void fashn_submit_start(fashn_job *j);      /* POST /v1/run, retried within the rules */
+void fashn_count_result(fashn_client *c, const http_result *r);
+
 /* Checks inputs_json and allocates a job for it (one reference, in no list). NULL with
  * field / errbuf filled. */
 fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len, const fashn_job_opts *o,

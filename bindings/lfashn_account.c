@@ -1,0 +1,251 @@
+/* lfashn_account.c — the account and the client's settings: fashn.credits() (a waiting
+ * primitive), fashn.configure{...} with its checks, fashn.stats() and fashn.settings(). */
+#include <lauxlib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../runtime/backend.h"
+#include "../runtime/fashn.h"
+#include "../runtime/http.h"
+#include "errors.h"
+#include "lfashn_int.h"
+#include "task.h"
+
+
+
+typedef struct credits_wait {
+  task *t;
+  bool done, ok;
+  fashn_balance b;
+  char name[64], message[400];
+  int http_status;
+  bool retryable;
+} credits_wait;
+
+static void credits_cb(void *ud, bool ok, const fashn_balance *b, const fashn_error *e) {
+  credits_wait *w = ud;
+  w->done = true;
+  w->ok = ok;
+  if (ok) {
+    w->b = *b;
+  } else {
+    snprintf(w->name, sizeof w->name, "%s", e->name);
+    snprintf(w->message, sizeof w->message, "%s", e->message);
+    w->http_status = e->http_status;
+    w->retryable = e->retryable;
+  }
+  if (w->t) task_wake(w->t, 0);
+}
+
+static int credits_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  (void)ctx;
+  credits_wait *w = lua_touserdata(L, 1);
+  if (!w->done) return task_wait(L, 0, credits_k);
+  if (!w->ok) {
+    lerr_info e = {.name = w->name, .message = w->message, .http_status = w->http_status,
+                   .retryable = w->retryable};
+    return lerr_raise(L, &e);
+  }
+  lua_createtable(L, 0, 3);
+  lua_pushnumber(L, w->b.total);
+  lua_setfield(L, -2, "total");
+  lua_pushnumber(L, w->b.subscription);
+  lua_setfield(L, -2, "subscription");
+  lua_pushnumber(L, w->b.on_demand);
+  lua_setfield(L, -2, "on_demand");
+  return 1;
+}
+
+/* core.credits() -> {total, subscription, on_demand}; raises on failure. */
+int lfashn_api_credits(lua_State *L) {
+  lclient *lc = lfashn_client(L);
+  if (lc->cfg.dry_run) return lerr_raisef(L, "DryRun", "fashn.credits() asks the API, which a dry run does not");
+  lua_settop(L, 0);
+  credits_wait *w = lua_newuserdatauv(L, sizeof *w, 0);
+  memset(w, 0, sizeof *w);
+  w->t = task_current(L);
+  if (!w->t) return luaL_error(L, "fashn.credits() must be called inside a task");
+  if (!fashn_credits(lc->c, credits_cb, w)) return luaL_error(L, "out of memory");
+  return task_wait(L, 0, credits_k);
+}
+
+
+static double opt_number(lua_State *L, int t, const char *k, double lo, double hi, double cur) {
+  int ty = lua_getfield(L, t, k);
+  double v = cur;
+  if (ty != LUA_TNIL) {
+    int isnum;
+    v = lua_tonumberx(L, -1, &isnum);
+    if (!isnum || !(v >= lo && v <= hi)) {
+      char msg[160]; /* (lua_pushfstring has no %g) */
+      snprintf(msg, sizeof msg, "fashn.configure: %s must be a number from %g to %g", k, lo, hi);
+      luaL_error(L, "%s", msg);
+    }
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+static int opt_int(lua_State *L, int t, const char *k, int lo, int hi, int cur) {
+  double v = opt_number(L, t, k, lo, hi, cur);
+  if (v != floor(v)) luaL_error(L, "fashn.configure: %s must be an integer", k);
+  return (int)v;
+}
+
+static void check_known(lua_State *L, int t, const char *const *known, const char *what) {
+  lua_pushnil(L);
+  while (lua_next(L, t)) {
+    lua_pop(L, 1);
+    const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    bool ok = false;
+    for (int i = 0; k && known[i]; i++) ok = ok || strcmp(k, known[i]) == 0;
+    if (!ok) {
+      luaL_Buffer b;
+      luaL_buffinit(L, &b);
+      for (int i = 0; known[i]; i++) {
+        if (i) luaL_addstring(&b, ", ");
+        luaL_addstring(&b, known[i]);
+      }
+      luaL_pushresult(&b);
+      luaL_error(L, "fashn.configure: unknown %s%ssetting %s (known: %s)", what, *what ? " " : "",
+                 k ? k : luaL_typename(L, -2), lua_tostring(L, -1));
+    }
+  }
+}
+
+/* core.configure{concurrency, poll = {rate, limit, window, min_interval, max_interval},
+ * run = {limit, window}, timeout, base_url, api_key, time_scale, retry_unknown,
+ * retry_failed, max_credits} */
+int lfashn_api_configure(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  static const char *const top[] = {"concurrency", "poll",         "run",          "timeout",
+                                    "base_url",    "api_key",      "time_scale",   "retry_unknown",
+                                    "retry_failed", "max_credits", NULL};
+  static const char *const pollk[] = {"rate", "limit", "window", "min_interval", "max_interval", NULL};
+  static const char *const runk[] = {"limit", "window", NULL};
+  check_known(L, 1, top, "");
+  lclient *lc = lfashn_state(L);
+  fashn_config f = lc->c ? *fashn_client_config(lc->c) : lc->cfg;
+  f.concurrency = opt_int(L, 1, "concurrency", 1, 64, f.concurrency);
+  f.timeout = opt_number(L, 1, "timeout", 0.001, 86400 * 7, f.timeout);
+  f.time_scale = opt_number(L, 1, "time_scale", 1e-6, 1e6, f.time_scale);
+  f.retry_failed = opt_int(L, 1, "retry_failed", 0, 5, f.retry_failed);
+  if (lua_getfield(L, 1, "retry_unknown") != LUA_TNIL) f.retry_unknown = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  int ty = lua_getfield(L, 1, "max_credits");
+  if (ty == LUA_TBOOLEAN && !lua_toboolean(L, -1)) f.max_credits = -1;
+  else if (ty != LUA_TNIL) f.max_credits = (long)opt_number(L, 1, "max_credits", 0, 1e12, 0);
+  lua_pop(L, 1);
+  if (lua_getfield(L, 1, "poll") == LUA_TTABLE) {
+    int p = lua_gettop(L);
+    check_known(L, p, pollk, "poll");
+    f.status_rate = opt_number(L, p, "rate", 0.01, 1000, f.status_rate);
+    f.status_limit = opt_int(L, p, "limit", 1, 100000, f.status_limit);
+    f.status_window = opt_number(L, p, "window", 0.001, 3600, f.status_window);
+    f.poll_min_interval = opt_number(L, p, "min_interval", 0.001, 60, f.poll_min_interval);
+    f.poll_max_interval = opt_number(L, p, "max_interval", 0.001, 600, f.poll_max_interval);
+  } else if (!lua_isnil(L, -1)) {
+    luaL_error(L, "fashn.configure: poll must be a table {rate=, limit=, window=, min_interval=, max_interval=}");
+  }
+  lua_pop(L, 1);
+  if (lua_getfield(L, 1, "run") == LUA_TTABLE) {
+    int p = lua_gettop(L);
+    check_known(L, p, runk, "run");
+    f.run_limit = opt_int(L, p, "limit", 1, 100000, f.run_limit);
+    f.run_window = opt_number(L, p, "window", 0.001, 3600, f.run_window);
+  } else if (!lua_isnil(L, -1)) {
+    luaL_error(L, "fashn.configure: run must be a table {limit=, window=}");
+  }
+  lua_pop(L, 1);
+  const char *url = NULL, *key = NULL;
+  if (lua_getfield(L, 1, "base_url") != LUA_TNIL) url = luaL_checkstring(L, -1);
+  if (lua_getfield(L, 1, "api_key") != LUA_TNIL) key = luaL_checkstring(L, -1);
+  if ((url || key) && lc->c)
+    luaL_error(L, "fashn.configure: base_url and api_key must be set before the first job or request");
+  if (url) lfashn_set_str(&lc->base_url, url);
+  if (key) lfashn_set_str(&lc->api_key, key);
+  lua_pop(L, 2);
+  if (lc->c) fashn_client_reconfigure(lc->c, &f);
+  else lc->cfg = f;
+  return 0;
+}
+
+void lfashn_setnum(lua_State *L, const char *k, double v) {
+  lua_pushnumber(L, v);
+  lua_setfield(L, -2, k);
+}
+void lfashn_setint(lua_State *L, const char *k, long v) {
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, k);
+}
+
+/* core.stats() -> counters of the client (all zero before the first job). */
+int lfashn_api_stats(lua_State *L) {
+  lclient *lc = lfashn_state(L);
+  fashn_stats st;
+  memset(&st, 0, sizeof st);
+  if (lc->c) fashn_client_stats(lc->c, &st);
+  lua_createtable(L, 0, 24);
+  lfashn_setint(L, "queued", st.queued);
+  lfashn_setint(L, "submitting", st.submitting);
+  lfashn_setint(L, "running", st.running);
+  lfashn_setint(L, "fetching", st.fetching);
+  lfashn_setint(L, "done", st.done);
+  lfashn_setint(L, "failed", st.failed);
+  lfashn_setint(L, "jobs", st.jobs);
+  lfashn_setint(L, "run_requests", st.run_requests);
+  lfashn_setint(L, "status_requests", st.status_requests);
+  lfashn_setint(L, "credits_requests", st.credits_requests);
+  lfashn_setint(L, "downloads", st.downloads);
+  lfashn_setint(L, "http_429", st.http_429);
+  lfashn_setint(L, "http_5xx", st.http_5xx);
+  lfashn_setint(L, "connection_errors", st.connection_errors);
+  lfashn_setint(L, "unknown_outcomes", st.unknown_outcomes);
+  lfashn_setint(L, "retries", st.retries);
+  lfashn_setint(L, "credits_spent", st.credits_spent);
+  lfashn_setint(L, "credits_reserved", st.credits_reserved);
+  lfashn_setint(L, "live_jobs", fashn_live_jobs());
+  lfashn_setint(L, "live_requests", http_live_requests());
+  lfashn_setnum(L, "expected_seconds", st.expected_seconds);
+  lfashn_setnum(L, "eta", st.eta);
+  lua_pushstring(L, backend_name(&lc->be));
+  lua_setfield(L, -2, "backend");
+  if (lc->be.kind == BACKEND_API || lc->be.kind == BACKEND_EMULATOR) {
+    lua_pushstring(L, lc->be.base_url);
+    lua_setfield(L, -2, "base_url");
+  }
+  return 1;
+}
+
+/* core.settings() -> the client's settings (never the key). */
+int lfashn_api_settings(lua_State *L) {
+  lclient *lc = lfashn_state(L);
+  const fashn_config *f = lc->c ? fashn_client_config(lc->c) : &lc->cfg;
+  lua_createtable(L, 0, 12);
+  lfashn_setint(L, "concurrency", f->concurrency);
+  lfashn_setnum(L, "timeout", f->timeout);
+  lfashn_setnum(L, "time_scale", f->time_scale);
+  lfashn_setint(L, "max_credits", f->max_credits);
+  lfashn_setint(L, "retry_failed", f->retry_failed);
+  lua_pushboolean(L, f->retry_unknown);
+  lua_setfield(L, -2, "retry_unknown");
+  lua_pushboolean(L, f->dry_run);
+  lua_setfield(L, -2, "dry_run");
+  lua_pushboolean(L, lc->cli.quiet); /* -q: helpers in scripts/ print nothing either */
+  lua_setfield(L, -2, "quiet");
+  lua_createtable(L, 0, 5);
+  lfashn_setnum(L, "rate", f->status_rate);
+  lfashn_setint(L, "limit", f->status_limit);
+  lfashn_setnum(L, "window", f->status_window);
+  lfashn_setnum(L, "min_interval", f->poll_min_interval);
+  lfashn_setnum(L, "max_interval", f->poll_max_interval);
+  lua_setfield(L, -2, "poll");
+  lua_createtable(L, 0, 2);
+  lfashn_setint(L, "limit", f->run_limit);
+  lfashn_setnum(L, "window", f->run_window);
+  lua_setfield(L, -2, "run");
+  return 1;
+}

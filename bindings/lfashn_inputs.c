@@ -1,0 +1,234 @@
+/* lfashn_inputs.c — a recipe's inputs table into the canonical JSON the API gets (keys
+ * sorted, integral numbers as integers, bounded depth), local reference files and image
+ * objects into data: URIs, and the local check of every input rule. Errors are
+ * InvalidInput tables naming the field; buffers live in userdata so no error leaks them. */
+#define MAX_DEPTH 8
+
+#include <lauxlib.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../runtime/fashn_inputs.h"
+#include "../runtime/fashn_ref.h"
+#include "../runtime/json.h"
+#include "errors.h"
+#include "lfashn_int.h"
+#include "limage.h"
+
+
+int lfashn_raise_input(lua_State *L, const char *field, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  const char *msg = lua_pushvfstring(L, fmt, ap);
+  va_end(ap);
+  lerr_info e = {.name = "InvalidInput", .message = msg};
+  lerr_push(L, &e, 0);
+  lua_pushstring(L, field);
+  lua_setfield(L, -2, "field");
+  return lua_error(L);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void value_to_json(lua_State *L, int idx, json_writer *w, int depth, const char *field,
+                          bool placeholder_refs);
+
+static void table_to_json(lua_State *L, int idx, json_writer *w, int depth, const char *field,
+                          bool top, bool placeholder_refs) {
+  idx = lua_absindex(L, idx);
+  if (depth > MAX_DEPTH) lfashn_raise_input(L, field, "%s: nested more than %d levels deep", field, MAX_DEPTH);
+  lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+  lua_Integer count = 0;
+  bool all_strings = true;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    count++;
+    if (lua_type(L, -2) != LUA_TSTRING) all_strings = false;
+    lua_pop(L, 1);
+  }
+  if (!top && count > 0 && count == n) { /* a list */
+    jw_array_begin(w);
+    for (lua_Integer i = 1; i <= n; i++) {
+      lua_rawgeti(L, idx, i);
+      value_to_json(L, -1, w, depth + 1, field, placeholder_refs);
+      lua_pop(L, 1);
+    }
+    jw_array_end(w);
+    return;
+  }
+  if (!all_strings)
+    lfashn_raise_input(L, field, "%s%skeys must be strings (a table of named fields)", field, *field ? ": " : "");
+  if (count > 4096) lfashn_raise_input(L, field, "%s: more than 4096 fields", field);
+  const char **keys = lua_newuserdatauv(L, (size_t)(count ? count : 1) * sizeof *keys, 0);
+  lua_Integer k = 0;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    keys[k++] = lua_tostring(L, -1); /* anchored by the table */
+  }
+  qsort(keys, (size_t)count, sizeof *keys, cmp_str);
+  jw_object_begin(w);
+  for (k = 0; k < count; k++) {
+    jw_key(w, keys[k]);
+    lua_getfield(L, idx, keys[k]);
+    bool is_ref = top && (strcmp(keys[k], "face_reference") == 0 || strcmp(keys[k], "image_reference") == 0);
+    size_t len = 0;
+    const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+    if (is_ref && ((s && fashn_ref_classify(s, len) == REF_PATH) || limage_is(L, -1))) {
+      if (placeholder_refs) {
+        jw_string(w, "data:image/png;base64,AAAA"); /* checked for real when sent */
+      } else {
+        /* the resolved data: URI sits in the table's place at the top of the stack */
+        lua_getfield(L, lua_upvalueindex(1), keys[k]);
+        size_t dl;
+        const char *d = lua_tolstring(L, -1, &dl);
+        jw_string_len(w, d, dl);
+        lua_pop(L, 1);
+      }
+    } else {
+      value_to_json(L, -1, w, depth + 1, top ? keys[k] : field, placeholder_refs);
+    }
+    lua_pop(L, 1);
+  }
+  jw_object_end(w);
+  lua_pop(L, 1); /* keys */
+}
+
+static void value_to_json(lua_State *L, int idx, json_writer *w, int depth, const char *field,
+                          bool placeholder_refs) {
+  switch (lua_type(L, idx)) {
+    case LUA_TSTRING: {
+      size_t len;
+      const char *s = lua_tolstring(L, idx, &len);
+      jw_string_len(w, s, len);
+      return;
+    }
+    case LUA_TBOOLEAN: jw_bool(w, lua_toboolean(L, idx)); return;
+    case LUA_TNUMBER:
+      if (lua_isinteger(L, idx)) {
+        jw_int(w, (int64_t)lua_tointeger(L, idx));
+      } else {
+        double d = lua_tonumber(L, idx);
+        if (!isfinite(d)) lfashn_raise_input(L, field, "%s: must be a finite number", field);
+        if (d == floor(d) && fabs(d) < 9007199254740992.0) jw_int(w, (int64_t)d);
+        else jw_double(w, d);
+      }
+      return;
+    case LUA_TTABLE: table_to_json(L, idx, w, depth, field, false, placeholder_refs); return;
+    case LUA_TLIGHTUSERDATA:
+      if (lua_touserdata(L, idx) == NULL) { /* cjson.null */
+        jw_null(w);
+        return;
+      }
+      /* fall through */
+    default:
+      lfashn_raise_input(L, field, "%s: a %s cannot be sent to the API", field, luaL_typename(L, idx));
+  }
+}
+
+/* Converts the inputs table at idx; with placeholder_refs, file paths stand as a dummy
+ * data: URI (for checking before any file is read). Pushes the JSON text. */
+static int buf_gc(lua_State *L) {
+  buf_free(lua_touserdata(L, 1));
+  return 0;
+}
+
+/* A buf owned by a userdata on the stack, so an error raised while filling it cannot
+ * leak it (the Redis/Neovim rule: nothing malloc'd may be orphaned by a longjmp). */
+buf *lfashn_push_buf(lua_State *L) {
+  buf *b = lua_newuserdatauv(L, sizeof *b, 0);
+  *b = (buf)BUF_INIT;
+  if (luaL_newmetatable(L, "fashn.buf")) {
+    lua_pushcfunction(L, buf_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  return b;
+}
+
+static int inputs_json_k(lua_State *L) {
+  bool placeholder = lua_toboolean(L, 2);
+  buf *out = lfashn_push_buf(L);
+  json_writer w;
+  jw_init(&w, out);
+  table_to_json(L, 1, &w, 0, "", true, placeholder);
+  if (out->oom) return luaL_error(L, "out of memory");
+  lua_pushlstring(L, out->data ? out->data : "{}", out->len);
+  buf_free(out);
+  return 1;
+}
+
+void lfashn_push_inputs_json(lua_State *L, int idx, bool placeholder, int refs_idx) {
+  idx = lua_absindex(L, idx);
+  refs_idx = refs_idx ? lua_absindex(L, refs_idx) : 0;
+  if (refs_idx) lua_pushvalue(L, refs_idx);
+  else lua_newtable(L);
+  lua_pushcclosure(L, inputs_json_k, 1);
+  lua_pushvalue(L, idx);
+  lua_pushboolean(L, placeholder);
+  /* errors from the conversion are already error tables: propagate as they are */
+  if (lua_pcall(L, 2, 1, 0) != LUA_OK) lua_error(L);
+}
+
+/* Reads each reference given as a file path into refs[field] = data: URI. */
+void lfashn_resolve_refs(lua_State *L, int inputs, int refs, int resolution_k) {
+  static const char *const fields[] = {"face_reference", "image_reference", NULL};
+  for (int i = 0; fields[i]; i++) {
+    lua_getfield(L, inputs, fields[i]);
+    size_t len = 0;
+    const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+    if (limage_is(L, -1)) { /* an image object: its bytes (or a fresh encoding) as data: */
+      buf *b = lfashn_push_buf(L);
+      limage_data_uri(L, -2, b);
+      if (b->len + 1 > FASHN_MAX_REFERENCE)
+        lfashn_raise_input(L, fields[i], "%s: the image is %zu bytes as a data: URI; at most %u are sent (resize it)",
+                    fields[i], b->len, FASHN_MAX_REFERENCE);
+      lua_pushlstring(L, b->data, b->len);
+      buf_free(b);
+      lua_setfield(L, refs, fields[i]);
+      lua_pop(L, 1);
+    } else if (s && fashn_ref_classify(s, len) == REF_PATH) {
+      buf *b = lfashn_push_buf(L);
+      bool resized;
+      char err[400];
+      int edge = strcmp(fields[i], "image_reference") == 0 && resolution_k == 4 ? FASHN_REF_EDGE_4K : FASHN_REF_EDGE;
+      if (!fashn_ref_from_file(s, edge, b, &resized, err, sizeof err))
+        lfashn_raise_input(L, fields[i], "%s: %s", fields[i], err);
+      lua_pushlstring(L, b->data, b->len);
+      buf_free(b);
+      lua_setfield(L, refs, fields[i]);
+      lua_pop(L, 1); /* buf */
+    }
+    lua_pop(L, 1);
+  }
+}
+
+void lfashn_copy_table(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  lua_newtable(L);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, -4);
+  }
+}
+
+/* Checks the inputs table at 1 (references as placeholders), pushes its JSON and
+ * returns the facts. */
+fashn_input_facts lfashn_check_inputs(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lfashn_push_inputs_json(L, 1, true, 0);
+  size_t len;
+  const char *json = lua_tolstring(L, -1, &len);
+  fashn_input_facts f;
+  fashn_input_error e;
+  if (!fashn_inputs_check_json(json, len, &f, &e)) lfashn_raise_input(L, e.field, "%s", e.message);
+  lua_pop(L, 1);
+  return f;
+}
+
+

@@ -1,0 +1,51 @@
+/* lfashn_int.h — what the three files of the fashn.core module share (lfashn.c,
+ * lfashn_inputs.c, lfashn_account.c). Not for other bindings. */
+#ifndef ATELIER_LFASHN_INT_H
+#define ATELIER_LFASHN_INT_H
+
+#include <lua.h>
+#include <stdbool.h>
+
+#include "../runtime/backend.h"
+#include "../runtime/buf.h"
+#include "../runtime/fashn.h"
+#include "../runtime/fashn_inputs.h"
+#include "../runtime/progress.h"
+#include "lfashn.h"
+
+/* The per-state client: settings until first use, then the runtime client. */
+typedef struct lclient {
+  fashn_client *c;
+  fashn_config cfg;      /* settings before the client exists (and after, for configure) */
+  char *base_url;        /* owned copies for cfg */
+  char *api_key;
+  lfashn_cli cli;
+  loop *lp;
+  progress *prog;
+  loop_timer tick;
+  backend be;            /* which server, and the embedded emulator when used */
+  double t_first;
+} lclient;
+
+/* lfashn.c */
+lclient *lfashn_state(lua_State *L);  /* the state's lclient (created empty) */
+lclient *lfashn_client(lua_State *L); /* ... with its runtime client made (raises) */
+void lfashn_set_str(char **slot, const char *s); /* replaces (and wipes) an owned string */
+
+/* lfashn_inputs.c */
+int lfashn_raise_input(lua_State *L, const char *field, const char *fmt, ...);
+buf *lfashn_push_buf(lua_State *L); /* a buf owned by a userdata on the stack */
+void lfashn_push_inputs_json(lua_State *L, int idx, bool placeholder, int refs_idx);
+void lfashn_resolve_refs(lua_State *L, int inputs, int refs, int resolution_k);
+void lfashn_copy_table(lua_State *L, int idx);
+fashn_input_facts lfashn_check_inputs(lua_State *L);
+
+/* lfashn_account.c */
+void lfashn_setnum(lua_State *L, const char *k, double v);
+void lfashn_setint(lua_State *L, const char *k, long v);
+int lfashn_api_credits(lua_State *L);
+int lfashn_api_configure(lua_State *L);
+int lfashn_api_stats(lua_State *L);
+int lfashn_api_settings(lua_State *L);
+
+#endif
