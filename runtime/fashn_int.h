@@ -102,6 +102,7 @@ void fashn_hold_ghost_slot(fashn_job *j);   /* an unknown outcome may hold a ser
 /* fashn_submit.c */
 void fashn_submit_start(fashn_job *j);      /* POST /v1/run, retried within the rules */
 void fashn_count_result(fashn_client *c, const http_result *r);
+bool fashn_count_possible_charge(fashn_job *j); /* false: the cap leaves no room to resend */
 
 /* Checks inputs_json and allocates a job for it (one reference, in no list). NULL with
  * field / errbuf filled. */

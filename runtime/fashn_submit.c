@@ -126,12 +126,25 @@ static void run_observe(void *ud, const http_result *r) {
 
 /* A response to POST /v1/run is retried only when it is a refusal that says so in an
  * error body and carries no id: only then did it certainly create nothing. */
+/* Before resending after an unknown outcome (retry_unknown): the lost attempt may have
+ * been charged, so it counts as spent — and when that leaves no room under --max-credits
+ * for the resend as well, there is no resend. */
+bool fashn_count_possible_charge(fashn_job *j) {
+  fashn_client *c = j->c;
+  long cap = c->cfg.max_credits;
+  if (cap >= 0 && c->spent + c->reserved + j->facts.credits > cap) return false;
+  c->spent += j->facts.credits;
+  c->st.credits_spent += j->facts.credits;
+  c->st.unknown_outcomes++;
+  return true;
+}
+
 static bool run_retry_response(void *ud, const http_result *r) {
   fashn_job *j = ud;
   if (r->status < 400) return false;
   char name[64], msg[64];
   bool refusal = fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg);
-  if (!refusal) return j->retry_unknown && r->status >= 500;
+  if (!refusal) return j->retry_unknown && r->status >= 500 && fashn_count_possible_charge(j);
   if (r->status == 429) return strcmp(name, "OutOfCredits") != 0;
   return r->status >= 500 || r->status == 408;
 }
@@ -191,17 +204,15 @@ static bool valid_id(const char *s) {
 /* The request went out and nothing trustworthy came back. */
 static void submit_unknown(fashn_job *j, const char *why) {
   fashn_client *c = j->c;
-  c->st.unknown_outcomes++;
-  if (j->retry_unknown && j->unknown_resends < 3) {
+  if (j->retry_unknown && j->unknown_resends < 3 && fashn_count_possible_charge(j)) {
     j->unknown_resends++;
     fashn_notice(c, j, "job %ld: submit outcome unknown (%s); resending because retry_unknown is set",
                  j->seq, why);
-    c->spent += j->facts.credits; /* the lost one may have been charged */
-    c->st.credits_spent += j->facts.credits;
     fashn_hold_ghost_slot(j);
     fashn_resubmit_later(j, 1.0);
     return;
   }
+  c->st.unknown_outcomes++;
   c->spent += j->facts.credits; /* may have been charged: count it against the cap */
   c->st.credits_spent += j->facts.credits;
   fashn_hold_ghost_slot(j);

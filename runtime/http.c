@@ -123,7 +123,10 @@ void http_redact(char *s, size_t cap, const char *secret) {
   static const char mark[] = "[redacted]";
   if (!s || !cap) return;
   buf out = BUF_INIT;
+  /* A key of a few letters would turn every word that contains them into "[redacted]";
+   * real API keys are long, so short ones (test stand-ins) are left alone. */
   size_t sl = secret ? strlen(secret) : 0;
+  if (sl < 6) sl = 0;
   const char *p = s;
   while (*p) {
     if (sl && strncmp(p, secret, sl) == 0) {

@@ -94,8 +94,9 @@ double http_backoff(int n, double base, double max, double retry_after, double r
  * why otherwise. */
 bool http_url_allowed(const char *url, char *why, size_t whylen);
 
-/* Replaces every occurrence of secret in s (NUL-terminated, edited in place) with
- * "[redacted]" (truncating when it does not fit) and removes URL user:password parts. */
+/* Replaces every occurrence of secret (6 bytes or longer) in s (NUL-terminated, edited in
+ * place) with "[redacted]" (truncating when it does not fit) and removes URL
+ * user:password parts. */
 void http_redact(char *s, size_t cap, const char *secret);
 
 /* Number of live requests (curl easy handles) of all clients: for leak checks. */

@@ -141,3 +141,19 @@ T.case("the API key appears in no output, error or file", function()
   T.ok(not everything:find("5EcReT", 1, true), "not even a part of it")
   T.match(refused.stdout, "UnauthorizedAccess", "a refused key is reported by name")
 end)
+
+T.case("--max-credits also bounds resubmissions after unknown outcomes (retry_unknown)", function()
+  local emu <close> = E.start{ ["time-scale"] = 0.02, ["drop-rate"] = 0.5, ["fault-endpoints"] = "run",
+    ["fault-seed"] = 11 }
+  local r = R.run(emu, [[
+    local jobs = {}
+    for i = 1, 8 do jobs[i] = fashn.submit({ prompt = "look " .. i, seed = i }, { retry_unknown = true }) end
+    local out = {}
+    for i, res in ipairs(fashn.gather(jobs, { raise = false })) do out[i] = res.error and res.error.name or res.status end
+    emit{ out = out, stats = fashn.stats() }
+  ]], { args = { "--max-credits", "6" } })
+  R.check_exit(r)
+  local s = emu:stats()
+  T.ok(s.credits_charged <= 6, "charged " .. s.credits_charged .. " of a 6-credit cap: " .. T.describe(r.events[1].out))
+  T.ok(r.events[1].stats.credits_spent <= 6, "counted (with possible charges) within the cap")
+end)
