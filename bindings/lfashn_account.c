@@ -11,6 +11,7 @@
 #include "../runtime/http.h"
 #include "errors.h"
 #include "lfashn_int.h"
+#include "sandbox.h"
 #include "task.h"
 
 
@@ -163,6 +164,13 @@ int lfashn_api_configure(lua_State *L) {
   const char *url = NULL, *key = NULL;
   if (lua_getfield(L, 1, "base_url") != LUA_TNIL) url = luaL_checkstring(L, -1);
   if (lua_getfield(L, 1, "api_key") != LUA_TNIL) key = luaL_checkstring(L, -1);
+  /* A shared recipe must not send the key elsewhere, nor lift the user's credit cap. */
+  if (sandbox_enabled(L) && (url || key))
+    lerr_raisef(L, "SandboxViolation", "fashn.configure: a sandboxed recipe cannot change %s",
+                url ? "base_url" : "api_key");
+  if (sandbox_enabled(L) && (f.max_credits < 0 || (lc->cli.max_credits >= 0 && f.max_credits > lc->cli.max_credits)))
+    lerr_raisef(L, "SandboxViolation", "fashn.configure: a sandboxed recipe can lower max_credits, not raise it "
+                "above the --max-credits cap (%I)", (lua_Integer)lc->cli.max_credits);
   if ((url || key) && lc->c)
     luaL_error(L, "fashn.configure: base_url and api_key must be set before the first job or request");
   if (url) lfashn_set_str(&lc->base_url, url);

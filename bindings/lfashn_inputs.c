@@ -16,6 +16,7 @@
 #include "../runtime/json.h"
 #include "errors.h"
 #include "lfashn_int.h"
+#include "sandbox.h"
 #include "limage.h"
 
 
@@ -191,16 +192,17 @@ void lfashn_resolve_refs(lua_State *L, int inputs, int refs, int resolution_k) {
       lua_setfield(L, refs, fields[i]);
       lua_pop(L, 1);
     } else if (s && fashn_ref_classify(s, len) == REF_PATH) {
+      const char *path = sandbox_check_read(L, s); /* pushed; --sandbox may refuse it */
       buf *b = lfashn_push_buf(L);
       bool resized;
       char err[400];
       int edge = strcmp(fields[i], "image_reference") == 0 && resolution_k == 4 ? FASHN_REF_EDGE_4K : FASHN_REF_EDGE;
-      if (!fashn_ref_from_file(s, edge, b, &resized, err, sizeof err))
+      if (!fashn_ref_from_file(path, edge, b, &resized, err, sizeof err))
         lfashn_raise_input(L, fields[i], "%s: %s", fields[i], err);
       lua_pushlstring(L, b->data, b->len);
       buf_free(b);
       lua_setfield(L, refs, fields[i]);
-      lua_pop(L, 1); /* buf */
+      lua_pop(L, 2); /* buf, path */
     }
     lua_pop(L, 1);
   }

@@ -157,6 +157,8 @@ int main(int argc, char **argv) {
     status = usage_error("%s only makes sense with --sandbox", o.out_dir ? "--out" : "--allow-read");
   if (status < 0 && o.sandbox && !o.out_dir)
     status = usage_error("%s needs --out DIR (where the recipe may write)", "--sandbox");
+  if (status < 0 && o.sandbox && o.max_credits < 0)
+    status = usage_error("%s needs --max-credits N (a cap on what the recipe may spend)", "--sandbox");
   if (status < 0 && report) {
     /* Reads the journal and exits; a script given too is a usage error, not ignored. */
     if (i < argc) {

@@ -80,7 +80,7 @@ print(ok and "ALLOWED" or err.name)
 local r = fashn.run{ prompt = "y", face_reference = %q }
 print(r.status, r.cached)
 ]], dir .. "/secret/face.png", dir .. "/recipe/face.png"))
-  local r = T.run({ T.atelier, "--sandbox", "--out", dir .. "/out", dir .. "/recipe/r.lua" },
+  local r = T.run({ T.atelier, "--sandbox", "--max-credits", "10", "--out", dir .. "/out", dir .. "/recipe/r.lua" },
     { env = { ATELIER_EMU_TIME_SCALE = "0.01" } })
   T.eq(r.code, 0, "the recipe ran: " .. r.stderr)
   T.eq(r.stdout, "SandboxViolation\ncompleted\tfalse\n", "outside refused, beside the recipe allowed")

@@ -10,7 +10,7 @@ local function sandboxed(code, extra)
   T.write_file(dir .. "/secret/data.txt", "top secret\n")
   T.write_file(dir .. "/recipe/notes.txt", "beside the recipe\n")
   T.write_file(dir .. "/recipe/r.lua", code)
-  local argv = { T.atelier, "--sandbox", "--out", dir .. "/out" }
+  local argv = { T.atelier, "--sandbox", "--max-credits", "10", "--out", dir .. "/out" }
   for _, a in ipairs(extra or {}) do argv[#argv + 1] = (a:gsub("{dir}", dir)) end
   argv[#argv + 1] = dir .. "/recipe/r.lua"
   local r = T.run(argv, { env = { FASHN_API_KEY_SHADOW = "x" } })
@@ -60,7 +60,7 @@ T.case("a symlink inside --out cannot lead a write or read outside", function()
   ]], {})
   -- the first run created --out; now plant the link and run again
   os.execute("ln -s " .. T.shell_quote(r.dir .. "/secret") .. " " .. T.shell_quote(r.dir .. "/out/link"))
-  local again = T.run({ T.atelier, "--sandbox", "--out", r.dir .. "/out", r.dir .. "/recipe/r.lua" })
+  local again = T.run({ T.atelier, "--sandbox", "--max-credits", "10", "--out", r.dir .. "/out", r.dir .. "/recipe/r.lua" })
   T.eq(again.code, 0, again.stderr)
   local first, second = again.stdout:match("^(.-)\n(.-)\n$")
   T.match(first, "^REFUSED.*SandboxViolation", "write through symlink")
@@ -99,10 +99,33 @@ T.case("require of shipped Lua modules still works in the sandbox", function()
   T.eq(r.stdout, "function\tfunction\n")
 end)
 
-T.case("--sandbox needs --out, and --out needs --sandbox", function()
-  local r = T.run({ T.atelier, "--sandbox", "-e", "print(1)" })
+T.case("--sandbox needs --out and a credit cap, and --out needs --sandbox", function()
+  local r = T.run({ T.atelier, "--sandbox", "--max-credits", "5", "-e", "print(1)" })
   T.eq(r.code, 2)
   T.match(r.stderr, "needs %-%-out", "explains")
+  r = T.run({ T.atelier, "--sandbox", "--out", T.tmpdir() .. "/o", "-e", "print(1)" })
+  T.eq(r.code, 2)
+  T.match(r.stderr, "needs %-%-max%-credits", "a cap is required")
   r = T.run({ T.atelier, "--out", "/tmp/x", "-e", "print(1)" })
   T.eq(r.code, 2)
+end)
+
+T.case("a sandboxed recipe cannot point the API key elsewhere or lift the credit cap", function()
+  refused("require('fashn').configure{ base_url = 'https://collector.example' }", "SandboxViolation")
+  refused("require('fashn').configure{ api_key = 'someone-elses' }", "SandboxViolation")
+  refused("require('fashn').configure{ max_credits = false }", "can lower max_credits")
+  refused("require('fashn').configure{ max_credits = 11 }", "above the %-%-max%-credits cap")
+  local r = sandboxed("require('fashn').configure{ max_credits = 3 } print('lowered')")
+  T.eq(r.stdout, "lowered\n", r.stderr)
+end)
+
+T.case("a sandboxed recipe cannot send a file outside its allowed places as a reference", function()
+  -- --dry-run: validated and priced, nothing sent; the read itself must be refused
+  local r = sandboxed([[
+    local fashn = require 'fashn'
+    local ok, err = pcall(fashn.submit, { prompt = 'x', face_reference = '/etc/ssl/certs/ca-certificates.crt' })
+    print(ok and 'ALLOWED' or 'REFUSED ' .. tostring(err))
+  ]], { "--dry-run" })
+  T.eq(r.code, 0, r.stderr)
+  T.match(r.stdout, "^REFUSED.*SandboxViolation", "refused: " .. r.stdout)
 end)
