@@ -270,6 +270,19 @@ static void handle_stats(emu *e, const emu_request *rq, emu_reply *rp) {
   reply_json(rp, 200);
 }
 
+static void handle_predictions(emu *e, const emu_request *rq, emu_reply *rp) {
+  if (strcmp(rq->method, "GET") != 0) {
+    emu_reply_error(rp, 405, "MethodNotAllowed", "use GET for /_emu/predictions");
+    return;
+  }
+  pthread_mutex_lock(&e->mu);
+  double now = emu_now();
+  emu_advance(e, now);
+  emu_predictions_write(e, now, &rp->body);
+  pthread_mutex_unlock(&e->mu);
+  reply_json(rp, 200);
+}
+
 /* /_emu/inbox: a webhook receiver for tests (webhook_url may point here). POST stores the
  * body (the newest 256 are kept), GET returns {"received": [body, ...]} oldest first,
  * each body as a string. */
@@ -329,6 +342,7 @@ void emu_handle(emu *e, const emu_request *rq, emu_reply *rp) {
     return;
   default:
     if (!strcmp(rq->path, "/_emu/stats")) handle_stats(e, rq, rp);
+    else if (!strcmp(rq->path, "/_emu/predictions")) handle_predictions(e, rq, rp);
     else if (!strcmp(rq->path, "/_emu/inbox")) handle_inbox(e, rq, rp);
     else emu_reply_error(rp, 404, "NotFound", "no such endpoint: %s %.100s", rq->method, rq->path);
   }

@@ -24,6 +24,7 @@ void emu_config_defaults(emu_config *c) {
   c->max_body = 16u << 20;
   c->render_threads = 2;
   c->fault_seed = 1;
+  c->slow_rate = 1;
 }
 
 typedef enum { O_INT, O_I64, O_U64, O_DOUBLE, O_RATE, O_SIZE, O_STR, O_BOOL } opt_kind;
@@ -62,15 +63,29 @@ static const opt OPTS[] = {
     {"fail-names", O_STR, F(fail_names), 0, 0,
      "comma list of error names failed predictions use, in turn at random (PipelineError)"},
     {"http-500-rate", O_RATE, F(http500_rate), 0, 1, "share of requests answered 500 or 503 (0)"},
+    {"http-429-rate", O_RATE, F(http429_rate), 0, 1,
+     "share of API requests refused with a 429 named by --http-429-name, nothing created (0)"},
+    {"http-429-name", O_STR, F(http429_name), 0, 0,
+     "RateLimitExceeded (run, status, credits), ConcurrencyLimitExceeded or OutOfCredits (run only)"},
     {"drop-rate", O_RATE, F(drop_rate), 0, 1,
      "share of connections closed without an answer, before or after the body was read (0)"},
-    {"slow-ms", O_INT, F(slow_ms), 0, 600000, "delay every answer by this many ms (0)"},
+    {"drop-when", O_STR, F(drop_when), 0, 0, "when dropped connections close: before, after or any (any)"},
+    {"slow-ms", O_INT, F(slow_ms), 0, 600000, "delay answers by this many ms (0)"},
+    {"slow-rate", O_RATE, F(slow_rate), 0, 1, "share of answers --slow-ms delays (1: every one)"},
     {"malformed-rate", O_RATE, F(malformed_rate), 0, 1, "share of 200 answers with broken JSON (0)"},
+    {"malformed-kind", O_STR, F(malformed_kind), 0, 0,
+     "how they break: garbage (not JSON), truncated (cut in half) or any (any)"},
     {"stuck-rate", O_RATE, F(stuck_rate), 0, 1, "share of predictions that never finish (0)"},
     {"truncate-rate", O_RATE, F(truncate_rate), 0, 1,
      "share of image downloads cut short of their Content-Length (0)"},
+    {"expired-rate", O_RATE, F(expired_rate), 0, 1,
+     "share of completed base64 predictions whose outputs read <base64>_expired at once (0)"},
     {"fault-endpoints", O_STR, F(fault_endpoints), 0, 0,
      "endpoints the transport faults apply to: run,status,credits,cdn (all)"},
+    {"output-file", O_STR, F(output_file), 0, 0,
+     "serve this file's bytes as every output instead of a rendered picture (client tests)"},
+    {"tls-cert", O_STR, F(tls_cert), 0, 0, "PEM certificate (chain): serve HTTPS (needs --tls-key)"},
+    {"tls-key", O_STR, F(tls_key), 0, 0, "PEM private key of --tls-cert"},
 };
 #undef F
 
@@ -159,6 +174,10 @@ int emu_config_parse(emu_config *c, int argc, char **argv, char *err, size_t err
     }
     if (set_opt(c, o, v, err, errlen) != 0) return -1;
   }
+  if (!c->tls_cert != !c->tls_key) {
+    snprintf(err, errlen, "--tls-cert and --tls-key go together");
+    return -1;
+  }
   /* Lists are checked here so a typo is a usage error, not a start-up failure. */
   emu_faults f;
   if (!emu_faults_init(&f, c, err, errlen)) return -1;
@@ -170,9 +189,11 @@ void emu_config_usage(FILE *out, const char *progname) {
   fprintf(out,
           "usage: %s [--flag value]...\n"
           "An offline FASHN-compatible API server on 127.0.0.1 (see fashn-api.md). When ready it\n"
-          "prints one line: fashn-emu listening on http://127.0.0.1:PORT. SIGINT/SIGTERM stop it.\n"
+          "prints one line: fashn-emu listening on http://127.0.0.1:PORT (https:// with --tls-cert).\n"
+          "SIGINT/SIGTERM stop it.\n"
           "Endpoints: POST /v1/run, GET /v1/status/ID, GET /v1/credits, GET /cdn/ID/output_N.png,\n"
-          "GET /_emu/stats (counters as JSON).\n\nflags:\n",
+          "GET /_emu/stats (counters as JSON), GET /_emu/predictions (every prediction kept: id,\n"
+          "prompt, seed, status, cost, charged, injected fault).\n\nflags:\n",
           progname);
   for (size_t i = 0; i < sizeof OPTS / sizeof OPTS[0]; i++) {
     const opt *o = &OPTS[i];

@@ -35,15 +35,29 @@ typedef struct emu_config {
   double fail_rate;       /* --fail-rate: predictions that end "failed" */
   const char *fail_names; /* --fail-names: comma list of error names (PipelineError) */
   double http500_rate;    /* --http-500-rate: 500/503 answers (no prediction created) */
+  double http429_rate;    /* --http-429-rate: API requests refused with a 429 before
+                             they are handled (no prediction created) */
+  const char *http429_name; /* --http-429-name: RateLimitExceeded (any API endpoint),
+                               ConcurrencyLimitExceeded or OutOfCredits (/v1/run only) */
   double drop_rate;       /* --drop-rate: connections closed without an answer */
-  int slow_ms;            /* --slow-ms: every faultable answer delayed this long */
+  const char *drop_when;  /* --drop-when: before | after (the request body was read) | any */
+  int slow_ms;            /* --slow-ms: faultable answers delayed this long */
+  double slow_rate;       /* --slow-rate: share of faultable answers delayed (1) */
   double malformed_rate;  /* --malformed-rate: 200 answers with a broken JSON body */
+  const char *malformed_kind; /* --malformed-kind: garbage | truncated | any */
   double stuck_rate;      /* --stuck-rate: predictions that never finish */
   double truncate_rate;   /* --truncate-rate: downloads cut short of Content-Length */
+  double expired_rate;    /* --expired-rate: completed base64 predictions whose outputs
+                             read "<base64>_expired" from the first look */
   const char *fault_endpoints; /* --fault-endpoints: comma list of run,status,credits,cdn
-                                  (NULL = all): where the transport faults (drop, 500/503,
-                                  slow, malformed, truncate) happen; --fail-rate and
-                                  --stuck-rate are per prediction; /_emu/ is never faulted */
+                                  (NULL = all): where the transport faults (drop, 429,
+                                  500/503, slow, malformed, truncate) happen; --fail-rate,
+                                  --stuck-rate and --expired-rate are per prediction;
+                                  /_emu/ is never faulted */
+  const char *output_file; /* --output-file: every output is this file's bytes instead of
+                              a rendered picture (hostile outputs for client tests) */
+  const char *tls_cert;   /* --tls-cert / --tls-key: PEM files; serve HTTPS (both needed) */
+  const char *tls_key;
 } emu_config;
 
 /* Fills c with the contract's values (see the comments above). */
@@ -63,7 +77,7 @@ typedef struct emu emu;
  * its own threads. The config is copied (strings too). NULL on failure, err says why. */
 emu *emu_start(const emu_config *c, char *err, size_t errlen);
 
-/* The port it listens on, and "http://127.0.0.1:PORT" (owned by e). */
+/* The port it listens on, and "http://127.0.0.1:PORT" ("https://..." with TLS; owned by e). */
 int emu_port(const emu *e);
 const char *emu_url(const emu *e);
 

@@ -36,14 +36,23 @@ typedef enum {
   FK_TRUNCATE,
   FK_FAIL,
   FK_STUCK,
+  /* Added later: new kinds go last, so each kind's dice sequence stays what it was. */
+  FK_HTTP429,
+  FK_SLOW,
+  FK_EXPIRED,
   FK_COUNT
 } emu_fault_kind;
+
+/* --drop-when and --malformed-kind. */
+typedef enum { EMU_EITHER, EMU_BEFORE_OR_GARBAGE, EMU_AFTER_OR_TRUNCATED } emu_fault_variant;
 
 typedef struct emu_faults {
   uint64_t seed;
   unsigned endpoints; /* bit per emu_endpoint */
   char **fail_names;  /* at least one */
   size_t nfail;
+  const char *http429_name; /* static: one of the three 429 names */
+  emu_fault_variant drop_when, malformed_kind;
   uint64_t counters[FK_COUNT]; /* guarded by emu.mu */
 } emu_faults;
 
@@ -134,6 +143,7 @@ typedef struct emu_pred {
   double created, t_in_queue, t_processing, t_due; /* t_due = INFINITY when stuck */
   int64_t cost;
   const char *fail_name;  /* injected failure (points into emu.faults), NULL = none */
+  bool expired;           /* injected: base64 outputs read as expired from the start */
   char *webhook_url;      /* NULL = none */
   /* Set by a render worker (under mu once finished). */
   emu_render_state render;
@@ -141,6 +151,9 @@ typedef struct emu_pred {
   char render_error[256];
   int width, height;
   buf outputs[EMU_MAX_IMAGES];
+  /* What arrived as face_reference (refs[0]) and image_reference (refs[1]): the encoded
+   * size and the decoded header, so tests can see what a client really sent. */
+  struct { size_t bytes; int width, height; char format[8]; } refs[2];
   /* Terminal state, set once by emu_advance. */
   bool finished;
   emu_status final;
@@ -164,7 +177,9 @@ typedef struct emu_webhook {
 
 struct emu {
   emu_config cfg;       /* strings below are the emulator's own copies */
-  char *api_key, *fail_names, *fault_endpoints;
+  char *api_key, *fail_names, *fault_endpoints, *http429_name, *drop_when, *malformed_kind;
+  buf output_file;      /* --output-file's bytes (empty = render) */
+  buf tls_cert, tls_key; /* PEM, NUL-terminated (empty = plain HTTP) */
   struct MHD_Daemon *daemon;
   int port;
   char url[64];
@@ -244,6 +259,8 @@ bool emu_post_json(const char *url, const char *body, size_t len, char *err, siz
 
 /* stats.c */
 void emu_stats_write(emu *e, buf *out); /* caller holds mu */
+/* GET /_emu/predictions: every prediction kept, oldest first (caller holds mu). */
+void emu_predictions_write(emu *e, double now, buf *out);
 
 /* api.c: one request, already read. */
 typedef struct emu_request {

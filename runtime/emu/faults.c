@@ -49,9 +49,36 @@ static bool split_names(const char *list, char ***out, size_t *n, char *err, siz
   return true;
 }
 
+/* One of the words of a flag that picks a variant; NULL or "" = the first (default). */
+static bool pick(const char *flag, const char *v, const char *const words[3], emu_fault_variant *out, char *err,
+                 size_t errlen) {
+  if (!v || !*v) v = words[0];
+  for (int i = 0; i < 3; i++)
+    if (!strcmp(v, words[i])) {
+      *out = (emu_fault_variant)i;
+      return true;
+    }
+  snprintf(err, errlen, "--%s: '%s' is not one of %s, %s, %s", flag, v, words[0], words[1], words[2]);
+  return false;
+}
+
 bool emu_faults_init(emu_faults *f, const emu_config *c, char *err, size_t errlen) {
   memset(f, 0, sizeof *f);
   f->seed = c->fault_seed;
+  static const char *const when[3] = {"any", "before", "after"};
+  static const char *const kind[3] = {"any", "garbage", "truncated"};
+  if (!pick("drop-when", c->drop_when, when, &f->drop_when, err, errlen) ||
+      !pick("malformed-kind", c->malformed_kind, kind, &f->malformed_kind, err, errlen))
+    return false;
+  static const char *const names429[] = {"RateLimitExceeded", "ConcurrencyLimitExceeded", "OutOfCredits", NULL};
+  const char *n429 = c->http429_name && *c->http429_name ? c->http429_name : names429[0];
+  for (int i = 0; names429[i]; i++)
+    if (!strcmp(n429, names429[i])) f->http429_name = names429[i];
+  if (!f->http429_name) {
+    snprintf(err, errlen, "--http-429-name: '%s' is not one of RateLimitExceeded, ConcurrencyLimitExceeded, OutOfCredits",
+             n429);
+    return false;
+  }
   if (!split_names(c->fail_names && *c->fail_names ? c->fail_names : "PipelineError", &f->fail_names,
                    &f->nfail, err, errlen))
     return false;

@@ -72,6 +72,11 @@ emu_pred *emu_pred_create(emu *e, emu_inputs *in, char *webhook_url, double now)
     p->fail_name = e->faults.fail_names[bits % e->faults.nfail];
     emu_count(&e->stats.faults, "failed", 1);
   }
+  if (p->in.base64 && isfinite(p->t_due) && !p->fail_name &&
+      emu_fault_roll(&e->faults, FK_EXPIRED, e->cfg.expired_rate, NULL)) {
+    p->expired = true; /* as if nobody looked for an hour after it completed */
+    emu_count(&e->stats.faults, "expired", 1);
+  }
   size_t b = bucket_of(p->id);
   p->hnext = e->buckets[b];
   e->buckets[b] = p;
@@ -186,7 +191,7 @@ void emu_pred_json(emu *e, emu_pred *p, double now, buf *out) {
   if (st == ST_COMPLETED) {
     double ttl;
     emu_base64_ttl(e, &ttl);
-    bool expired = p->in.base64 && now - p->finished_at >= ttl;
+    bool expired = p->in.base64 && (p->expired || now - p->finished_at >= ttl);
     jw_array_begin(&w);
     for (int i = 0; i < p->in.num_images; i++) {
       if (expired) {

@@ -1,6 +1,7 @@
-/* server.c — fashn-emu's HTTP side on libmicrohttpd: start/stop on 127.0.0.1, read each
- * request (bounded body), hand it to api.c, and inject the transport faults (dropped
- * connections, 500/503, slow and malformed answers, truncated downloads). */
+/* server.c — fashn-emu's HTTP side on libmicrohttpd: start/stop on 127.0.0.1 (HTTPS with
+ * --tls-cert/--tls-key), read each request (bounded body), hand it to api.c, and inject
+ * the transport faults (dropped connections, 429s, 500/503, slow and malformed answers,
+ * truncated downloads). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <curl/curl.h>
@@ -61,8 +62,9 @@ static void cut_free(void *cls) {
 
 /* Garbles a JSON answer the ways proxies and crashing servers do: cut in the middle,
  * or replaced with something that is not JSON at all. */
-static void garble(emu_reply *rp, uint64_t bits) {
-  if ((bits & 1) && rp->body.len > 2) {
+static void garble(emu_reply *rp, emu_fault_variant kind, uint64_t bits) {
+  bool cut = kind == EMU_AFTER_OR_TRUNCATED || (kind == EMU_EITHER && (bits & 1));
+  if (cut && rp->body.len > 2) {
     rp->body.len /= 2;
     rp->body.data[rp->body.len] = '\0';
   } else {
@@ -74,21 +76,20 @@ static void garble(emu_reply *rp, uint64_t bits) {
 static enum MHD_Result send_reply(emu *e, struct MHD_Connection *c, conn_ctx *x, emu_reply *rp) {
   bool faultable = emu_fault_endpoint(&e->faults, x->ep);
   uint64_t bits = 0;
-  bool malformed = false, truncated = false;
+  bool malformed = false, truncated = false, slow = false;
   if (faultable) {
     pthread_mutex_lock(&e->mu);
     if (rp->json && rp->status == 200)
       malformed = emu_fault_roll(&e->faults, FK_MALFORMED, e->cfg.malformed_rate, &bits);
-    if (rp->download) truncated = emu_fault_roll(&e->faults, FK_TRUNCATE, e->cfg.truncate_rate, &bits);
-    pthread_mutex_unlock(&e->mu);
     if (malformed) {
-      garble(rp, bits);
-      count_fault(e, "malformed");
+      garble(rp, e->faults.malformed_kind, bits);
+      emu_count(&e->stats.faults, "malformed", 1);
     }
-    if (e->cfg.slow_ms > 0) {
-      count_fault(e, "slow");
-      sleep_ms(e->cfg.slow_ms);
-    }
+    if (rp->download) truncated = emu_fault_roll(&e->faults, FK_TRUNCATE, e->cfg.truncate_rate, &bits);
+    if (e->cfg.slow_ms > 0) slow = emu_fault_roll(&e->faults, FK_SLOW, e->cfg.slow_rate, NULL);
+    if (slow) emu_count(&e->stats.faults, "slow", 1);
+    pthread_mutex_unlock(&e->mu);
+    if (slow) sleep_ms(e->cfg.slow_ms); /* a thread per connection: only this one waits */
   }
   if (rp->body.oom) return MHD_NO;
   size_t len = rp->body.len;
@@ -133,6 +134,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
       pthread_mutex_lock(&e->mu);
       bool drop = emu_fault_roll(&e->faults, FK_DROP, e->cfg.drop_rate, NULL);
       bool after = drop && emu_fault_roll(&e->faults, FK_DROP_WHEN, 0.5, NULL);
+      if (drop && e->faults.drop_when != EMU_EITHER) after = e->faults.drop_when == EMU_AFTER_OR_TRUNCATED;
       if (drop) emu_count(&e->stats.faults, after ? "drop_after" : "drop_before", 1);
       pthread_mutex_unlock(&e->mu);
       if (drop && !after) return MHD_NO; /* closed before the body was read */
@@ -162,7 +164,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   } else if (emu_fault_endpoint(&e->faults, x->ep)) {
     uint64_t bits;
     pthread_mutex_lock(&e->mu);
-    bool fault = emu_fault_roll(&e->faults, FK_HTTP500, e->cfg.http500_rate, &bits);
+    /* A 429 before the request is handled: nothing is created, as with the real limits.
+     * ConcurrencyLimitExceeded and OutOfCredits only exist for /v1/run; CDN downloads
+     * are not the API and have no such answers. */
+    const char *n429 = e->faults.http429_name;
+    bool applies = x->ep == EP_RUN || (x->ep != EP_CDN && !strcmp(n429, "RateLimitExceeded"));
+    if (applies && emu_fault_roll(&e->faults, FK_HTTP429, e->cfg.http429_rate, NULL)) {
+      emu_count(&e->stats.faults, "http_429", 1);
+      if (x->ep == EP_RUN) emu_count(&e->stats.run_refused, n429, 1);
+      /* No Retry-After: the contract documents none, so clients must back off on their own. */
+      emu_reply_error(&rp, 429, n429, "emulated refusal (fashn-emu --http-429-rate)");
+    }
+    bool fault = !rp.status && emu_fault_roll(&e->faults, FK_HTTP500, e->cfg.http500_rate, &bits);
     if (fault) {
       emu_count(&e->stats.faults, bits & 1 ? "http_503" : "http_500", 1);
       if (x->ep == EP_RUN) emu_count(&e->stats.run_refused, bits & 1 ? "ServiceUnavailable" : "InternalServerError", 1);
@@ -241,6 +254,39 @@ static int listen_loopback(int port, int *bound, char *err, size_t errlen) {
   return fd;
 }
 
+/* Reads a whole file (at most max bytes) into out, NUL-terminated. */
+static bool read_file(const char *flag, const char *path, size_t max, buf *out, char *err, size_t errlen) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(err, errlen, "--%s %s: %s", flag, path, strerror(errno));
+    return false;
+  }
+  char chunk[65536];
+  size_t n;
+  bool ok = true;
+  while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+    if (out->len + n > max) {
+      snprintf(err, errlen, "--%s %s: larger than %zu bytes", flag, path, max);
+      ok = false;
+    } else if (!buf_append(out, chunk, n)) {
+      snprintf(err, errlen, "--%s %s: out of memory", flag, path);
+      ok = false;
+    }
+  }
+  if (ok && ferror(f)) {
+    snprintf(err, errlen, "--%s %s: read error", flag, path);
+    ok = false;
+  }
+  fclose(f);
+  if (ok && !out->len) {
+    snprintf(err, errlen, "--%s %s: the file is empty", flag, path);
+    ok = false;
+  }
+  if (ok && !buf_append_char(out, '\0')) ok = false;
+  if (ok) out->len--; /* the NUL stays after the bytes, for the PEM readers */
+  return ok;
+}
+
 emu *emu_start(const emu_config *c, char *err, size_t errlen) {
   if (c->time_scale < 0 || c->port < 0 || c->port > 65535 || c->render_threads < 1 || c->max_body < 1) {
     snprintf(err, errlen, "invalid configuration (time_scale >= 0, port 0..65535, render_threads >= 1)");
@@ -255,9 +301,16 @@ emu *emu_start(const emu_config *c, char *err, size_t errlen) {
   e->api_key = dup_or_null(c->api_key);
   e->fail_names = dup_or_null(c->fail_names);
   e->fault_endpoints = dup_or_null(c->fault_endpoints);
+  e->http429_name = dup_or_null(c->http429_name);
+  e->drop_when = dup_or_null(c->drop_when);
+  e->malformed_kind = dup_or_null(c->malformed_kind);
   e->cfg.api_key = e->api_key;
   e->cfg.fail_names = e->fail_names;
   e->cfg.fault_endpoints = e->fault_endpoints;
+  e->cfg.http429_name = e->http429_name;
+  e->cfg.drop_when = e->drop_when;
+  e->cfg.malformed_kind = e->malformed_kind;
+  e->cfg.output_file = e->cfg.tls_cert = e->cfg.tls_key = NULL; /* read below, not kept */
   e->balance = c->credits;
   pthread_mutex_init(&e->mu, NULL);
   pthread_condattr_t ca;
@@ -274,23 +327,47 @@ emu *emu_start(const emu_config *c, char *err, size_t errlen) {
     goto fail;
   }
   if (!emu_faults_init(&e->faults, &e->cfg, err, errlen)) goto fail;
+  if (c->output_file && !read_file("output-file", c->output_file, (size_t)1 << 30, &e->output_file, err, errlen))
+    goto fail;
+  if (!c->tls_cert != !c->tls_key) {
+    snprintf(err, errlen, "--tls-cert and --tls-key go together");
+    goto fail;
+  }
+  if (c->tls_cert) {
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+      snprintf(err, errlen, "this libmicrohttpd was built without TLS support");
+      goto fail;
+    }
+    if (!read_file("tls-cert", c->tls_cert, 1 << 20, &e->tls_cert, err, errlen) ||
+        !read_file("tls-key", c->tls_key, 1 << 20, &e->tls_key, err, errlen))
+      goto fail;
+  }
   /* The socket is bound before any thread starts, so the port and URL every thread reads
    * are settled first and the OS-chosen port is known without asking the daemon. */
   int fd = listen_loopback(c->port, &e->port, err, errlen);
   if (fd < 0) goto fail;
-  snprintf(e->url, sizeof e->url, "http://127.0.0.1:%d", e->port);
+  snprintf(e->url, sizeof e->url, "%s://127.0.0.1:%d", e->tls_cert.len ? "https" : "http", e->port);
   if (!emu_engine_start(e, err, errlen) || !emu_workers_start(e, err, errlen)) {
     close(fd);
     goto fail;
   }
-  e->daemon = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-      on_request, e, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
-      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_NOTIFY_COMPLETED, on_completed, e,
-      MHD_OPTION_EXTERNAL_LOGGER, on_log, e, MHD_OPTION_END);
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+  if (e->tls_cert.len) {
+    e->daemon = MHD_start_daemon(
+        flags | MHD_USE_TLS, 0, NULL, NULL, on_request, e, MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, e, MHD_OPTION_EXTERNAL_LOGGER, on_log, e,
+        MHD_OPTION_HTTPS_MEM_CERT, e->tls_cert.data, MHD_OPTION_HTTPS_MEM_KEY, e->tls_key.data, MHD_OPTION_END);
+  } else {
+    e->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, e, MHD_OPTION_LISTEN_SOCKET, fd,
+                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_CONNECTION_TIMEOUT,
+                                 (unsigned)120, MHD_OPTION_NOTIFY_COMPLETED, on_completed, e,
+                                 MHD_OPTION_EXTERNAL_LOGGER, on_log, e, MHD_OPTION_END);
+  }
   if (!e->daemon) {
     close(fd);
-    snprintf(err, errlen, "cannot start the HTTP server on %s", e->url);
+    snprintf(err, errlen, "cannot start the HTTP server on %s%s", e->url,
+             e->tls_cert.len ? " (is --tls-key the key of --tls-cert, both PEM?)" : "");
     goto fail;
   }
   return e;
@@ -330,5 +407,12 @@ void emu_stop(emu *e) {
   free(e->api_key);
   free(e->fail_names);
   free(e->fault_endpoints);
+  free(e->http429_name);
+  free(e->drop_when);
+  free(e->malformed_kind);
+  buf_free(&e->output_file);
+  if (e->tls_key.data) memset(e->tls_key.data, 0, e->tls_key.len); /* a test key, but still a key */
+  buf_free(&e->tls_cert);
+  buf_free(&e->tls_key);
   free(e);
 }

@@ -1,5 +1,6 @@
 /* stats.c — the counters GET /_emu/stats reports, so tests can prove what the server
  * saw (nothing submitted twice, limits honoured, faults injected). */
+#include <math.h>
 #include <string.h>
 
 #include "../json.h"
@@ -55,5 +56,56 @@ void emu_stats_write(emu *e, buf *out) {
   write_int(&w, "webhooks_failed", s->webhooks_failed);
   write_int(&w, "renders", s->renders);
   write_int(&w, "render_errors", s->render_errors);
+  jw_object_end(&w);
+}
+
+/* Tests match predictions to their jobs by prompt and seed: how many predictions each
+ * job got, which were charged, what was injected — proof of "never submitted twice". */
+void emu_predictions_write(emu *e, double now, buf *out) {
+  json_writer w;
+  jw_init(&w, out);
+  jw_object_begin(&w);
+  jw_key(&w, "predictions");
+  jw_array_begin(&w);
+  for (emu_pred *p = e->first; p; p = p->next) {
+    emu_status st = emu_pred_status(p, now);
+    jw_object_begin(&w);
+    jw_key(&w, "id");
+    jw_string(&w, p->id);
+    jw_key(&w, "prompt");
+    jw_string_len(&w, p->in.prompt, p->in.prompt_len < 300 ? p->in.prompt_len : 300);
+    write_int(&w, "seed", p->in.seed);
+    write_int(&w, "num_images", p->in.num_images);
+    jw_key(&w, "base64");
+    jw_bool(&w, p->in.base64);
+    jw_key(&w, "status");
+    jw_string(&w, emu_status_name(st));
+    write_int(&w, "cost", p->cost);
+    jw_key(&w, "charged"); /* credits are taken for good when a prediction completes */
+    jw_bool(&w, st == ST_COMPLETED);
+    jw_key(&w, "fault");
+    if (p->fail_name) jw_string(&w, "failed");
+    else if (!isfinite(p->t_due)) jw_string(&w, "stuck");
+    else if (p->expired) jw_string(&w, "expired");
+    else jw_null(&w);
+    if (st == ST_FAILED) {
+      jw_key(&w, "error");
+      jw_string(&w, p->error_name);
+    }
+    static const char *const ref_keys[2] = {"face_reference", "image_reference"};
+    for (int i = 0; i < 2; i++) {
+      if (!p->refs[i].format[0]) continue; /* none, or not loaded (yet) */
+      jw_key(&w, ref_keys[i]);
+      jw_object_begin(&w);
+      write_int(&w, "bytes", (int64_t)p->refs[i].bytes);
+      write_int(&w, "width", p->refs[i].width);
+      write_int(&w, "height", p->refs[i].height);
+      jw_key(&w, "format");
+      jw_string(&w, p->refs[i].format);
+      jw_object_end(&w);
+    }
+    jw_object_end(&w);
+  }
+  jw_array_end(&w);
   jw_object_end(&w);
 }

@@ -27,9 +27,10 @@ void emu_render_enqueue(emu *e, emu_pred *p) {
   pthread_cond_signal(&e->render_cv);
 }
 
-/* Fetches or decodes one input image, decoded to fit a box of `box` pixels (cover). */
+/* Fetches or decodes one input image, decoded to fit a box of `box` pixels (cover);
+ * *nbytes gets its encoded size. */
 static bool load_input(const char *what, const char *ref, size_t len, int box, image *out, image_info *info,
-                       char *err, size_t errlen) {
+                       size_t *nbytes, char *err, size_t errlen) {
   buf bytes = BUF_INIT;
   char why[200] = "";
   bool ok;
@@ -39,6 +40,7 @@ static bool load_input(const char *what, const char *ref, size_t len, int box, i
   } else {
     ok = emu_fetch_image(ref, MAX_INPUT_BYTES, &bytes, why, sizeof why);
   }
+  *nbytes = bytes.len;
   if (ok) {
     image_decode_opts opts = {.limits = {MAX_INPUT_BYTES, MAX_INPUT_PIXELS}, .box_width = box, .box_height = box,
                               .cover = true};
@@ -69,6 +71,8 @@ typedef struct render_result {
   char error[256];
   int width, height;
   buf outputs[EMU_MAX_IMAGES];
+  image_info refs[2]; /* face_reference, image_reference (format 0 = none) */
+  size_t ref_bytes[2];
 } render_result;
 
 static void render_prediction(emu *e, const emu_pred *p, render_result *r) {
@@ -78,13 +82,17 @@ static void render_prediction(emu *e, const emu_pred *p, render_result *r) {
   uint64_t ref_hash = 0;
   r->ok = false;
   r->error_name = "ImageLoadError";
-  if (in->face_ref && !load_input("face_reference", in->face_ref, in->face_ref_len, 512, &face, &face_info,
-                                  r->error, sizeof r->error))
-    goto done;
-  if (in->image_ref) {
-    if (!load_input("image_reference", in->image_ref, in->image_ref_len, 256, &ref, &ref_info, r->error,
-                    sizeof r->error))
+  if (in->face_ref) {
+    if (!load_input("face_reference", in->face_ref, in->face_ref_len, 512, &face, &face_info, &r->ref_bytes[0],
+                    r->error, sizeof r->error))
       goto done;
+    r->refs[0] = face_info;
+  }
+  if (in->image_ref) {
+    if (!load_input("image_reference", in->image_ref, in->image_ref_len, 256, &ref, &ref_info, &r->ref_bytes[1],
+                    r->error, sizeof r->error))
+      goto done;
+    r->refs[1] = ref_info;
     ref_hash = emu_hash(ref.rgba, (size_t)ref.width * (size_t)ref.height * 4, EMU_HASH_INIT) | 1;
   }
   int aspect = in->aspect >= 0 ? in->aspect : in->image_ref ? nearest_aspect(ref_info.width, ref_info.height)
@@ -97,6 +105,15 @@ static void render_prediction(emu *e, const emu_pred *p, render_result *r) {
   r->width = w;
   r->height = h;
   r->error_name = "InternalServerError";
+  if (e->output_file.len) { /* --output-file: the same bytes for every output, as they are */
+    for (int i = 0; i < in->num_images; i++)
+      if (!buf_append(&r->outputs[i], e->output_file.data, e->output_file.len)) {
+        snprintf(r->error, sizeof r->error, "out of memory copying --output-file");
+        goto done;
+      }
+    r->ok = true;
+    goto done;
+  }
   for (int i = 0; i < in->num_images; i++) {
     emu_scene s = {.prompt = in->prompt, .prompt_len = in->prompt_len, .seed = in->seed, .index = i,
                    .count = in->num_images, .aspect = aspect_name, .res = in->res, .ref_hash = ref_hash,
@@ -144,6 +161,13 @@ static void *worker_main(void *arg) {
 
     pthread_mutex_lock(&e->mu);
     e->stats.renders++;
+    for (int i = 0; r && i < 2; i++)
+      if (r->refs[i].format != IMAGE_UNKNOWN) {
+        p->refs[i].bytes = r->ref_bytes[i];
+        p->refs[i].width = r->refs[i].width;
+        p->refs[i].height = r->refs[i].height;
+        snprintf(p->refs[i].format, sizeof p->refs[i].format, "%s", image_format_name(r->refs[i].format));
+      }
     if (r && r->ok) {
       p->width = r->width;
       p->height = r->height;

@@ -43,7 +43,8 @@ end
 
 --- Starts fashn-emu. flags: { ["time-scale"] = 0.01, ["api-key"] = "k", verbose = true,
 --- ... } (names as in `fashn-emu --help`, without the dashes); array items are passed as
---- raw arguments. Raises when it does not come up, with its stderr.
+--- raw arguments. Raises when it does not come up, with its stderr. With --tls-cert the
+--- URL is https://; set emu.cacert to the CA file so emu:request trusts it.
 function M.start(flags)
   local bin = T.emu_bin
   local dir = T.tmpdir()
@@ -55,7 +56,7 @@ function M.start(flags)
   local pipe = assert(io.popen(cmd, "r"))
   local pid = tonumber(pipe:read("l") or "")
   local line = pipe:read("l")
-  local url, port = (line or ""):match("^fashn%-emu listening on (http://127%.0%.0%.1:(%d+))$")
+  local url, port = (line or ""):match("^fashn%-emu listening on (https?://127%.0%.0%.1:(%d+))$")
   if not url then
     pipe:close()
     local f = io.open(log, "rb")
@@ -120,6 +121,7 @@ function Emu:request(method, path, opts)
   end
   local argv = { "curl", "-sS", "--max-time", "120", "-X", method, "-D", base .. ".h", "-o", base .. ".b",
     "-w", "%{http_code}" }
+  if self.cacert then argv[#argv + 1] = "--cacert"; argv[#argv + 1] = self.cacert end
   local key = opts.key
   if key == nil then key = self.key end
   if key then argv[#argv + 1] = "-H"; argv[#argv + 1] = "Authorization: Bearer " .. key end
@@ -172,6 +174,14 @@ function Emu:stats()
   local r = self:request("GET", "/_emu/stats", { key = false })
   assert(r.status == 200 and r.json, "GET /_emu/stats failed: " .. tostring(r.status) .. " " .. r.body)
   return r.json
+end
+
+--- Every prediction the emulator keeps (GET /_emu/predictions), oldest first: each
+--- { id, prompt, seed, num_images, base64, status, cost, charged, fault, error }.
+function Emu:predictions()
+  local r = self:request("GET", "/_emu/predictions", { key = false })
+  assert(r.status == 200 and r.json, "GET /_emu/predictions failed: " .. tostring(r.status) .. " " .. r.body)
+  return r.json.predictions
 end
 
 local TERMINAL = { completed = true, failed = true, canceled = true, time_out = true }
