@@ -152,7 +152,8 @@ int host_run(const host_options *o) {
   set_package_path(L, o->script);
   set_arg_table(L, o);
   lfashn_cli cli = {.concurrency = o->concurrency, .max_credits = o->max_credits, .dry_run = o->dry_run,
-                    .base_url = o->base_url, .emulator = o->emulator, .quiet = o->quiet};
+                    .base_url = o->base_url, .emulator = o->emulator, .quiet = o->quiet,
+                    .cacert = o->cacert};
   lfashn_set_cli(L, &cli);
 
   char script_real[PATH_MAX];

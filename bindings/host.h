@@ -31,6 +31,7 @@ typedef struct host_options {
   const char *base_url;     /* --base-url URL */
   bool emulator;            /* --emulator */
   bool quiet;               /* -q */
+  const char *cacert;       /* --cacert FILE */
 } host_options;
 
 /* Runs everything o asks for; returns the process exit status (0 ok, 1 error, 2 a

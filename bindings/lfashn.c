@@ -7,6 +7,7 @@
 #include "lfashn.h"
 #include "lfashn_int.h"
 
+#include <errno.h>
 #include <lauxlib.h>
 #include <math.h>
 #include <stdarg.h>
@@ -61,6 +62,7 @@ static int client_gc(lua_State *L) {
   lc->prog = NULL;
   lfashn_set_str(&lc->base_url, NULL);
   lfashn_set_str(&lc->api_key, NULL);
+  lfashn_set_str(&lc->cacert, NULL);
   return 0;
 }
 
@@ -155,6 +157,15 @@ lclient *lfashn_client(lua_State *L) {
   fashn_config cfg = lc->cfg;
   if (ljournal_retry_unknown(L)) cfg.retry_unknown = true; /* --retry-unknown */
   backend_apply(&lc->be, &cfg);
+  cfg.cainfo = lc->cacert ? lc->cacert : lc->cli.cacert; /* NULL: the system's CAs */
+  FILE *ca = cfg.cainfo ? fopen(cfg.cainfo, "r") : NULL;
+  if (cfg.cainfo && !ca) { /* said now, not as a TLS failure of every request */
+    snprintf(err, sizeof err, "cacert %s cannot be read: %s", cfg.cainfo, strerror(errno));
+    backend_stop(&lc->be);
+    lerr_info e = {.name = "ConfigurationError", .message = err};
+    lerr_raise(L, &e);
+  }
+  if (ca) fclose(ca);
   if (!lc->prog) {
     bool live = isatty(STDERR_FILENO) && !lc->cli.quiet;
     lc->prog = progress_new(stderr, stdout, live, lc->cli.quiet, "atelier");
@@ -430,6 +441,10 @@ static int l_submit(lua_State *L) {
   lclient *lc = lfashn_client(L);
   lua_settop(L, 2);
   char field[64] = "", err[512];
+  if (fashn_queue_full(lc->c, err, sizeof err)) { /* before any file is read or row written */
+    lerr_info e = {.name = "QueueFull", .message = err};
+    lerr_raise(L, &e);
+  }
   ljournal_action act = LJ_SUBMIT;
   fashn_job_hooks hooks;
   if (lc->cfg.dry_run) { /* a dry run records nothing */

@@ -14,6 +14,7 @@ typedef struct lfashn_cli {
   const char *base_url;   /* --base-url URL, or NULL */
   bool emulator;          /* --emulator: use the embedded fashn-emu even with a key */
   bool quiet;             /* -q */
+  const char *cacert;     /* --cacert FILE: CA certificates to trust instead of the system's */
 } lfashn_cli;
 
 /* Records the command line's settings in L (before any script runs). */

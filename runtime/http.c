@@ -320,6 +320,7 @@ static bool setup_easy(http_req *q) {
   buf_reset(&q->r.body);
   buf_reset(&q->r.headers);
   q->r.too_large = false;
+  q->r.size = -1;
   q->r.retry_after = -1;
   q->r.status = 0;
   q->r.curl_code = 0;
@@ -424,6 +425,12 @@ static bool never_sent(http_req *q, CURLcode code) {
   return false;
 }
 
+bool http_tls_refused(const http_result *r) {
+  return r->outcome != HTTP_RESPONSE &&
+         (r->curl_code == CURLE_PEER_FAILED_VERIFICATION || r->curl_code == CURLE_SSL_CACERT_BADFILE ||
+          r->curl_code == CURLE_SSL_CERTPROBLEM);
+}
+
 static bool default_retry_response(const http_result *r) {
   return r->status == 408 || r->status == 429 || (r->status >= 500 && r->status <= 599);
 }
@@ -445,11 +452,27 @@ static void xfer_done(loop_xfer *x, CURLcode code) {
   } else if (r->too_large || code == CURLE_FILESIZE_EXCEEDED) {
     r->too_large = true;
     r->outcome = HTTP_UNKNOWN;
-    snprintf(r->error, sizeof r->error, "the response is larger than the %zu-byte limit",
-             q->p.max_body);
+    curl_off_t announced = -1; /* Content-Length: curl refused before reading the body */
+    curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+    char cl[32]; /* curl reports -1 when the write callback, not MAXFILESIZE, stopped it */
+    if (announced <= 0 && http_result_header(r, "content-length", cl, sizeof cl)) {
+      char *end;
+      long long v = strtoll(cl, &end, 10);
+      if (end != cl && *end == '\0' && v > 0) announced = (curl_off_t)v;
+    }
+    r->size = announced > 0 ? (double)announced : -1;
+    if (announced > 0)
+      snprintf(r->error, sizeof r->error, "the response is %lld bytes, more than the %zu-byte limit",
+               (long long)announced, q->p.max_body);
+    else
+      snprintf(r->error, sizeof r->error, "the response is more than the %zu-byte limit (reading stopped there)",
+               q->p.max_body);
   } else {
     r->outcome = never_sent(q, code) ? HTTP_NOT_SENT : HTTP_UNKNOWN;
-    snprintf(r->error, sizeof r->error, "%s", q->errbuf[0] ? q->errbuf : curl_easy_strerror(code));
+    bool tls = code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
+               code == CURLE_SSL_CERTPROBLEM;
+    snprintf(r->error, sizeof r->error, "%s%.200s", tls ? "TLS: the server's certificate was not accepted: " : "",
+             q->errbuf[0] ? q->errbuf : curl_easy_strerror(code));
     size_t n = strlen(r->error);
     while (n && (r->error[n - 1] == '\n' || r->error[n - 1] == '\r')) r->error[--n] = '\0';
   }

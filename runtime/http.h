@@ -42,7 +42,9 @@ typedef struct http_result {
   buf body;                 /* the response body (bounded); the callback may steal it */
   buf headers;              /* raw response header lines of the final response */
   double retry_after;       /* seconds from Retry-After, or -1 */
-  bool too_large;           /* the body went past max_body (outcome is HTTP_UNKNOWN) */
+  bool too_large;           /* the body went past max_body (outcome is HTTP_UNKNOWN); at most
+                               max_body bytes were ever held */
+  double size;              /* with too_large: the size the server announced, or -1 */
   int curl_code;            /* CURLcode of the last attempt (0 when it completed) */
   int attempts;             /* attempts made so far, this one included */
   double elapsed;           /* seconds from the first attempt's start */
@@ -89,6 +91,11 @@ void http_cancel(http_req *req);
  * "equal jitter" (half fixed, half random), or retry_after (+ up to 10% jitter) when
  * the server gave one. rnd is a uniform number in [0, 1). */
 double http_backoff(int n, double base, double max, double retry_after, double rnd);
+
+/* True when the request failed because the server's TLS certificate could not be
+ * verified (unknown CA, wrong host name, expired) or the CA file is unusable: no retry
+ * helps, and nothing was sent over that connection. */
+bool http_tls_refused(const http_result *r);
 
 /* True when URL may be fetched: https anywhere, http only to a loopback host. Fills
  * why otherwise. */

@@ -40,6 +40,8 @@ static void print_usage(FILE *f) {
           "  --dry-run        check every job, print what would be submitted and its cost,\n"
           "                   submit nothing\n"
           "  --base-url URL   the API's address (default $FASHN_BASE_URL or https://api.fashn.ai)\n"
+          "  --cacert FILE    trust the CA certificates in FILE (PEM) instead of the system's;\n"
+          "                   TLS is always verified\n"
           "  --emulator       use the embedded fashn-emu even when FASHN_API_KEY is set\n"
           "  -q, --quiet      no progress line or log lines on stderr\n"
           "\n"
@@ -139,6 +141,9 @@ int main(int argc, char **argv) {
     } else if (strcmp(a, "--base-url") == 0) {
       if (i + 1 >= argc) status = usage_error("'%s' needs a URL", a);
       else o.base_url = argv[++i];
+    } else if (strcmp(a, "--cacert") == 0) {
+      if (i + 1 >= argc || !argv[i + 1][0]) status = usage_error("'%s' needs a file name", a);
+      else o.cacert = argv[++i];
     } else if (strcmp(a, "--dry-run") == 0) {
       o.dry_run = true;
     } else if (strcmp(a, "--emulator") == 0) {
