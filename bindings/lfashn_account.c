@@ -9,6 +9,7 @@
 #include "../runtime/backend.h"
 #include "../runtime/fashn.h"
 #include "../runtime/http.h"
+#include "../runtime/objstore.h"
 #include "errors.h"
 #include "lfashn_int.h"
 #include "sandbox.h"
@@ -118,13 +119,15 @@ static void check_known(lua_State *L, int t, const char *const *known, const cha
 }
 
 /* core.configure{concurrency, poll = {rate, limit, window, min_interval, max_interval},
- * run = {limit, window}, timeout, base_url, api_key, time_scale, retry_unknown,
- * retry_failed, max_credits} */
+ * run = {limit, window}, timeout, base_url, api_key, cacert, time_scale, retry_unknown,
+ * retry_failed, max_credits, request_timeout, download_timeout, max_output_bytes,
+ * max_queued} */
 int lfashn_api_configure(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
-  static const char *const top[] = {"concurrency", "poll",         "run",          "timeout",
-                                    "base_url",    "api_key",      "time_scale",   "retry_unknown",
-                                    "retry_failed", "max_credits", NULL};
+  static const char *const top[] = {"concurrency",     "poll",          "run",           "timeout",
+                                    "base_url",        "api_key",       "cacert",        "time_scale",
+                                    "retry_unknown",   "retry_failed",  "max_credits",   "request_timeout",
+                                    "download_timeout", "max_output_bytes", "max_queued", NULL};
   static const char *const pollk[] = {"rate", "limit", "window", "min_interval", "max_interval", NULL};
   static const char *const runk[] = {"limit", "window", NULL};
   check_known(L, 1, top, "");
@@ -134,6 +137,12 @@ int lfashn_api_configure(lua_State *L) {
   f.timeout = opt_number(L, 1, "timeout", 0.001, 86400 * 7, f.timeout);
   f.time_scale = opt_number(L, 1, "time_scale", 1e-6, 1e6, f.time_scale);
   f.retry_failed = opt_int(L, 1, "retry_failed", 0, 5, f.retry_failed);
+  f.request_timeout = opt_number(L, 1, "request_timeout", 0.01, 3600, f.request_timeout);
+  f.download_timeout = opt_number(L, 1, "download_timeout", 0.01, 86400, f.download_timeout);
+  /* The journal's store takes objects up to OBJSTORE_MAX_BYTES: no output may be larger. */
+  f.max_output_bytes = (size_t)opt_number(L, 1, "max_output_bytes", 1024, (double)OBJSTORE_MAX_BYTES,
+                                          (double)f.max_output_bytes);
+  f.max_queued = opt_int(L, 1, "max_queued", 1, 10000000, f.max_queued);
   if (lua_getfield(L, 1, "retry_unknown") != LUA_TNIL) f.retry_unknown = lua_toboolean(L, -1);
   lua_pop(L, 1);
   int ty = lua_getfield(L, 1, "max_credits");
@@ -161,21 +170,24 @@ int lfashn_api_configure(lua_State *L) {
     luaL_error(L, "fashn.configure: run must be a table {limit=, window=}");
   }
   lua_pop(L, 1);
-  const char *url = NULL, *key = NULL;
+  const char *url = NULL, *key = NULL, *ca = NULL;
   if (lua_getfield(L, 1, "base_url") != LUA_TNIL) url = luaL_checkstring(L, -1);
   if (lua_getfield(L, 1, "api_key") != LUA_TNIL) key = luaL_checkstring(L, -1);
-  /* A shared recipe must not send the key elsewhere, nor lift the user's credit cap. */
-  if (sandbox_enabled(L) && (url || key))
+  if (lua_getfield(L, 1, "cacert") != LUA_TNIL) ca = luaL_checkstring(L, -1);
+  /* A shared recipe must not send the key elsewhere, trust another CA, nor lift the
+   * user's credit cap. */
+  if (sandbox_enabled(L) && (url || key || ca))
     lerr_raisef(L, "SandboxViolation", "fashn.configure: a sandboxed recipe cannot change %s",
-                url ? "base_url" : "api_key");
+                url ? "base_url" : key ? "api_key" : "cacert");
   if (sandbox_enabled(L) && (f.max_credits < 0 || (lc->cli.max_credits >= 0 && f.max_credits > lc->cli.max_credits)))
     lerr_raisef(L, "SandboxViolation", "fashn.configure: a sandboxed recipe can lower max_credits, not raise it "
                 "above the --max-credits cap (%I)", (lua_Integer)lc->cli.max_credits);
-  if ((url || key) && lc->c)
-    luaL_error(L, "fashn.configure: base_url and api_key must be set before the first job or request");
+  if ((url || key || ca) && lc->c)
+    luaL_error(L, "fashn.configure: base_url, api_key and cacert must be set before the first job or request");
   if (url) lfashn_set_str(&lc->base_url, url);
   if (key) lfashn_set_str(&lc->api_key, key);
-  lua_pop(L, 2);
+  if (ca) lfashn_set_str(&lc->cacert, ca);
+  lua_pop(L, 3);
   if (lc->c) fashn_client_reconfigure(lc->c, &f);
   else lc->cfg = f;
   return 0;
@@ -238,6 +250,10 @@ int lfashn_api_settings(lua_State *L) {
   lfashn_setnum(L, "time_scale", f->time_scale);
   lfashn_setint(L, "max_credits", f->max_credits);
   lfashn_setint(L, "retry_failed", f->retry_failed);
+  lfashn_setnum(L, "request_timeout", f->request_timeout);
+  lfashn_setnum(L, "download_timeout", f->download_timeout);
+  lfashn_setnum(L, "max_output_bytes", (double)f->max_output_bytes);
+  lfashn_setint(L, "max_queued", f->max_queued);
   lua_pushboolean(L, f->retry_unknown);
   lua_setfield(L, -2, "retry_unknown");
   lua_pushboolean(L, f->dry_run);

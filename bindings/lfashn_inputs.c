@@ -181,9 +181,35 @@ void lfashn_resolve_refs(lua_State *L, int inputs, int refs, int resolution_k) {
     lua_getfield(L, inputs, fields[i]);
     size_t len = 0;
     const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
-    if (limage_is(L, -1)) { /* an image object: its bytes (or a fresh encoding) as data: */
+    int edge = strcmp(fields[i], "image_reference") == 0 && resolution_k == 4 ? FASHN_REF_EDGE_4K : FASHN_REF_EDGE;
+    if (limage_is(L, -1)) { /* an image object: the same rules as a file */
+      const image *px;
+      const void *bytes;
+      size_t blen;
+      const char *src;
+      limage_peek(L, -1, &px, &bytes, &blen, &src);
+      lua_getfield(L, -1, "width");
+      lua_getfield(L, -2, "height");
+      lua_getfield(L, -3, "format");
+      lua_Integer w = lua_tointeger(L, -3), h = lua_tointeger(L, -2);
+      const char *fmt = lua_tostring(L, -1);
+      bool as_is = w <= edge && h <= edge && fmt && (strcmp(fmt, "png") == 0 || strcmp(fmt, "jpeg") == 0);
+      lua_pop(L, 3);
       buf *b = lfashn_push_buf(L);
-      limage_data_uri(L, -2, b);
+      char err[400];
+      bool resized, ok = true;
+      if (as_is) { /* its bytes (or a fresh encoding when edited) */
+        limage_data_uri(L, -2, b);
+        if (b->len + 1 > FASHN_MAX_REFERENCE) { /* too many bytes for its size: JPEG 95 */
+          buf_reset(b);
+          as_is = false;
+        }
+      }
+      /* Larger than the API wants, WebP, or too heavy: resized, JPEG 95, like a file. */
+      if (!as_is && px) ok = fashn_ref_from_pixels("the image object", px, edge, b, err, sizeof err);
+      if (!as_is && !px)
+        ok = fashn_ref_from_bytes("the image object", bytes, blen, edge, b, &resized, err, sizeof err);
+      if (!ok) lfashn_raise_input(L, fields[i], "%s: %s", fields[i], err);
       if (b->len + 1 > FASHN_MAX_REFERENCE)
         lfashn_raise_input(L, fields[i], "%s: the image is %zu bytes as a data: URI; at most %u are sent (resize it)",
                     fields[i], b->len, FASHN_MAX_REFERENCE);
@@ -196,7 +222,6 @@ void lfashn_resolve_refs(lua_State *L, int inputs, int refs, int resolution_k) {
       buf *b = lfashn_push_buf(L);
       bool resized;
       char err[400];
-      int edge = strcmp(fields[i], "image_reference") == 0 && resolution_k == 4 ? FASHN_REF_EDGE_4K : FASHN_REF_EDGE;
       if (!fashn_ref_from_file(path, edge, b, &resized, err, sizeof err))
         lfashn_raise_input(L, fields[i], "%s: %s", fields[i], err);
       lua_pushlstring(L, b->data, b->len);

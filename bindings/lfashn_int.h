@@ -19,6 +19,7 @@ typedef struct lclient {
   fashn_config cfg;      /* settings before the client exists (and after, for configure) */
   char *base_url;        /* owned copies for cfg */
   char *api_key;
+  char *cacert;          /* configure{cacert =} (else the command line's) */
   lfashn_cli cli;
   loop *lp;
   progress *prog;

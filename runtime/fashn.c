@@ -42,8 +42,10 @@ void fashn_config_defaults(fashn_config *c) {
   c->poll_max_interval = 0.8;
   c->timeout = 900;
   c->request_timeout = 30;
+  c->download_timeout = 300;
   c->connect_timeout = 10;
   c->max_output_bytes = (size_t)64 << 20;
+  c->max_queued = 10000;
   c->retry_failed = 1;
   c->max_credits = -1;
 }
@@ -231,6 +233,7 @@ static void queue_remove(fashn_client *c, fashn_job *j) {
   *pp = j->qnext;
   if (c->qtail == j) c->qtail = prev;
   j->qnext = NULL;
+  c->nqueued--;
 }
 
 /* The job has ended: leave the client's lists, tell whoever waits, drop the client's
@@ -305,6 +308,13 @@ void fashn_fail(fashn_job *j, const char *name, int http_status, bool retryable,
   if (j->req) http_cancel(j->req);
   j->req = NULL;
   fashn_cancel_fetches(j);
+  if (j->c && j->state == FASHN_JOB_FETCHING) {
+    /* It completed at the API (charged) and then its outputs failed here: the credits
+     * count against --max-credits all the same, or the cap would let more through. */
+    int charged = j->credits >= 0 ? j->credits : j->facts.credits;
+    j->c->spent += charged;
+    j->c->st.credits_spent += charged;
+  }
   if (j->c) {
     fashn_release_slot(j);
     if (j->state == FASHN_JOB_QUEUED) queue_remove(j->c, j);

@@ -45,9 +45,12 @@ typedef struct fashn_config {
   double poll_min_interval;   /* seconds between two polls of one job, at least (0.1) */
   double poll_max_interval;   /* ... at most once it is due (0.8) */
   double timeout;             /* seconds from submit to giving up on a job (900) */
-  double request_timeout;     /* seconds per HTTP attempt (30) */
+  double request_timeout;     /* seconds per API request attempt (30) */
+  double download_timeout;    /* seconds per output download attempt (300) */
   double connect_timeout;     /* seconds (10) */
-  size_t max_output_bytes;    /* per image (64 MiB) */
+  size_t max_output_bytes;    /* per image (64 MiB); a larger output is refused unread */
+  int max_queued;             /* jobs waiting in the local queue at most (10000); one more
+                                 is refused (QueueFull) rather than growing without bound */
   bool retry_unknown;         /* default for jobs: resubmit after an unknown outcome */
   int retry_failed;           /* resubmissions of predictions that failed with a name the
                                  contract calls worth a retry (1); they cost nothing */
@@ -83,9 +86,14 @@ typedef struct fashn_job_opts {
                          the API no longer has it or its outputs, submit it again */
 } fashn_job_opts;
 
+/* True (errbuf says so, naming the cap) when max_queued jobs already wait in the local
+ * queue: fashn_submit would refuse one more. Callers check first to report QueueFull. */
+bool fashn_queue_full(const fashn_client *c, char *errbuf, size_t errlen);
+
 /* Queues a Model Create job. inputs_json is the inputs object with image references
  * already turned into URLs or data: URIs. Checks every input rule first: on a
- * violation returns NULL with field and message filled and nothing queued.
+ * violation (or a full queue) returns NULL with field and message filled and nothing
+ * queued.
  * The returned job holds one reference for the caller (fashn_job_unref). */
 fashn_job *fashn_submit(fashn_client *c, const char *inputs_json, size_t len,
                         const fashn_job_opts *o, char *field, size_t fieldlen, char *errbuf,

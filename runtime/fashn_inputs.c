@@ -185,6 +185,18 @@ bool fashn_inputs_check(const json_value *in, fashn_input_facts *f, fashn_input_
   return true;
 }
 
+bool fashn_inputs_check_size(const json_value *inputs, size_t json_len, fashn_input_error *e) {
+  size_t body = json_len + FASHN_BODY_OVERHEAD;
+  if (body <= FASHN_MAX_BODY) return true;
+  const json_value *face = json_get(inputs, "face_reference"), *ref = json_get(inputs, "image_reference");
+  size_t fl = json_str(face) ? face->u.str.len : 0, rl = json_str(ref) ? ref->u.str.len : 0;
+  return fail(e, fl >= rl ? (fl ? "face_reference" : "") : "image_reference",
+              "the request would be %zu bytes (face_reference %zu, image_reference %zu); at most %u are "
+              "sent (oversized bodies make the API fail): pass file paths so they are resized, or shrink "
+              "the images",
+              body, fl, rl, FASHN_MAX_BODY);
+}
+
 bool fashn_inputs_check_json(const char *json, size_t len, fashn_input_facts *f, fashn_input_error *e) {
   char perr[160];
   json_doc *d = json_parse(json, len, 16, perr, sizeof perr);
@@ -192,7 +204,7 @@ bool fashn_inputs_check_json(const char *json, size_t len, fashn_input_facts *f,
     memset(f, 0, sizeof *f);
     return fail(e, "", "the inputs are not valid JSON: %s", perr);
   }
-  bool ok = fashn_inputs_check(json_root(d), f, e);
+  bool ok = fashn_inputs_check(json_root(d), f, e) && fashn_inputs_check_size(json_root(d), len, e);
   json_doc_free(d);
   return ok;
 }

@@ -14,6 +14,10 @@
 #define FASHN_MAX_PROMPT 10000         /* bytes; the contract sets none, a runaway does */
 #define FASHN_MAX_URL 8192
 #define FASHN_MAX_REFERENCE (16u << 20) /* bytes of a data: URI we agree to send */
+/* Bytes of a whole POST /v1/run body (both references together): oversized bodies make
+ * the API fail with a 500 that no retry fixes (fashn-api.md), so they are not sent. */
+#define FASHN_MAX_BODY (16u << 20)
+#define FASHN_BODY_OVERHEAD 40 /* {"model_name":"model-create","inputs":} around the inputs */
 
 typedef struct fashn_input_error {
   char field[64];    /* the input at fault ("" for the table as a whole) */
@@ -34,7 +38,12 @@ typedef struct fashn_input_facts {
  * image_reference) must already be URLs or data: URIs. */
 bool fashn_inputs_check(const json_value *inputs, fashn_input_facts *facts, fashn_input_error *err);
 
-/* The same on inputs given as JSON text (a parse error names the byte). */
+/* The POST /v1/run body these inputs (json_len bytes of JSON) make stays within
+ * FASHN_MAX_BODY; else the error names the body's size and each reference's. */
+bool fashn_inputs_check_size(const json_value *inputs, size_t json_len, fashn_input_error *e);
+
+/* The same as fashn_inputs_check (and the size) on inputs given as JSON text (a parse
+ * error names the byte). */
 bool fashn_inputs_check_json(const char *json, size_t len, fashn_input_facts *facts,
                              fashn_input_error *err);
 

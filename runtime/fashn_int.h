@@ -84,6 +84,7 @@ struct fashn_client {
   loop_timer dispatch_timer, poll_timer;
   fashn_job *jobs;                   /* unfinished */
   fashn_job *qhead, *qtail;
+  int nqueued;                       /* jobs in that queue (max_queued caps it) */
   int inflight;                      /* submitting + running */
   double ghost_until[16];            /* slots held after unknown outcomes, until these times */
   long reserved, spent;

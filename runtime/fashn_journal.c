@@ -17,7 +17,8 @@ journal_state fashn_journal_failure_state(const char *name, journal_state st, bo
   /* An id is known from here on. */
   if (is(name, "NotFound")) return refetch ? JOURNAL_FAILED : JOURNAL_UNKNOWN;
   if (is(name, "PollingTimeout") || is(name, "StatusUnavailable") || is(name, "OutputDownloadFailed") ||
-      is(name, "UnauthorizedAccess") || is(name, "OutOfMemory") || is(name, "BadResponse"))
+      is(name, "UnauthorizedAccess") || is(name, "OutOfMemory") || is(name, "BadResponse") ||
+      is(name, "OutputTooLarge")) /* paid for: a rerun with a higher limit fetches it by id */
     return JOURNAL_SUBMITTED; /* we stopped looking; the next run looks again, same id */
   return JOURNAL_FAILED;      /* the prediction failed (free), or its outputs expired */
 }

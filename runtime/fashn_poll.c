@@ -224,7 +224,14 @@ static void poll_done(http_req *req, http_result *r, void *ud) {
   if (r->outcome == HTTP_RESPONSE && r->status >= 500) c->st.http_5xx++;
   if (r->outcome != HTTP_RESPONSE) c->st.connection_errors++;
 
-  if (r->outcome != HTTP_RESPONSE) {
+  if (r->too_large) { /* base64 outputs beyond max_output_bytes: no retry makes it smaller */
+    c->spent += j->facts.credits; /* so large an answer is a completed, charged prediction */
+    c->st.credits_spent += j->facts.credits;
+    fashn_fail(j, "OutputTooLarge", 200, false,
+               "the status answer of prediction %s is refused: %s (its base64 outputs are larger than "
+               "max_output_bytes allows)",
+               j->id, r->error);
+  } else if (r->outcome != HTTP_RESPONSE) {
     poll_failed(j, "StatusUnavailable", r, r->error);
   } else if (r->status == 200) {
     json_doc *d = json_parse(r->body.data ? r->body.data : "", r->body.len, 16, msg, sizeof msg);

@@ -9,15 +9,26 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "image.h"
 
 #define FASHN_REF_MAX_FILE ((size_t)64 << 20) /* bytes of a reference file we agree to read */
 #define FASHN_REF_EDGE 2000
 #define FASHN_REF_EDGE_4K 6000
 
 /* Appends the data: URI for the image file at path to out. False with err filled
- * (naming the file and the problem) when it cannot be read, is not an image, or stays
- * over FASHN_MAX_REFERENCE bytes. *resized tells whether it was re-encoded. */
+ * (naming the file and the problem) when it cannot be read, is not an image (or its
+ * header declares more pixels than image.h's limit), or stays over FASHN_MAX_REFERENCE
+ * bytes. *resized tells whether it was re-encoded. */
 bool fashn_ref_from_file(const char *path, int max_edge, buf *out, bool *resized, char *err,
                          size_t errlen);
+
+/* The same for encoded bytes already in memory (an image object's); name says what it
+ * is in messages ("the image object"). */
+bool fashn_ref_from_bytes(const char *name, const void *data, size_t len, int max_edge, buf *out, bool *resized,
+                          char *err, size_t errlen);
+
+/* The same for decoded (possibly edited) pixels: always re-encoded, JPEG 95, resized
+ * to max_edge when larger. */
+bool fashn_ref_from_pixels(const char *name, const image *px, int max_edge, buf *out, char *err, size_t errlen);
 
 #endif

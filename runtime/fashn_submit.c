@@ -20,7 +20,8 @@ fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len,
   }
   fashn_input_facts facts;
   fashn_input_error ie;
-  bool ok = fashn_inputs_check(json_root(d), &facts, &ie);
+  /* The size again: file references were only read after the first check. */
+  bool ok = fashn_inputs_check(json_root(d), &facts, &ie) && fashn_inputs_check_size(json_root(d), len, &ie);
   json_doc_free(d);
   if (!ok) {
     snprintf(field, fieldlen, "%s", ie.field);
@@ -56,9 +57,22 @@ fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len,
   return j;
 }
 
+bool fashn_queue_full(const fashn_client *c, char *errbuf, size_t errlen) {
+  if (c->nqueued < c->cfg.max_queued) return false;
+  snprintf(errbuf, errlen,
+           "%d jobs are already waiting to be submitted (max_queued): wait for some to finish "
+           "(fashn.gather) before submitting more, or raise fashn.configure{max_queued = n}",
+           c->nqueued);
+  return true;
+}
+
 fashn_job *fashn_submit(fashn_client *c, const char *inputs_json, size_t len,
                         const fashn_job_opts *o, char *field, size_t fieldlen, char *errbuf,
                         size_t errlen) {
+  if (fashn_queue_full(c, errbuf, errlen)) {
+    snprintf(field, fieldlen, "%s", "");
+    return NULL;
+  }
   fashn_job *j = fashn_job_alloc(c, inputs_json, len, o, field, fieldlen, errbuf, errlen);
   if (!j) return NULL;
   c->st.jobs++;
@@ -71,6 +85,7 @@ fashn_job *fashn_submit(fashn_client *c, const char *inputs_json, size_t len,
   if (c->qtail) c->qtail->qnext = j;
   else c->qhead = j;
   c->qtail = j;
+  c->nqueued++;
   fashn_emit(c, FASHN_EV_QUEUED, j, NULL);
   fashn_dispatch_soon(c);
   return j;
@@ -234,6 +249,14 @@ static void submit_done(http_req *req, http_result *r, void *ud) {
       fashn_fail(j, "RequestFailed", 0, false, "the submit request could not be made: %s", r->error);
       return;
     case HTTP_NOT_SENT:
+      if (http_tls_refused(r)) { /* verification is never switched off: say what would fix it */
+        fashn_fail(j, "TLSError", 0, false,
+                   "could not connect to the API securely (nothing was submitted): %s. If the server's "
+                   "certificate comes from a private CA, trust that CA with --cacert FILE (or "
+                   "fashn.configure{cacert = FILE})",
+                   r->error);
+        return;
+      }
       fashn_fail(j, "ConnectionFailed", 0, true,
                  "could not connect to the API after %d attempt%s (nothing was submitted): %s",
                  r->attempts, r->attempts == 1 ? "" : "s", r->error);

@@ -192,3 +192,18 @@ T.case("no server: ConnectionFailed after retries, and the message says nothing 
   T.match(j.message, "attempts", "after retrying")
   T.eq(j.retryable, true)
 end)
+
+T.case("a paid image is fetched again after seven dropped downloads in a row (ten attempts)", function()
+  -- Fault seed 11 at 70% on the CDN only: the first seven downloads are dropped, the
+  -- eighth is not (the dice are a pure function of the seed and the count). Five attempts
+  -- used to be all a download got (curl may add one silent retry on a reused
+  -- connection): the image was paid for and not saved.
+  local emu <close> = start{ ["drop-rate"] = 0.7, ["fault-endpoints"] = "cdn", ["fault-seed"] = 11 }
+  local r = R.run(emu, batch(1), { configure = FAST })
+  R.check_exit(r)
+  T.eq(outcomes(r.events[1]), { completed = 1 })
+  local s = emu:stats()
+  T.eq((s.faults.drop_before or 0) + (s.faults.drop_after or 0), 7, "seven downloads dropped")
+  T.eq(s.downloads, 1, "the eighth brought the image")
+  T.ok(r.events[1].stats.downloads > 5, "more than five attempts: " .. r.events[1].stats.downloads)
+end, { timeout = 120 })

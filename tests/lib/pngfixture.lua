@@ -65,6 +65,13 @@ function M.encode_raw(width, height, raw)
     .. chunk("IDAT", z) .. chunk("IEND", "")
 end
 
+--- The same PNG bytes with the size in the header changed (the CRC made right again):
+--- a file whose header declares far more pixels than it holds, as a decompression bomb does.
+function M.declare_size(png, width, height)
+  local ihdr = "IHDR" .. string.pack(">I4 I4", width, height) .. png:sub(25, 29)
+  return png:sub(1, 12) .. ihdr .. string.pack(">I4", crc32(ihdr)) .. png:sub(34)
+end
+
 --- Writes a solid-colour PNG and returns its path.
 function M.write(path, width, height, colour)
   local f = assert(io.open(path, "wb"))
