@@ -12,10 +12,12 @@ BIN     ?= bin
 V       ?=
 Q       := $(if $(V),,@)
 
-# Debian packages: libraries (DESIGN.md) and the tools the tests use (pdfinfo, groff).
+# Debian packages: libraries (DESIGN.md) and the tools the tests use (pdfinfo, groff,
+# certtool for the TLS test certificates, sqlite3 to read journals).
 DEB_PKGS := pkg-config liblua5.4-dev lua-cjson-dev libcurl4-openssl-dev libwebp-dev \
             libpng-dev libturbojpeg0-dev libcairo2-dev libsqlite3-dev libmicrohttpd-dev \
-            poppler-utils fonts-dejavu-core curl libfontconfig-dev groff-base
+            poppler-utils fonts-dejavu-core curl libfontconfig-dev groff-base \
+            gnutls-bin sqlite3
 # Wanted but not required: the HTML lookbook test drives headless Chromium and is skipped
 # (saying why) where it cannot be installed; a failed install never fails the build.
 OPTIONAL_DEB_PKGS := chromium
