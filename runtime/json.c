@@ -287,6 +287,33 @@ static bool parse_number(parser *ps, json_value *out) {
   return true;
 }
 
+/* Arrays and objects collect their elements in a growing heap list (their size is not
+ * known until the closing bracket), then move them into the arena in one piece. */
+/* Room for element n: list itself, or a larger copy; NULL (list freed) when out of memory. */
+static void *grow_list(parser *ps, void *list, size_t *cap, size_t n, size_t size) {
+  if (n < *cap) return list;
+  size_t ncap = *cap ? *cap * 2 : 8;
+  void *nl = realloc(list, ncap * size);
+  if (!nl) {
+    free(list);
+    fail(ps, "out of memory");
+    return NULL;
+  }
+  *cap = ncap;
+  return nl;
+}
+
+/* Moves n elements of list into the arena (*out; NULL when empty) and frees list. */
+static bool settle_list(parser *ps, void *list, size_t n, size_t size, void **out) {
+  *out = NULL;
+  if (n) {
+    *out = arena_alloc(ps->doc, n * size);
+    if (*out) memcpy(*out, list, n * size);
+  }
+  free(list);
+  return !n || *out ? true : fail(ps, "out of memory");
+}
+
 static bool parse_array(parser *ps, json_value *out) {
   ps->p++;
   json_value *items = NULL;
@@ -296,15 +323,7 @@ static bool parse_array(parser *ps, json_value *out) {
     ps->p++;
   } else {
     for (;;) {
-      if (n == cap) {
-        cap = cap ? cap * 2 : 8;
-        json_value *ni = realloc(items, cap * sizeof *ni);
-        if (!ni) {
-          free(items);
-          return fail(ps, "out of memory");
-        }
-        items = ni;
-      }
+      if (!(items = grow_list(ps, items, &cap, n, sizeof *items))) return false;
       if (!parse_value(ps, &items[n])) {
         free(items);
         return false;
@@ -325,17 +344,10 @@ static bool parse_array(parser *ps, json_value *out) {
   }
   out->type = JSON_ARRAY;
   out->u.arr.n = n;
-  out->u.arr.items = NULL;
-  if (n) {
-    out->u.arr.items = arena_alloc(ps->doc, n * sizeof *items);
-    if (!out->u.arr.items) {
-      free(items);
-      return fail(ps, "out of memory");
-    }
-    memcpy(out->u.arr.items, items, n * sizeof *items);
-  }
-  free(items);
-  return true;
+  void *settled;
+  bool ok = settle_list(ps, items, n, sizeof *items, &settled);
+  out->u.arr.items = settled;
+  return ok;
 }
 
 static bool parse_object(parser *ps, json_value *out) {
@@ -352,15 +364,7 @@ static bool parse_object(parser *ps, json_value *out) {
         free(ms);
         return fail(ps, ps->p < ps->end ? "expected a string key" : "unterminated object");
       }
-      if (n == cap) {
-        cap = cap ? cap * 2 : 8;
-        json_member *nm = realloc(ms, cap * sizeof *nm);
-        if (!nm) {
-          free(ms);
-          return fail(ps, "out of memory");
-        }
-        ms = nm;
-      }
+      if (!(ms = grow_list(ps, ms, &cap, n, sizeof *ms))) return false;
       if (!parse_string(ps, &ms[n].key, &ms[n].keylen)) {
         free(ms);
         return false;
@@ -391,17 +395,10 @@ static bool parse_object(parser *ps, json_value *out) {
   }
   out->type = JSON_OBJECT;
   out->u.obj.n = n;
-  out->u.obj.members = NULL;
-  if (n) {
-    out->u.obj.members = arena_alloc(ps->doc, n * sizeof *ms);
-    if (!out->u.obj.members) {
-      free(ms);
-      return fail(ps, "out of memory");
-    }
-    memcpy(out->u.obj.members, ms, n * sizeof *ms);
-  }
-  free(ms);
-  return true;
+  void *settled;
+  bool ok = settle_list(ps, ms, n, sizeof *ms, &settled);
+  out->u.obj.members = settled;
+  return ok;
 }
 
 static bool parse_value(parser *ps, json_value *out) {
