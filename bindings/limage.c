@@ -10,6 +10,7 @@
 #include "limage.h"
 
 #include <lauxlib.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -71,6 +72,15 @@ static limg *push_new(lua_State *L) {
   return im;
 }
 
+/* Pixels and encoded bytes live in malloc'd memory the Lua collector cannot see: a
+ * 2 MB decoded picture looks like a 100-byte userdata to it, so a loop over a few
+ * hundred results grew by gigabytes before any __gc ran. Each allocation an image object
+ * takes on is reported as collector debt, which makes the collector keep pace. */
+static void gc_account(lua_State *L, size_t bytes) {
+  size_t kb = bytes >> 10;
+  if (kb) lua_gc(L, LUA_GCSTEP, kb > INT_MAX ? INT_MAX : (int)kb);
+}
+
 static char *dup_str(const char *s) {
   if (!s) return NULL;
   size_t n = strlen(s);
@@ -100,6 +110,7 @@ bool limage_try_push_encoded(lua_State *L, const void *bytes, size_t len, const 
   im->format = info.format;
   im->px.width = info.width; /* the size, known before decoding; rgba stays NULL */
   im->px.height = info.height;
+  gc_account(L, len);
   return true;
 }
 
@@ -117,10 +128,12 @@ static void need_pixels(lua_State *L, limg *im) {
   if (image_decode(im->bytes, im->len, NULL, &px, NULL, err, sizeof err) != IMAGE_OK)
     lerr_raisef(L, "ImageDecodeError", "cannot decode %s: %s", src_name(im), err);
   im->px = px;
+  gc_account(L, (size_t)px.width * (size_t)px.height * 4);
 }
 
 /* Replaces the pixels by new ones (after resize/crop). */
-static void set_pixels(limg *im, image *px) {
+static void set_pixels(lua_State *L, limg *im, image *px) {
+  gc_account(L, (size_t)px->width * (size_t)px->height * 4);
   image_free(&im->px);
   im->px = *px;
   *px = (image)IMAGE_INIT;
@@ -338,7 +351,7 @@ static int img_resize(lua_State *L) {
   char err[256];
   if (image_resize_fit(&im->px, w, h, mode, &out, err, sizeof err) != IMAGE_OK)
     return lerr_raisef(L, "ImageEncodeError", "cannot resize %s: %s", src_name(im), err);
-  set_pixels(im, &out);
+  set_pixels(L, im, &out);
   lua_settop(L, 1);
   return 1;
 }
@@ -356,7 +369,7 @@ static int img_crop(lua_State *L) {
   char err[256];
   if (image_crop(&im->px, x, y, w, h, &out, err, sizeof err) != IMAGE_OK)
     return luaL_argerror(L, 2, lua_pushstring(L, err));
-  set_pixels(im, &out);
+  set_pixels(L, im, &out);
   lua_settop(L, 1);
   return 1;
 }
@@ -378,6 +391,7 @@ static int img_copy(lua_State *L) {
   if (im->meta) memcpy(c->meta, im->meta, im->meta_len + 1);
   c->meta_len = im->meta_len;
   if (im->px.rgba) memcpy(c->px.rgba, im->px.rgba, (size_t)im->px.width * im->px.height * 4);
+  gc_account(L, c->len + (c->px.rgba ? (size_t)c->px.width * c->px.height * 4 : 0));
   c->px.width = im->px.width;
   c->px.height = im->px.height;
   return 1;
@@ -520,6 +534,7 @@ static int l_new(lua_State *L) {
     return lerr_raisef(L, "ImageEncodeError", "image.new: %s", err);
   size_t n = (size_t)w * (size_t)h;
   for (size_t i = 0; i < n; i++) memcpy(im->px.rgba + i * 4, c, 4);
+  gc_account(L, n * 4);
   im->format = IMAGE_PNG;
   im->modified = true;
   im->source = dup_str("image.new");
