@@ -1,41 +1,12 @@
 /* fashn_fetch.c — a completed prediction's outputs into bytes in hand: CDN URLs are
  * downloaded (https, or http to loopback; bounded; retried, and a truncated image is
- * retried too), data: URIs are decoded, the "<base64>_expired" marker is an error. */
+ * retried too), data: URIs are decoded, the "<base64>_expired" marker is an error. What
+ * each output is and whether its bytes are acceptable is fashn_status.c's to say. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "base64.h"
 #include "fashn_int.h"
-#include "image.h"
-
-static uint32_t be32(const unsigned char *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-bool fashn_output_complete(const unsigned char *p, size_t n, char *fmt, size_t fmtlen) {
-  static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
-  if (n >= 8 + 12 + 12 && memcmp(p, png_sig, 8) == 0) {
-    snprintf(fmt, fmtlen, "png");
-    return memcmp(p + n - 12, iend, 12) == 0;
-  }
-  if (n >= 4 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff) {
-    snprintf(fmt, fmtlen, "jpeg");
-    /* EOI, allowing a little padding some encoders leave after it */
-    for (size_t i = n - 1, k = 0; i > 2 && k < 64; i--, k++)
-      if (p[i] == 0xd9 && p[i - 1] == 0xff) return true;
-    return false;
-  }
-  if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0) {
-    snprintf(fmt, fmtlen, "webp");
-    uint32_t size = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
-    return (size_t)size + 8 <= n;
-  }
-  (void)be32;
-  snprintf(fmt, fmtlen, "unknown");
-  return false;
-}
 
 void fashn_cancel_fetches(fashn_job *j) {
   for (int i = 0; i < j->nouts; i++) {
@@ -76,20 +47,28 @@ bool fashn_rebuy_gone(fashn_job *j, const char *why) {
   return true;
 }
 
+/* Fails the job for output i, which could not be taken: st and why from fashn_status.c. */
+static void output_refused(fashn_job *j, int i, fashn_decode_status st, const char *why) {
+  if (st == FASHN_DECODE_TOO_LARGE)
+    fashn_fail(j, "OutputTooLarge", 200, false, "output %d of prediction %s is refused: %s", i + 1, j->id, why);
+  else if (st == FASHN_DECODE_BAD_URI)
+    fashn_fail(j, "BadOutput", 200, false, "output %d of prediction %s is a bad data: URI: %s", i + 1, j->id, why);
+  else if (st == FASHN_DECODE_INCOMPLETE)
+    fashn_fail(j, "BadOutput", 200, false,
+               "output %d of prediction %s does not decode to a complete PNG, JPEG or WebP image", i + 1, j->id);
+  else
+    fashn_fail(j, "BadOutput", 200, false, "output %d of prediction %s is not an image atelier can read: %s", i + 1,
+               j->id, why);
+}
+
 /* An output is complete: its header must also be one atelier can decode, within the
  * pixel limit (a header declaring 50000x50000 is a decompression bomb, not a picture).
  * False when the job failed. */
 static bool header_ok(fashn_job *j, int i, const void *p, size_t n) {
-  image_limits lim = {.max_bytes = j->c->cfg.max_output_bytes};
-  image_info info;
   char why[200];
-  image_status st = image_probe(p, n, &lim, &info, why, sizeof why);
-  if (st == IMAGE_OK) return true;
-  if (st == IMAGE_ETOOBIG)
-    fashn_fail(j, "OutputTooLarge", 200, false, "output %d of prediction %s is refused: %s", i + 1, j->id, why);
-  else
-    fashn_fail(j, "BadOutput", 200, false, "output %d of prediction %s is not an image atelier can read: %s", i + 1,
-               j->id, why);
+  fashn_decode_status st = fashn_output_check(p, n, j->c->cfg.max_output_bytes, why, sizeof why);
+  if (st == FASHN_DECODED) return true;
+  output_refused(j, i, st, why);
   return false;
 }
 
@@ -153,29 +132,11 @@ static void download_done(http_req *req, http_result *r, void *ud) {
 static bool decode_data_uri(fashn_job *j, int i, const char *s, size_t len) {
   fashn_out *o = &j->outs[i];
   buf b = BUF_INIT;
-  char mime[DATA_URI_MIME_MAX], err[200];
-  size_t max = j->c->cfg.max_output_bytes;
-  if (len / 4 * 3 > max + max / 8 + 64) { /* clearly more, whatever whitespace it holds */
-    fashn_fail(j, "OutputTooLarge", 200, false,
-               "output %d of prediction %s is refused: about %zu bytes, more than the %zu-byte limit "
-               "(max_output_bytes)",
-               i + 1, j->id, len / 4 * 3, max);
-    return false;
-  }
-  if (!data_uri_parse(s, len, B64_WHITESPACE, max, mime, &b, err, sizeof err)) {
-    fashn_fail(j, "BadOutput", 200, false, "output %d of prediction %s is a bad data: URI: %s", i + 1,
-               j->id, err);
-    return false;
-  }
-  if (!fashn_output_complete((const unsigned char *)b.data, b.len, o->format, sizeof o->format)) {
-    buf_free(&b);
-    fashn_fail(j, "BadOutput", 200, false,
-               "output %d of prediction %s does not decode to a complete PNG, JPEG or WebP image", i + 1,
-               j->id);
-    return false;
-  }
-  if (!header_ok(j, i, b.data, b.len)) {
-    buf_free(&b);
+  char why[200];
+  fashn_decode_status st =
+      fashn_output_decode(s, len, j->c->cfg.max_output_bytes, &b, o->format, sizeof o->format, why, sizeof why);
+  if (st != FASHN_DECODED) {
+    output_refused(j, i, st, why);
     return false;
   }
   o->bytes = (unsigned char *)buf_take(&b, &o->len);
@@ -192,24 +153,25 @@ void fashn_fetch_outputs(fashn_job *j, const json_value *output) {
     const json_value *v = &output->u.arr.items[i];
     const char *s = json_str(v);
     size_t len = s ? v->u.str.len : 0;
-    if (!s || !len) {
+    char why[160];
+    fashn_output_kind kind = fashn_output_classify(s, len, why, sizeof why);
+    if (kind == FASHN_OUTPUT_NOT_STRING) {
       fashn_fail(j, "BadResponse", 200, false, "output %zu of prediction %s is not a string", i + 1, j->id);
       return;
     }
-    if (len >= 8 && strcmp(s + len - 8, "_expired") == 0) {
+    if (kind == FASHN_OUTPUT_EXPIRED) {
       if (fashn_rebuy_gone(j, "its base64 outputs have expired at the API")) return;
       fashn_fail(j, "OutputExpired", 200, false,
                  "output %zu of prediction %s has expired (base64 outputs live 60 minutes)", i + 1, j->id);
       return;
     }
-    if (len >= 5 && strncasecmp(s, "data:", 5) == 0) {
+    if (kind == FASHN_OUTPUT_DATA_URI) {
       if (!decode_data_uri(j, (int)i, s, len)) return;
       continue;
     }
-    char why[160];
-    if (len > FASHN_MAX_URL || !http_url_allowed(s, why, sizeof why)) {
+    if (kind != FASHN_OUTPUT_URL) {
       fashn_fail(j, "BadOutput", 200, false, "output %zu of prediction %s is not a usable URL: %s", i + 1,
-                 j->id, len > FASHN_MAX_URL ? "too long" : why);
+                 j->id, why);
       return;
     }
     j->outs[i].source = fashn_strdup(s);

@@ -7,11 +7,11 @@
 #include "buf.h"
 #include "fashn.h"
 #include "fashn_inputs.h"
+#include "fashn_status.h"
 #include "http.h"
 #include "pollplan.h"
 #include "ratelimit.h"
 
-#define FASHN_MAX_OUTPUTS 8   /* the API returns num_images (<= 4); more is a broken answer */
 #define FASHN_MAX_ID 200      /* prediction ids are opaque but not unbounded */
 
 typedef struct fashn_out {
@@ -135,6 +135,5 @@ void fashn_forget_outputs(fashn_job *j);
 bool fashn_rebuy_gone(fashn_job *j, const char *why);
 void fashn_fetch_outputs(fashn_job *j, const json_value *output); /* status completed */
 void fashn_cancel_fetches(fashn_job *j);
-bool fashn_output_complete(const unsigned char *p, size_t n, char *fmt, size_t fmtlen);
 
 #endif

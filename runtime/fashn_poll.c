@@ -120,44 +120,20 @@ static void poll_tick(void *ud) {
   loop_timer_start(c->lp, &c->poll_timer, retry_at - now, poll_tick, c);
 }
 
-static bool retry_worthy(const char *name) {
-  static const char *const names[] = {"ThirdPartyError", "UnavailableError", "PipelineError",
-                                      "InternalServerError", NULL};
-  for (int i = 0; names[i]; i++)
-    if (strcmp(name, names[i]) == 0) return true;
-  return false;
-}
-
-static void sanitize_name(char *s) {
-  for (char *p = s; *p; p++)
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
-      *p = '_';
-}
-
-/* status "failed", "canceled" or "time_out". */
-static void prediction_ended(fashn_job *j, const json_value *root, const char *status) {
+/* status "failed", "canceled" or "time_out": resubmitted when worth it, else failed. */
+static void prediction_ended(fashn_job *j, const fashn_status_view *sv) {
   fashn_client *c = j->c;
-  const json_value *e = json_get(root, "error");
-  char name[64], msg[400];
-  const char *n = json_str(json_get(e, "name")), *m = json_str(json_get(e, "message"));
-  if (!n) n = json_str(e); /* tolerate "error": "Name" */
-  if (!n || !*n)
-    n = strcmp(status, "canceled") == 0 ? "PredictionCanceled"
-        : strcmp(status, "time_out") == 0 ? "PredictionTimedOut" : "PredictionFailed";
-  snprintf(name, sizeof name, "%s", n);
-  sanitize_name(name);
-  snprintf(msg, sizeof msg, "%s", m ? m : "");
-  bool worthy = strcmp(status, "failed") == 0 && retry_worthy(name);
-  if (worthy && j->resubmits < c->cfg.retry_failed) {
+  if (sv->retry_worthy && j->resubmits < c->cfg.retry_failed) {
     j->resubmits++;
     fashn_notice(c, j, "job %ld: prediction %s failed with %s; resubmitting (failed predictions cost nothing)",
-                 j->seq, j->id, name);
+                 j->seq, j->id, sv->err_name);
     double scale = c->cfg.time_scale < 1 ? c->cfg.time_scale : 1; /* an emulator's clock */
     fashn_resubmit_later(j, (1.0 + jitter()) * scale);
     return;
   }
-  fashn_fail(j, name, 0, worthy, "the prediction %s: %s%s", strcmp(status, "failed") == 0 ? "failed" : status,
-             *msg ? msg : name, j->resubmits ? " (also after a resubmission)" : "");
+  fashn_fail(j, sv->err_name, 0, sv->retry_worthy, "the prediction %s: %s%s",
+             sv->failed ? "failed" : sv->status, *sv->err_message ? sv->err_message : sv->err_name,
+             j->resubmits ? " (also after a resubmission)" : "");
 }
 
 static void poll_failed(fashn_job *j, const char *name, const http_result *r, const char *what) {
@@ -172,10 +148,9 @@ static void poll_failed(fashn_job *j, const char *name, const http_result *r, co
   (void)c;
 }
 
-static void completed(fashn_job *j, const json_value *root, http_result *r, double age) {
+static void completed(fashn_job *j, const fashn_status_view *sv, http_result *r, double age) {
   fashn_client *c = j->c;
-  const json_value *out = json_get(root, "output");
-  if (json_is_null(out) || (out->type == JSON_ARRAY && out->u.arr.n == 0)) {
+  if (sv->outputs == FASHN_OUTPUTS_NONE) {
     if (++j->null_outputs < MAX_NULL_OUTPUTS) { /* a race on the server: look again */
       j->next_due = loop_now() + c->plan.min_interval * 2;
       return;
@@ -185,11 +160,11 @@ static void completed(fashn_job *j, const json_value *root, http_result *r, doub
     fashn_fail(j, "NoOutput", 200, false, "the prediction completed without any output");
     return;
   }
-  if (out->type != JSON_ARRAY || out->u.arr.n > FASHN_MAX_OUTPUTS) {
+  if (sv->outputs != FASHN_OUTPUTS_LIST) {
     c->spent += j->facts.credits;
     c->st.credits_spent += j->facts.credits;
     fashn_fail(j, "BadResponse", 200, false, "the completed status has an invalid output (%s)",
-               out->type != JSON_ARRAY ? "not a list" : "too many entries");
+               sv->outputs == FASHN_OUTPUTS_NOT_LIST ? "not a list" : "too many entries");
     return;
   }
   if (!j->resumed) pp_observe(&c->plan, j->cls, j->lo_age, age); /* a resumed one's age is not ours */
@@ -208,7 +183,7 @@ static void completed(fashn_job *j, const json_value *root, http_result *r, doub
   j->state = FASHN_JOB_FETCHING;
   snprintf(j->status, sizeof j->status, "fetching");
   fashn_dispatch(c); /* the slot is free: the next job goes now */
-  fashn_fetch_outputs(j, out);
+  fashn_fetch_outputs(j, sv->output);
 }
 
 static void poll_done(http_req *req, http_result *r, void *ud) {
@@ -234,26 +209,23 @@ static void poll_done(http_req *req, http_result *r, void *ud) {
   } else if (r->outcome != HTTP_RESPONSE) {
     poll_failed(j, "StatusUnavailable", r, r->error);
   } else if (r->status == 200) {
-    json_doc *d = json_parse(r->body.data ? r->body.data : "", r->body.len, 16, msg, sizeof msg);
-    const json_value *root = json_root(d);
-    const char *status = json_str(json_get(root, "status"));
-    if (!d || !status) {
-      poll_failed(j, "BadResponse", r, d ? "the status answer has no status" : "the status answer is not valid JSON");
-    } else if (strcmp(status, "completed") == 0) {
+    fashn_status_view sv;
+    fashn_status_read(r->body.data, r->body.len, &sv);
+    if (sv.kind == FASHN_STATUS_BAD) {
+      poll_failed(j, "BadResponse", r, sv.why);
+    } else if (sv.kind == FASHN_STATUS_COMPLETED) {
       j->poll_failures = 0;
-      completed(j, root, r, age);
-    } else if (strcmp(status, "failed") == 0 || strcmp(status, "canceled") == 0 ||
-               strcmp(status, "time_out") == 0) {
-      prediction_ended(j, root, status);
+      completed(j, &sv, r, age);
+    } else if (sv.kind == FASHN_STATUS_ENDED) {
+      prediction_ended(j, &sv);
     } else { /* starting, in_queue, processing, or a word from a newer API: not done */
       j->poll_failures = j->not_found = 0;
       j->lo_age = age;
-      snprintf(j->status, sizeof j->status, "%.23s", status);
-      sanitize_name(j->status);
+      snprintf(j->status, sizeof j->status, "%s", sv.status);
       double next = j->t_accepted + pp_next_poll(&c->plan, j->cls, age);
       j->next_due = next > now ? next : now;
     }
-    json_doc_free(d);
+    fashn_status_free(&sv);
   } else if (r->status == 404) {
     if (++j->not_found >= MAX_NOT_FOUND && !fashn_rebuy_gone(j, "the API no longer knows it"))
       fashn_fail(j, "NotFound", 404, false, "the API does not know prediction %s", j->id);

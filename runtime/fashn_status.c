@@ -1,0 +1,150 @@
+/* fashn_status.c — reads a GET /v1/status/{id} answer and its outputs without a job:
+ * the pure half of polling and fetching (fashn_poll.c and fashn_fetch.c act on it). */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base64.h"
+#include "fashn_inputs.h"
+#include "fashn_status.h"
+#include "http.h"
+#include "image.h"
+
+bool fashn_status_retry_worthy(const char *name) {
+  static const char *const names[] = {"ThirdPartyError", "UnavailableError", "PipelineError",
+                                      "InternalServerError", NULL};
+  for (int i = 0; names[i]; i++)
+    if (strcmp(name, names[i]) == 0) return true;
+  return false;
+}
+
+void fashn_status_sanitize(char *s) {
+  for (char *p = s; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
+      *p = '_';
+}
+
+/* status "failed", "canceled" or "time_out": the error, with a name for every ending. */
+static void read_ended(fashn_status_view *v, const json_value *root, const char *status) {
+  const json_value *e = json_get(root, "error");
+  const char *n = json_str(json_get(e, "name")), *m = json_str(json_get(e, "message"));
+  if (!n) n = json_str(e); /* tolerate "error": "Name" */
+  if (!n || !*n)
+    n = strcmp(status, "canceled") == 0 ? "PredictionCanceled"
+        : strcmp(status, "time_out") == 0 ? "PredictionTimedOut" : "PredictionFailed";
+  snprintf(v->err_name, sizeof v->err_name, "%s", n);
+  fashn_status_sanitize(v->err_name);
+  snprintf(v->err_message, sizeof v->err_message, "%s", m ? m : "");
+  v->failed = strcmp(status, "failed") == 0;
+  v->retry_worthy = v->failed && fashn_status_retry_worthy(v->err_name);
+}
+
+static void read_completed(fashn_status_view *v, const json_value *root) {
+  const json_value *out = json_get(root, "output");
+  if (json_is_null(out) || (out->type == JSON_ARRAY && out->u.arr.n == 0))
+    v->outputs = FASHN_OUTPUTS_NONE;
+  else if (out->type != JSON_ARRAY)
+    v->outputs = FASHN_OUTPUTS_NOT_LIST;
+  else if (out->u.arr.n > FASHN_MAX_OUTPUTS)
+    v->outputs = FASHN_OUTPUTS_TOO_MANY;
+  else {
+    v->outputs = FASHN_OUTPUTS_LIST;
+    v->output = out;
+  }
+}
+
+void fashn_status_read(const char *body, size_t len, fashn_status_view *v) {
+  memset(v, 0, sizeof *v);
+  v->kind = FASHN_STATUS_BAD;
+  v->outputs = FASHN_OUTPUTS_NONE;
+  char err[256];
+  v->doc = json_parse(body ? body : "", len, 16, err, sizeof err);
+  const json_value *root = json_root(v->doc);
+  const char *status = json_str(json_get(root, "status"));
+  if (!v->doc || !status) {
+    v->why = v->doc ? "the status answer has no status" : "the status answer is not valid JSON";
+    return;
+  }
+  snprintf(v->status, sizeof v->status, "%.23s", status);
+  fashn_status_sanitize(v->status);
+  if (strcmp(status, "completed") == 0) {
+    v->kind = FASHN_STATUS_COMPLETED;
+    read_completed(v, root);
+  } else if (strcmp(status, "failed") == 0 || strcmp(status, "canceled") == 0 || strcmp(status, "time_out") == 0) {
+    v->kind = FASHN_STATUS_ENDED;
+    read_ended(v, root, status);
+  } else { /* starting, in_queue, processing, or a word from a newer API: not done */
+    v->kind = FASHN_STATUS_PENDING;
+  }
+}
+
+void fashn_status_free(fashn_status_view *v) {
+  json_doc_free(v->doc);
+  v->doc = NULL;
+  v->output = NULL;
+}
+
+fashn_output_kind fashn_output_classify(const char *s, size_t len, char *why, size_t whylen) {
+  if (whylen) *why = '\0';
+  if (!s || !len) return FASHN_OUTPUT_NOT_STRING;
+  if (len >= 8 && strcmp(s + len - 8, "_expired") == 0) return FASHN_OUTPUT_EXPIRED;
+  if (len >= 5 && strncasecmp(s, "data:", 5) == 0) return FASHN_OUTPUT_DATA_URI;
+  if (len > FASHN_MAX_URL) {
+    snprintf(why, whylen, "too long");
+    return FASHN_OUTPUT_BAD_URL;
+  }
+  return http_url_allowed(s, why, whylen) ? FASHN_OUTPUT_URL : FASHN_OUTPUT_BAD_URL;
+}
+
+bool fashn_output_complete(const unsigned char *p, size_t n, char *fmt, size_t fmtlen) {
+  static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+  if (n >= 8 + 12 + 12 && memcmp(p, png_sig, 8) == 0) {
+    snprintf(fmt, fmtlen, "png");
+    return memcmp(p + n - 12, iend, 12) == 0;
+  }
+  if (n >= 4 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff) {
+    snprintf(fmt, fmtlen, "jpeg");
+    /* EOI, allowing a little padding some encoders leave after it */
+    for (size_t i = n - 1, k = 0; i > 2 && k < 64; i--, k++)
+      if (p[i] == 0xd9 && p[i - 1] == 0xff) return true;
+    return false;
+  }
+  if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0) {
+    snprintf(fmt, fmtlen, "webp");
+    uint32_t size = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+    return (size_t)size + 8 <= n;
+  }
+  snprintf(fmt, fmtlen, "unknown");
+  return false;
+}
+
+fashn_decode_status fashn_output_check(const void *p, size_t n, size_t max_bytes, char *why, size_t whylen) {
+  image_limits lim = {.max_bytes = max_bytes};
+  image_status st = image_probe(p, n, &lim, NULL, why, whylen);
+  if (st == IMAGE_OK) return FASHN_DECODED;
+  return st == IMAGE_ETOOBIG ? FASHN_DECODE_TOO_LARGE : FASHN_DECODE_UNREADABLE;
+}
+
+fashn_decode_status fashn_output_decode(const char *s, size_t len, size_t max_bytes, buf *out, char *fmt,
+                                        size_t fmtlen, char *why, size_t whylen) {
+  if (whylen) *why = '\0';
+  snprintf(fmt, fmtlen, "unknown");
+  if (len / 4 * 3 > max_bytes + max_bytes / 8 + 64) { /* clearly more, whatever whitespace it holds */
+    snprintf(why, whylen, "about %zu bytes, more than the %zu-byte limit (max_output_bytes)", len / 4 * 3,
+             max_bytes);
+    return FASHN_DECODE_TOO_LARGE;
+  }
+  buf b = BUF_INIT;
+  char mime[DATA_URI_MIME_MAX];
+  if (!data_uri_parse(s, len, B64_WHITESPACE, max_bytes, mime, &b, why, whylen)) return FASHN_DECODE_BAD_URI;
+  fashn_decode_status st = FASHN_DECODE_INCOMPLETE;
+  if (fashn_output_complete((const unsigned char *)b.data, b.len, fmt, fmtlen))
+    st = fashn_output_check(b.data, b.len, max_bytes, why, whylen);
+  if (st != FASHN_DECODED) {
+    buf_free(&b);
+    return st;
+  }
+  *out = b;
+  return FASHN_DECODED;
+}
