@@ -41,7 +41,7 @@ typedef struct fashn_status_view {
   bool failed;            /* the word is "failed" (not canceled or time_out) */
   bool retry_worthy;      /* failed with a name worth a resubmission (fashn-api.md) */
   /* COMPLETED */
-  fashn_outputs_state outputs;
+  fashn_outputs_state outputs; /* FASHN_OUTPUTS_NONE for the other kinds */
   const json_value *output; /* the array when outputs == FASHN_OUTPUTS_LIST, else NULL */
   json_doc *doc;            /* owned */
 } fashn_status_view;
