@@ -235,6 +235,12 @@ local function run_row(row)
       if charged > 0 then res.unrecoverable = res.unrecoverable + 1 end
     end
   end
+  -- A row whose fault never fired would prove nothing: the emulator counts each one it
+  -- injected (429s, 500/503s, drops, slow and malformed answers, truncated downloads,
+  -- failed, stuck and expired predictions).
+  local st = emu:stats()
+  res.injected = 0
+  for _, n in pairs(st.faults or {}) do res.injected = res.injected + n end
   res.accepted, res.charged = #preds, 0
   for _, p in ipairs(preds) do if p.charged then res.charged = res.charged + 1 end end
   results[#results + 1] = res
@@ -242,6 +248,7 @@ local function run_row(row)
   T.eq(res.duplicated, 0, row.fault .. ": duplicated jobs (" .. table.concat(res.why, "; ") .. ")")
   T.eq(res.ok + res.expected, N, row.fault .. ": every job accounted for")
   T.ok(res.ok > 0, row.fault .. ": some jobs completed")
+  T.ok(res.injected > 0, row.fault .. ": the fault was injected at least once")
   return res
 end
 
@@ -252,12 +259,12 @@ end
 
 T.case("the fault table", function()
   local w = 30
-  local lines = { ("%-" .. w .. "s | %4s | %18s | %4s | %10s | %s"):format("fault", "ok", "failed as expected",
-    "lost", "duplicated", "paid, unobtainable") }
+  local lines = { ("%-" .. w .. "s | %8s | %4s | %18s | %4s | %10s | %s"):format("fault", "injected", "ok",
+    "failed as expected", "lost", "duplicated", "paid, unobtainable") }
   lines[#lines + 1] = string.rep("-", #lines[1])
   for _, res in ipairs(results) do
-    lines[#lines + 1] = ("%-" .. w .. "s | %4d | %18d | %4d | %10d | %d"):format(res.fault, res.ok, res.expected,
-      res.lost, res.duplicated, res.unrecoverable)
+    lines[#lines + 1] = ("%-" .. w .. "s | %8d | %4d | %18d | %4d | %10d | %d"):format(res.fault, res.injected,
+      res.ok, res.expected, res.lost, res.duplicated, res.unrecoverable)
   end
   print(table.concat(lines, "\n"))
   T.eq(#results, #ROWS, "every row ran")
