@@ -447,6 +447,7 @@ static int l_submit(lua_State *L) {
   }
   ljournal_action act = LJ_SUBMIT;
   fashn_job_hooks hooks;
+  ljentry *record_for = NULL; /* the journal entry whose record the job will take */
   if (lc->cfg.dry_run) { /* a dry run records nothing */
     lua_pushnil(L);     /* 3 */
   } else {
@@ -476,8 +477,7 @@ static int l_submit(lua_State *L) {
       ljournal_set_shared(L, ljournal_entry_key(e));
       return 1;
     }
-    if (!ljournal_take_hooks(e, &hooks)) lfashn_raise_input(L, "", "out of memory");
-    o.hooks = &hooks;
+    record_for = e;
     o.rebuy_if_gone = act == LJ_REFETCH; /* its images were lost here: if gone there too, buy again */
   }
   lua_newtable(L); /* 4: resolved references */
@@ -485,6 +485,12 @@ static int l_submit(lua_State *L) {
   lfashn_push_inputs_json(L, 1, false, 4); /* 5 */
   size_t len;
   const char *json = lua_tolstring(L, 5, &len);
+  /* Only now, past every reference that may raise: the hooks own the record from here
+   * on, and a raise in between leaked it (the entry's __gc frees it until then). */
+  if (record_for) {
+    if (!ljournal_take_hooks(record_for, &hooks)) lfashn_raise_input(L, "", "out of memory");
+    o.hooks = &hooks;
+  }
   fashn_job *j;
   if (act == LJ_POLL || act == LJ_REFETCH) {
     ljentry *e = lua_touserdata(L, 3);
