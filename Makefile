@@ -13,11 +13,12 @@ V       ?=
 Q       := $(if $(V),,@)
 
 # Debian packages: libraries (DESIGN.md) and the tools the tests use (pdfinfo, groff,
-# certtool for the TLS test certificates, sqlite3 to read journals).
+# certtool for the TLS test certificates, sqlite3 to read journals; clang's libFuzzer
+# and valgrind for the fuzz and memcheck phases of make test).
 DEB_PKGS := pkg-config liblua5.4-dev lua-cjson-dev libcurl4-openssl-dev libwebp-dev \
             libpng-dev libturbojpeg0-dev libcairo2-dev libsqlite3-dev libmicrohttpd-dev \
             poppler-utils fonts-dejavu-core curl libfontconfig-dev groff-base \
-            gnutls-bin sqlite3
+            gnutls-bin sqlite3 clang libclang-rt-14-dev valgrind
 # Wanted but not required: the HTML lookbook test drives headless Chromium and is skipped
 # (saying why) where it cannot be installed; a failed install never fails the build.
 OPTIONAL_DEB_PKGS := chromium
@@ -47,7 +48,7 @@ REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay-%)
 
 # Keep objects make considers intermediate (fuzz replay objects).
 .SECONDARY:
-.PHONY: all deps test check demo asan install clean bench fuzz
+.PHONY: all deps test check build-suite demo asan install clean bench fuzz fuzz-build
 all: $(ATELIER) $(EMU_BIN)
 
 $(BUILD)/%.o: %.c
@@ -101,28 +102,48 @@ deps:
 	done
 
 # The suites, counted together; the last line is "N passed, N failed[, N skipped]".
+# `make check` is the quick loop: the release build's suites only.
 check: all $(UNIT) $(REPLAYS)
 	@BIN=$(BIN) UNIT=$(UNIT) FUZZ_BUILD=$(BUILD)/fuzz sh tests/run
 
+# Everything one build's suites need (used with the asan variables below).
+build-suite: all $(UNIT) $(REPLAYS)
+
+ASAN_VARS = BUILD=build/asan BIN=build/asan/bin OPT=-O1 \
+            SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+# What CI runs (.ci/run): every suite of the release build, the same under ASan + UBSan,
+# each libFuzzer target for TEST_FUZZ_SECONDS, and the unit tests and examples under
+# valgrind — all counted in one final line. PHASES narrows it for a quicker local run.
+TEST_FUZZ_SECONDS ?= 10
+PHASES ?= release asan fuzz valgrind
 test: deps
-	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory -j$(JOBS) build-suite
+	@$(if $(filter asan,$(PHASES)),$(MAKE) --no-print-directory -j$(JOBS) build-suite $(ASAN_VARS))
+	@$(if $(filter fuzz,$(PHASES)),$(MAKE) --no-print-directory -j$(JOBS) fuzz-build)
+	@PHASES="$(PHASES)" BIN=$(BIN) UNIT=$(UNIT) FUZZ_BUILD=$(BUILD)/fuzz ASAN_BUILD=build/asan \
+	  FUZZER_DIR=$(FUZZ_BUILD)/bin FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) sh tests/run
 
 demo: deps
 	@$(MAKE) --no-print-directory all
 	$(ATELIER) examples/demo.lua
 
 asan: deps
-	@$(MAKE) --no-print-directory check BUILD=build/asan BIN=build/asan/bin OPT=-O1 \
-	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+	@$(MAKE) --no-print-directory -j$(JOBS) build-suite $(ASAN_VARS)
+	@PHASES=asan ASAN_BUILD=build/asan sh tests/run
 
 # libFuzzer: every tests/fuzz/fuzz_*.c for FUZZ_SECONDS each (clang, ASan + UBSan).
 # Crashes land in tests/fuzz/regressions/NAME/crash-*; once fixed, give the file a name
 # saying what it caught and commit it: make test replays every file there.
 FUZZ_SECONDS ?= 30
 FUZZ_BUILD   := build/fuzz
-fuzz: deps
+fuzz-build:
 	@$(MAKE) --no-print-directory $(FUZZ_NAMES:%=$(FUZZ_BUILD)/bin/fuzz-%) BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 \
 	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+
+fuzz: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) fuzz-build
 	@for n in $(FUZZ_NAMES); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$n tests/fuzz/regressions/$$n; \
 	  echo "== fuzz $$n for $(FUZZ_SECONDS)s"; \
