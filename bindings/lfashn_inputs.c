@@ -15,6 +15,7 @@
 #include "../runtime/fashn_ref.h"
 #include "../runtime/json.h"
 #include "errors.h"
+#include "lbuf.h"
 #include "lfashn_int.h"
 #include "sandbox.h"
 #include "limage.h"
@@ -132,27 +133,9 @@ static void value_to_json(lua_State *L, int idx, json_writer *w, int depth, cons
 
 /* Converts the inputs table at idx; with placeholder_refs, file paths stand as a dummy
  * data: URI (for checking before any file is read). Pushes the JSON text. */
-static int buf_gc(lua_State *L) {
-  buf_free(lua_touserdata(L, 1));
-  return 0;
-}
-
-/* A buf owned by a userdata on the stack, so an error raised while filling it cannot
- * leak it (the Redis/Neovim rule: nothing malloc'd may be orphaned by a longjmp). */
-buf *lfashn_push_buf(lua_State *L) {
-  buf *b = lua_newuserdatauv(L, sizeof *b, 0);
-  *b = (buf)BUF_INIT;
-  if (luaL_newmetatable(L, "fashn.buf")) {
-    lua_pushcfunction(L, buf_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_setmetatable(L, -2);
-  return b;
-}
-
 static int inputs_json_k(lua_State *L) {
   bool placeholder = lua_toboolean(L, 2);
-  buf *out = lfashn_push_buf(L);
+  buf *out = lbuf_push(L);
   json_writer w;
   jw_init(&w, out);
   table_to_json(L, 1, &w, 0, "", true, placeholder);
@@ -195,7 +178,7 @@ void lfashn_resolve_refs(lua_State *L, int inputs, int refs, int resolution_k) {
       const char *fmt = lua_tostring(L, -1);
       bool as_is = w <= edge && h <= edge && fmt && (strcmp(fmt, "png") == 0 || strcmp(fmt, "jpeg") == 0);
       lua_pop(L, 3);
-      buf *b = lfashn_push_buf(L);
+      buf *b = lbuf_push(L);
       char err[400];
       bool resized, ok = true;
       if (as_is) { /* its bytes (or a fresh encoding when edited) */
@@ -219,7 +202,7 @@ void lfashn_resolve_refs(lua_State *L, int inputs, int refs, int resolution_k) {
       lua_pop(L, 1);
     } else if (s && fashn_ref_classify(s, len) == REF_PATH) {
       const char *path = sandbox_check_read(L, s); /* pushed; --sandbox may refuse it */
-      buf *b = lfashn_push_buf(L);
+      buf *b = lbuf_push(L);
       bool resized;
       char err[400];
       if (!fashn_ref_from_file(path, edge, b, &resized, err, sizeof err))

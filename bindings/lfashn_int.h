@@ -35,7 +35,6 @@ void lfashn_set_str(char **slot, const char *s); /* replaces (and wipes) an owne
 
 /* lfashn_inputs.c */
 int lfashn_raise_input(lua_State *L, const char *field, const char *fmt, ...);
-buf *lfashn_push_buf(lua_State *L); /* a buf owned by a userdata on the stack */
 void lfashn_push_inputs_json(lua_State *L, int idx, bool placeholder, int refs_idx);
 void lfashn_resolve_refs(lua_State *L, int inputs, int refs, int resolution_k);
 void lfashn_copy_table(lua_State *L, int idx);

@@ -12,22 +12,6 @@
 #define META_MAX_DEPTH 16
 #define DATA_URI_KEEP 512 /* longer data: URIs are summarised, never copied into files */
 
-static int lbuf_gc(lua_State *L) {
-  buf_free(lua_touserdata(L, 1));
-  return 0;
-}
-
-buf *lbuf_push(lua_State *L) {
-  buf *b = lua_newuserdatauv(L, sizeof *b, 0);
-  *b = (buf)BUF_INIT;
-  if (luaL_newmetatable(L, "atelier.imagebuf")) {
-    lua_pushcfunction(L, lbuf_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_setmetatable(L, -2);
-  return b;
-}
-
 /* Is the table at idx a sequence 1..n with nothing else? */
 static bool is_array(lua_State *L, int idx, lua_Integer *n) {
   lua_Integer count = 0, max = 0;

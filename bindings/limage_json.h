@@ -1,5 +1,4 @@
-/* limage_json.h — Lua table <-> JSON for image metadata, and a buf owned by the Lua stack
- * (freed by __gc, so code that may raise never leaks it). Internal to the image binding. */
+/* limage_json.h — Lua table <-> JSON for image metadata. Internal to the image binding. */
 #ifndef ATELIER_LIMAGE_JSON_H
 #define ATELIER_LIMAGE_JSON_H
 
@@ -7,9 +6,8 @@
 #include <stdbool.h>
 
 #include "../runtime/buf.h"
+#include "lbuf.h"
 
-/* Pushes a userdata holding an empty buf (freed when collected) and returns the buf. */
-buf *lbuf_push(lua_State *L);
 
 /* Converts the table at idx to JSON and pushes it as a string (also returned, len set).
  * Raises on values JSON cannot hold or on more than IMAGE_META_MAX bytes. */

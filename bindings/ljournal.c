@@ -13,6 +13,7 @@
 #include "../runtime/json.h"
 #include "../runtime/resume.h"
 #include "errors.h"
+#include "lbuf.h"
 #include "limage.h"
 #include "sandbox.h"
 
@@ -116,24 +117,6 @@ void ljournal_close(lua_State *L) {
 
 #define MAX_DEPTH 16
 
-static int scratch_gc(lua_State *L) {
-  buf_free(lua_touserdata(L, 1));
-  return 0;
-}
-
-/* A buf owned by a userdata pushed on the stack: an error raised while it is filled
- * (limage_data_uri raises) cannot leak it. */
-static buf *push_scratch(lua_State *L) {
-  buf *b = lua_newuserdatauv(L, sizeof *b, 0);
-  *b = (buf)BUF_INIT;
-  if (luaL_newmetatable(L, "atelier.journal.buf")) {
-    lua_pushcfunction(L, scratch_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_setmetatable(L, -2);
-  return b;
-}
-
 static bool is_image_field(const char *k) {
   return strcmp(k, "face_reference") == 0 || strcmp(k, "image_reference") == 0;
 }
@@ -186,7 +169,7 @@ static bool table_json(lua_State *L, int idx, json_writer *w, int depth, const c
     jw_key_len(w, k, klen);
     bool ok = true;
     if (depth == 0 && is_image_field(k) && limage_is(L, -1)) { /* an image object: its data: URI */
-      buf *b = push_scratch(L);
+      buf *b = lbuf_push(L);
       limage_data_uri(L, -2, b);
       jw_string_len(w, b->data ? b->data : "", b->len);
       buf_free(b);
@@ -251,7 +234,7 @@ bool ljournal_key(lua_State *L, int idx, const char *backend, const char *model_
     return false;
   }
   idx = lua_absindex(L, idx);
-  buf *json = push_scratch(L);
+  buf *json = lbuf_push(L);
   json_writer w;
   jw_init(&w, json);
   bool ok = table_json(L, idx, &w, 0, "inputs", errbuf, errlen);
