@@ -21,26 +21,10 @@ local N = tonumber(os.getenv("BENCH_JOBS") or "") or 48
 local SCALE = tonumber(os.getenv("BENCH_TIME_SCALE") or "") or 0.54
 local T_PROC = 12 * SCALE -- fashn-emu: 2 s queued + 10 s processing at 1k, scaled
 local IDEAL = math.ceil(N / 6) * T_PROC
-local SDK_VERSION = "0.11.1" -- the version tests/integration/test_emu_sdk.lua checks against
+local SDK = require "sdk"
+local SDK_VERSION = SDK.VERSION
 
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1")
-  local out = p:read("a")
-  return p:close(), out
-end
-
-local function install_sdk()
-  local cache = T.root .. "/tests/.cache/npm-fashn-" .. SDK_VERSION
-  local marker = cache .. "/node_modules/fashn/package.json"
-  if io.open(marker) then return cache .. "/node_modules" end
-  if not sh("command -v node && command -v npm") then return nil, "node/npm are not installed" end
-  os.execute("mkdir -p " .. T.shell_quote(cache))
-  T.write_file(cache .. "/package.json", '{ "private": true }\n')
-  local ok, out = sh("cd " .. T.shell_quote(cache) .. " && timeout 300 npm install --no-audit --no-fund "
-    .. "--no-save --loglevel=error fashn@" .. SDK_VERSION)
-  if not ok or not io.open(marker) then return nil, "npm could not install fashn: " .. out:sub(1, 200) end
-  return cache .. "/node_modules"
-end
+local install_sdk = SDK.install
 
 -- What the server saw: status requests and every 429 it sent.
 local function server_side(emu)

@@ -8,7 +8,8 @@ local E = require "emu"
 
 -- A pinned version so a new SDK release cannot silently change what this test means;
 -- raise it on purpose (and read its protocol code again) when the SDK moves.
-local SDK_VERSION = "0.11.1"
+local SDK = require "sdk"
+local SDK_VERSION = SDK.VERSION
 local CHECKS = {
   "subscribe completes with the default 1 s polling",
   "the output URL downloads as a PNG of the contract size",
@@ -25,27 +26,7 @@ local CHECKS = {
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/integration"
 local results -- check name -> "ok" | failure text; or { skip = reason }
 
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1")
-  local out = p:read("a")
-  local ok = p:close()
-  return ok, out
-end
-
-local function install_sdk()
-  local cache = T.root .. "/tests/.cache/npm-fashn-" .. SDK_VERSION
-  local marker = cache .. "/node_modules/fashn/package.json"
-  if io.open(marker) then return cache .. "/node_modules" end
-  if not sh("command -v node && command -v npm") then return nil, "node/npm are not installed" end
-  os.execute("mkdir -p " .. T.shell_quote(cache))
-  T.write_file(cache .. "/package.json", '{ "private": true }\n')
-  local ok, out = sh("cd " .. T.shell_quote(cache) .. " && timeout 300 npm install --no-audit --no-fund "
-    .. "--no-save --loglevel=error fashn@" .. SDK_VERSION)
-  if not ok or not io.open(marker) then
-    return nil, "npm could not install fashn@" .. SDK_VERSION .. " (registry unreachable?): " .. out:sub(1, 300)
-  end
-  return cache .. "/node_modules"
-end
+local install_sdk = SDK.install
 
 local function run_all()
   local modules, why = install_sdk()
