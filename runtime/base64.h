@@ -71,7 +71,8 @@ const char *b64_strerror(b64_status s);
  * (percent-encoded data: URIs are not images), a payload that would decode to more than
  * max_decoded bytes (checked before decoding; 0 = no limit), invalid base64 (the offset
  * reported is counted from the start of the URI), and the API's expired-output marker
- * "<base64>_expired". On failure out is left as it was. */
+ * "<base64>_expired". On failure out's length and bytes are as they were, though its
+ * capacity may have grown: the caller frees out on every path, as with any buf. */
 bool data_uri_parse(const char *uri, size_t n, unsigned flags, size_t max_decoded,
                     char mime[DATA_URI_MIME_MAX], buf *out, char *err, size_t errlen);
 

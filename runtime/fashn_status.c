@@ -138,7 +138,6 @@ fashn_decode_status fashn_output_decode(const char *s, size_t len, size_t max_by
   buf b = BUF_INIT;
   char mime[DATA_URI_MIME_MAX];
   fashn_decode_status st = FASHN_DECODE_BAD_URI;
-  /* data_uri_parse resets b's length on failure but may keep what it reserved: free b. */
   if (data_uri_parse(s, len, B64_WHITESPACE, max_bytes, mime, &b, why, whylen)) {
     st = FASHN_DECODE_INCOMPLETE;
     if (fashn_output_complete((const unsigned char *)b.data, b.len, fmt, fmtlen))
