@@ -32,7 +32,8 @@ CFLAGS  = -std=c11 -Wall -Wextra -Werror -g $(OPT) $(SAN) -D_DEFAULT_SOURCE -MMD
 LDFLAGS = $(SAN) $(EXTRA_LDFLAGS)
 LDLIBS  = $(PKG_LIBS) -lpthread -lm
 
-RUNTIME_SRC := $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+# runtime/ is grouped by concern (runtime/README.md); every folder but emu/ is the core.
+RUNTIME_SRC := $(filter-out runtime/emu/%,$(wildcard runtime/*/*.c))
 EMU_SRC     := $(filter-out runtime/emu/main.c,$(wildcard runtime/emu/*.c))
 BIND_SRC    := $(wildcard bindings/*.c)
 UNIT_SRC    := $(wildcard tests/unit/*.c)

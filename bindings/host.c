@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../runtime/interrupt.h"
-#include "../runtime/loop.h"
-#include "../runtime/fashn.h"
-#include "../runtime/http.h"
+#include "../runtime/io/interrupt.h"
+#include "../runtime/io/loop.h"
+#include "../runtime/fashn/fashn.h"
+#include "../runtime/io/http.h"
 #include "errors.h"
 #include "ljournal.h"
 #include "lfashn.h"
@@ -116,7 +116,7 @@ static int report_load_error(lua_State *L, const char *progname) {
   return 1;
 }
 
-/* The first Ctrl-C, acted upon on the loop (runtime/interrupt.h does the signal part). */
+/* The first Ctrl-C, acted upon on the loop (runtime/io/interrupt.h does the signal part). */
 static void on_interrupt(void *ud) {
   const host_options *o = ud;
   fprintf(stderr,

@@ -3,7 +3,7 @@
 #include <lauxlib.h>
 #include <math.h>
 
-#include "../runtime/interrupt.h"
+#include "../runtime/io/interrupt.h"
 #include "errors.h"
 #include "modules.h"
 #include "task.h"

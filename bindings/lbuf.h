@@ -6,7 +6,7 @@
 
 #include <lua.h>
 
-#include "../runtime/buf.h"
+#include "../runtime/base/buf.h"
 
 /* Pushes a userdata holding an empty buf (freed when collected) and returns the buf. */
 buf *lbuf_push(lua_State *L);

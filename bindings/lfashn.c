@@ -16,14 +16,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runtime/fashn.h"
-#include "../runtime/fashn_inputs.h"
-#include "../runtime/fashn_ref.h"
-#include "../runtime/http.h"
-#include "../runtime/interrupt.h"
-#include "../runtime/json.h"
-#include "../runtime/progress.h"
-#include "../runtime/backend.h"
+#include "../runtime/fashn/fashn.h"
+#include "../runtime/fashn/fashn_inputs.h"
+#include "../runtime/fashn/fashn_ref.h"
+#include "../runtime/io/http.h"
+#include "../runtime/io/interrupt.h"
+#include "../runtime/base/json.h"
+#include "../runtime/fashn/progress.h"
+#include "../runtime/fashn/backend.h"
 #include "errors.h"
 #include "limage.h"
 #include "ljournal.h"

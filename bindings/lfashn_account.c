@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/backend.h"
-#include "../runtime/fashn.h"
-#include "../runtime/http.h"
-#include "../runtime/objstore.h"
+#include "../runtime/fashn/backend.h"
+#include "../runtime/fashn/fashn.h"
+#include "../runtime/io/http.h"
+#include "../runtime/journal/objstore.h"
 #include "errors.h"
 #include "lfashn_int.h"
 #include "sandbox.h"

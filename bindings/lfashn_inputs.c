@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/fashn_inputs.h"
-#include "../runtime/fashn_ref.h"
-#include "../runtime/json.h"
+#include "../runtime/fashn/fashn_inputs.h"
+#include "../runtime/fashn/fashn_ref.h"
+#include "../runtime/base/json.h"
 #include "errors.h"
 #include "lbuf.h"
 #include "lfashn_int.h"

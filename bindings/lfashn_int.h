@@ -6,11 +6,11 @@
 #include <lua.h>
 #include <stdbool.h>
 
-#include "../runtime/backend.h"
-#include "../runtime/buf.h"
-#include "../runtime/fashn.h"
-#include "../runtime/fashn_inputs.h"
-#include "../runtime/progress.h"
+#include "../runtime/fashn/backend.h"
+#include "../runtime/base/buf.h"
+#include "../runtime/fashn/fashn.h"
+#include "../runtime/fashn/fashn_inputs.h"
+#include "../runtime/fashn/progress.h"
 #include "lfashn.h"
 
 /* The per-state client: settings until first use, then the runtime client. */

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../runtime/base64.h"
-#include "../runtime/image.h"
+#include "../runtime/base/base64.h"
+#include "../runtime/image/image.h"
 #include "errors.h"
 #include "limage_json.h"
 #include "sandbox.h"

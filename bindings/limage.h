@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../runtime/buf.h"
-#include "../runtime/image.h"
+#include "../runtime/base/buf.h"
+#include "../runtime/image/image.h"
 
 #define LIMAGE_MT "atelier.image"
 

@@ -1,11 +1,11 @@
 /* limage_json.c — converts generation metadata between Lua tables and the JSON text the
- * runtime embeds in image files (runtime/image_meta.c). Kept apart from limage.c: it is
+ * runtime embeds in image files (runtime/image/image_meta.c). Kept apart from limage.c: it is
  * the one place that decides what a script's inputs look like inside a file. */
 #include <lauxlib.h>
 #include <string.h>
 
-#include "../runtime/image.h"
-#include "../runtime/json.h"
+#include "../runtime/image/image.h"
+#include "../runtime/base/json.h"
 #include "limage.h"
 #include "limage_json.h"
 

@@ -5,7 +5,7 @@
 #include <lua.h>
 #include <stdbool.h>
 
-#include "../runtime/buf.h"
+#include "../runtime/base/buf.h"
 #include "lbuf.h"
 
 

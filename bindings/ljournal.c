@@ -1,6 +1,6 @@
 /* ljournal.c — the journal of a Lua state (see ljournal.h): configuration, lazy
  * opening, job keys of Lua input tables and the in-run table of shared jobs. No SQLite
- * here: everything goes through runtime/journal.h. */
+ * here: everything goes through runtime/journal/journal.h. */
 #include "ljournal.h"
 
 #include <lauxlib.h>
@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/fashn_journal.h"
-#include "../runtime/json.h"
-#include "../runtime/resume.h"
+#include "../runtime/journal/fashn_journal.h"
+#include "../runtime/base/json.h"
+#include "../runtime/journal/resume.h"
 #include "errors.h"
 #include "lbuf.h"
 #include "limage.h"

@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../runtime/fashn.h"
-#include "../runtime/jobkey.h"
-#include "../runtime/journal.h"
+#include "../runtime/fashn/fashn.h"
+#include "../runtime/journal/jobkey.h"
+#include "../runtime/journal/journal.h"
 
 /* Records the command line's choices for L (path NULL = the default). Once, at start. */
 void ljournal_configure(lua_State *L, const char *path, bool fresh, bool retry_unknown);

@@ -1,5 +1,5 @@
 /* lpage.c — the `page` Lua module: lookbook books as userdata ("atelier.page") over
- * runtime/page.h. scripts/lookbook.lua is the friendly front (layouts as data);
+ * runtime/page/page.h. scripts/lookbook.lua is the friendly front (layouts as data);
  * lpage_options.c reads lookbook.new's options. This file checks the methods' arguments,
  * naming what is wrong and what is allowed, and turns runtime failures into atelier
  * error tables:
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/page.h"
+#include "../runtime/page/page.h"
 #include "errors.h"
 #include "lpage.h"
 #include "limage.h"

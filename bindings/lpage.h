@@ -5,7 +5,7 @@
 
 #include <lua.h>
 
-#include "../runtime/page.h"
+#include "../runtime/page/page.h"
 
 /* Raises an atelier error `name` with a printf-style message (C formats), positioned
  * `level` functions up: 1 = whoever called the C function; 2 for page.new, which only

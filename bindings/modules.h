@@ -5,7 +5,7 @@
 
 #include <lua.h>
 
-#include "../runtime/version.h"
+#include "../runtime/base/version.h"
 
 int luaopen_atelier(lua_State *L);
 int luaopen_page(lua_State *L); /* lpage.c: lookbook pages (scripts/lookbook.lua is the front) */

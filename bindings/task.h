@@ -7,7 +7,7 @@
 #include <lua.h>
 #include <stdbool.h>
 
-#include "../runtime/loop.h"
+#include "../runtime/io/loop.h"
 
 typedef struct task task;
 

@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "../bindings/host.h"
-#include "image.h"
-#include "journal.h"
-#include "version.h"
+#include "image/image.h"
+#include "journal/journal.h"
+#include "base/version.h"
 
 #define PROGNAME "atelier"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../json.h"
+#include "../base/json.h"
 #include "emu_internal.h"
 
 void emu_reply_error(emu_reply *rp, int status, const char *name, const char *fmt, ...) {

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../buf.h"
+#include "../base/buf.h"
 
 typedef struct emu_config {
   int port;               /* --port: 0 = the OS chooses (read it back with emu_port) */

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "../json.h"
+#include "../base/json.h"
 #include "emu_internal.h"
 
 const char *emu_status_name(emu_status s) {

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../json.h"
+#include "../base/json.h"
 #include "emu_internal.h"
 
 void emu_count(emu_counts *c, const char *name, int64_t by) {

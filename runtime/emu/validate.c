@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../json.h"
+#include "../base/json.h"
 #include "emu_internal.h"
 
 static const struct {

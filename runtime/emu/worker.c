@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../base64.h"
-#include "../image.h"
+#include "../base/base64.h"
+#include "../image/image.h"
 #include "emu_internal.h"
 
 /* Input images larger than this (encoded) are refused, as the service refuses them. */

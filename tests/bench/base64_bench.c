@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../runtime/base64.h"
+#include "../../runtime/base/base64.h"
 
 static double now(void) {
   struct timespec ts;

@@ -4,6 +4,6 @@
 set -e
 out=${BUILD:-build/release}/bench
 mkdir -p "$out"
-${CC:-cc} -std=c11 -O2 -D_DEFAULT_SOURCE -o "$out/base64_bench" tests/bench/base64_bench.c runtime/base64.c \
-  runtime/buf.c -lcrypto
+${CC:-cc} -std=c11 -O2 -D_DEFAULT_SOURCE -o "$out/base64_bench" tests/bench/base64_bench.c runtime/base/base64.c \
+  runtime/base/buf.c -lcrypto
 "$out/base64_bench"

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../runtime/image.h"
+#include "../../runtime/image/image.h"
 
 static int fuzz_decode_any(const uint8_t *data, size_t size) {
   char err[256];

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../runtime/json.h"
+#include "../../runtime/base/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char err[256];

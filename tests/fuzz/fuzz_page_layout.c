@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../runtime/page_layout.h"
+#include "../../runtime/page/page_layout.h"
 
 static bool overlap(page_rect a, page_rect b) {
   return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;

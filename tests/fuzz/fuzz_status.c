@@ -7,9 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../../runtime/fashn_inputs.h"
-#include "../../runtime/fashn_status.h"
-#include "../../runtime/http.h"
+#include "../../runtime/fashn/fashn_inputs.h"
+#include "../../runtime/fashn/fashn_status.h"
+#include "../../runtime/io/http.h"
 
 #define DECODE_LIMIT 4096
 

@@ -1,6 +1,6 @@
 -- pngfixture.lua — writes small, valid PNG files for tests without any image library:
 -- RGB, 8 bits, zlib "stored" (uncompressed) blocks. Test input only; atelier's own
--- decoding and encoding live in runtime/image.c.
+-- decoding and encoding live in runtime/image/image.c.
 local M = {}
 
 local crc_table = {}

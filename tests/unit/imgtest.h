@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-#include "../../runtime/image.h"
+#include "../../runtime/image/image.h"
 
 /* A smooth colour gradient (compresses well, survives lossy codecs) with optional alpha
  * ramp across x. */

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../../runtime/base64.h"
+#include "../../runtime/base/base64.h"
 #include "unit.h"
 
 static const char *enc(const char *s) {

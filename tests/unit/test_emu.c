@@ -1,16 +1,16 @@
 /* test_emu.c — fashn-emu as a library: its pure facts (sizes, flags, limits, loopback
  * checks) and an in-process emulator driven over real HTTP with libcurl, whose outputs
- * are decoded with runtime/image.h (JPEG sizes, the face thumbnail, reference aspect). */
+ * are decoded with runtime/image/image.h (JPEG sizes, the face thumbnail, reference aspect). */
 #include <curl/curl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "../../runtime/base64.h"
+#include "../../runtime/base/base64.h"
 #include "../../runtime/emu/emu.h"
 #include "../../runtime/emu/emu_internal.h"
-#include "../../runtime/image.h"
-#include "../../runtime/json.h"
+#include "../../runtime/image/image.h"
+#include "../../runtime/base/json.h"
 #include "unit.h"
 
 TEST(emu_output_sizes_follow_the_contract_table) {

@@ -2,9 +2,9 @@
  * redaction, error bodies, output completeness, the Model Create rules in C. */
 #include <math.h>
 
-#include "../../runtime/fashn_inputs.h"
-#include "../../runtime/fashn_int.h"
-#include "../../runtime/http.h"
+#include "../../runtime/fashn/fashn_inputs.h"
+#include "../../runtime/fashn/fashn_int.h"
+#include "../../runtime/io/http.h"
 #include "unit.h"
 
 TEST(backoff_doubles_with_jitter_up_to_its_cap_and_honours_retry_after) {

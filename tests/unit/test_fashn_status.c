@@ -3,7 +3,7 @@
  * bytes of a data: URI output. */
 #include <stdlib.h>
 
-#include "../../runtime/fashn_status.h"
+#include "../../runtime/fashn/fashn_status.h"
 #include "unit.h"
 
 /* A 1x1 RGB PNG, valid to the last CRC. */

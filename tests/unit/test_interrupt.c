@@ -2,7 +2,7 @@
  * in the handler), exactly once; loop_on_wakeup runs after wakeups only. */
 #include <signal.h>
 
-#include "../../runtime/interrupt.h"
+#include "../../runtime/io/interrupt.h"
 #include "unit.h"
 
 static int stops, wakes;

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../runtime/jobkey.h"
+#include "../../runtime/journal/jobkey.h"
 #include "unit.h"
 
 #define BACKEND "https://api.fashn.ai"

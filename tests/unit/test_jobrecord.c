@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../runtime/interrupt.h"
-#include "../../runtime/jobrecord.h"
+#include "../../runtime/io/interrupt.h"
+#include "../../runtime/journal/jobrecord.h"
 #include "unit.h"
 
 #define KEY "feedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedface"

@@ -1,7 +1,7 @@
 /* test_json.c — the strict JSON reader and the writer. */
 #include <stdlib.h>
 
-#include "../../runtime/json.h"
+#include "../../runtime/base/json.h"
 #include "unit.h"
 
 static json_doc *parse(const char *s, char *err) { return json_parse(s, strlen(s), 0, err, 200); }

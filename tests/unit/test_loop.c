@@ -2,7 +2,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "../../runtime/loop.h"
+#include "../../runtime/io/loop.h"
 #include "unit.h"
 
 typedef struct record {

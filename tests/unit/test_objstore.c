@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../runtime/objstore.h"
+#include "../../runtime/journal/objstore.h"
 #include "unit.h"
 
 static void make_tmpdir(char *dir) {

@@ -2,7 +2,7 @@
  * colours and aspects; grids (given or automatic); spans; pagination. */
 #include <math.h>
 
-#include "../../runtime/page_layout.h"
+#include "../../runtime/page/page_layout.h"
 #include "unit.h"
 
 #define NEAR(a, b, tol) CHECK(fabs((double)(a) - (double)(b)) <= (tol))

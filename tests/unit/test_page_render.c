@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../runtime/page.h"
+#include "../../runtime/page/page.h"
 #include "unit.h"
 
 static void solid(image *im, int w, int h, uint32_t rgb) {

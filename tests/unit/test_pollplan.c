@@ -2,7 +2,7 @@
  * planning polls around it. */
 #include <math.h>
 
-#include "../../runtime/pollplan.h"
+#include "../../runtime/fashn/pollplan.h"
 #include "unit.h"
 
 #define NEAR(a, b, tol) CHECK(fabs((a) - (b)) <= (tol))

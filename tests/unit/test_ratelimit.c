@@ -2,7 +2,7 @@
  * the bucket spaces requests evenly, a pause holds everything. */
 #include <math.h>
 
-#include "../../runtime/ratelimit.h"
+#include "../../runtime/io/ratelimit.h"
 #include "unit.h"
 
 /* Sends as fast as rl allows for `seconds`, returning the most sends seen in any window. */

@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../runtime/sha256.h"
+#include "../../runtime/base/sha256.h"
 #include "unit.h"
 
 static const char *hex_of(const void *p, size_t n) {

@@ -11,7 +11,7 @@
  *
  * Raster: one page-sized RGB24 surface is reused for every page; cells are copied into
  * it pixel for pixel (they are already at their final size and position), cairo draws
- * the text, and runtime/image.h encodes the page. Files are written to a temporary name
+ * the text, and runtime/image/image.h encodes the page. Files are written to a temporary name
  * and renamed, so a failed save never leaves a half-written page behind. */
 #include <cairo-pdf.h>
 #include <errno.h>

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "loop.h"
+#include "../io/loop.h"
 
 typedef struct fashn_client fashn_client;
 typedef struct fashn_job fashn_job;
@@ -123,7 +123,7 @@ typedef struct fashn_output {
 } fashn_output;
 
 /* What a journal hears about a job, each at the moment it happens, on the loop
- * (runtime/jobrecord.h turns them into durable records). Every member is optional. */
+ * (runtime/journal/jobrecord.h turns them into durable records). Every member is optional. */
 typedef struct fashn_job_hooks {
   /* Right before an attempt of POST /v1/run may leave. false: it is not sent, and the
    * job fails with the name and message written (nothing could be recorded, Ctrl-C). */

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "../io/http.h"
 
 #if __has_include("emu/emu.h")
-#include "emu/emu.h"
+#include "../emu/emu.h"
 #define HAVE_EMU 1
 #else
 #define HAVE_EMU 0

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "image.h"
-#include "json.h"
+#include "../base/json.h"
 
 /* Prints a string value with control characters escaped, so a prompt cannot forge lines
  * or terminal escapes. */

@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "buf.h"
-#include "sha256.h"
+#include "../base/buf.h"
+#include "../base/sha256.h"
 
 /* Largest object accepted (a 4k PNG is ~50 MB; anything far beyond is not an image). */
 #define OBJSTORE_MAX_BYTES ((size_t)512 << 20)

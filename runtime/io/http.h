@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "buf.h"
+#include "../base/buf.h"
 #include "loop.h"
 
 typedef struct http_client http_client;

@@ -4,13 +4,13 @@
 #ifndef ATELIER_FASHN_INT_H
 #define ATELIER_FASHN_INT_H
 
-#include "buf.h"
+#include "../base/buf.h"
 #include "fashn.h"
 #include "fashn_inputs.h"
 #include "fashn_status.h"
-#include "http.h"
+#include "../io/http.h"
 #include "pollplan.h"
-#include "ratelimit.h"
+#include "../io/ratelimit.h"
 
 #define FASHN_MAX_ID 200      /* prediction ids are opaque but not unbounded */
 

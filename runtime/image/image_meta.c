@@ -11,8 +11,8 @@
 #include <webp/mux.h>
 
 #include "image_internal.h"
-#include "json.h"
-#include "version.h"
+#include "../base/json.h"
+#include "../base/version.h"
 
 static const char PNG_KEY[] = "atelier";
 static const char XMP_NS[] = "http://ns.adobe.com/xap/1.0/"; /* + NUL: the APP1 XMP signature */

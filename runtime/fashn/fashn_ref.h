@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "buf.h"
-#include "image.h"
+#include "../base/buf.h"
+#include "../image/image.h"
 
 #define FASHN_REF_MAX_FILE ((size_t)64 << 20) /* bytes of a reference file we agree to read */
 #define FASHN_REF_EDGE 2000

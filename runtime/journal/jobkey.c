@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "json.h"
+#include "../base/json.h"
 
 #define MODEL_CREATE "model-create"
 

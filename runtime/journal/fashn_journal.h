@@ -5,7 +5,7 @@
 #ifndef ATELIER_FASHN_JOURNAL_H
 #define ATELIER_FASHN_JOURNAL_H
 
-#include "fashn.h"
+#include "../fashn/fashn.h"
 #include "jobrecord.h"
 
 /* Fills hooks so the job reports to r; the job owns r from then on (freed with the

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base64.h"
+#include "../base/base64.h"
 #include "fashn_inputs.h"
-#include "image.h"
+#include "../image/image.h"
 
 /* Encodes decoded pixels as the API's recommended JPEG 95 data: URI. */
 static bool jpeg_uri(const image *im, const char *name, int max_edge, buf *out, char *err, size_t errlen) {

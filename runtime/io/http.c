@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "version.h"
+#include "../base/version.h"
 
 #define MAX_HEADER_BYTES (64 * 1024)
 #define RETRY_AFTER_CAP 300.0

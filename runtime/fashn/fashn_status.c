@@ -4,11 +4,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "base64.h"
+#include "../base/base64.h"
 #include "fashn_inputs.h"
 #include "fashn_status.h"
-#include "http.h"
-#include "image.h"
+#include "../io/http.h"
+#include "../image/image.h"
 
 bool fashn_status_retry_worthy(const char *name) {
   static const char *const names[] = {"ThirdPartyError", "UnavailableError", "PipelineError",

@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "buf.h"
-#include "json.h"
+#include "../base/buf.h"
+#include "../base/json.h"
 
 #define FASHN_MAX_OUTPUTS 8 /* the API returns num_images (<= 4); more is a broken answer */
 

@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "journal_db.h"
-#include "version.h"
+#include "../base/version.h"
 
 static const char *const STATE_NAMES[] = {"none",      "queued", "submitting", "submitted",
                                           "completed", "failed", "unknown"};

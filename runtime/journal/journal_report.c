@@ -11,8 +11,8 @@
 #include <time.h>
 
 #include "journal.h"
-#include "sha256.h"
-#include "json.h"
+#include "../base/sha256.h"
+#include "../base/json.h"
 
 typedef struct report {
   sqlite3 *db;

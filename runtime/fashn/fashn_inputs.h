@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "json.h"
+#include "../base/json.h"
 
 #define FASHN_MODEL "model-create"
 #define FASHN_MAX_PROMPT 10000         /* bytes; the contract sets none, a runaway does */

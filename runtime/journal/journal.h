@@ -29,9 +29,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "buf.h"
+#include "../base/buf.h"
 #include "objstore.h"
-#include "sha256.h"
+#include "../base/sha256.h"
 
 #define JOURNAL_SCHEMA_VERSION 1
 #define JOURNAL_DEFAULT_PATH ".atelier/journal.db"

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "image.h"
+#include "../image/image.h"
 #include "page_layout.h"
 
 #define PAGE_MAX_TEXT 1000   /* bytes of a title, subtitle, caption or section title */

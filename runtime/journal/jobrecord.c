@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interrupt.h"
+#include "../io/interrupt.h"
 
 struct jobrecord {
   journal *j;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "../base/buf.h"
 #include "journal.h"
 
 /* How long the API keeps outputs (fashn-api.md), less a margin for clocks and for the

@@ -29,8 +29,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "buf.h"
-#include "sha256.h"
+#include "../base/buf.h"
+#include "../base/sha256.h"
 
 #define JOBKEY_VERSION 1
 #define JOBKEY_MAX_DEPTH 16
