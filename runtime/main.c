@@ -1,6 +1,8 @@
-/* main.c — the `atelier` command line: parses options the way the stock `lua`
- * interpreter does where they overlap, then hands the script to the host. Knows no Lua:
- * everything past argument parsing happens in bindings/host.c. */
+/* main.c — the `atelier` command line: one option table drives getopt_long, `--help` and
+ * the man page's check (tests/lua/test_docs.lua), with the stock `lua` interpreter's
+ * options where they overlap. Knows no Lua: everything past argument parsing happens in
+ * bindings/host.c. */
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,55 +10,108 @@
 #include <unistd.h>
 
 #include "../bindings/host.h"
+#include "base/version.h"
 #include "image/image.h"
 #include "journal/journal.h"
-#include "base/version.h"
 
 #define PROGNAME "atelier"
+
+/* Ids of options without a one-letter form start past every character. */
+enum {
+  OPT_INFO = 256, OPT_SANDBOX, OPT_OUT, OPT_ALLOW_READ, OPT_CONCURRENCY, OPT_MAX_CREDITS,
+  OPT_DRY_RUN, OPT_BASE_URL, OPT_CACERT, OPT_EMULATOR, OPT_JOURNAL, OPT_FRESH,
+  OPT_RETRY_UNKNOWN, OPT_JOURNAL_REPORT,
+};
+
+/* One row per option: how getopt_long knows it and how --help shows it. A row with
+ * id 0 is a section heading (help holds the heading text). */
+typedef struct cli_option {
+  int id;           /* getopt_long's value: the short letter, or an OPT_* id */
+  const char *name; /* the long name, or NULL */
+  const char *arg;  /* the argument's name in --help, or NULL when it takes none */
+  const char *help; /* lines separated by \n */
+} cli_option;
+
+static const cli_option OPTIONS[] = {
+  {0, NULL, NULL, "Options:"},
+  {'e', NULL, "CODE", "run CODE before the script (may repeat)"},
+  {'l', NULL, "NAME", "require module NAME into global NAME before the script"},
+  {OPT_SANDBOX, "sandbox", NULL,
+   "run a recipe someone else wrote: no processes, C modules or\n"
+   "debug library; writes only under --out, reads only there, in\n"
+   "the script's directory and under --allow-read paths"},
+  {OPT_OUT, "out", "DIR", "where a sandboxed recipe writes (also its working directory)"},
+  {OPT_ALLOW_READ, "allow-read", "PATH", "another directory a sandboxed recipe may read (repeatable)"},
+  {OPT_INFO, "info", "FILE...",
+   "print each image's format, size and embedded generation\n"
+   "parameters (prompt, seed, model, inputs), then exit"},
+  {'v', "version", NULL, "print the version"},
+  {'h', "help", NULL, "print this help"},
+  {0, NULL, NULL, "FASHN API (FASHN_API_KEY set: the real API; unset: the embedded emulator):"},
+  {OPT_CONCURRENCY, "concurrency", "N", "unfinished predictions at once (default 6, the account limit)"},
+  {OPT_MAX_CREDITS, "max-credits", "N", "refuse to submit beyond N credits (jobs in flight count)"},
+  {OPT_DRY_RUN, "dry-run", NULL,
+   "check every job, print what would be submitted and its cost,\n"
+   "submit nothing"},
+  {OPT_BASE_URL, "base-url", "URL", "the API's address (default $FASHN_BASE_URL or https://api.fashn.ai)"},
+  {OPT_CACERT, "cacert", "FILE",
+   "trust the CA certificates in FILE (PEM) instead of the system's;\n"
+   "TLS is always verified"},
+  {OPT_EMULATOR, "emulator", NULL, "use the embedded fashn-emu even when FASHN_API_KEY is set"},
+  {'q', "quiet", NULL, "no progress line or log lines on stderr"},
+  {0, NULL, NULL,
+   "The journal (every job submitted, what came back, the images; a rerun buys nothing\n"
+   "twice and resumes what was in flight):"},
+  {OPT_JOURNAL, "journal", "PATH", "where it is (default " JOURNAL_DEFAULT_PATH " in this directory)"},
+  {OPT_FRESH, "fresh", NULL, "ignore what it holds: submit every job anew (history is kept)"},
+  {OPT_RETRY_UNKNOWN, "retry-unknown", NULL,
+   "submit again the jobs whose earlier submit has an unknown\n"
+   "outcome (it may have been charged: this can pay twice)"},
+  {OPT_JOURNAL_REPORT, "journal-report", NULL, "print what it holds (jobs, credits spent and saved) and exit"},
+};
+#define NOPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
+
+/* The column where help texts start; an option wider than it gets its own line. */
+#define HELP_COLUMN 19
+
+/* "-e CODE", "--out DIR", "-v, --version" into out. */
+static void option_label(const cli_option *c, char *out, size_t len) {
+  char shortform[4] = "";
+  if (c->id > 0 && c->id < 256) snprintf(shortform, sizeof shortform, "-%c", c->id);
+  snprintf(out, len, "%s%s%s%s%s%s", shortform, *shortform && c->name ? ", " : "", c->name ? "--" : "",
+           c->name ? c->name : "", c->arg ? " " : "", c->arg ? c->arg : "");
+}
 
 static void print_usage(FILE *f) {
   fprintf(f,
           "usage: %s [options] [script.lua [args...]]\n"
-          "Runs a Lua 5.4 recipe that generates fashion-model images (FASHN Model Create).\n"
-          "\n"
-          "Options:\n"
-          "  -e CODE        run CODE before the script (may repeat)\n"
-          "  -l NAME        require module NAME into global NAME before the script\n"
-          "  -              read the script from standard input\n"
-          "  --sandbox      run a recipe someone else wrote: no processes, C modules or\n"
-          "                 debug library; writes only under --out, reads only there, in\n"
-          "                 the script's directory and under --allow-read paths\n"
-          "  --out DIR      where a sandboxed recipe writes (also its working directory)\n"
-          "  --allow-read PATH  another directory a sandboxed recipe may read (repeatable)\n"
-          "  --info FILE... print each image's format, size and embedded generation\n"
-          "                 parameters (prompt, seed, model, inputs), then exit\n"
-          "  --             stop handling options\n"
-          "  -v, --version  print the version\n"
-          "  -h, --help     print this help\n"
-          "\n"
-          "FASHN API (FASHN_API_KEY set: the real API; unset: the embedded emulator):\n"
-          "  --concurrency N  unfinished predictions at once (default 6, the account limit)\n"
-          "  --max-credits N  refuse to submit beyond N credits (jobs in flight count)\n"
-          "  --dry-run        check every job, print what would be submitted and its cost,\n"
-          "                   submit nothing\n"
-          "  --base-url URL   the API's address (default $FASHN_BASE_URL or https://api.fashn.ai)\n"
-          "  --cacert FILE    trust the CA certificates in FILE (PEM) instead of the system's;\n"
-          "                   TLS is always verified\n"
-          "  --emulator       use the embedded fashn-emu even when FASHN_API_KEY is set\n"
-          "  -q, --quiet      no progress line or log lines on stderr\n"
-          "\n"
-          "The journal (every job submitted, what came back, the images; a rerun buys nothing\n"
-          "twice and resumes what was in flight):\n"
-          "  --journal PATH    where it is (default " JOURNAL_DEFAULT_PATH " in this directory)\n"
-          "  --fresh           ignore what it holds: submit every job anew (history is kept)\n"
-          "  --retry-unknown   submit again the jobs whose earlier submit has an unknown\n"
-          "                    outcome (it may have been charged: this can pay twice)\n"
-          "  --journal-report  print what it holds (jobs, credits spent and saved) and exit\n"
-          "\n"
-          "Without a script or -e, a script is read from standard input when it is not a "
-          "terminal.\n"
-          "Exit status: 0 success, 1 script error, 2 usage error.\n",
+          "Runs a Lua 5.4 recipe that generates fashion-model images (FASHN Model Create).\n",
           PROGNAME);
+  for (size_t i = 0; i < NOPTIONS; i++) {
+    const cli_option *c = &OPTIONS[i];
+    if (c->id == 0) {
+      fprintf(f, "\n%s\n", c->help);
+      if (i == 0) { /* the two spellings getopt handles itself, with lua's meaning */
+        fprintf(f, "  %-*s%s\n", HELP_COLUMN - 2, "-", "read the script from standard input");
+        fprintf(f, "  %-*s%s\n", HELP_COLUMN - 2, "--", "stop handling options");
+      }
+      continue;
+    }
+    char label[64];
+    option_label(c, label, sizeof label);
+    /* The label, then the text from HELP_COLUMN (two spaces at least between them). */
+    int pad = HELP_COLUMN - 2 - (int)strlen(label);
+    fprintf(f, "  %s%*s", label, pad < 2 ? 2 : pad, "");
+    for (const char *line = c->help, *nl; *line; line = nl ? nl + 1 : line + strlen(line)) {
+      nl = strchr(line, '\n');
+      int n = nl ? (int)(nl - line) : (int)strlen(line);
+      fprintf(f, "%*s%.*s\n", line == c->help ? 0 : HELP_COLUMN, "", n, line);
+    }
+  }
+  fprintf(f,
+          "\nWithout a script or -e, a script is read from standard input when it is not a "
+          "terminal.\n"
+          "Exit status: 0 success, 1 script error, 2 usage error.\n");
 }
 
 static void print_version(void) {
@@ -80,6 +135,118 @@ static bool parse_count(const char *s, long lo, long hi, long *out) {
   return true;
 }
 
+/* getopt_long's tables from OPTIONS: "+:" stops at the script (its arguments are its
+ * own, as with lua) and lets us word the errors. */
+static void build_getopt_tables(struct option *longopts, char *shortopts) {
+  size_t nl = 0, ns = 0;
+  shortopts[ns++] = '+';
+  shortopts[ns++] = ':';
+  for (size_t i = 0; i < NOPTIONS; i++) {
+    const cli_option *c = &OPTIONS[i];
+    if (c->id == 0) continue;
+    if (c->name)
+      longopts[nl++] = (struct option){c->name, c->arg && c->id != OPT_INFO ? required_argument : no_argument,
+                                       NULL, c->id};
+    if (c->id < 256) {
+      shortopts[ns++] = (char)c->id;
+      if (c->arg) shortopts[ns++] = ':';
+    }
+  }
+  longopts[nl] = (struct option){0};
+  shortopts[ns] = '\0';
+}
+
+/* The option argv[optind - 1] names, for messages (getopt leaves it there). */
+static const char *current_option(char **argv, int optopt_value) {
+  static char shortform[3];
+  if (optopt_value > 0 && optopt_value < 256) {
+    snprintf(shortform, sizeof shortform, "-%c", optopt_value);
+    return shortform;
+  }
+  return argv[optind - 1];
+}
+
+/* The "needs ..." wording of a missing argument, by option. */
+static const char *missing_argument_message(int id) {
+  switch (id) {
+    case OPT_CONCURRENCY: case OPT_MAX_CREDITS: return "'%s' needs a number";
+    case OPT_OUT: case OPT_ALLOW_READ: return "'%s' needs a path";
+    case OPT_JOURNAL: case OPT_CACERT: return "'%s' needs a file name";
+    case OPT_BASE_URL: return "'%s' needs a URL";
+    default: return "'%s' needs an argument";
+  }
+}
+
+/* Applies one parsed option to o; returns -1 to go on, else an exit status. */
+static int apply_option(int id, const char *arg, host_options *o, bool *version, bool *report) {
+  long v;
+  switch (id) {
+    case 'h': print_usage(stdout); return 0;
+    case 'v': *version = true; return -1;
+    case 'e': o->chunks[o->nchunks++] = arg; return -1;
+    case 'l': o->libs[o->nlibs++] = arg; return -1;
+    case 'q': o->quiet = true; return -1;
+    case OPT_SANDBOX: o->sandbox = 1; return -1;
+    case OPT_OUT: o->out_dir = arg; return -1;
+    case OPT_ALLOW_READ: o->allow_read[o->nallow_read++] = arg; return -1;
+    case OPT_JOURNAL:
+      if (!*arg) return usage_error("'%s' needs a file name", "--journal");
+      o->journal_path = arg;
+      return -1;
+    case OPT_FRESH: o->journal_fresh = true; return -1;
+    case OPT_RETRY_UNKNOWN: o->retry_unknown = true; return -1;
+    case OPT_JOURNAL_REPORT: *report = true; return -1;
+    case OPT_CONCURRENCY:
+      if (!parse_count(arg, 1, 64, &v)) return usage_error("--concurrency needs an integer from 1 to 64, got '%s'", arg);
+      o->concurrency = (int)v;
+      return -1;
+    case OPT_MAX_CREDITS:
+      if (!parse_count(arg, 0, 1000000000L, &v)) return usage_error("--max-credits needs an integer >= 0, got '%s'", arg);
+      o->max_credits = v;
+      return -1;
+    case OPT_BASE_URL: o->base_url = arg; return -1;
+    case OPT_CACERT:
+      if (!*arg) return usage_error("'%s' needs a file name", "--cacert");
+      o->cacert = arg;
+      return -1;
+    case OPT_DRY_RUN: o->dry_run = true; return -1;
+    case OPT_EMULATOR: o->emulator = true; return -1;
+    default: return usage_error("unknown option '%s'", "?");
+  }
+}
+
+/* Parses argv into o. Returns -1 to go on running, else the exit status; *script_index
+ * is where the script (or the end) is. */
+static int parse_command_line(int argc, char **argv, host_options *o, bool *version, bool *report,
+                              int *script_index) {
+  struct option longopts[NOPTIONS + 1];
+  char shortopts[2 * NOPTIONS + 3];
+  build_getopt_tables(longopts, shortopts);
+  opterr = 0;
+  optind = 1;
+  int status = -1, id;
+  while (status < 0 && (id = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+    if (id == '?') {
+      status = usage_error("unknown option '%s'", current_option(argv, optopt));
+    } else if (id == ':') {
+      int which = optopt;
+      for (size_t i = 0; which == 0 && i < NOPTIONS; i++) /* a long option: find it by name */
+        if (OPTIONS[i].name && strncmp(argv[optind - 1] + 2, OPTIONS[i].name, strlen(OPTIONS[i].name)) == 0)
+          which = OPTIONS[i].id;
+      status = usage_error(missing_argument_message(which), current_option(argv, optopt));
+    } else if (id == OPT_INFO) {
+      /* Every argument after --info is an image file; it answers and exits. */
+      if (optind >= argc) return usage_error("'%s' needs at least one image file", "--info");
+      for (status = 0; optind < argc; optind++) status |= image_print_info(argv[optind], stdout, stderr);
+      return status;
+    } else {
+      status = apply_option(id, optarg, o, version, report);
+    }
+  }
+  *script_index = optind;
+  return status;
+}
+
 int main(int argc, char **argv) {
   host_options o = {.progname = PROGNAME, .argv = argv, .max_credits = -1};
   const char **chunks = calloc((size_t)argc + 1, sizeof *chunks);
@@ -93,71 +260,8 @@ int main(int argc, char **argv) {
   o.libs = libs;
   o.allow_read = allow_read;
   bool version = false, report = false;
-  int i = 1;
-  int status = -1;
-  for (; i < argc && status < 0; i++) {
-    const char *a = argv[i];
-    if (a[0] != '-' || strcmp(a, "-") == 0) break; /* the script */
-    if (strcmp(a, "--") == 0) {
-      i++;
-      break;
-    }
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      print_usage(stdout);
-      status = 0;
-    } else if (strcmp(a, "-v") == 0 || strcmp(a, "--version") == 0) {
-      version = true;
-    } else if (strcmp(a, "-e") == 0 || strcmp(a, "-l") == 0) {
-      if (i + 1 >= argc) status = usage_error("'%s' needs an argument", a);
-      else if (a[1] == 'e') chunks[o.nchunks++] = argv[++i];
-      else libs[o.nlibs++] = argv[++i];
-    } else if (strcmp(a, "--info") == 0) {
-      if (i + 1 >= argc) status = usage_error("'%s' needs at least one image file", a);
-      else for (status = 0; i + 1 < argc; i++) status |= image_print_info(argv[i + 1], stdout, stderr);
-    } else if (strcmp(a, "--sandbox") == 0) {
-      o.sandbox = 1;
-    } else if (strcmp(a, "--out") == 0 || strcmp(a, "--allow-read") == 0) {
-      if (i + 1 >= argc) status = usage_error("'%s' needs a path", a);
-      else if (a[2] == 'o') o.out_dir = argv[++i];
-      else allow_read[o.nallow_read++] = argv[++i];
-    } else if (strcmp(a, "--journal") == 0) {
-      if (i + 1 >= argc || !argv[i + 1][0]) status = usage_error("'%s' needs a file name", a);
-      else o.journal_path = argv[++i];
-    } else if (strcmp(a, "--fresh") == 0) {
-      o.journal_fresh = true;
-    } else if (strcmp(a, "--retry-unknown") == 0) {
-      o.retry_unknown = true;
-    } else if (strcmp(a, "--journal-report") == 0) {
-      report = true;
-    } else if (strcmp(a, "--concurrency") == 0 || strcmp(a, "--max-credits") == 0) {
-      long v;
-      if (i + 1 >= argc) status = usage_error("'%s' needs a number", a);
-      else if (!parse_count(argv[i + 1], a[2] == 'c' ? 1 : 0, a[2] == 'c' ? 64 : 1000000000L, &v))
-        status = usage_error(a[2] == 'c' ? "--concurrency needs an integer from 1 to 64, got '%s'"
-                                         : "--max-credits needs an integer >= 0, got '%s'",
-                             argv[i + 1]);
-      else if (a[2] == 'c') o.concurrency = (int)v, i++;
-      else o.max_credits = v, i++;
-    } else if (strcmp(a, "--base-url") == 0) {
-      if (i + 1 >= argc) status = usage_error("'%s' needs a URL", a);
-      else o.base_url = argv[++i];
-    } else if (strcmp(a, "--cacert") == 0) {
-      if (i + 1 >= argc || !argv[i + 1][0]) status = usage_error("'%s' needs a file name", a);
-      else o.cacert = argv[++i];
-    } else if (strcmp(a, "--dry-run") == 0) {
-      o.dry_run = true;
-    } else if (strcmp(a, "--emulator") == 0) {
-      o.emulator = true;
-    } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-      o.quiet = true;
-    } else if (strncmp(a, "-e", 2) == 0) { /* -eCODE, as lua accepts */
-      chunks[o.nchunks++] = a + 2;
-    } else if (strncmp(a, "-l", 2) == 0) {
-      libs[o.nlibs++] = a + 2;
-    } else {
-      status = usage_error("unknown option '%s'", a);
-    }
-  }
+  int i = argc;
+  int status = parse_command_line(argc, argv, &o, &version, &report, &i);
   if (status < 0 && (o.out_dir || o.nallow_read) && !o.sandbox)
     status = usage_error("%s only makes sense with --sandbox", o.out_dir ? "--out" : "--allow-read");
   if (status < 0 && o.sandbox && !o.out_dir)

@@ -57,6 +57,23 @@ T.case("the man page renders without a warning and mentions every option of --he
   end
 end)
 
+T.case("every option the man page describes is one --help lists (one table drives both)", function()
+  local r = T.run({ "groff", "-man", "-Tascii", "-P-cbou", "-ww", ROOT .. "/atelier.1" })
+  local section = r.stdout:match("\nOPTIONS\n(.-)\nENVIRONMENT\n")
+  T.ok(section, "the man page has OPTIONS before ENVIRONMENT")
+  local listed = {}
+  for _, o in ipairs(help_options()) do listed[o] = true end
+  local n = 0
+  for line in section:gmatch("[^\n]+") do
+    local tag = line:match("^       (%-.*)")
+    for opt in (" " .. (tag or "")):gmatch("[%s,](%-%-?[%w%-]*)") do
+      n = n + 1
+      T.ok(listed[opt], "--help lists " .. opt .. ", which the man page describes")
+    end
+  end
+  T.ok(n >= 20, "the man page's option tags were found (" .. n .. ")")
+end)
+
 T.case("README's command-line reference names every option of --help", function()
   local readme = T.read_file(ROOT .. "/README.md")
   local cli = readme:match("\n### Command line\n(.-)\n##")
