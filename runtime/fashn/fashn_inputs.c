@@ -6,8 +6,6 @@
 #include <string.h>
 #include <strings.h>
 
-const char *const fashn_aspect_ratios[] = {"21:9", "16:9", "9:16", "4:3", "3:4", "3:2",
-                                           "2:3",  "4:5",  "5:4",  "1:1", NULL};
 static const char *const resolutions[] = {"1k", "4k", "2k", NULL};
 static const char *const face_modes[] = {"match_base", "match_reference", NULL};
 static const char *const formats[] = {"png", "jpeg", NULL};

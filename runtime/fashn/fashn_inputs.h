@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "../base/json.h"
+#include "fashn_models.h" /* fashn_aspect_ratios */
 
 #define FASHN_MODEL "model-create"
 #define FASHN_MAX_PROMPT 10000         /* bytes; the contract sets none, a runaway does */
@@ -51,7 +52,5 @@ bool fashn_inputs_check_json(const char *json, size_t len, fashn_input_facts *fa
 typedef enum { REF_URL, REF_DATA_URI, REF_PATH, REF_INVALID } fashn_ref_kind;
 fashn_ref_kind fashn_ref_classify(const char *value, size_t len);
 
-/* The allowed aspect ratios, NULL-terminated (for messages and recipes). */
-extern const char *const fashn_aspect_ratios[];
 
 #endif
