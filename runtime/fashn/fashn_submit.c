@@ -22,6 +22,8 @@ fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len,
   fashn_input_error ie;
   /* The size again: file references were only read after the first check. */
   bool ok = fashn_inputs_check(json_root(d), &facts, &ie) && fashn_inputs_check_size(json_root(d), len, &ie);
+  buf body = BUF_INIT;
+  if (ok) fashn_inputs_write_body(facts.model, json_root(d), &body); /* passthrough fields flattened */
   json_doc_free(d);
   if (!ok) {
     snprintf(field, fieldlen, "%s", ie.field);
@@ -29,10 +31,6 @@ fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len,
     return NULL;
   }
   fashn_job *j = calloc(1, sizeof *j);
-  buf body = BUF_INIT;
-  buf_append_str(&body, "{\"model_name\":\"" FASHN_MODEL "\",\"inputs\":");
-  buf_append(&body, inputs_json, len);
-  buf_append_char(&body, '}');
   if (!j || body.oom || !(j->inputs = malloc(len + 1))) {
     free(j);
     buf_free(&body);

@@ -1,6 +1,7 @@
 -- test_fashn_inputs.lua — every Model Create input rule is enforced locally: a bad input
 -- raises InvalidInput naming the field (and the allowed values) and nothing reaches the
--- server (/_emu/stats stays at zero); unknown and newer inputs pass through.
+-- server (/_emu/stats stays at zero); an unknown name is refused too (a typo names the
+-- field it meant), and a field atelier does not know goes out only inside `passthrough`.
 local T = require "testing"
 local E = require "emu"
 local R = require "recipe_run"
@@ -14,11 +15,18 @@ local BAD = {
   { "{ prompt = string.rep('x', 10001) }", "prompt", "at most" },
   { "{ prompt = 'x', aspect_ratio = '7:5' }", "aspect_ratio", "21:9, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3, 4:5, 5:4, 1:1" },
   { "{ prompt = 'x', aspect_ratio = 1 }", "aspect_ratio", "one of" },
-  { "{ prompt = 'x', resolution = '8k' }", "resolution", "1k, 4k, 2k" },
-  { "{ prompt = 'x', face_reference = 'https://example.invalid/f.png', resolution = '4k' }", "face_reference", "1k" },
+  { "{ prompt = 'x', resolution = '8k' }", "resolution", "1k, 2k, 4k" },
+  { "{ prompt = 'x', face_reference = 'https://example.invalid/f.png', resolution = '4k' }", "face_reference",
+    "capped at 2k" },
   { "{ prompt = 'x', face_reference = 'https://example.invalid/f.png', face_reference_mode = 'match_face' }",
     "face_reference_mode", "match_base, match_reference" },
-  { "{ prompt = 'x', face_reference_mode = 'match_base' }", "face_reference_mode", "only meaningful with face_reference" },
+  { "{ prompt = 'x', face_reference_mode = 'match_base' }", "face_reference_mode", "needs face_reference" },
+  { "{ prompt = 'x', aspect_ration = '3:4' }", "aspect_ration", 'did you mean "aspect_ratio"' },
+  { "{ prompt = 'x', face_refrence = 'https://example.invalid/f.png' }", "face_refrence", 'did you mean "face_reference"' },
+  { "{ prompt = 'x', seeds = 7 }", "seeds", 'did you mean "seed"' },
+  { "{ prompt = 'x', colour = 'red' }", "colour", "passthrough" },
+  { "{ prompt = 'x', passthrough = { seed = 1 } }", "passthrough", "seed is an input atelier knows" },
+  { "{ prompt = 'x', passthrough = 5 }", "passthrough", "must be a table" },
   { "{ prompt = 'x', seed = -1 }", "seed", "0 to 4294967295" },
   { "{ prompt = 'x', seed = 4294967296 }", "seed", "0 to 4294967295" },
   { "{ prompt = 'x', seed = 1.5 }", "seed", "integer" },
@@ -69,19 +77,23 @@ T.case("every input rule is enforced locally, naming the field, and nothing is s
   T.eq(s.status_requests, 0, "no status request")
 end)
 
-T.case("unknown and newer inputs pass through; fashn.cost counts credits without sending", function()
+T.case("newer inputs are known, others go out only through passthrough; fashn.cost counts without sending", function()
   local emu <close> = E.start{ ["time-scale"] = 0.02 }
   local r = R.run(emu, [[
     emit{ cost = fashn.cost{ prompt = "x", num_images = 3 },
           face = fashn.cost{ prompt = "x", num_images = 2, face_reference = "https://example.invalid/f.jpg" },
           list = fashn.cost{ { prompt = "a" }, { prompt = "b", num_images = 4 } },
-          newer = fashn.check{ prompt = "x", resolution = "2k", generation_mode = "fast", style_hint = { a = 1 } } }
-    local before = emu_stats
-    local res = fashn.run{ prompt = "x", generation_mode = "quality", some_future_flag = true, seed = 3.0 }
+          newer = fashn.check{ prompt = "x", resolution = "2k", generation_mode = "fast", reference_type = "pose",
+                               disable_prompt_enhancement = true, passthrough = { style_hint = { a = 1 } } } }
+    local ok, e = pcall(fashn.cost, { prompt = "x", face_refrence = "https://example.invalid/f.jpg" })
+    emit{ typo_cost = ok, field = e.field }
+    local res = fashn.run{ prompt = "x", generation_mode = "quality", passthrough = { some_future_flag = true }, seed = 3.0 }
     emit{ status = res.status, mode = res.inputs.generation_mode }
   ]])
   R.check_exit(r)
   T.eq(r.events[1], { cost = 3, face = 8, list = 5, newer = true })
+  T.eq(r.events[2], { typo_cost = false, field = "face_refrence" }, "a typo is not priced as if it were absent")
+  table.remove(r.events, 2)
   T.eq(r.events[2], { status = "completed", mode = "quality" })
   T.eq(emu:stats().run_accepted, 1, "only the real submission was sent")
 end)

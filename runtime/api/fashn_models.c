@@ -20,7 +20,7 @@ static const char *const moderation_levels[] = {"conservative", "permissive", "n
 static const char *const garment_photo_types[] = {"auto", "flat-lay", "model", NULL};
 static const char *const tryon_modes[] = {"performance", "balanced", "quality", NULL};
 static const char *const video_resolutions[] = {"480p", "720p", "1080p", NULL};
-static const char *const durations[] = {"5", "10", NULL};
+static const char *const durations[] = {"5", "10", NULL}; /* seconds, sent as a number */
 
 /* Field builders, so each model below reads as a list of its inputs. */
 #define TEXT(n, fl) {n, FIELD_TEXT, fl, NULL, 0, 0, NULL}
@@ -85,7 +85,7 @@ static const fashn_field reframe_fields[] = {
 static const fashn_field background_remove_fields[] = {IMAGE("image", REQ), RETURN_BASE64, END};
 
 static const fashn_field image_to_video_fields[] = {
-    IMAGE("image", REQ), TEXT("prompt", 0), ENUM("duration", durations, "5", 0),
+    IMAGE("image", REQ), TEXT("prompt", 0), {"duration", FIELD_INT, 0, durations, 5, 10, "5"},
     ENUM("resolution", video_resolutions, "1080p", 0), IMAGE("end_image", 0),
     TEXT("negative_prompt", FIELD_UNSURE), INT("seed", 0, 4294967295LL, "42", FIELD_UNSURE), RETURN_BASE64,
     END};
@@ -97,40 +97,70 @@ static const fashn_field packshot_fields[] = {
 static const fashn_field background_change_fields[] = {IMAGE("image", REQ), TEXT("prompt", REQ), END};
 static const fashn_field no_fields[] = {END};
 
+static const fashn_rule model_create_rules[] = {
+    {RULE_NEEDS, "face_reference_mode", "face_reference", NULL, "it is only meaningful with one"},
+    {RULE_NOT_WITH, "face_reference", "resolution", "4k",
+     "with a face reference the output is capped at 2k: use resolution \"2k\" or \"1k\""},
+    {0, NULL, NULL, NULL, NULL}};
+static const fashn_rule face_mode_rules[] = {
+    {RULE_NEEDS, "face_reference_mode", "face_reference", NULL, "it is only meaningful with one"},
+    {0, NULL, NULL, NULL, NULL}};
+static const fashn_rule product_to_model_rules[] = {
+    {RULE_NEEDS, "face_reference_mode", "face_reference", NULL, "it is only meaningful with one"},
+    {RULE_EXCLUDES, "model_image", "image_prompt", NULL, "model_image is deprecated: use image_prompt alone"},
+    {RULE_EXCLUDES, "model_image", "background_reference", NULL, "model_image is deprecated"},
+    {RULE_EXCLUDES, "model_image", "face_reference", NULL, "model_image is deprecated"},
+    {0, NULL, NULL, NULL, NULL}};
+static const fashn_rule video_rules[] = {
+    {RULE_ONLY_WITH, "end_image", "resolution", "1080p", "the API takes an end image only at 1080p"},
+    {0, NULL, NULL, NULL, NULL}};
+
 static const char *const lora_errors[] = {"LoRALoadError", NULL};
 static const char *const pose_errors[] = {"PoseError", NULL};
 
-/* name, state, replacement, fields, price, face_extra, count_field, typical s, face s,
- * fixed size, extra errors, output */
-static const fashn_model model_create = {"model-create", MODEL_ACTIVE, NULL, model_create_fields, PRICE_TABLE,
-                                         3, "num_images", 12, 25, 0, 0, lora_errors, MODEL_OUTPUT_IMAGE};
-static const fashn_model tryon_max = {"tryon-max", MODEL_ACTIVE, NULL, tryon_max_fields, PRICE_BALANCED,
-                                      0, "num_images", 40, 0, 0, 0, NULL, MODEL_OUTPUT_IMAGE};
-static const fashn_model tryon_v16 = {"tryon-v1.6", MODEL_ACTIVE, NULL, tryon_v16_fields, PRICE_ONE,
-                                      0, "num_samples", 8, 0, 864, 1296, pose_errors, MODEL_OUTPUT_IMAGE};
-static const fashn_model product_to_model = {"product-to-model", MODEL_ACTIVE, NULL, product_to_model_fields,
-                                             PRICE_TABLE, 3, "num_images", 20, 25, 0, 0, NULL, MODEL_OUTPUT_IMAGE};
-static const fashn_model face_to_model = {"face-to-model", MODEL_ACTIVE, NULL, face_to_model_fields,
-                                          PRICE_TABLE, 0, "num_images", 20, 0, 0, 0, NULL, MODEL_OUTPUT_IMAGE};
-static const fashn_model model_swap = {"model-swap", MODEL_ACTIVE, NULL, model_swap_fields, PRICE_TABLE,
-                                       3, "num_images", 20, 25, 0, 0, NULL, MODEL_OUTPUT_IMAGE};
-static const fashn_model edit = {"edit", MODEL_ACTIVE, NULL, edit_fields, PRICE_TABLE,
-                                 0, "num_images", 20, 0, 0, 0, NULL, MODEL_OUTPUT_IMAGE};
-static const fashn_model reframe = {"reframe", MODEL_ACTIVE, NULL, reframe_fields, PRICE_TABLE,
-                                    0, "num_images", 20, 0, 0, 0, NULL, MODEL_OUTPUT_IMAGE};
-static const fashn_model background_remove = {"background-remove", MODEL_ACTIVE, NULL,
-                                              background_remove_fields, PRICE_ONE, 0, NULL, 2, 0, 0, 0,
-                                              NULL, MODEL_OUTPUT_IMAGE};
-static const fashn_model image_to_video = {"image-to-video", MODEL_ACTIVE, NULL, image_to_video_fields,
-                                           PRICE_VIDEO, 0, NULL, 60, 0, 0, 0, NULL, MODEL_OUTPUT_VIDEO};
-static const fashn_model packshot = {"packshot", MODEL_ACTIVE, NULL, packshot_fields, PRICE_TABLE,
-                                     0, "num_images", 20, 0, 0, 0, NULL, MODEL_OUTPUT_IMAGE};
-static const fashn_model background_change = {"background-change", MODEL_DEPRECATED,
-                                              "edit with image_context", background_change_fields, PRICE_ONE,
-                                              0, NULL, 20, 0, 0, 0, NULL, MODEL_OUTPUT_IMAGE};
-static const fashn_model model_variation = {"model-variation", MODEL_RETIRED,
-                                            "model-create with image_reference, or edit", no_fields, PRICE_ONE,
-                                            0, NULL, 20, 0, 0, 0, NULL, MODEL_OUTPUT_IMAGE};
+#define IMAGES MODEL_OUTPUT_IMAGE
+static const fashn_model model_create = {
+    .name = "model-create", .fields = model_create_fields, .rules = model_create_rules,
+    .price = PRICE_TABLE, .face_extra = 3, .count_field = "num_images", .typical_seconds = 12,
+    .face_seconds = 25, .extra_errors = lora_errors, .output = IMAGES};
+static const fashn_model tryon_max = {
+    .name = "tryon-max", .fields = tryon_max_fields, .price = PRICE_BALANCED, .count_field = "num_images",
+    .typical_seconds = 40, .output = IMAGES};
+static const fashn_model tryon_v16 = {
+    .name = "tryon-v1.6", .fields = tryon_v16_fields, .price = PRICE_ONE, .count_field = "num_samples",
+    .typical_seconds = 8, .fixed_width = 864, .fixed_height = 1296, .extra_errors = pose_errors,
+    .output = IMAGES};
+static const fashn_model product_to_model = {
+    .name = "product-to-model", .fields = product_to_model_fields, .rules = product_to_model_rules,
+    .price = PRICE_TABLE, .face_extra = 3, .count_field = "num_images", .typical_seconds = 20,
+    .face_seconds = 25, .output = IMAGES};
+static const fashn_model face_to_model = {
+    .name = "face-to-model", .fields = face_to_model_fields, .price = PRICE_TABLE, .count_field = "num_images",
+    .typical_seconds = 20, .output = IMAGES};
+static const fashn_model model_swap = {
+    .name = "model-swap", .fields = model_swap_fields, .rules = face_mode_rules, .price = PRICE_TABLE,
+    .face_extra = 3, .count_field = "num_images", .typical_seconds = 20, .face_seconds = 25, .output = IMAGES};
+static const fashn_model edit = {
+    .name = "edit", .fields = edit_fields, .price = PRICE_TABLE, .count_field = "num_images",
+    .typical_seconds = 20, .output = IMAGES};
+static const fashn_model reframe = {
+    .name = "reframe", .fields = reframe_fields, .price = PRICE_TABLE, .count_field = "num_images",
+    .typical_seconds = 20, .output = IMAGES};
+static const fashn_model background_remove = {
+    .name = "background-remove", .fields = background_remove_fields, .price = PRICE_ONE,
+    .typical_seconds = 2, .output = IMAGES};
+static const fashn_model image_to_video = {
+    .name = "image-to-video", .fields = image_to_video_fields, .rules = video_rules, .price = PRICE_VIDEO,
+    .typical_seconds = 60, .output = MODEL_OUTPUT_VIDEO};
+static const fashn_model packshot = {
+    .name = "packshot", .fields = packshot_fields, .price = PRICE_TABLE, .count_field = "num_images",
+    .typical_seconds = 20, .output = IMAGES};
+static const fashn_model background_change = {
+    .name = "background-change", .state = MODEL_DEPRECATED, .replacement = "edit with image_context",
+    .fields = background_change_fields, .price = PRICE_ONE, .typical_seconds = 20, .output = IMAGES};
+static const fashn_model model_variation = {
+    .name = "model-variation", .state = MODEL_RETIRED, .replacement = "model-create with image_reference, or edit",
+    .fields = no_fields, .price = PRICE_ONE, .typical_seconds = 20, .output = IMAGES};
 
 const fashn_model *const fashn_models[] = {&model_create, &tryon_max, &tryon_v16, &product_to_model,
                                            &face_to_model, &model_swap, &edit, &reframe,

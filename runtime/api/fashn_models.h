@@ -33,10 +33,24 @@ typedef struct fashn_field {
   const char *name;
   fashn_field_type type;
   unsigned flags;
-  const char *const *values; /* FIELD_ENUM: NULL-terminated */
+  const char *const *values; /* FIELD_ENUM: NULL-terminated; FIELD_INT: the only values, or NULL */
   int64_t lo, hi;            /* FIELD_INT */
   const char *default_value; /* as the API documents it, for messages and plans; NULL = none */
 } fashn_field;
+
+/* A rule between two fields, checked after each field on its own. */
+typedef enum {
+  RULE_NEEDS,      /* field needs other to be given */
+  RULE_EXCLUDES,   /* field and other cannot both be given */
+  RULE_ONLY_WITH,  /* field needs other (given or defaulted) to be value */
+  RULE_NOT_WITH,   /* field cannot go with other (given or defaulted) = value */
+} fashn_rule_kind;
+
+typedef struct fashn_rule {
+  fashn_rule_kind kind;
+  const char *field, *other, *value;
+  const char *why; /* added to the message */
+} fashn_rule;
 
 typedef enum {
   PRICE_TABLE,    /* generation_mode x resolution (fast 1/2/3, balanced 2/3/4, quality 3/4/5) */
@@ -54,6 +68,7 @@ typedef struct fashn_model {
   fashn_model_state state;
   const char *replacement; /* for deprecated and retired models: what to use instead */
   const fashn_field *fields; /* terminated by a field with a NULL name */
+  const fashn_rule *rules;   /* terminated by a rule with a NULL field, or NULL */
   fashn_price_rule price;
   int face_extra;            /* credits added per output with face_reference */
   const char *count_field;   /* the field that multiplies outputs ("num_images"), or NULL */
