@@ -72,18 +72,13 @@ function M.product(spec, opts)
   end
 end
 
---- Credits one input table would spend: num_images x (4 with face_reference, else 1).
+--- Credits one input table would spend and how many images it makes (fashn.cost's prices).
 function M.credits_for(inputs)
   if type(inputs) ~= "table" then bad("recipe.cost: each item must be an input table, got " .. type(inputs), 3) end
-  local n = inputs.num_images
-  if n == nil then n = 1 end
-  n = math.tointeger(n)
-  if not n or n < 1 or n > 4 then
-    bad("recipe.cost: num_images must be an integer 1..4, got " .. tostring(inputs.num_images), 3)
-  end
-  local face = inputs.face_reference
-  local per = (face ~= nil and face ~= false and face ~= "") and 4 or 1
-  return n * per, n
+  -- fashn.cost checks every input (an unknown name is an InvalidInput) and prices it as the API does.
+  local credits = require("fashn").cost(inputs)
+  local n = math.tointeger(inputs.num_images or inputs.num_samples or 1) or 1
+  return credits, n
 end
 
 --- cost(list) -> credits, images

@@ -122,6 +122,7 @@ typedef struct emu_inputs {
   bool jpeg;
   bool base64;
   bool match_base;    /* face_reference_mode */
+  const char *generation_mode; /* static text, NULL when not given (priced by fashn_models) */
   char *face_ref;     /* URL or data URI, NULL when absent */
   size_t face_ref_len;
   char *image_ref;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../api/fashn_models.h"
 #include "../base/json.h"
 #include "emu_internal.h"
 
@@ -54,7 +55,14 @@ void emu_inputs_free(emu_inputs *in) {
   memset(in, 0, sizeof *in);
 }
 
-int emu_credit_cost(const emu_inputs *in) { return in->num_images * (in->face_ref ? 4 : 1); }
+/* What the API charges: the shared price table of runtime/api/fashn_models.h. */
+int emu_credit_cost(const emu_inputs *in) {
+  static const char *const res_names[] = {NULL, "1k", "2k", NULL, "4k"};
+  fashn_price_inputs p = {in->generation_mode, in->res >= 1 && in->res <= 4 ? res_names[in->res] : NULL,
+                          in->face_ref != NULL, in->num_images, 0};
+  int cost = fashn_model_credits(fashn_model_find(FASHN_DEFAULT_MODEL), &p);
+  return cost < 0 ? in->num_images : cost;
+}
 
 /* A string member, or NULL when absent/null; false (with msg) when of another type. */
 static bool opt_string(const json_value *inputs, const char *key, const json_value **out, char *msg,
@@ -169,6 +177,9 @@ static bool parse_inputs(const json_value *inputs, emu_inputs *in, char *msg, si
   in->jpeg = choice == 1;
   if (!opt_choice(inputs, "face_reference_mode", modes, &choice, msg, msglen)) return false;
   in->match_base = choice == 0;
+  static const char *const generation_modes[] = {"fast", "balanced", "quality", NULL};
+  if (!opt_choice(inputs, "generation_mode", generation_modes, &choice, msg, msglen)) return false;
+  in->generation_mode = choice < 0 ? NULL : generation_modes[choice];
 
   int64_t n;
   bool given;
@@ -184,8 +195,8 @@ static bool parse_inputs(const json_value *inputs, emu_inputs *in, char *msg, si
   }
   if (!opt_image(inputs, "image_reference", &in->image_ref, &in->image_ref_len, msg, msglen)) return false;
   if (!opt_image(inputs, "face_reference", &in->face_ref, &in->face_ref_len, msg, msglen)) return false;
-  if (in->face_ref && in->res != 1) {
-    snprintf(msg, msglen, "inputs.face_reference is only supported with resolution 1k");
+  if (in->face_ref && in->res > 2) {
+    snprintf(msg, msglen, "inputs.face_reference is only supported with resolution 1k or 2k (the output is capped at 2k)");
     return false;
   }
   return true;

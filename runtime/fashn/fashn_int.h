@@ -6,7 +6,7 @@
 
 #include "../base/buf.h"
 #include "fashn.h"
-#include "fashn_inputs.h"
+#include "../api/fashn_inputs.h"
 #include "fashn_status.h"
 #include "../io/http.h"
 #include "pollplan.h"

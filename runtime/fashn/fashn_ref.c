@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "../base/base64.h"
-#include "fashn_inputs.h"
+#include "../api/fashn_inputs.h"
 #include "../image/image.h"
 
 /* Encodes decoded pixels as the API's recommended JPEG 95 data: URI. */

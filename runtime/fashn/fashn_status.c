@@ -5,7 +5,7 @@
 #include <strings.h>
 
 #include "../base/base64.h"
-#include "fashn_inputs.h"
+#include "../api/fashn_inputs.h"
 #include "fashn_status.h"
 #include "../io/http.h"
 #include "../image/image.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../../runtime/fashn/fashn_inputs.h"
+#include "../../runtime/api/fashn_inputs.h"
 #include "../../runtime/fashn/fashn_status.h"
 #include "../../runtime/io/http.h"
 

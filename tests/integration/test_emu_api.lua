@@ -88,6 +88,29 @@ T.case("credits: face_reference costs 4 per image", function()
   T.eq(emu:stats().credits_charged, 9)
 end)
 
+T.case("credits: generation_mode x resolution as the API charges now, face_reference +3, x num_images", function()
+  local emu <close> = fast{ credits = 1000 }
+  local face = emu:wait(emu:run{ prompt = "face source" }.json.id).json.output[1]
+  local cases = {
+    { { prompt = "a", resolution = "2k" }, 3 },                                   -- no mode: balanced at 2k
+    { { prompt = "b", resolution = "4k" }, 4 },                                   -- balanced at 4k
+    { { prompt = "c", generation_mode = "fast", resolution = "4k" }, 3 },
+    { { prompt = "d", generation_mode = "quality", resolution = "4k", num_images = 2 }, 10 },
+    { { prompt = "e", generation_mode = "balanced" }, 2 },
+    { { prompt = "f", face_reference = face, resolution = "2k" }, 6 },            -- 2k allowed with a face
+    { { prompt = "g", face_reference = face, generation_mode = "quality", num_images = 3 }, 18 },
+  }
+  local charged = 1
+  for i, case in ipairs(cases) do
+    local r = emu:run(case[1])
+    T.eq(r.status, 200, "case " .. i .. ": " .. r.body)
+    local final = emu:wait(r.json.id)
+    T.eq(final.headers["x-fashn-credits-used"], tostring(case[2]), "case " .. i .. " charged")
+    charged = charged + case[2]
+  end
+  T.eq(emu:stats().credits_charged, charged)
+end)
+
 T.case("auth: missing, malformed or empty bearer tokens are 401 UnauthorizedAccess everywhere", function()
   local emu <close> = fast()
   local id = emu:run{ prompt = "x" }.json.id
@@ -138,7 +161,6 @@ local INVALID = {
   { { prompt = "x", image_reference = "data:text/plain;base64,aGk=" }, "image_reference" },
   { { prompt = "x", image_reference = "data:image/png,rawbytes" }, "image_reference" },
   { { prompt = "x", face_reference = "http://127.0.0.1/f.png", resolution = "4k" }, "face_reference" },
-  { { prompt = "x", face_reference = "http://127.0.0.1/f.png", resolution = "2k" }, "face_reference" },
   { { raw = '{"model_name":"model-create"}' }, "inputs" },
   { { raw = '{"model_name":"model-create","inputs":[1]}' }, "inputs" },
   { { raw = '{"inputs":{"prompt":"x"}}' }, "model_name" },

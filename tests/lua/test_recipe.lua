@@ -121,7 +121,7 @@ T.case("asking for more random prompts than exist returns them all", function()
   T.eq(got, { "ac", "ad", "bc", "bd" })
 end)
 
-T.case("cost counts 1 credit per image and 4 with face_reference", function()
+T.case("cost prices as the API does: per image by mode and resolution, +3 with face_reference", function()
   local list = recipe.product{ prompt = "x", seed = { 1, 2, 3 } }
   T.eq(recipe.cost(list), 3)
   list[1].num_images = 4
@@ -131,6 +131,10 @@ T.case("cost counts 1 credit per image and 4 with face_reference", function()
   T.eq(images, 6)
   T.eq(recipe.cost{ prompt = "single", num_images = 2 }, 2)
   T.raises(function() recipe.cost{ { prompt = "x", num_images = 9 } } end, "num_images")
+  T.eq(recipe.cost{ prompt = "x", generation_mode = "quality", resolution = "4k", num_images = 2 }, 10)
+  T.eq(recipe.cost{ prompt = "x", resolution = "2k" }, 3, "no mode: balanced at 2k")
+  local err = T.raises(function() recipe.cost{ prompt = "x", face_refrence = "faces/anna.jpg" } end, "InvalidInput")
+  T.eq(err.field, "face_refrence", "a typo is refused, not priced as if the face were absent")
 end)
 
 T.case("wildcard names may hold underscores, as wildcard collections usually do", function()

@@ -74,6 +74,13 @@ T.case("a cell's inputs are checked before any is submitted, the error naming th
   T.match(err.message, "cell face_reference missing%.png: face_reference: .*missing%.png")
   err = T.raises(function() recipe.grid(spec(dir, { base = { seed = 1 } })) end, "InvalidInput")
   T.eq(err.field, "prompt")
+  -- an axis named by a typo would buy identical images: refused, naming the field it meant
+  err = T.raises(function() recipe.grid(spec(dir, { x = { seeds = { 1, 2 } } })) end, "InvalidInput")
+  T.eq(err.field, "seeds")
+  T.match(err.message, 'did you mean "seed"')
+  err = T.raises(function() recipe.grid(spec(dir, { base = { prompt = "p", aspect_ration = "3:4" } })) end,
+    "InvalidInput")
+  T.eq(err.field, "aspect_ration")
   T.eq(fashn.stats().jobs, 0, "nothing was submitted")
 end)
 

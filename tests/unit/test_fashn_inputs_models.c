@@ -5,7 +5,7 @@
 
 #include "../../runtime/base/buf.h"
 #include "../../runtime/base/json.h"
-#include "../../runtime/fashn/fashn_inputs.h"
+#include "../../runtime/api/fashn_inputs.h"
 #include "unit.h"
 
 #define IMG "\"data:image/png;base64,AAAA\""

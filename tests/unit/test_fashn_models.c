@@ -1,6 +1,6 @@
 /* test_fashn_models.c — the model descriptions: look-ups, "did you mean" suggestions and
  * the price rules, table-driven against the API's published prices. */
-#include "../../runtime/fashn/fashn_models.h"
+#include "../../runtime/api/fashn_models.h"
 #include "unit.h"
 
 TEST(models_find_every_model_and_refuse_unknown_names) {

@@ -2,7 +2,7 @@
  * redaction, error bodies, output completeness, the Model Create rules in C. */
 #include <math.h>
 
-#include "../../runtime/fashn/fashn_inputs.h"
+#include "../../runtime/api/fashn_inputs.h"
 #include "../../runtime/fashn/fashn_int.h"
 #include "../../runtime/io/http.h"
 #include "unit.h"
