@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "../runtime/fashn/fashn.h"
-#include "../runtime/fashn/fashn_inputs.h"
+#include "../runtime/api/fashn_inputs.h"
 #include "../runtime/fashn/fashn_ref.h"
 #include "../runtime/io/http.h"
 #include "../runtime/io/interrupt.h"

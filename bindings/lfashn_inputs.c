@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/fashn/fashn_inputs.h"
+#include "../runtime/api/fashn_inputs.h"
 #include "../runtime/fashn/fashn_ref.h"
 #include "../runtime/base/json.h"
 #include "errors.h"

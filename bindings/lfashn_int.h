@@ -9,7 +9,7 @@
 #include "../runtime/fashn/backend.h"
 #include "../runtime/base/buf.h"
 #include "../runtime/fashn/fashn.h"
-#include "../runtime/fashn/fashn_inputs.h"
+#include "../runtime/api/fashn_inputs.h"
 #include "../runtime/fashn/progress.h"
 #include "lfashn.h"
 
