@@ -1,5 +1,5 @@
 /* fashn_inputs.h — Model Create inputs checked against the contract before anything is
- * sent (fashn-api.md, "Model Create inputs"): one rule per field, an error that names
+ * sent (API.md, "Model Create inputs"): one rule per field, an error that names
  * the field and the allowed values, unknown inputs passed through; and what a job will
  * cost. Works on parsed JSON so the Lua side and any other caller share the rules. */
 #ifndef ATELIER_FASHN_INPUTS_H
@@ -15,7 +15,7 @@
 #define FASHN_MAX_URL 8192
 #define FASHN_MAX_REFERENCE (16u << 20) /* bytes of a data: URI we agree to send */
 /* Bytes of a whole POST /v1/run body (both references together): oversized bodies make
- * the API fail with a 500 that no retry fixes (fashn-api.md), so they are not sent. */
+ * the API fail with a 500 that no retry fixes (API.md, "Input images"), so they are not sent. */
 #define FASHN_MAX_BODY (16u << 20)
 #define FASHN_BODY_OVERHEAD 40 /* {"model_name":"model-create","inputs":} around the inputs */
 
