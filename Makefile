@@ -12,9 +12,9 @@ BIN     ?= bin
 V       ?=
 Q       := $(if $(V),,@)
 
-# Debian packages: libraries (DESIGN.md) and the tools the tests use (pdfinfo, groff,
-# certtool for the TLS test certificates, sqlite3 to read journals; clang's libFuzzer
-# and valgrind for the fuzz and memcheck phases of make test).
+# Debian packages: libraries (README.md, "Dependencies", says why each) and the tools the
+# tests use (pdfinfo, groff, certtool for the TLS test certificates, sqlite3 to read
+# journals; clang's libFuzzer and valgrind for the fuzz and memcheck phases of make test).
 DEB_PKGS := pkg-config liblua5.4-dev lua-cjson-dev libcurl4-openssl-dev libwebp-dev \
             libpng-dev libturbojpeg0-dev libcairo2-dev libsqlite3-dev libmicrohttpd-dev \
             poppler-utils fonts-dejavu-core curl libfontconfig-dev groff-base \
@@ -49,7 +49,7 @@ REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay-%)
 
 # Keep objects make considers intermediate (fuzz replay objects).
 .SECONDARY:
-.PHONY: all deps test check build-suite demo asan install clean bench fuzz fuzz-build
+.PHONY: all deps test check build-suite demo asan install clean bench bench-deps fuzz fuzz-build
 all: $(ATELIER) $(EMU_BIN)
 
 $(BUILD)/%.o: %.c
@@ -160,12 +160,21 @@ $(FUZZ_BUILD)/bin/fuzz-%: $(call obj,tests/fuzz/fuzz_%.c) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
-# Benchmarks against peers measured in the same run (tests/bench/run); never in `make test`.
-BENCH_DEB_PKGS := imagemagick webp libssl-dev nodejs npm
-bench: deps
-	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_DEB_PKGS)"
+# Benchmarks against peers measured in the same run (tests/bench/README.md); never in
+# `make test`. node and npm (for the official SDK) are looked for as commands, since they
+# often come from elsewhere than Debian (NodeSource's nodejs bundles npm and conflicts with
+# Debian's npm); only when a command is missing are Debian's packages tried, and if that
+# fails the SDK's row is skipped, saying why.
+BENCH_DEB_PKGS := imagemagick webp libssl-dev
+BENCH_NODE_PKGS := nodejs npm
+bench: bench-deps
 	@$(MAKE) --no-print-directory all
 	@BIN=$(BIN) sh tests/bench/run
+
+bench-deps: deps
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_DEB_PKGS)"
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || \
+	  $(MAKE) --no-print-directory deps DEB_PKGS= OPTIONAL_DEB_PKGS="$(BENCH_NODE_PKGS)"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/atelier/scripts

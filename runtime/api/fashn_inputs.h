@@ -16,7 +16,7 @@
 #define FASHN_MAX_URL 8192
 #define FASHN_MAX_REFERENCE (16u << 20) /* bytes of a data: URI we agree to send */
 /* Bytes of a whole POST /v1/run body (both references together): oversized bodies make
- * the API fail with a 500 that no retry fixes (fashn-api.md), so they are not sent. */
+ * the API fail with a 500 that no retry fixes (API.md, "Input images"), so they are not sent. */
 #define FASHN_MAX_BODY (16u << 20)
 #define FASHN_BODY_OVERHEAD 64 /* {"model_name":"...","inputs":} around the inputs */
 

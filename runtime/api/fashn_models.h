@@ -3,7 +3,7 @@
  * how long it usually takes, the extra error names it can fail with and what it outputs.
  * Validation (fashn_inputs.h), cost, poll planning and fashn-emu read these descriptions,
  * so adding a model is adding a description, not a code path. The facts come from the
- * API contract summarised in runtime/fashn/API.md. */
+ * API contract summarised in runtime/api/API.md. */
 #ifndef ATELIER_FASHN_MODELS_H
 #define ATELIER_FASHN_MODELS_H
 

@@ -1,4 +1,4 @@
-/* api.c — the endpoints of fashn-api.md, answering one fully read request: auth, rate
+/* api.c — the endpoints of runtime/api/API.md, answering one fully read request: auth, rate
  * and concurrency limits, credits, POST /v1/run, GET /v1/status/{id}, GET /v1/credits,
  * the CDN downloads and GET /_emu/stats. Transport-level faults live in server.c. */
 #include <math.h>
@@ -115,7 +115,7 @@ static void handle_run(emu *e, const emu_request *rq, emu_reply *rp) {
   pthread_mutex_unlock(&e->mu);
   if (!admitted) return;
   if (rq->oversized) {
-    /* What the service does with oversized (base64) bodies, per fashn-api.md. */
+    /* What the service does with oversized (base64) bodies (runtime/api/API.md, "Errors"). */
     emu_reply_error(rp, 500, "InternalServerError", "request body larger than %zu bytes", e->cfg.max_body);
     return;
   }

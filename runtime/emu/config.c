@@ -188,8 +188,9 @@ int emu_config_parse(emu_config *c, int argc, char **argv, char *err, size_t err
 void emu_config_usage(FILE *out, const char *progname) {
   fprintf(out,
           "usage: %s [--flag value]...\n"
-          "An offline FASHN-compatible API server on 127.0.0.1 (see fashn-api.md). When ready it\n"
-          "prints one line: fashn-emu listening on http://127.0.0.1:PORT (https:// with --tls-cert).\n"
+          "An offline FASHN-compatible API server on 127.0.0.1 (the contract it follows is\n"
+          "runtime/api/API.md in atelier's source). When ready it prints one line:\n"
+          "  fashn-emu listening on http://127.0.0.1:PORT (https:// with --tls-cert).\n"
           "SIGINT/SIGTERM stop it.\n"
           "Endpoints: POST /v1/run, GET /v1/status/ID, GET /v1/credits, GET /cdn/ID/output_N.png,\n"
           "GET /_emu/stats (counters as JSON), GET /_emu/predictions (every prediction kept: id,\n"

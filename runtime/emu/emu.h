@@ -1,5 +1,5 @@
 /* emu.h — fashn-emu as a library: an offline FASHN-compatible HTTP server (the contract
- * in fashn-api.md) that runs in-process on 127.0.0.1, serving from its own threads.
+ * in runtime/api/API.md) that runs in-process on 127.0.0.1, serving from its own threads.
  * bin/fashn-emu is a thin command line around it; atelier embeds it as the default
  * backend. The config struct mirrors the command-line flags one to one. */
 #ifndef ATELIER_EMU_H

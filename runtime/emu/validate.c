@@ -1,6 +1,6 @@
-/* validate.c — the Model Create input rules of fashn-api.md: a POST /v1/run body becomes
- * an emu_inputs or a BadRequest message naming the field that was wrong. Unknown inputs
- * are accepted and ignored, as the contract says (the server decides). */
+/* validate.c — the Model Create input rules of runtime/api/API.md: a POST /v1/run body
+ * becomes an emu_inputs or a BadRequest message naming the field that was wrong. Unknown
+ * inputs are accepted and ignored: the contract does not say the service refuses them. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

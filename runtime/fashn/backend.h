@@ -1,4 +1,4 @@
-/* backend.h — which FASHN server atelier talks to (DESIGN.md, "Backends"):
+/* backend.h — which FASHN server atelier talks to:
  * FASHN_API_KEY set -> the real API (https://api.fashn.ai, or FASHN_BASE_URL / an explicit
  * base URL); not set (or --emulator) -> the embedded fashn-emu started in-process on
  * 127.0.0.1 with an ephemeral port and a time scale from ATELIER_EMU_TIME_SCALE, with one

@@ -39,7 +39,7 @@ typedef struct fashn_status_view {
                              PredictionTimedOut / PredictionFailed; sanitized like status */
   char err_message[400];  /* error.message, "" when none */
   bool failed;            /* the word is "failed" (not canceled or time_out) */
-  bool retry_worthy;      /* failed with a name worth a resubmission (fashn-api.md) */
+  bool retry_worthy;      /* failed with a name worth a resubmission (runtime/api/API.md, "Errors") */
   /* COMPLETED */
   fashn_outputs_state outputs; /* FASHN_OUTPUTS_NONE for the other kinds */
   const json_value *output; /* the array when outputs == FASHN_OUTPUTS_LIST, else NULL */

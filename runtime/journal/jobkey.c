@@ -170,7 +170,8 @@ static bool image_identity(const json_member *m, synth *s, char *err, size_t err
   return true;
 }
 
-/* The documented defaults of model-create (fashn-api.md), filled in when absent. */
+/* The documented defaults of model-create (runtime/api/API.md, "Model Create inputs"),
+ * filled in when absent. */
 static const struct {
   const char *key;
   const char *str;

@@ -12,8 +12,8 @@
 #include "../base/buf.h"
 #include "journal.h"
 
-/* How long the API keeps outputs (fashn-api.md), less a margin for clocks and for the
- * time a fetch takes: past these, asking for them again is pointless. */
+/* How long the API keeps outputs (runtime/api/API.md, "Statuses"), less a margin for
+ * clocks and for the time a fetch takes: past these, asking for them again is pointless. */
 #define RESUME_URL_TTL (72.0 * 3600 - 600)
 #define RESUME_BASE64_TTL (60.0 * 60 - 120)
 

@@ -1,5 +1,5 @@
--- test_emu_api.lua — fashn-emu speaks the contract of fashn-api.md over real HTTP: run,
--- status progression, outputs, credits and their header, auth, input validation, 404s.
+-- test_emu_api.lua — fashn-emu speaks the contract of runtime/api/API.md over real HTTP:
+-- run, status progression, outputs, credits and their header, auth, input validation, 404s.
 local T = require "testing"
 local E = require "emu"
 local cjson = require "cjson"
