@@ -18,12 +18,12 @@ Q       := $(if $(V),,@)
 DEB_PKGS := pkg-config liblua5.4-dev lua-cjson-dev libcurl4-openssl-dev libwebp-dev \
             libpng-dev libturbojpeg0-dev libcairo2-dev libsqlite3-dev libmicrohttpd-dev \
             poppler-utils fonts-dejavu-core curl libfontconfig-dev groff-base \
-            gnutls-bin sqlite3 clang libclang-rt-14-dev valgrind libjansson-dev libssl-dev
+            gnutls-bin sqlite3 clang libclang-rt-14-dev valgrind libssl-dev
 # Wanted but not required: the HTML lookbook test drives headless Chromium and is skipped
 # (saying why) where it cannot be installed; a failed install never fails the build.
 OPTIONAL_DEB_PKGS := chromium
 PKGS := lua5.4 lua5.4-cjson libcurl libwebp libwebpmux libpng libturbojpeg cairo sqlite3 \
-        libmicrohttpd fontconfig jansson libcrypto
+        libmicrohttpd fontconfig libcrypto
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -161,7 +161,7 @@ $(FUZZ_BUILD)/bin/fuzz-%: $(call obj,tests/fuzz/fuzz_%.c) $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 # Benchmarks against peers measured in the same run (tests/bench/run); never in `make test`.
-BENCH_DEB_PKGS := imagemagick webp libssl-dev nodejs npm
+BENCH_DEB_PKGS := imagemagick webp libjansson-dev nodejs npm
 bench: deps
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_DEB_PKGS)"
 	@$(MAKE) --no-print-directory all

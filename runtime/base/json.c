@@ -1,40 +1,15 @@
-/* json.c — the JSON glue (see json.h): jansson reads, and its tree is laid out as our
- * json_value nodes in one arena per document (strings and keys stay in jansson's tree,
- * which the document keeps); the writer streams compact JSON into a buf itself, because
- * its exact bytes are hashed into job keys (see the writer section). */
+/* json.c — strict JSON reader and compact writer (see json.h). Values live in one arena
+ * per document so a parse is freed in one call whatever its shape. */
 #include "json.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* jansson names its type enum and enumerators as json.h does (json_type, JSON_NULL, ...)
- * and has a json_is_null macro. Here alone both are needed, so jansson's are renamed
- * JANSSON_* while its header is read; use json_typeof() == JANSSON_*, never its
- * json_is_* macros (they would name our enumerators). */
-#define json_type jansson_type
-#define JSON_OBJECT JANSSON_OBJECT
-#define JSON_ARRAY JANSSON_ARRAY
-#define JSON_STRING JANSSON_STRING
-#define JSON_INTEGER JANSSON_INTEGER
-#define JSON_REAL JANSSON_REAL
-#define JSON_TRUE JANSSON_TRUE
-#define JSON_FALSE JANSSON_FALSE
-#define JSON_NULL JANSSON_NULL
-#include <jansson.h>
-#undef json_type
-#undef JSON_OBJECT
-#undef JSON_ARRAY
-#undef JSON_STRING
-#undef JSON_INTEGER
-#undef JSON_REAL
-#undef JSON_TRUE
-#undef JSON_FALSE
-#undef JSON_NULL
-#undef json_is_null
-
-/* ---- reading: jansson parses, we lay its tree out as json_values ------------ */
+/* ---- arena ------------------------------------------------------------------- */
 
 typedef struct arena_block {
   struct arena_block *next;
@@ -43,8 +18,7 @@ typedef struct arena_block {
 } arena_block;
 
 struct json_doc {
-  json_t *tree;        /* jansson's parse: every string and key points into it */
-  arena_block *blocks; /* our json_value nodes */
+  arena_block *blocks;
   json_value root;
 };
 
@@ -73,141 +47,407 @@ void json_doc_free(json_doc *d) {
     free(b);
     b = n;
   }
-  json_decref(d->tree);
   free(d);
 }
 
 const json_value *json_root(const json_doc *d) { return d ? &d->root : NULL; }
 
-/* Copies jansson's message, replacing bytes that are not printable ASCII: its "near '...'"
- * quotes the input, which may be invalid UTF-8, and our messages end up in JSON bodies. */
-static void set_error(char *errbuf, size_t errlen, size_t at, const char *text) {
-  if (!errbuf || !errlen) return;
-  int n = snprintf(errbuf, errlen, "invalid JSON at byte %zu: ", at);
-  if (n < 0 || (size_t)n >= errlen) return;
-  size_t i = (size_t)n;
-  for (; *text && i + 1 < errlen; text++) errbuf[i++] = (*text >= 0x20 && *text < 0x7f) ? *text : '?';
-  errbuf[i] = '\0';
-}
+/* ---- parser ------------------------------------------------------------------ */
 
-/* The byte offset of the first bracket opening level max_depth + 1 in text, which jansson
- * has accepted (so strings are well formed and brackets balanced). Only called on the
- * error path, to name the place. */
-static size_t too_deep_at(const char *text, size_t len, int max_depth) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < len; i++) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') i++;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return i;
-    } else if (c == ']' || c == '}') {
-      depth--;
-    }
-  }
-  return len;
-}
-
-typedef struct layout {
+typedef struct parser {
+  const unsigned char *p, *start, *end;
   json_doc *doc;
-  int max_depth;
-  bool too_deep, oom;
-} layout;
+  int depth, max_depth;
+  char *err;
+  size_t errlen;
+  bool failed;
+} parser;
 
-/* Fills out from j; depth counts the arrays and objects around out. */
-static bool lay_out(layout *l, const json_t *j, json_value *out, int depth) {
-  switch (json_typeof(j)) {
-  case JANSSON_NULL: out->type = JSON_NULL; return true;
-  case JANSSON_TRUE:
-  case JANSSON_FALSE:
-    out->type = JSON_BOOL;
-    out->u.boolean = json_typeof(j) == JANSSON_TRUE;
-    return true;
-  case JANSSON_INTEGER:
-    out->type = JSON_NUMBER;
-    out->u.num.i = json_integer_value(j);
-    out->u.num.d = (double)out->u.num.i;
-    out->u.num.is_int = true;
-    return true;
-  case JANSSON_REAL:
-    out->type = JSON_NUMBER;
-    out->u.num.d = json_real_value(j);
-    out->u.num.i = 0;
-    out->u.num.is_int = false;
-    return true;
-  case JANSSON_STRING:
-    out->type = JSON_STRING;
-    out->u.str.s = json_string_value(j);
-    out->u.str.len = json_string_length(j);
-    return true;
-  case JANSSON_ARRAY: {
-    if (depth + 1 > l->max_depth) return !(l->too_deep = true);
-    size_t n = json_array_size(j);
-    json_value *items = n ? arena_alloc(l->doc, n * sizeof *items) : NULL;
-    if (n && !items) return !(l->oom = true);
-    for (size_t i = 0; i < n; i++)
-      if (!lay_out(l, json_array_get(j, i), &items[i], depth + 1)) return false;
-    out->type = JSON_ARRAY;
-    out->u.arr.items = items;
-    out->u.arr.n = n;
-    return true;
+static bool fail(parser *ps, const char *fmt, ...) {
+  if (ps->failed) return false;
+  ps->failed = true;
+  if (!ps->err || !ps->errlen) return false;
+  int n = snprintf(ps->err, ps->errlen, "invalid JSON at byte %zu: ", (size_t)(ps->p - ps->start));
+  if (n < 0 || (size_t)n >= ps->errlen) return false;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
+  va_end(ap);
+  return false;
+}
+
+static void skip_ws(parser *ps) {
+  while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+    ps->p++;
+}
+
+static bool parse_value(parser *ps, json_value *out);
+
+static bool literal(parser *ps, const char *word) {
+  size_t n = strlen(word);
+  if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+    return fail(ps, "expected a value");
+  ps->p += n;
+  return true;
+}
+
+static int hexval(unsigned char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static bool read_hex4(parser *ps, unsigned *out) {
+  if (ps->end - ps->p < 4) return fail(ps, "truncated \\u escape");
+  unsigned v = 0;
+  for (int i = 0; i < 4; i++) {
+    int h = hexval(ps->p[i]);
+    if (h < 0) return fail(ps, "bad hex digit in \\u escape");
+    v = v * 16 + (unsigned)h;
   }
-  case JANSSON_OBJECT: {
-    if (depth + 1 > l->max_depth) return !(l->too_deep = true);
-    size_t n = json_object_size(j), i = 0;
-    json_member *ms = n ? arena_alloc(l->doc, n * sizeof *ms) : NULL;
-    if (n && !ms) return !(l->oom = true);
-    /* jansson iterates in document order (it keeps insertion order since 2.8) */
-    for (void *it = json_object_iter((json_t *)j); it && i < n; it = json_object_iter_next((json_t *)j, it), i++) {
-      ms[i].key = json_object_iter_key(it);
-      ms[i].keylen = json_object_iter_key_len(it);
-      if (!lay_out(l, json_object_iter_value(it), &ms[i].value, depth + 1)) return false;
+  ps->p += 4;
+  *out = v;
+  return true;
+}
+
+static void put_utf8(buf *b, unsigned cp) {
+  char u[4];
+  size_t n;
+  if (cp < 0x80) u[0] = (char)cp, n = 1;
+  else if (cp < 0x800) u[0] = (char)(0xC0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
+  else if (cp < 0x10000)
+    u[0] = (char)(0xE0 | cp >> 12), u[1] = (char)(0x80 | ((cp >> 6) & 0x3F)),
+    u[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
+  else
+    u[0] = (char)(0xF0 | cp >> 18), u[1] = (char)(0x80 | ((cp >> 12) & 0x3F)),
+    u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F)), n = 4;
+  buf_append(b, u, n);
+}
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 when invalid. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end) {
+  unsigned char c = p[0];
+  size_t n;
+  unsigned cp;
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) n = 2, cp = c & 0x1F;
+  else if (c >= 0xE0 && c <= 0xEF) n = 3, cp = c & 0x0F;
+  else if (c >= 0xF0 && c <= 0xF4) n = 4, cp = c & 0x07;
+  else return 0;
+  if ((size_t)(end - p) < n) return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((p[i] & 0xC0) != 0x80) return 0;
+    cp = cp << 6 | (p[i] & 0x3F);
+  }
+  if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+    return 0;
+  return n;
+}
+
+static bool parse_string(parser *ps, const char **out, size_t *outlen) {
+  ps->p++; /* opening quote */
+  const unsigned char *run = ps->p;
+  /* Fast path: no escapes — copy the run straight into the arena. */
+  while (ps->p < ps->end && *ps->p != '"' && *ps->p != '\\' && *ps->p >= 0x20 && *ps->p < 0x80) ps->p++;
+  buf tmp = BUF_INIT;
+  buf_append(&tmp, run, (size_t)(ps->p - run));
+  while (ps->p < ps->end && *ps->p != '"') {
+    unsigned char c = *ps->p;
+    if (c < 0x20) {
+      buf_free(&tmp);
+      return fail(ps, "control character in a string");
     }
-    out->type = JSON_OBJECT;
-    out->u.obj.members = ms;
-    out->u.obj.n = i;
-    return true;
+    if (c == '\\') {
+      if (ps->end - ps->p < 2) break;
+      unsigned char e = ps->p[1];
+      ps->p += 2;
+      switch (e) {
+      case '"': buf_append_char(&tmp, '"'); break;
+      case '\\': buf_append_char(&tmp, '\\'); break;
+      case '/': buf_append_char(&tmp, '/'); break;
+      case 'b': buf_append_char(&tmp, '\b'); break;
+      case 'f': buf_append_char(&tmp, '\f'); break;
+      case 'n': buf_append_char(&tmp, '\n'); break;
+      case 'r': buf_append_char(&tmp, '\r'); break;
+      case 't': buf_append_char(&tmp, '\t'); break;
+      case 'u': {
+        unsigned cp;
+        if (!read_hex4(ps, &cp)) {
+          buf_free(&tmp);
+          return false;
+        }
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          unsigned lo;
+          if (ps->end - ps->p < 2 || ps->p[0] != '\\' || ps->p[1] != 'u') {
+            buf_free(&tmp);
+            return fail(ps, "unpaired surrogate in \\u escape");
+          }
+          ps->p += 2;
+          if (!read_hex4(ps, &lo)) {
+            buf_free(&tmp);
+            return false;
+          }
+          if (lo < 0xDC00 || lo > 0xDFFF) {
+            buf_free(&tmp);
+            return fail(ps, "unpaired surrogate in \\u escape");
+          }
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+          buf_free(&tmp);
+          return fail(ps, "unpaired surrogate in \\u escape");
+        }
+        put_utf8(&tmp, cp);
+        break;
+      }
+      default:
+        ps->p -= 1;
+        buf_free(&tmp);
+        return fail(ps, "unknown escape \\%c", e);
+      }
+    } else {
+      size_t n = utf8_len(ps->p, ps->end);
+      if (!n) {
+        buf_free(&tmp);
+        return fail(ps, "invalid UTF-8 in a string");
+      }
+      buf_append(&tmp, ps->p, n);
+      ps->p += n;
+    }
   }
+  if (ps->p >= ps->end) {
+    buf_free(&tmp);
+    return fail(ps, "unterminated string");
   }
-  return !(l->oom = true); /* no other jansson type exists */
+  ps->p++; /* closing quote */
+  if (tmp.oom) {
+    buf_free(&tmp);
+    return fail(ps, "out of memory");
+  }
+  char *s = arena_alloc(ps->doc, tmp.len + 1);
+  if (!s) {
+    buf_free(&tmp);
+    return fail(ps, "out of memory");
+  }
+  if (tmp.len) memcpy(s, tmp.data, tmp.len);
+  s[tmp.len] = '\0';
+  *out = s;
+  *outlen = tmp.len;
+  buf_free(&tmp);
+  return true;
+}
+
+static bool parse_number(parser *ps, json_value *out) {
+  const unsigned char *s = ps->p;
+  bool is_int = true;
+  if (ps->p < ps->end && *ps->p == '-') ps->p++;
+  if (ps->p >= ps->end) return fail(ps, "truncated number");
+  if (*ps->p == '0') ps->p++;
+  else if (*ps->p >= '1' && *ps->p <= '9')
+    while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') ps->p++;
+  else return fail(ps, "expected a digit");
+  if (ps->p < ps->end && *ps->p == '.') {
+    is_int = false;
+    ps->p++;
+    if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9') return fail(ps, "expected a digit after '.'");
+    while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') ps->p++;
+  }
+  if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
+    is_int = false;
+    ps->p++;
+    if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-')) ps->p++;
+    if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9') return fail(ps, "expected a digit in the exponent");
+    while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') ps->p++;
+  }
+  char tmp[64];
+  size_t n = (size_t)(ps->p - s);
+  out->type = JSON_NUMBER;
+  out->u.num.is_int = false;
+  if (n < sizeof tmp) {
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    out->u.num.d = strtod(tmp, NULL);
+    if (is_int) {
+      errno = 0;
+      long long v = strtoll(tmp, NULL, 10);
+      if (errno == 0) {
+        out->u.num.i = v;
+        out->u.num.is_int = true;
+      }
+    }
+  } else {
+    char *big = malloc(n + 1);
+    if (!big) return fail(ps, "out of memory");
+    memcpy(big, s, n);
+    big[n] = '\0';
+    out->u.num.d = strtod(big, NULL);
+    free(big);
+  }
+  if (!isfinite(out->u.num.d)) return fail(ps, "number out of range");
+  return true;
+}
+
+/* Arrays and objects collect their elements in a growing heap list (their size is not
+ * known until the closing bracket), then move them into the arena in one piece. */
+/* Room for element n: list itself, or a larger copy; NULL (list freed) when out of memory. */
+static void *grow_list(parser *ps, void *list, size_t *cap, size_t n, size_t size) {
+  if (n < *cap) return list;
+  size_t ncap = *cap ? *cap * 2 : 8;
+  void *nl = realloc(list, ncap * size);
+  if (!nl) {
+    free(list);
+    fail(ps, "out of memory");
+    return NULL;
+  }
+  *cap = ncap;
+  return nl;
+}
+
+/* Moves n elements of list into the arena (*out; NULL when empty) and frees list. */
+static bool settle_list(parser *ps, void *list, size_t n, size_t size, void **out) {
+  *out = NULL;
+  if (n) {
+    *out = arena_alloc(ps->doc, n * size);
+    if (*out) memcpy(*out, list, n * size);
+  }
+  free(list);
+  return !n || *out ? true : fail(ps, "out of memory");
+}
+
+static bool parse_array(parser *ps, json_value *out) {
+  ps->p++;
+  json_value *items = NULL;
+  size_t n = 0, cap = 0;
+  skip_ws(ps);
+  if (ps->p < ps->end && *ps->p == ']') {
+    ps->p++;
+  } else {
+    for (;;) {
+      if (!(items = grow_list(ps, items, &cap, n, sizeof *items))) return false;
+      if (!parse_value(ps, &items[n])) {
+        free(items);
+        return false;
+      }
+      n++;
+      skip_ws(ps);
+      if (ps->p < ps->end && *ps->p == ',') {
+        ps->p++;
+        continue;
+      }
+      if (ps->p < ps->end && *ps->p == ']') {
+        ps->p++;
+        break;
+      }
+      free(items);
+      return fail(ps, ps->p < ps->end ? "expected ',' or ']'" : "unterminated array");
+    }
+  }
+  out->type = JSON_ARRAY;
+  out->u.arr.n = n;
+  void *settled;
+  bool ok = settle_list(ps, items, n, sizeof *items, &settled);
+  out->u.arr.items = settled;
+  return ok;
+}
+
+static bool parse_object(parser *ps, json_value *out) {
+  ps->p++;
+  json_member *ms = NULL;
+  size_t n = 0, cap = 0;
+  skip_ws(ps);
+  if (ps->p < ps->end && *ps->p == '}') {
+    ps->p++;
+  } else {
+    for (;;) {
+      skip_ws(ps);
+      if (ps->p >= ps->end || *ps->p != '"') {
+        free(ms);
+        return fail(ps, ps->p < ps->end ? "expected a string key" : "unterminated object");
+      }
+      if (!(ms = grow_list(ps, ms, &cap, n, sizeof *ms))) return false;
+      if (!parse_string(ps, &ms[n].key, &ms[n].keylen)) {
+        free(ms);
+        return false;
+      }
+      skip_ws(ps);
+      if (ps->p >= ps->end || *ps->p != ':') {
+        free(ms);
+        return fail(ps, "expected ':'");
+      }
+      ps->p++;
+      if (!parse_value(ps, &ms[n].value)) {
+        free(ms);
+        return false;
+      }
+      n++;
+      skip_ws(ps);
+      if (ps->p < ps->end && *ps->p == ',') {
+        ps->p++;
+        continue;
+      }
+      if (ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+        break;
+      }
+      free(ms);
+      return fail(ps, ps->p < ps->end ? "expected ',' or '}'" : "unterminated object");
+    }
+  }
+  out->type = JSON_OBJECT;
+  out->u.obj.n = n;
+  void *settled;
+  bool ok = settle_list(ps, ms, n, sizeof *ms, &settled);
+  out->u.obj.members = settled;
+  return ok;
+}
+
+static bool parse_value(parser *ps, json_value *out) {
+  skip_ws(ps);
+  if (ps->p >= ps->end) return fail(ps, "unexpected end of input");
+  switch (*ps->p) {
+  case '{':
+  case '[': {
+    if (++ps->depth > ps->max_depth) return fail(ps, "nested deeper than %d levels", ps->max_depth);
+    bool ok = *ps->p == '{' ? parse_object(ps, out) : parse_array(ps, out);
+    ps->depth--;
+    return ok;
+  }
+  case '"':
+    out->type = JSON_STRING;
+    return parse_string(ps, &out->u.str.s, &out->u.str.len);
+  case 't':
+    out->type = JSON_BOOL;
+    out->u.boolean = true;
+    return literal(ps, "true");
+  case 'f':
+    out->type = JSON_BOOL;
+    out->u.boolean = false;
+    return literal(ps, "false");
+  case 'n':
+    out->type = JSON_NULL;
+    return literal(ps, "null");
+  default:
+    if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9')) return parse_number(ps, out);
+    return fail(ps, "unexpected character '%c'", *ps->p >= 0x20 && *ps->p < 0x7f ? *ps->p : '?');
+  }
 }
 
 json_doc *json_parse(const char *text, size_t len, int max_depth, char *errbuf, size_t errlen) {
-  if (!text) text = "", len = 0;
-  if (max_depth <= 0) max_depth = JSON_DEFAULT_DEPTH;
   json_doc *d = calloc(1, sizeof *d);
   if (!d) {
     if (errbuf && errlen) snprintf(errbuf, errlen, "out of memory parsing JSON");
     return NULL;
   }
-  /* Any value at the top; \u0000 in strings (our strings carry their length); a key given
-   * twice is an error, not a silent choice between two values. */
-  const size_t flags = JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES;
-  json_error_t e;
-  d->tree = json_loadb(text, len, flags, &e);
-  /* An integer beyond int64: read the document again with integers as doubles, as the
-   * old reader did (such a number is outside every range we accept, and its validation
-   * message is clearer than "too big integer"). */
-  if (!d->tree && json_error_code(&e) == json_error_numeric_overflow && !strncmp(e.text, "too big integer", 15))
-    d->tree = json_loadb(text, len, flags | JSON_DECODE_INT_AS_REAL, &e);
-  if (!d->tree) {
-    set_error(errbuf, errlen, (size_t)(e.position > 0 ? e.position : 0), e.text);
-    json_doc_free(d);
-    return NULL;
+  parser ps = {.p = (const unsigned char *)text, .start = (const unsigned char *)text,
+               .end = (const unsigned char *)text + len, .doc = d,
+               .max_depth = max_depth <= 0 ? JSON_DEFAULT_DEPTH : max_depth > JSON_MAX_DEPTH ? JSON_MAX_DEPTH : max_depth, .err = errbuf, .errlen = errlen};
+  if (!text) ps.p = ps.start = ps.end = (const unsigned char *)"";
+  bool ok = parse_value(&ps, &d->root);
+  if (ok) {
+    skip_ws(&ps);
+    if (ps.p != ps.end) ok = fail(&ps, "unexpected data after the value");
   }
-  layout l = {.doc = d, .max_depth = max_depth};
-  if (!lay_out(&l, d->tree, &d->root, 0)) {
-    if (l.too_deep) {
-      char what[64];
-      snprintf(what, sizeof what, "nested deeper than %d levels", max_depth);
-      set_error(errbuf, errlen, too_deep_at(text, len, max_depth), what);
-    } else if (errbuf && errlen) {
-      snprintf(errbuf, errlen, "out of memory parsing JSON");
-    }
+  if (!ok) {
     json_doc_free(d);
     return NULL;
   }
@@ -255,13 +495,6 @@ bool json_bool(const json_value *v, bool *out) {
 }
 
 /* ---- writer ------------------------------------------------------------------ */
-
-/* Written here rather than with jansson's json_dumpb: the canonical inputs of a job are
- * written with this writer and hashed into its journal key, so these exact bytes are part
- * of every journal already on disk (jansson would write \u001F where we write \u001f, and
- * \b, \f where we write \u0008, \u000c — other keys, so a resumed run would buy again).
- * It also streams straight into the caller's buf: no tree is built for a body that holds
- * a multi-megabyte data: URI. */
 
 void json_escape(buf *out, const char *s, size_t len) {
   static const char hex[] = "0123456789abcdef";

@@ -1,6 +1,6 @@
-/* json.h — the one JSON API of runtime/: a strict reader (RFC 8259, over jansson) that lays
- * a document out as plain json_value structs, and a small streaming writer over buf. For
- * API bodies in C: fashn-emu's requests, the client's responses, job keys. */
+/* json.h — a strict JSON reader (RFC 8259: UTF-8 checked, depth-limited, errors name the
+ * byte offset) and a small writer over buf. For API bodies in C: fashn-emu's requests,
+ * the client's responses. */
 #ifndef ATELIER_JSON_H
 #define ATELIER_JSON_H
 
@@ -40,7 +40,7 @@ struct json_value {
       size_t n;
     } arr;
     struct {
-      json_member *members; /* in document order; keys are unique */
+      json_member *members; /* in document order; json_get finds the first of duplicates */
       size_t n;
     } obj;
   } u;
@@ -55,15 +55,11 @@ struct json_member {
 typedef struct json_doc json_doc; /* owns every value and string of one parse */
 
 #define JSON_DEFAULT_DEPTH 64
+#define JSON_MAX_DEPTH 1024 /* the reader recurses once per level: no caller may ask for more */
 
 /* Parses exactly one JSON value (surrounding whitespace allowed). NULL on error, with
- * errbuf saying what and at which byte ("invalid JSON at byte N: ..."; N is where the
- * reader stopped, just past the offending token). max_depth <= 0 means
- * JSON_DEFAULT_DEPTH; jansson itself stops at 2048 levels, so no input, however deep,
- * can exhaust the stack. Strict: invalid UTF-8, lone surrogates, trailing data, and a key
- * given twice in one object are errors. Strings may hold \u0000 (str.len counts it);
- * keys may not (jansson refuses them). Integers are exact within int64; a document with
- * an integer beyond int64 is read with every integer as a double (is_int false). */
+ * errbuf saying what and at which byte. max_depth <= 0 means JSON_DEFAULT_DEPTH; above
+ * JSON_MAX_DEPTH it means JSON_MAX_DEPTH. */
 json_doc *json_parse(const char *text, size_t len, int max_depth, char *errbuf, size_t errlen);
 const json_value *json_root(const json_doc *d);
 void json_doc_free(json_doc *d);
