@@ -18,12 +18,12 @@ Q       := $(if $(V),,@)
 DEB_PKGS := pkg-config liblua5.4-dev lua-cjson-dev libcurl4-openssl-dev libwebp-dev \
             libpng-dev libturbojpeg0-dev libcairo2-dev libsqlite3-dev libmicrohttpd-dev \
             poppler-utils fonts-dejavu-core curl libfontconfig-dev groff-base \
-            gnutls-bin sqlite3 clang libclang-rt-14-dev valgrind
+            gnutls-bin sqlite3 clang libclang-rt-14-dev valgrind libssl-dev
 # Wanted but not required: the HTML lookbook test drives headless Chromium and is skipped
 # (saying why) where it cannot be installed; a failed install never fails the build.
 OPTIONAL_DEB_PKGS := chromium
 PKGS := lua5.4 lua5.4-cjson libcurl libwebp libwebpmux libpng libturbojpeg cairo sqlite3 \
-        libmicrohttpd fontconfig
+        libmicrohttpd fontconfig libcrypto
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -165,7 +165,7 @@ $(FUZZ_BUILD)/bin/fuzz-%: $(call obj,tests/fuzz/fuzz_%.c) $(CORE_OBJ)
 # often come from elsewhere than Debian (NodeSource's nodejs bundles npm and conflicts with
 # Debian's npm); only when a command is missing are Debian's packages tried, and if that
 # fails the SDK's row is skipped, saying why.
-BENCH_DEB_PKGS := imagemagick webp libssl-dev
+BENCH_DEB_PKGS := imagemagick webp libssl-dev libjansson-dev
 BENCH_NODE_PKGS := nodejs npm
 bench: bench-deps
 	@$(MAKE) --no-print-directory all

@@ -440,7 +440,7 @@ json_doc *json_parse(const char *text, size_t len, int max_depth, char *errbuf, 
   }
   parser ps = {.p = (const unsigned char *)text, .start = (const unsigned char *)text,
                .end = (const unsigned char *)text + len, .doc = d,
-               .max_depth = max_depth > 0 ? max_depth : JSON_DEFAULT_DEPTH, .err = errbuf, .errlen = errlen};
+               .max_depth = max_depth <= 0 ? JSON_DEFAULT_DEPTH : max_depth > JSON_MAX_DEPTH ? JSON_MAX_DEPTH : max_depth, .err = errbuf, .errlen = errlen};
   if (!text) ps.p = ps.start = ps.end = (const unsigned char *)"";
   bool ok = parse_value(&ps, &d->root);
   if (ok) {

@@ -55,9 +55,11 @@ struct json_member {
 typedef struct json_doc json_doc; /* owns every value and string of one parse */
 
 #define JSON_DEFAULT_DEPTH 64
+#define JSON_MAX_DEPTH 1024 /* the reader recurses once per level: no caller may ask for more */
 
 /* Parses exactly one JSON value (surrounding whitespace allowed). NULL on error, with
- * errbuf saying what and at which byte. max_depth <= 0 means JSON_DEFAULT_DEPTH. */
+ * errbuf saying what and at which byte. max_depth <= 0 means JSON_DEFAULT_DEPTH; above
+ * JSON_MAX_DEPTH it means JSON_MAX_DEPTH. */
 json_doc *json_parse(const char *text, size_t len, int max_depth, char *errbuf, size_t errlen);
 const json_value *json_root(const json_doc *d);
 void json_doc_free(json_doc *d);

@@ -1,5 +1,5 @@
-/* sha256.h — SHA-256 (FIPS 180-4): the journal's job keys and the content addresses of
- * stored outputs. Our own small implementation (see README for why not libcrypto). */
+/* sha256.h — SHA-256 (FIPS 180-4) from libcrypto: the journal's job keys and the content
+ * addresses of stored outputs. The glue keeps our names, hex forms and file hashing. */
 #ifndef ATELIER_SHA256_H
 #define ATELIER_SHA256_H
 
@@ -10,21 +10,25 @@
 #define SHA256_LEN 32
 #define SHA256_HEX_LEN 64 /* plus a NUL: char hex[SHA256_HEX_LEN + 1] */
 
+/* A streaming digest. libcrypto's context lives on the heap, so every sha256_init is
+ * ended by sha256_final or, on a path that gives up, sha256_discard. */
 typedef struct sha256_ctx {
-  uint32_t h[8];
-  uint64_t total; /* bytes hashed so far */
-  uint8_t block[64];
-  size_t fill; /* bytes waiting in block */
+  struct evp_md_ctx_st *md; /* libcrypto's EVP_MD_CTX; NULL when it could not be made */
+  bool failed;              /* a step failed (out of memory): final says so */
 } sha256_ctx;
 
-void sha256_init(sha256_ctx *c);
+void sha256_init(sha256_ctx *c); /* a failure here is remembered and reported by final */
 void sha256_update(sha256_ctx *c, const void *data, size_t len);
-/* Writes the digest; c must be re-initialised before reuse. */
-void sha256_final(sha256_ctx *c, uint8_t out[SHA256_LEN]);
+/* Writes the digest and releases c (re-initialise before reuse). False, with out zeroed,
+ * when libcrypto failed at any step: a caller must not use a digest it did not get. */
+bool sha256_final(sha256_ctx *c, uint8_t out[SHA256_LEN]);
+/* Releases a context given up before sha256_final; harmless after it. */
+void sha256_discard(sha256_ctx *c);
 
-/* One-shot digest of a buffer, as bytes or as lowercase hex (NUL-terminated). */
-void sha256(const void *data, size_t len, uint8_t out[SHA256_LEN]);
-void sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_LEN + 1]);
+/* One-shot digest of a buffer, as bytes or as lowercase hex (NUL-terminated); false (out
+ * of memory in libcrypto) leaves no usable digest. */
+bool sha256(const void *data, size_t len, uint8_t out[SHA256_LEN]);
+bool sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_LEN + 1]);
 void sha256_to_hex(const uint8_t digest[SHA256_LEN], char hex[SHA256_HEX_LEN + 1]);
 
 /* True when s is exactly 64 lowercase hex digits (a digest we wrote). */

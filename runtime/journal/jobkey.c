@@ -148,7 +148,10 @@ static bool image_identity(const json_member *m, synth *s, char *err, size_t err
   if (kind == JOBKEY_IMAGE_URL) return false; /* caller keeps the URL as is */
   const char *tag;
   if (kind == JOBKEY_IMAGE_DATA_URI) {
-    sha256_hex(str, len, s->hex);
+    if (!sha256_hex(str, len, s->hex)) {
+      snprintf(err, errlen, "%.*s: cannot hash the data URI (out of memory)", (int)m->keylen, m->key);
+      return true;
+    }
     tag = "$data_sha256";
   } else {
     if (memchr(str, '\0', len)) {
@@ -272,7 +275,11 @@ bool jobkey_compute(const char *backend, const char *model_name, const char *inp
   sha256_update(&h, backend, strlen(backend) + 1);
   sha256_update(&h, model_name, strlen(model_name) + 1);
   sha256_update(&h, k->canonical.data, k->canonical.len);
-  sha256_final(&h, digest);
+  if (!sha256_final(&h, digest)) {
+    snprintf(errbuf, errlen, "cannot hash the job key (out of memory)");
+    buf_free(&k->canonical);
+    return false;
+  }
   sha256_to_hex(digest, k->hex);
   return true;
 }

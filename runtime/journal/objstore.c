@@ -108,6 +108,7 @@ static obj_status hash_fd(int fd, const char *path, const char *want, buf *out, 
     if (total > OBJSTORE_MAX_BYTES) {
       snprintf(errbuf, errlen, "%s is larger than any stored output can be", path);
       if (out) out->len = start;
+      sha256_discard(&c);
       return OBJ_CORRUPT;
     }
     sha256_update(&c, chunk, (size_t)n);
@@ -118,7 +119,10 @@ static obj_status hash_fd(int fd, const char *path, const char *want, buf *out, 
   }
   uint8_t d[SHA256_LEN];
   char got[SHA256_HEX_LEN + 1];
-  sha256_final(&c, d);
+  if (!sha256_final(&c, d)) {
+    snprintf(errbuf, errlen, "cannot hash %s (out of memory)", path);
+    goto fail;
+  }
   sha256_to_hex(d, got);
   if (strcmp(got, want) != 0) {
     snprintf(errbuf, errlen, "%s is corrupt: its bytes hash to %.12s..., not to its name", path, got);
@@ -127,6 +131,7 @@ static obj_status hash_fd(int fd, const char *path, const char *want, buf *out, 
   }
   return OBJ_OK;
 fail:
+  sha256_discard(&c); /* harmless after sha256_final */
   if (out) out->len = start;
   return OBJ_ERROR;
 }
@@ -171,7 +176,10 @@ bool objstore_put(const char *dir, const void *data, size_t len, char hex[SHA256
     snprintf(errbuf, errlen, "refusing to store %zu bytes (more than any image)", len);
     return false;
   }
-  sha256_hex(data, len, hex);
+  if (!sha256_hex(data, len, hex)) {
+    snprintf(errbuf, errlen, "cannot hash %zu bytes to store (out of memory)", len);
+    return false;
+  }
   char path[PATH_MAX], sub[PATH_MAX], tmp[PATH_MAX];
   if (!objstore_path(dir, hex, path, sizeof path) ||
       snprintf(sub, sizeof sub, "%s/%.2s", dir, hex) >= (int)sizeof sub ||

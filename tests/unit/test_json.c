@@ -63,6 +63,60 @@ TEST(json_rejects_bad_input_naming_the_byte) {
   char err[200];
   CHECK(parse("{\"a\": [1, 2, }", err) == NULL);
   CHECK(strstr(err, "byte 13") != NULL);
+  /* the message may end up in a JSON body or on a terminal: never the input's raw bytes */
+  CHECK(parse("[\"\xff\x01\"]", err) == NULL);
+  for (const char *c = err; *c; c++) CHECK(*c >= 0x20 && *c < 0x7f);
+}
+
+TEST(json_strings_and_keys_keep_nul_bytes) {
+  char err[200];
+  json_doc *d = json_parse("\"a\\u0000b\"", 10, 0, err, sizeof err);
+  CHECK(d != NULL);
+  const json_value *v = json_root(d);
+  CHECK(v->type == JSON_STRING && v->u.str.len == 3 && memcmp(v->u.str.s, "a\0b", 4) == 0);
+  json_doc_free(d);
+  d = json_parse("{\"a\\u0000b\":1}", 14, 0, err, sizeof err);
+  CHECK(d != NULL);
+  const json_member *m = &json_root(d)->u.obj.members[0];
+  CHECK(m->keylen == 3 && memcmp(m->key, "a\0b", 4) == 0);
+  CHECK(json_get(json_root(d), "a") == NULL); /* lookups by C string never match it */
+  json_doc_free(d);
+}
+
+TEST(json_keeps_document_order_and_finds_the_first_of_duplicate_keys) {
+  char err[200];
+  json_doc *d = parse("{\"a\":1,\"b\":2,\"a\":3}", err);
+  CHECK(d != NULL);
+  int64_t n = 0;
+  CHECK(json_int(json_get(json_root(d), "a"), &n) && n == 1);
+  CHECK(json_root(d)->u.obj.n == 3); /* all kept: a writer copying the document keeps them */
+  json_doc_free(d);
+  d = parse("{\"z\":1,\"a\":2,\"m\":3}", err);
+  CHECK(d != NULL);
+  const json_value *r = json_root(d);
+  CHECK(r->u.obj.n == 3 && r->u.obj.members[0].key[0] == 'z' && r->u.obj.members[1].key[0] == 'a' &&
+        r->u.obj.members[2].key[0] == 'm' && r->u.obj.members[2].keylen == 1);
+  json_doc_free(d);
+}
+
+TEST(json_reads_integers_beyond_int64_as_doubles) {
+  char err[200];
+  json_doc *d = parse("{\"seed\":99999999999999999999,\"n\":7}", err);
+  CHECK(d != NULL);
+  const json_value *r = json_root(d);
+  double x = 0;
+  int64_t n = 0;
+  CHECK(json_num(json_get(r, "seed"), &x) && x == 1e20);
+  CHECK(!json_int(json_get(r, "seed"), &n)); /* out of int64: not an integer to us */
+  CHECK(json_int(json_get(r, "n"), &n) && n == 7);
+  json_doc_free(d);
+  CHECK(parse("[1e400]", err) == NULL);
+  CHECK(parse("[1000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+              "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+              "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+              "000000000000000000000000000000000000000000000000000000000000000000]",
+              err) == NULL);
+  CHECK(strstr(err, "invalid JSON at byte") != NULL);
 }
 
 TEST(json_limits_nesting_depth) {
@@ -73,9 +127,21 @@ TEST(json_limits_nesting_depth) {
   char err[200];
   CHECK(json_parse(deep, 200, 64, err, sizeof err) == NULL);
   CHECK(strstr(err, "deeper") != NULL);
+  CHECK(strstr(err, "invalid JSON at byte 64: nested deeper than 64 levels") != NULL);
   json_doc *d = json_parse(deep + 40, 120, 64, err, sizeof err);
   CHECK(d != NULL);
   json_doc_free(d);
+  /* far deeper than any limit: refused, never a stack overflow */
+  size_t n = 100000;
+  char *huge = malloc(2 * n);
+  CHECK(huge != NULL);
+  memset(huge, '[', n);
+  memset(huge + n, ']', n);
+  CHECK(json_parse(huge, 2 * n, 64, err, sizeof err) == NULL);
+  CHECK(strstr(err, "invalid JSON at byte") != NULL);
+  CHECK(json_parse(huge, 2 * n, 1000000, err, sizeof err) == NULL); /* capped at JSON_MAX_DEPTH */
+  CHECK(strstr(err, "invalid JSON at byte 1024: nested deeper than 1024 levels") != NULL);
+  free(huge);
 }
 
 TEST(json_writer_builds_compact_escaped_text_and_round_trips) {
