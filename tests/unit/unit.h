@@ -15,8 +15,9 @@ typedef struct unit_test {
 
 void unit_register(unit_test *t);
 void unit_fail(const char *file, int line, const char *fmt, ...);
-/* Ends the running test (already counted as failed): a longjmp back into main.c, so
- * whatever the test had allocated is leaked — acceptable only because it failed. */
+/* Ends the running test (already counted as failed): a longjmp back into main.c (in a
+ * child the test forked, _exit instead), so whatever the test had allocated is leaked —
+ * acceptable only because it failed. */
 _Noreturn void unit_stop(void);
 
 #define TEST(name)                                                   \
