@@ -130,8 +130,15 @@ T.case("the API key appears in no output, error or file", function()
   ]], { key = KEY })
   T.eq(r.code, 1, "the recipe ends with an error on purpose")
   local wrong = R.run(emu, batch(1), { key = KEY .. "-wrong", args = { "--dry-run" } })
-  local strict <close> = E.start{ ["time-scale"] = 0.02, ["api-key"] = KEY } -- no faults: a clean 401
+  -- The refused key gets an emulator of its own, without faults. The faulty one above rolls
+  -- its faults from one sequence shared by every request it serves, and the first recipe's
+  -- polls (how many depends on timing) advance it: sent there, this submit met a dropped
+  -- connection or a bare 503 in most runs and was rightly reported SubmitOutcomeUnknown.
+  local strict <close> = E.start{ ["time-scale"] = 0.02, ["api-key"] = KEY }
   local refused = R.run(strict, batch(1), { key = "sk-other-" .. KEY })
+  local st = strict:stats()
+  T.eq({ st.run_refused, st.run_accepted, (next(st.faults)) }, { { UnauthorizedAccess = 1 }, 0, nil },
+    "one submit, answered with a clean 401:\n" .. refused.stdout .. refused.stderr)
   local everything = r.stdout .. r.stderr .. wrong.stdout .. wrong.stderr .. refused.stdout .. refused.stderr
   local p = io.popen("cat " .. T.shell_quote(r.dir) .. "/* 2>/dev/null")
   everything = everything .. p:read("a")
