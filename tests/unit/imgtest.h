@@ -1,13 +1,12 @@
-/* imgtest.h — helpers shared by the image unit tests: synthetic images and comparisons.
- * They are called from test bodies only, so a helper that cannot make its image ends
- * that test with a REQUIRE instead of aborting the whole runner. */
+/* imgtest.h — helpers shared by the image unit tests: synthetic images and comparisons. */
 #ifndef ATELIER_IMGTEST_H
 #define ATELIER_IMGTEST_H
 
 #include <stdlib.h>
 
 #include "../../runtime/image.h"
-#include "unit.h"
+#include "unit.h" /* the helpers run inside test bodies: one that cannot make its image
+                     * ends that test with a REQUIRE rather than abort() the runner */
 
 /* A smooth colour gradient (compresses well, survives lossy codecs) with optional alpha
  * ramp across x. */
