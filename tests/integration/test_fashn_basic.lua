@@ -106,7 +106,10 @@ T.case("at most `concurrency` predictions are ever unfinished at once", function
   T.eq(r.events[2], { ok = 10, http_429 = 0, live_requests = 0 })
   local s = emu:stats()
   T.eq(s.run_accepted, 10, "each submitted once")
-  T.ok(s.peak_concurrency <= 3, "peak concurrency " .. s.peak_concurrency .. " <= 3")
+  -- 3 in practice; at least 2, or the jobs never overlapped (a serial client passes "<= 3").
+  -- Not exactly 3: on a loaded machine a prediction (0.24 s here) can end before the third
+  -- submit lands.
+  T.ok(s.peak_concurrency >= 2 and s.peak_concurrency <= 3, "peak concurrency " .. s.peak_concurrency .. ", 2..3")
 end)
 
 T.case("fashn.credits() reads the balance; results and stats add up", function()

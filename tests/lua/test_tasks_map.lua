@@ -31,7 +31,9 @@ T.case("map raises the first error and starts nothing after it", function()
       return x
     end, { concurrency = 2 })
   end, "item two is broken")
-  T.ok(started <= 4, "stopped early, started " .. started)
+  -- items 1 and 2 start together (concurrency 2) and 2 raised; 3 and 4 may have started
+  -- before it did, nothing after
+  T.ok(started >= 2 and started <= 4, "stopped early, started " .. started)
   T.ok(err, "error value")
 end)
 

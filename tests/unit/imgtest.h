@@ -5,12 +5,14 @@
 #include <stdlib.h>
 
 #include "../../runtime/image/image.h"
+#include "unit.h" /* the helpers run inside test bodies: one that cannot make its image
+                     * ends that test with a REQUIRE rather than abort() the runner */
 
 /* A smooth colour gradient (compresses well, survives lossy codecs) with optional alpha
  * ramp across x. */
 static inline image imgtest_gradient(int w, int h, bool alpha) {
   image im = IMAGE_INIT;
-  if (image_alloc(&im, w, h, NULL, 0) != IMAGE_OK) abort();
+  REQUIRE_INT(image_alloc(&im, w, h, NULL, 0), IMAGE_OK);
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++) {
       uint8_t *p = im.rgba + ((size_t)y * w + x) * 4;
@@ -24,7 +26,7 @@ static inline image imgtest_gradient(int w, int h, bool alpha) {
 
 static inline image imgtest_solid(int w, int h, uint8_t r, uint8_t g, uint8_t b, uint8_t a) {
   image im = IMAGE_INIT;
-  if (image_alloc(&im, w, h, NULL, 0) != IMAGE_OK) abort();
+  REQUIRE_INT(image_alloc(&im, w, h, NULL, 0), IMAGE_OK);
   for (size_t i = 0; i < (size_t)w * h; i++) {
     im.rgba[i * 4] = r, im.rgba[i * 4 + 1] = g, im.rgba[i * 4 + 2] = b, im.rgba[i * 4 + 3] = a;
   }
@@ -57,7 +59,7 @@ static inline buf imgtest_encode(const image *im, image_format f, int quality, b
   buf b = BUF_INIT;
   image_encode_opts o = {.format = f, .quality = quality, .lossless = lossless};
   char err[200];
-  if (image_encode(im, &o, &b, err, sizeof err) != IMAGE_OK) abort();
+  REQUIRE_INT(image_encode(im, &o, &b, err, sizeof err), IMAGE_OK);
   return b;
 }
 

@@ -45,7 +45,7 @@ TEST(base64_decodes_the_rfc4648_vectors) {
   for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
     char out[64];
     size_t len = 99, off = 0;
-    CHECK_INT(dec(in[i], 0, out, &len, &off), B64_OK);
+    REQUIRE_INT(dec(in[i], 0, out, &len, &off), B64_OK);
     CHECK_STR(out, want[i]);
   }
 }
@@ -108,13 +108,13 @@ TEST(base64_rejects_bad_characters_with_their_offset) {
 TEST(base64_whitespace_and_missing_padding_only_when_asked) {
   char out[64];
   size_t len, off;
-  CHECK_INT(dec(" Zm9v\r\nYmFy\t", B64_WHITESPACE, out, &len, &off), B64_OK);
+  REQUIRE_INT(dec(" Zm9v\r\nYmFy\t", B64_WHITESPACE, out, &len, &off), B64_OK);
   CHECK_STR(out, "foobar");
-  CHECK_INT(dec("Zm9vYg = =\n", B64_WHITESPACE, out, &len, &off), B64_OK);
+  REQUIRE_INT(dec("Zm9vYg = =\n", B64_WHITESPACE, out, &len, &off), B64_OK);
   CHECK_STR(out, "foob");
-  CHECK_INT(dec("Zm9vYg", B64_NOPAD, out, &len, &off), B64_OK);
+  REQUIRE_INT(dec("Zm9vYg", B64_NOPAD, out, &len, &off), B64_OK);
   CHECK_STR(out, "foob");
-  CHECK_INT(dec("Zm9vYmE", B64_NOPAD, out, &len, &off), B64_OK);
+  REQUIRE_INT(dec("Zm9vYmE", B64_NOPAD, out, &len, &off), B64_OK);
   CHECK_STR(out, "fooba");
   CHECK_INT(dec("Zm9vYmE=", B64_NOPAD, out, &len, &off), B64_OK); /* padding still accepted */
   CHECK_INT(dec("Zm9vY", B64_NOPAD, out, &len, &off), B64_ETRUNCATED); /* 1 char is no byte */
@@ -123,8 +123,8 @@ TEST(base64_whitespace_and_missing_padding_only_when_asked) {
   CHECK_INT(off, 6);
   /* MIME-style wrapping of a long text goes through fast and slow paths alternately */
   const char *wrapped = "Zm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFy\nZm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFy\n";
-  CHECK_INT(dec(wrapped, B64_WHITESPACE, out, &len, &off), B64_OK);
-  CHECK_INT(len, 48);
+  REQUIRE_INT(dec(wrapped, B64_WHITESPACE, out, &len, &off), B64_OK);
+  REQUIRE_INT(len, 48);
   CHECK(memcmp(out, "foobarfoobar", 12) == 0 && memcmp(out + 36, "foobarfoobar", 12) == 0);
 }
 
@@ -152,12 +152,12 @@ TEST(data_uri_parses_mime_and_payload) {
   buf b = BUF_INIT;
   char mime[DATA_URI_MIME_MAX], err[200] = "";
   const char *u = "DATA:Image/PNG;base64,Zm9vYmFy";
-  CHECK(data_uri_parse(u, strlen(u), 0, 0, mime, &b, err, sizeof err));
+  REQUIRE(data_uri_parse(u, strlen(u), 0, 0, mime, &b, err, sizeof err));
   CHECK_STR(mime, "image/png");
   CHECK_STR(b.data, "foobar");
   buf_reset(&b);
   u = "data:image/jpeg;name=a.jpg;BASE64,Zm8=";
-  CHECK(data_uri_parse(u, strlen(u), 0, 0, mime, &b, err, sizeof err));
+  REQUIRE(data_uri_parse(u, strlen(u), 0, 0, mime, &b, err, sizeof err));
   CHECK_STR(mime, "image/jpeg");
   CHECK_INT(b.len, 2);
   buf_free(&b);
@@ -204,10 +204,10 @@ TEST(data_uri_enforces_the_decoded_size_limit_before_decoding) {
 
 TEST(data_uri_build_round_trips) {
   buf b = BUF_INIT, d = BUF_INIT;
-  CHECK(data_uri_build(&b, "image/webp", "\x00\x01\x02\xff", 4));
+  REQUIRE(data_uri_build(&b, "image/webp", "\x00\x01\x02\xff", 4));
   CHECK_STR(b.data, "data:image/webp;base64,AAEC/w==");
   char mime[DATA_URI_MIME_MAX], err[200];
-  CHECK(data_uri_parse(b.data, b.len, 0, 0, mime, &d, err, sizeof err));
+  REQUIRE(data_uri_parse(b.data, b.len, 0, 0, mime, &d, err, sizeof err));
   CHECK_STR(mime, "image/webp");
   CHECK(d.len == 4 && memcmp(d.data, "\x00\x01\x02\xff", 4) == 0);
   buf_free(&b);
@@ -233,7 +233,7 @@ TEST(base64_simd_blocks_hand_bad_bytes_padding_and_whitespace_to_the_careful_pat
     memcpy(w, s, (size_t)at);
     w[at] = '\n';
     memcpy(w + at + 1, s + at, (size_t)(97 - at));
-    CHECK_INT(dec(w, B64_WHITESPACE, out, &len, &off), B64_OK);
+    REQUIRE_INT(dec(w, B64_WHITESPACE, out, &len, &off), B64_OK);
     CHECK(len == 72 && memcmp(out, "foobarfoobar", 12) == 0 && memcmp(out + 60, "foobarfoobar", 12) == 0);
   }
 }

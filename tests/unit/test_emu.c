@@ -23,7 +23,7 @@ TEST(emu_output_sizes_follow_the_contract_table) {
   for (int i = 0; i < EMU_ASPECT_COUNT; i++) {
     const char *name;
     int w, h;
-    CHECK(emu_aspect(i, &name, &w, &h));
+    REQUIRE(emu_aspect(i, &name, &w, &h));
     CHECK_STR(name, want[i].a);
     CHECK_INT(w, want[i].w);
     CHECK_INT(h, want[i].h);
@@ -50,7 +50,7 @@ TEST(emu_config_parses_every_kind_of_flag_and_names_bad_ones) {
   char *argv[] = {"fashn-emu", "--port", "0", "--time-scale=0.01", "--api-key", "k", "--fail-rate", "0.5",
                   "--fault-seed", "18446744073709551615", "--verbose", "--max-body", "4096"};
   char err[200];
-  CHECK_INT(emu_config_parse(&c, 13, argv, err, sizeof err), 0);
+  REQUIRE_INT(emu_config_parse(&c, 13, argv, err, sizeof err), 0);
   CHECK(fabs(c.time_scale - 0.01) < 1e-12);
   CHECK_STR(c.api_key, "k");
   CHECK(c.fail_rate == 0.5);
@@ -73,7 +73,7 @@ TEST(emu_config_parses_every_kind_of_flag_and_names_bad_ones) {
 
 TEST(emu_window_admits_limit_requests_per_window_and_says_how_long_to_wait) {
   emu_window w;
-  CHECK(emu_window_init(&w, 3, 10));
+  REQUIRE(emu_window_init(&w, 3, 10));
   double ra = -1;
   CHECK(emu_window_admit(&w, 100.0, &ra));
   CHECK(emu_window_admit(&w, 101.0, &ra));
@@ -83,7 +83,7 @@ TEST(emu_window_admits_limit_requests_per_window_and_says_how_long_to_wait) {
   CHECK(emu_window_admit(&w, 110.0, &ra));
   CHECK(!emu_window_admit(&w, 110.5, &ra));
   emu_window_free(&w);
-  CHECK(emu_window_init(&w, 0, 10)); /* unlimited */
+  REQUIRE(emu_window_init(&w, 0, 10)); /* unlimited */
   for (int i = 0; i < 1000; i++) CHECK(emu_window_admit(&w, 1.0, &ra));
   emu_window_free(&w);
 }
@@ -138,10 +138,10 @@ static void run_and_fetch(emu *e, const char *inputs, char *status, size_t slen,
   buf body = BUF_INIT, resp = BUF_INIT;
   buf_printf(&body, "{\"model_name\":\"model-create\",\"inputs\":%s}", inputs);
   snprintf(url, sizeof url, "%s/v1/run", emu_url(e));
-  CHECK_INT(http("POST", url, body.data, &resp), 200);
+  REQUIRE_INT(http("POST", url, body.data, &resp), 200);
   json_doc *d = json_parse(resp.data, resp.len, 0, NULL, 0);
   const char *id = d ? json_str(json_get(json_root(d), "id")) : NULL;
-  CHECK(id != NULL);
+  REQUIRE(id != NULL);
   snprintf(status, slen, "none");
   char sturl[256];
   snprintf(sturl, sizeof sturl, "%s/v1/status/%s", emu_url(e), id ? id : "x");
@@ -149,7 +149,7 @@ static void run_and_fetch(emu *e, const char *inputs, char *status, size_t slen,
   d = NULL;
   for (int i = 0; i < 6000; i++) {
     buf_reset(&resp);
-    CHECK_INT(http("GET", sturl, NULL, &resp), 200);
+    REQUIRE_INT(http("GET", sturl, NULL, &resp), 200);
     json_doc_free(d);
     d = json_parse(resp.data, resp.len, 0, NULL, 0);
     const char *st = d ? json_str(json_get(json_root(d), "status")) : NULL;
@@ -186,11 +186,11 @@ static emu *start_fast(void) {
 static char *solid_data_uri(int w, int h, const unsigned char rgb[3], image_format f) {
   image im = IMAGE_INIT;
   char err[200];
-  image_alloc(&im, w, h, err, sizeof err);
+  REQUIRE_INT(image_alloc(&im, w, h, err, sizeof err), IMAGE_OK); /* the loop writes its pixels */
   for (int i = 0; i < w * h; i++) memcpy(im.rgba + i * 4, rgb, 3), im.rgba[i * 4 + 3] = 255;
   buf enc = BUF_INIT, uri = BUF_INIT;
   image_encode_opts eo = {.format = f, .quality = 95};
-  image_encode(&im, &eo, &enc, err, sizeof err);
+  REQUIRE_INT(image_encode(&im, &eo, &enc, err, sizeof err), IMAGE_OK);
   data_uri_build(&uri, image_format_mime(f), enc.data, enc.len);
   image_free(&im);
   buf_free(&enc);
@@ -238,7 +238,7 @@ TEST(emu_jpeg_outputs_decode_at_the_contract_size_for_every_aspect_ratio) {
   for (int i = 0; i < EMU_ASPECT_COUNT; i++) {
     const char *name;
     int w, h;
-    emu_aspect(i, &name, &w, &h);
+    REQUIRE(emu_aspect(i, &name, &w, &h));
     char inputs[200], status[32];
     snprintf(inputs, sizeof inputs, "{\"prompt\":\"jpeg\",\"aspect_ratio\":\"%s\",\"output_format\":\"jpeg\"}", name);
     image out = IMAGE_INIT;
@@ -313,7 +313,7 @@ TEST(emu_starts_on_an_ephemeral_port_and_stops_with_work_in_flight) {
   snprintf(url, sizeof url, "%s/v1/run", emu_url(a));
   CHECK_INT(http("POST", url, "{\"model_name\":\"model-create\",\"inputs\":{\"prompt\":\"x\",\"resolution\":\"4k\",\"num_images\":4}}", &resp), 200);
   buf_reset(&resp);
-  CHECK(emu_stats_json(a, &resp));
+  REQUIRE(emu_stats_json(a, &resp));
   CHECK(strstr(resp.data, "\"run_accepted\":1") != NULL);
   buf_free(&resp);
   emu_stop(a); /* a 4x 16 MP render is under way: stop must not wait for all of it */

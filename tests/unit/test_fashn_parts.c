@@ -71,11 +71,11 @@ TEST(an_output_is_complete_only_with_its_end_marker) {
                                       0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                       'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
   char fmt[8];
-  CHECK(fashn_output_complete(png, sizeof png, fmt, sizeof fmt));
+  REQUIRE(fashn_output_complete(png, sizeof png, fmt, sizeof fmt));
   CHECK_STR(fmt, "png");
   CHECK(!fashn_output_complete(png, sizeof png - 5, fmt, sizeof fmt));
   static const unsigned char jpeg[] = {0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9};
-  CHECK(fashn_output_complete(jpeg, sizeof jpeg, fmt, sizeof fmt));
+  REQUIRE(fashn_output_complete(jpeg, sizeof jpeg, fmt, sizeof fmt));
   CHECK_STR(fmt, "jpeg");
   CHECK(!fashn_output_complete(jpeg, sizeof jpeg - 1, fmt, sizeof fmt));
   CHECK(!fashn_output_complete((const unsigned char *)"<html>", 6, fmt, sizeof fmt));
@@ -102,7 +102,7 @@ TEST(the_model_create_rules_in_c) {
   fashn_input_facts f;
   fashn_input_error e;
   const char *j = "{\"prompt\":\"x\",\"num_images\":3,\"face_reference\":\"data:image/png;base64,AAAA\"}";
-  CHECK(fashn_inputs_check_json(j, strlen(j), &f, &e));
+  REQUIRE(fashn_inputs_check_json(j, strlen(j), &f, &e));
   CHECK_INT(f.credits, 12);
   CHECK(f.face);
 }

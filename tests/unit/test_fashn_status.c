@@ -58,8 +58,8 @@ TEST(a_completed_answer_gives_its_output_list) {
             FASHN_STATUS_COMPLETED);
   CHECK_STR(view.status, "completed");
   CHECK_INT(view.outputs, FASHN_OUTPUTS_LIST);
-  CHECK(view.output != NULL && view.output->type == JSON_ARRAY);
-  if (view.output) CHECK_INT(view.output->u.arr.n, 2);
+  REQUIRE(view.output != NULL && view.output->type == JSON_ARRAY);
+  CHECK_INT(view.output->u.arr.n, 2);
   answer("{\"status\":\"completed\",\"output\":[1,2,3,4,5,6,7,8]}"); /* entries are judged one by one later */
   CHECK_INT(view.outputs, FASHN_OUTPUTS_LIST);
   fashn_status_free(&view);
@@ -184,7 +184,7 @@ static fashn_decode_status decode(const char *uri, size_t max, buf *out, char *f
 TEST(a_data_uri_output_decodes_to_a_checked_image) {
   buf out = BUF_INIT;
   char fmt[8], why[200];
-  CHECK_INT(decode("data:image/png;base64," PNG_1X1, 1 << 20, &out, fmt, why), FASHN_DECODED);
+  REQUIRE_INT(decode("data:image/png;base64," PNG_1X1, 1 << 20, &out, fmt, why), FASHN_DECODED);
   CHECK_STR(fmt, "png");
   CHECK_INT(out.len, 69);
   CHECK(out.data && memcmp(out.data, "\x89PNG", 4) == 0);

@@ -31,7 +31,7 @@ TEST(image_png_and_lossless_webp_round_trip_exactly_with_alpha) {
     image d = IMAGE_INIT;
     image_info info;
     char err[200] = "";
-    CHECK_INT(image_decode(b.data, b.len, NULL, &d, &info, err, sizeof err), IMAGE_OK);
+    REQUIRE_INT(image_decode(b.data, b.len, NULL, &d, &info, err, sizeof err), IMAGE_OK);
     CHECK_INT(info.format, lossless[i]);
     CHECK(info.has_alpha);
     CHECK_INT(imgtest_maxdiff(&g, &d, true), 0);
@@ -48,13 +48,13 @@ TEST(image_every_format_pair_round_trips_within_codec_tolerance) {
       buf e1 = imgtest_encode(&g, FORMATS[a], 95, false);
       image d1 = IMAGE_INIT, d2 = IMAGE_INIT;
       char err[200] = "";
-      CHECK_INT(image_decode(e1.data, e1.len, NULL, &d1, NULL, err, sizeof err), IMAGE_OK);
+      REQUIRE_INT(image_decode(e1.data, e1.len, NULL, &d1, NULL, err, sizeof err), IMAGE_OK);
       buf e2 = imgtest_encode(&d1, FORMATS[b], 95, false);
       image_info info;
-      CHECK_INT(image_decode(e2.data, e2.len, NULL, &d2, &info, err, sizeof err), IMAGE_OK);
+      REQUIRE_INT(image_decode(e2.data, e2.len, NULL, &d2, &info, err, sizeof err), IMAGE_OK);
       CHECK_INT(info.format, FORMATS[b]);
-      CHECK_INT(d2.width, 96);
-      CHECK_INT(d2.height, 64);
+      REQUIRE_INT(d2.width, 96);
+      REQUIRE_INT(d2.height, 64);
       double md = imgtest_meandiff(&g, &d2);
       if (md > 3.0)
         unit_fail(__FILE__, __LINE__, "%s -> %s: mean difference %.2f", image_format_name(FORMATS[a]),
@@ -75,7 +75,7 @@ TEST(image_jpeg_composites_transparency_over_white_and_can_be_progressive) {
   CHECK_INT(image_encode(&clear, &o, &b, err, sizeof err), IMAGE_OK);
   image_info info;
   image d = IMAGE_INIT;
-  CHECK_INT(image_decode(b.data, b.len, NULL, &d, &info, err, sizeof err), IMAGE_OK);
+  REQUIRE_INT(image_decode(b.data, b.len, NULL, &d, &info, err, sizeof err), IMAGE_OK);
   CHECK(info.progressive);
   CHECK(d.rgba[0] > 250 && d.rgba[1] > 250 && d.rgba[2] > 250 && d.rgba[3] == 255);
   image_free(&d);
@@ -111,7 +111,7 @@ TEST(image_probe_reads_headers_without_decoding) {
     buf b = imgtest_encode(&g, FORMATS[i], 80, false);
     image_info info;
     char err[200] = "";
-    CHECK_INT(image_probe(b.data, b.len, NULL, &info, err, sizeof err), IMAGE_OK);
+    REQUIRE_INT(image_probe(b.data, b.len, NULL, &info, err, sizeof err), IMAGE_OK);
     CHECK_INT(info.width, 123);
     CHECK_INT(info.height, 45);
     CHECK_INT(info.has_alpha, FORMATS[i] != IMAGE_JPEG);
@@ -242,12 +242,12 @@ TEST(image_decodes_to_a_box_in_every_format) {
     image d = IMAGE_INIT;
     char err[200] = "";
     image_decode_opts o = {.box_width = 100, .box_height = 100};
-    CHECK_INT(image_decode(b.data, b.len, &o, &d, NULL, err, sizeof err), IMAGE_OK);
-    CHECK_INT(d.width, 100);
-    CHECK_INT(d.height, 75);
+    REQUIRE_INT(image_decode(b.data, b.len, &o, &d, NULL, err, sizeof err), IMAGE_OK);
+    REQUIRE_INT(d.width, 100);
+    REQUIRE_INT(d.height, 75);
     /* the thumbnail looks like the image: compare with a resize of the original */
     image ref = IMAGE_INIT;
-    CHECK_INT(image_resize(&g, 100, 75, &ref, err, sizeof err), IMAGE_OK);
+    REQUIRE_INT(image_resize(&g, 100, 75, &ref, err, sizeof err), IMAGE_OK);
     double md = imgtest_meandiff(&ref, &d);
     if (md > 3.0) unit_fail(__FILE__, __LINE__, "%s thumbnail differs by %.2f", image_format_name(FORMATS[i]), md);
     image_free(&d);
@@ -274,7 +274,7 @@ TEST(image_interlaced_png_decodes_natively_and_to_a_box) {
   CHECK_INT(image_encode(&g, &o, &b, err, sizeof err), IMAGE_OK);
   image_info info;
   image d = IMAGE_INIT;
-  CHECK_INT(image_decode(b.data, b.len, NULL, &d, &info, err, sizeof err), IMAGE_OK);
+  REQUIRE_INT(image_decode(b.data, b.len, NULL, &d, &info, err, sizeof err), IMAGE_OK);
   CHECK(info.progressive);
   CHECK_INT(imgtest_maxdiff(&g, &d, true), 0);
   image_free(&d);
@@ -291,8 +291,8 @@ TEST(image_png_chunk_claiming_gigabytes_is_refused_before_libpng_allocates) {
   /* found by fuzz_png: an 85-byte file whose iTXt claims 1.4 GB made libpng allocate it */
   buf b = BUF_INIT;
   char err[200] = "";
-  CHECK_INT(image_read_file("tests/fuzz/regressions/png/chunk-length-gigabytes-allocated-1", 0, &b, err, sizeof err),
-            IMAGE_OK);
+  REQUIRE_INT(image_read_file("tests/fuzz/regressions/png/chunk-length-gigabytes-allocated-1", 0, &b, err, sizeof err),
+              IMAGE_OK);
   image d = IMAGE_INIT;
   CHECK_INT(image_decode(b.data, b.len, NULL, &d, NULL, err, sizeof err), IMAGE_ETRUNCATED);
   CHECK(strstr(err, "truncated PNG: chunk 'iTXt' at byte ") != NULL && strstr(err, " remain") != NULL);

@@ -15,7 +15,7 @@ TEST(image_meta_round_trips_through_every_encoder) {
     buf b = BUF_INIT, m = BUF_INIT;
     image_encode_opts o = {.format = FORMATS[i], .quality = 80, .meta_json = META, .meta_len = strlen(META)};
     char err[200] = "";
-    CHECK_INT(image_encode(&g, &o, &b, err, sizeof err), IMAGE_OK);
+    REQUIRE_INT(image_encode(&g, &o, &b, err, sizeof err), IMAGE_OK);
     CHECK_INT(image_meta_read(b.data, b.len, &m, err, sizeof err), IMAGE_OK);
     CHECK_STR(m.data, META);
     image d = IMAGE_INIT;
@@ -33,19 +33,20 @@ TEST(image_meta_embed_keeps_the_pixels_and_replaces_old_metadata) {
     buf plain = imgtest_encode(&g, FORMATS[i], 85, false), once = BUF_INIT, twice = BUF_INIT, m = BUF_INIT;
     char err[200] = "";
     CHECK_INT(image_meta_read(plain.data, plain.len, &m, err, sizeof err), IMAGE_ENOMETA);
-    CHECK_INT(image_meta_embed(plain.data, plain.len, META, strlen(META), &once, err, sizeof err), IMAGE_OK);
+    REQUIRE_INT(image_meta_embed(plain.data, plain.len, META, strlen(META), &once, err, sizeof err), IMAGE_OK);
     const char *second = "{\"seed\":8}";
-    CHECK_INT(image_meta_embed(once.data, once.len, second, strlen(second), &twice, err, sizeof err), IMAGE_OK);
+    REQUIRE_INT(image_meta_embed(once.data, once.len, second, strlen(second), &twice, err, sizeof err), IMAGE_OK);
     CHECK_INT(image_meta_read(twice.data, twice.len, &m, err, sizeof err), IMAGE_OK);
     CHECK_STR(m.data, second);
     /* the metadata went in next to the pixel data, which is byte-for-byte the same */
     CHECK(twice.len > plain.len && twice.len < once.len);
     image a = IMAGE_INIT, b = IMAGE_INIT;
-    CHECK_INT(image_decode(plain.data, plain.len, NULL, &a, NULL, err, sizeof err), IMAGE_OK);
-    CHECK_INT(image_decode(twice.data, twice.len, NULL, &b, NULL, err, sizeof err), IMAGE_OK);
+    REQUIRE_INT(image_decode(plain.data, plain.len, NULL, &a, NULL, err, sizeof err), IMAGE_OK);
+    REQUIRE_INT(image_decode(twice.data, twice.len, NULL, &b, NULL, err, sizeof err), IMAGE_OK);
     CHECK_INT(imgtest_maxdiff(&a, &b, true), 0);
     if (FORMATS[i] == IMAGE_JPEG) { /* everything from the first SOS on is unchanged */
       const char *sos_a = memmem(plain.data, plain.len, "\xFF\xDA", 2), *sos_b = memmem(twice.data, twice.len, "\xFF\xDA", 2);
+      REQUIRE(sos_a && sos_b); /* the offsets below are taken from them */
       size_t tail = plain.len - (size_t)(sos_a - plain.data);
       CHECK(tail == twice.len - (size_t)(sos_b - twice.data) && memcmp(sos_a, sos_b, tail) == 0);
     }

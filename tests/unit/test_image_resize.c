@@ -89,15 +89,15 @@ TEST(image_area_reduction_averages_exactly) {
   /* a PNG decoded into a box goes through the area reducer */
   buf b = imgtest_encode(&s, IMAGE_PNG, 0, false);
   image_decode_opts o = {.box_width = 2};
-  CHECK_INT(image_decode(b.data, b.len, &o, &d, NULL, err, sizeof err), IMAGE_OK);
-  CHECK_INT(d.width, 2);
-  CHECK_INT(d.height, 1);
+  REQUIRE_INT(image_decode(b.data, b.len, &o, &d, NULL, err, sizeof err), IMAGE_OK);
+  REQUIRE_INT(d.width, 2);
+  REQUIRE_INT(d.height, 1);
   CHECK_INT(d.rgba[0], 50);
   CHECK_INT(d.rgba[4], 130);
   image_free(&d);
   o.box_width = 3; /* fractional coverage: 0+100/3 / (4/3) ... */
-  CHECK_INT(image_decode(b.data, b.len, &o, &d, NULL, err, sizeof err), IMAGE_OK);
-  CHECK_INT(d.width, 3);
+  REQUIRE_INT(image_decode(b.data, b.len, &o, &d, NULL, err, sizeof err), IMAGE_OK);
+  REQUIRE_INT(d.width, 3);
   CHECK_INT(d.rgba[0], 25);  /* (0*1 + 100*1/3) / (4/3) */
   CHECK_INT(d.rgba[4], 150); /* (100*2/3 + 200*2/3) / (4/3) */
   CHECK_INT(d.rgba[8], 95);  /* (200*1/3 + 60) / (4/3) */
@@ -109,9 +109,9 @@ TEST(image_area_reduction_averages_exactly) {
 TEST(image_crop_copies_the_rectangle_and_checks_bounds) {
   image g = imgtest_gradient(50, 40, true), d = IMAGE_INIT;
   char err[200];
-  CHECK_INT(image_crop(&g, 10, 5, 20, 30, &d, err, sizeof err), IMAGE_OK);
-  CHECK_INT(d.width, 20);
-  CHECK_INT(d.height, 30);
+  REQUIRE_INT(image_crop(&g, 10, 5, 20, 30, &d, err, sizeof err), IMAGE_OK);
+  REQUIRE_INT(d.width, 20);
+  REQUIRE_INT(d.height, 30);
   CHECK(memcmp(d.rgba, g.rgba + (5 * 50 + 10) * 4, 20 * 4) == 0);
   CHECK(memcmp(d.rgba + 29 * 20 * 4, g.rgba + (34 * 50 + 10) * 4, 20 * 4) == 0);
   image_free(&d);

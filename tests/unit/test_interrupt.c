@@ -18,7 +18,7 @@ static void on_wake(void *ud) {
 TEST(loop_on_wakeup_runs_after_a_wakeup_only) {
   char err[200];
   loop *lp = loop_new(err, sizeof err);
-  CHECK(lp != NULL);
+  REQUIRE(lp != NULL);
   loop_on_wakeup(lp, on_wake, NULL);
   wakes = 0;
   loop_run_once(lp, 0);
@@ -36,9 +36,9 @@ TEST(loop_on_wakeup_runs_after_a_wakeup_only) {
 TEST(interrupt_first_sigint_stops_on_the_loop_once) {
   char err[200];
   loop *lp = loop_new(err, sizeof err);
-  CHECK(lp != NULL);
+  REQUIRE(lp != NULL);
   stops = 0;
-  CHECK(interrupt_install(lp, on_stop, NULL, "bye\n"));
+  REQUIRE(interrupt_install(lp, on_stop, NULL, "bye\n"));
   CHECK(!interrupt_stopping());
   interrupt_request(); /* the handler runs now; it only flags and wakes */
   CHECK_INT(stops, 0);

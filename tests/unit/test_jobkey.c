@@ -83,11 +83,12 @@ TEST(jobkey_fills_no_defaults_for_other_models) {
 
 TEST(jobkey_hashes_local_reference_files_by_content) {
   char dir[] = "/tmp/atelier-jobkey-XXXXXX";
-  CHECK(mkdtemp(dir) != NULL);
+  REQUIRE(mkdtemp(dir) != NULL);
   char a[300], b[300], in[800];
   snprintf(a, sizeof a, "%s/anna.jpg", dir);
   snprintf(b, sizeof b, "%s/renamed.jpg", dir);
   FILE *f = fopen(a, "wb");
+  REQUIRE(f != NULL);
   fputs("not really a jpeg, but bytes", f);
   fclose(f);
   snprintf(in, sizeof in, "{\"prompt\":\"p\",\"face_reference\":\"%s\"}", a);
@@ -102,6 +103,7 @@ TEST(jobkey_hashes_local_reference_files_by_content) {
   CHECK(strstr(c, "renamed") == NULL); /* the path is not part of the identity */
   free(c);
   f = fopen(b, "ab");
+  REQUIRE(f != NULL);
   fputs("!", f);
   fclose(f);
   CHECK(strcmp(key_of(in), first) != 0); /* edited: a new job */
@@ -131,9 +133,9 @@ TEST(jobkey_separates_backends_and_models) {
   const char *in = "{\"prompt\":\"p\"}";
   jobkey a, b, c;
   char err[300];
-  CHECK(jobkey_compute("https://api.fashn.ai", "model-create", in, strlen(in), &a, err, sizeof err));
-  CHECK(jobkey_compute("emulator:embedded", "model-create", in, strlen(in), &b, err, sizeof err));
-  CHECK(jobkey_compute("https://api.fashn.ai", "model-create-2", in, strlen(in), &c, err, sizeof err));
+  REQUIRE(jobkey_compute("https://api.fashn.ai", "model-create", in, strlen(in), &a, err, sizeof err));
+  REQUIRE(jobkey_compute("emulator:embedded", "model-create", in, strlen(in), &b, err, sizeof err));
+  REQUIRE(jobkey_compute("https://api.fashn.ai", "model-create-2", in, strlen(in), &c, err, sizeof err));
   CHECK(strcmp(a.hex, b.hex) != 0);
   CHECK(strcmp(a.hex, c.hex) != 0);
   jobkey_free(&a);

@@ -20,13 +20,15 @@ typedef struct fixture {
 
 static void setup(fixture *f) {
   strcpy(f->dir, "/tmp/atelier-jobrecord-XXXXXX");
-  if (!mkdtemp(f->dir)) unit_fail(__FILE__, __LINE__, "mkdtemp");
+  REQUIRE(mkdtemp(f->dir) != NULL);
   snprintf(f->path, sizeof f->path, "%s/journal.db", f->dir);
   f->j = journal_open(f->path, false, err, sizeof err);
   int64_t row = 0;
   if (!f->j || !journal_queue(f->j, KEY, "emu", "model-create", "{}", 1, &row, err, sizeof err))
     unit_fail(__FILE__, __LINE__, "setup: %s", err);
+  REQUIRE(f->j && row > 0); /* every test goes on to use the journal and its row */
   f->r = jobrecord_new(f->j, row, KEY);
+  REQUIRE(f->r != NULL);
 }
 
 static void teardown(fixture *f) {
@@ -88,7 +90,7 @@ TEST(jobrecord_resubmits_after_a_failed_prediction_through_queued) {
   /* the prediction failed with a retryable name; the transport sends it again */
   CHECK(jobrecord_sending(f.r, err, sizeof err));
   journal_job job;
-  CHECK(journal_find(f.j, KEY, &job, err, sizeof err));
+  REQUIRE(journal_find(f.j, KEY, &job, err, sizeof err));
   CHECK_INT(job.state, JOURNAL_SUBMITTING);
   CHECK(job.prediction_id == NULL); /* the failed prediction is forgotten */
   CHECK_INT(job.attempts, 2);
@@ -123,7 +125,8 @@ TEST(jobrecord_sends_nothing_once_ctrl_c_asked_to_stop) {
   setup(&f);
   char lerr[200];
   loop *lp = loop_new(lerr, sizeof lerr);
-  CHECK(interrupt_install(lp, NULL, NULL, NULL));
+  REQUIRE(lp != NULL);
+  REQUIRE(interrupt_install(lp, NULL, NULL, NULL));
   interrupt_request();
   loop_run_once(lp, 1.0);
   CHECK(interrupt_stopping());

@@ -21,7 +21,7 @@ static char err[512];
 /* A fresh directory and the journal path inside it (a subdirectory, created on open). */
 static void fresh_path(char *dir, char *path) {
   strcpy(dir, "/tmp/atelier-journal-XXXXXX");
-  if (!mkdtemp(dir)) unit_fail(__FILE__, __LINE__, "mkdtemp failed");
+  REQUIRE(mkdtemp(dir) != NULL); /* every caller goes on to create the journal in it */
   sprintf(path, "%s/.atelier/journal.db", dir);
 }
 
@@ -34,6 +34,7 @@ static void rm_rf(const char *dir) {
 static journal *open_ok(const char *path, bool fresh) {
   journal *j = journal_open(path, fresh, err, sizeof err);
   if (!j) unit_fail(__FILE__, __LINE__, "journal_open: %s", err);
+  REQUIRE(j != NULL); /* the caller uses it */
   return j;
 }
 
@@ -79,7 +80,7 @@ TEST(journal_records_a_job_from_queued_to_completed) {
   CHECK(journal_mark_submitting(j, row, err, sizeof err));
   CHECK(journal_mark_submitted(j, row, "pred-123", err, sizeof err));
   char hex[SHA256_HEX_LEN + 1];
-  CHECK(journal_add_output(j, row, 1, "second image", 12, "jpeg", "https://cdn.fashn.ai/2.jpg", hex, err,
+  REQUIRE(journal_add_output(j, row, 1, "second image", 12, "jpeg", "https://cdn.fashn.ai/2.jpg", hex, err,
                            sizeof err));
   CHECK(journal_add_output(j, row, 0, "first image", 11, "png", "data:image/png;base64,AAAA", NULL, err,
                            sizeof err));
@@ -88,12 +89,12 @@ TEST(journal_records_a_job_from_queued_to_completed) {
 
   j = open_ok(path, false); /* a later run */
   journal_job job;
-  CHECK(journal_find(j, KEY_A, &job, err, sizeof err));
+  REQUIRE(journal_find(j, KEY_A, &job, err, sizeof err));
   CHECK_INT(job.state, JOURNAL_COMPLETED);
   CHECK_STR(job.prediction_id, "pred-123");
   CHECK_INT(job.credits, 2);
   CHECK_INT(job.attempts, 1);
-  CHECK_INT(job.noutputs, 2);
+  REQUIRE_INT(job.noutputs, 2);
   CHECK_INT(job.outputs[0].index, 0);
   CHECK_STR(job.outputs[0].format, "png");
   CHECK(job.outputs[0].url == NULL); /* data: URIs are not kept in rows */
@@ -214,9 +215,9 @@ TEST(journal_after_a_kill_between_outputs_keeps_what_was_stored) {
   crash_after(path, steps_to_one_output);
   journal *j = open_ok(path, false);
   journal_job job;
-  CHECK(journal_find(j, KEY_A, &job, err, sizeof err));
+  REQUIRE(journal_find(j, KEY_A, &job, err, sizeof err));
   CHECK_INT(job.state, JOURNAL_SUBMITTED); /* not done: the rest is fetched by id */
-  CHECK_INT(job.noutputs, 1);
+  REQUIRE_INT(job.noutputs, 1);
   buf b = BUF_INIT;
   CHECK(journal_read_output(j, &job.outputs[0], &b, err, sizeof err) == OBJ_OK);
   buf_free(&b);
@@ -258,14 +259,13 @@ TEST(journal_notices_a_lost_output_and_refetches_by_id) {
   crash_after(path, steps_to_completed);
   journal *j = open_ok(path, false);
   journal_job job;
-  CHECK(journal_find(j, KEY_A, &job, err, sizeof err));
-  CHECK(objstore_path(journal_objects_dir(j), job.outputs[1].sha256, obj, sizeof obj));
+  REQUIRE(journal_find(j, KEY_A, &job, err, sizeof err));
+  REQUIRE_INT(job.noutputs, 2); /* outputs[1] is read below */
+  REQUIRE(objstore_path(journal_objects_dir(j), job.outputs[1].sha256, obj, sizeof obj));
   FILE *f = fopen(obj, "r+b");
-  CHECK(f != NULL);
-  if (f) {
-    fputc('X', f); /* one flipped byte */
-    fclose(f);
-  }
+  REQUIRE(f != NULL);
+  fputc('X', f); /* one flipped byte */
+  fclose(f);
   buf b = BUF_INIT;
   CHECK(journal_read_output(j, &job.outputs[1], &b, err, sizeof err) == OBJ_CORRUPT);
   CHECK(strstr(err, "corrupt") != NULL);
@@ -295,6 +295,7 @@ TEST(journal_fresh_starts_a_generation_and_keeps_history) {
   CHECK_INT(state_of(j, KEY_A), JOURNAL_QUEUED);
   journal_close(j);
   FILE *out = tmpfile();
+  REQUIRE(out != NULL);
   CHECK(journal_report(path, out, err, sizeof err));
   rewind(out);
   char text[4096] = "";
@@ -330,20 +331,21 @@ TEST(journal_refuses_files_that_are_not_journals) {
   char other[160];
   snprintf(other, sizeof other, "%s/garbage.db", dir);
   FILE *f = fopen(other, "wb");
+  REQUIRE(f != NULL);
   for (int i = 0; i < 2000; i++) fputs("not sqlite ", f);
   fclose(f);
   CHECK(journal_open(other, false, err, sizeof err) == NULL);
   CHECK(strstr(err, "garbage.db") != NULL);
   /* a newer schema is refused rather than misread */
   sqlite3 *db = NULL;
-  CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+  REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
   CHECK(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL) == SQLITE_OK);
   sqlite3_close(db);
   CHECK(journal_open(path, false, err, sizeof err) == NULL);
   CHECK(strstr(err, "newer atelier") != NULL);
   /* and someone else's database is left alone */
   snprintf(other, sizeof other, "%s/theirs.db", dir);
-  CHECK(sqlite3_open(other, &db) == SQLITE_OK);
+  REQUIRE(sqlite3_open(other, &db) == SQLITE_OK);
   CHECK(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL) == SQLITE_OK);
   sqlite3_close(db);
   CHECK(journal_open(other, false, err, sizeof err) == NULL);
@@ -363,6 +365,7 @@ TEST(journal_report_lists_unknown_jobs_with_what_to_do) {
   CHECK(journal_mark_failed(j, row, "OutOfCredits", "no credits left", err, sizeof err));
   journal_close(j);
   FILE *out = tmpfile();
+  REQUIRE(out != NULL);
   CHECK(journal_report(path, out, err, sizeof err));
   rewind(out);
   char text[8192] = "";
@@ -384,6 +387,7 @@ TEST(journal_report_lists_unknown_jobs_with_what_to_do) {
 /* The report of the journal at path, as text. */
 static void report_text(const char *path, char *text, size_t cap) {
   FILE *out = tmpfile();
+  REQUIRE(out != NULL);
   if (!journal_report(path, out, err, sizeof err)) unit_fail(__FILE__, __LINE__, "report: %s", err);
   rewind(out);
   size_t n = fread(text, 1, cap - 1, out);

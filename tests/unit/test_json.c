@@ -11,12 +11,12 @@ TEST(json_parses_a_status_body) {
   json_doc *d = parse("{\"id\":\"abc-1\",\"status\":\"completed\",\"output\":[\"http://x/1.png\"],\"error\":null,"
                       "\"n\":42,\"f\":1.5,\"ok\":true}",
                       err);
-  CHECK(d != NULL);
+  REQUIRE(d != NULL);
   const json_value *r = json_root(d);
   CHECK_STR(json_str(json_get(r, "id")), "abc-1");
   CHECK_STR(json_str(json_get(r, "status")), "completed");
   const json_value *out = json_get(r, "output");
-  CHECK(out && out->type == JSON_ARRAY && out->u.arr.n == 1);
+  REQUIRE(out && out->type == JSON_ARRAY && out->u.arr.n == 1);
   CHECK_STR(json_str(&out->u.arr.items[0]), "http://x/1.png");
   CHECK(json_is_null(json_get(r, "error")));
   CHECK(json_is_null(json_get(r, "missing")));
@@ -32,8 +32,9 @@ TEST(json_parses_a_status_body) {
 TEST(json_keeps_large_integers_exact) {
   char err[200];
   json_doc *d = parse("[4294967295, 9007199254740993, -0, 1e3]", err);
-  CHECK(d != NULL);
+  REQUIRE(d != NULL);
   const json_value *a = json_root(d);
+  REQUIRE(a->type == JSON_ARRAY && a->u.arr.n == 4); /* indexed below */
   int64_t v;
   CHECK(json_int(&a->u.arr.items[0], &v) && v == 4294967295LL);
   CHECK(json_int(&a->u.arr.items[1], &v) && v == 9007199254740993LL);
@@ -44,7 +45,7 @@ TEST(json_keeps_large_integers_exact) {
 TEST(json_decodes_escapes_and_surrogate_pairs) {
   char err[200];
   json_doc *d = parse("\"a\\n\\\"b\\u00e9\\ud83d\\ude00\"", err);
-  CHECK(d != NULL);
+  REQUIRE(d != NULL);
   CHECK_STR(json_str(json_root(d)), "a\n\"b\xc3\xa9\xf0\x9f\x98\x80");
   json_doc_free(d);
 }
@@ -171,7 +172,7 @@ TEST(json_writer_builds_compact_escaped_text_and_round_trips) {
                           "\"seed\":4294967295,\"return_base64\":true,\"list\":[1,null,0.5]}}");
   char err[200];
   json_doc *d = json_parse(b.data, b.len, 0, err, sizeof err);
-  CHECK(d != NULL);
+  REQUIRE(d != NULL);
   buf again = BUF_INIT;
   jw_init(&w, &again);
   jw_value(&w, json_root(d));
@@ -184,7 +185,7 @@ TEST(json_writer_builds_compact_escaped_text_and_round_trips) {
 TEST(buf_grows_and_formats) {
   buf b = BUF_INIT;
   for (int i = 0; i < 1000; i++) buf_printf(&b, "%d,", i);
-  CHECK(b.len > 3000);
+  REQUIRE(b.len > 3000);
   CHECK(strncmp(b.data, "0,1,2,", 6) == 0);
   size_t len;
   char *s = buf_take(&b, &len);

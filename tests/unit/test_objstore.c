@@ -10,7 +10,7 @@
 
 static void make_tmpdir(char *dir) {
   strcpy(dir, "/tmp/atelier-obj-XXXXXX");
-  if (!mkdtemp(dir)) unit_fail(__FILE__, __LINE__, "mkdtemp failed");
+  REQUIRE(mkdtemp(dir) != NULL); /* every caller goes on to write under it */
 }
 
 static void rm_rf(const char *dir) {
@@ -36,9 +36,9 @@ TEST(objstore_puts_under_the_content_hash_and_reads_back) {
   char dir[64], objects[128], err[400], hex[SHA256_HEX_LEN + 1], path[512];
   make_tmpdir(dir);
   snprintf(objects, sizeof objects, "%s/deep/objects", dir); /* parents created too */
-  CHECK(objstore_put(objects, "abc", 3, hex, err, sizeof err));
+  REQUIRE(objstore_put(objects, "abc", 3, hex, err, sizeof err));
   CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  CHECK(objstore_path(objects, hex, path, sizeof path));
+  REQUIRE(objstore_path(objects, hex, path, sizeof path));
   char want[256];
   snprintf(want, sizeof want, "%s/ba/7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
            objects);
@@ -62,9 +62,9 @@ TEST(objstore_puts_under_the_content_hash_and_reads_back) {
 TEST(objstore_notices_missing_and_corrupt_objects) {
   char dir[64], err[400], hex[SHA256_HEX_LEN + 1], path[512];
   make_tmpdir(dir);
-  CHECK(objstore_put(dir, "finished image", 14, hex, err, sizeof err));
+  REQUIRE(objstore_put(dir, "finished image", 14, hex, err, sizeof err));
   CHECK(objstore_verify(dir, hex, err, sizeof err) == OBJ_OK);
-  CHECK(objstore_path(dir, hex, path, sizeof path));
+  REQUIRE(objstore_path(dir, hex, path, sizeof path));
   /* truncated (as a crash in a naive writer would leave it) */
   CHECK(truncate(path, 5) == 0);
   buf b = BUF_INIT;
@@ -88,6 +88,7 @@ TEST(objstore_reports_a_store_it_cannot_write) {
   make_tmpdir(dir);
   snprintf(file, sizeof file, "%s/plainfile", dir);
   FILE *f = fopen(file, "w");
+  REQUIRE(f != NULL);
   fclose(f);
   CHECK(!objstore_put(file, "x", 1, hex, err, sizeof err)); /* a file where the store should be */
   CHECK(err[0] != '\0');
@@ -97,10 +98,11 @@ TEST(objstore_reports_a_store_it_cannot_write) {
 TEST(objstore_sweeps_what_a_crashed_put_left_behind) {
   char dir[64], err[400], hex[SHA256_HEX_LEN + 1], sub[128], tmp[200];
   make_tmpdir(dir);
-  CHECK(objstore_put(dir, "kept", 4, hex, err, sizeof err));
+  REQUIRE(objstore_put(dir, "kept", 4, hex, err, sizeof err));
   snprintf(sub, sizeof sub, "%s/%.2s", dir, hex);
   snprintf(tmp, sizeof tmp, "%s/.tmp-deadbeef-1-1", sub);
   FILE *f = fopen(tmp, "w");
+  REQUIRE(f != NULL);
   fputs("half an image", f);
   fclose(f);
   CHECK_INT(objstore_sweep_temps(dir), 1);

@@ -65,12 +65,12 @@ TEST(page_grid_with_columns_fills_rows_that_fit_and_keeps_cells_inside_the_page)
   page_options o = a4(4, 0);
   page_layout l;
   char err[256];
-  CHECK(page_layout_init(&l, &o, err, sizeof err));
+  REQUIRE(page_layout_init(&l, &o, err, sizeof err));
   CHECK_INT(l.page_w, 1240); /* A4 at 150 dpi */
   CHECK_INT(l.page_h, 1754);
   CHECK_INT(l.columns, 4);
   CHECK(l.rows >= 3 && l.rows <= 4);
-  CHECK_INT(l.plans[0].ncells, l.columns * l.rows);
+  REQUIRE_INT(l.plans[0].ncells, l.columns * l.rows);
   NEAR((double)l.cell_w / l.image_h, 0.75, 0.01);
   for (int i = 0; i < l.plans[0].ncells; i++) {
     page_cell c = l.plans[0].cells[i];
@@ -89,7 +89,7 @@ TEST(page_grid_with_both_given_uses_exactly_that_grid) {
   o.cell_aspect = 880.0 / 1176.0;
   page_layout l;
   char err[256];
-  CHECK(page_layout_init(&l, &o, err, sizeof err));
+  REQUIRE(page_layout_init(&l, &o, err, sizeof err));
   CHECK_INT(l.columns * l.rows, 16);
   CHECK_INT(l.plans[0].ncells, 16);
   CHECK(l.grid.y + l.grid.h <= l.footer.y);
@@ -105,7 +105,7 @@ TEST(page_grid_with_rows_only_fits_columns_to_the_width) {
   o.page_h_pt = 595.28;
   page_layout l;
   char err[256];
-  CHECK(page_layout_init(&l, &o, err, sizeof err));
+  REQUIRE(page_layout_init(&l, &o, err, sizeof err));
   CHECK_INT(l.rows, 2);
   CHECK(l.columns >= 4);
   CHECK(l.grid.w <= l.page_w);
@@ -134,8 +134,8 @@ TEST(page_hero_span_merges_slots_and_later_pages_are_plain) {
   o.templates[0].spans[0] = (page_span){0, 0, 2, 2};
   page_layout l;
   char err[256];
-  CHECK(page_layout_init(&l, &o, err, sizeof err));
-  CHECK_INT(page_layout_plan(&l, 0)->ncells, 12 - 4 + 1);
+  REQUIRE(page_layout_init(&l, &o, err, sizeof err));
+  REQUIRE_INT(page_layout_plan(&l, 0)->ncells, 12 - 4 + 1);
   CHECK_INT(page_layout_plan(&l, 1)->ncells, 12);
   CHECK_INT(page_layout_plan(&l, 7)->ncells, 12); /* the last template repeats */
   const page_cell *hero = &page_layout_plan(&l, 0)->cells[0];
@@ -172,7 +172,7 @@ TEST(page_sections_start_fresh_pages_but_never_leave_an_empty_one) {
   page_options o = a4(2, 2);
   page_layout l;
   char err[256];
-  CHECK(page_layout_init(&l, &o, err, sizeof err));
+  REQUIRE(page_layout_init(&l, &o, err, sizeof err));
   page_cursor c;
   page_cursor_init(&c);
   int page, cell;
@@ -221,7 +221,7 @@ TEST(page_sized_to_its_cells_follows_cell_width_and_the_axis_counts) {
   o.cell_aspect = 3.0 / 4.0;
   page_layout l;
   char err[256];
-  CHECK(page_layout_init(&l, &o, err, sizeof err));
+  REQUIRE(page_layout_init(&l, &o, err, sizeof err));
   CHECK_INT(l.cell_w, 200);
   CHECK_INT(l.image_h, 266); /* 200 / 0.75, whole pixels */
   CHECK_INT(l.page_w, 20 + 3 * 200 + 2 * 8 + 20);
@@ -236,7 +236,7 @@ TEST(page_sized_to_its_cells_follows_cell_width_and_the_axis_counts) {
   o.has_col_labels = o.has_row_labels = true;
   o.row_label_pt = px_pt(140, o.dpi);
   int label_gap = (int)lround(o.type_size_pt * 0.5 * o.dpi / 72);
-  CHECK(page_layout_init(&l, &o, err, sizeof err));
+  REQUIRE(page_layout_init(&l, &o, err, sizeof err));
   CHECK_INT(l.row_labels.w, 140);
   CHECK(l.col_labels.h > 0);
   CHECK_INT(l.page_w, 20 + 140 + label_gap + 3 * 200 + 2 * 8 + 20);
@@ -249,6 +249,7 @@ TEST(page_sized_to_its_cells_follows_cell_width_and_the_axis_counts) {
   CHECK_INT(l.col_labels.y + l.col_labels.h + label_gap, l.grid.y);
   CHECK_INT(l.col_labels.x, l.grid.x);
   CHECK_INT(l.col_labels.w, l.grid.w);
+  REQUIRE_INT(l.plans[0].ncells, 6); /* cells[4] is read below */
   CHECK_INT(l.plans[0].cells[0].image.x, l.grid.x);
   CHECK_INT(l.plans[0].cells[4].image.x, l.grid.x + 200 + 8); /* row 2, column 2 */
   CHECK_INT(l.plans[0].cells[4].image.y, l.grid.y + 266 + 8);
@@ -256,7 +257,7 @@ TEST(page_sized_to_its_cells_follows_cell_width_and_the_axis_counts) {
 
   /* a title goes above the column labels */
   o.has_title = true;
-  CHECK(page_layout_init(&l, &o, err, sizeof err));
+  REQUIRE(page_layout_init(&l, &o, err, sizeof err));
   CHECK(l.header.h > 0);
   CHECK(l.col_labels.y >= l.header.y + l.header.h);
   page_layout_free(&l);

@@ -10,7 +10,7 @@
 #include "unit.h"
 
 static void solid(image *im, int w, int h, uint32_t rgb) {
-  image_alloc(im, w, h, NULL, 0);
+  REQUIRE_INT(image_alloc(im, w, h, NULL, 0), IMAGE_OK); /* called from test bodies only */
   for (int i = 0; i < w * h; i++) {
     im->rgba[4 * i] = (uint8_t)(rgb >> 16);
     im->rgba[4 * i + 1] = (uint8_t)(rgb >> 8);
@@ -44,7 +44,8 @@ static bool load_png(const char *path, image *out) {
 static char *tmpdir(void) {
   static char dir[64];
   snprintf(dir, sizeof dir, "/tmp/atelier-page-XXXXXX");
-  return mkdtemp(dir);
+  REQUIRE(mkdtemp(dir) != NULL); /* called from test bodies only */
+  return dir;
 }
 
 static const uint32_t colours[] = {0xd01010, 0x10a020, 0x1030d0, 0xe0c000, 0x8010a0};
@@ -60,8 +61,7 @@ TEST(page_png_pages_have_cells_where_the_layout_says_and_background_elsewhere) {
   o.fit = PAGE_FILL;
   char err[300] = "";
   page_book *b = page_book_new(&o, "Title", NULL, err, sizeof err);
-  CHECK(b != NULL);
-  if (!b) return;
+  REQUIRE(b != NULL);
   for (int i = 0; i < 5; i++) {
     image im = IMAGE_INIT;
     solid(&im, 300, 400, colours[i]);
@@ -80,10 +80,12 @@ TEST(page_png_pages_have_cells_where_the_layout_says_and_background_elsewhere) {
   const page_layout *l = page_book_layout(b);
   const page_plan *plan = page_layout_plan(l, 0);
   image p1 = IMAGE_INIT, p2 = IMAGE_INIT;
-  CHECK(files.n == 2 && load_png(files.paths[0], &p1) && load_png(files.paths[1], &p2));
+  REQUIRE(files.n == 2 && load_png(files.paths[0], &p1) && load_png(files.paths[1], &p2));
   if (p1.rgba && p2.rgba) {
-    CHECK_INT(p1.width, l->page_w);
-    CHECK_INT(p1.height, l->page_h);
+    REQUIRE_INT(p1.width, l->page_w);
+    REQUIRE_INT(p1.height, l->page_h);
+    REQUIRE(p2.width == p1.width && p2.height == p1.height); /* pixel() reads both at layout places */
+    REQUIRE_INT(plan->ncells, 4);                             /* cells[0..3] are read below */
     for (int c = 0; c < 4; c++) {
       page_rect r = plan->cells[c].image;
       /* every corner and the centre of the cell show the image */
@@ -131,8 +133,7 @@ TEST(page_fit_keeps_the_whole_image_and_fill_covers_the_cell) {
     o.caption_lines = 0;
     char err[300];
     page_book *b = page_book_new(&o, NULL, NULL, err, sizeof err);
-    CHECK(b != NULL);
-    if (!b) return;
+    REQUIRE(b != NULL);
     image im = IMAGE_INIT;
     solid(&im, 400, 200, 0x0000ff);
     CHECK(page_book_add_image(b, &im, NULL, err, sizeof err) == PAGE_OK);
@@ -143,7 +144,8 @@ TEST(page_fit_keeps_the_whole_image_and_fill_covers_the_cell) {
     page_files files = {0};
     CHECK(page_book_save(b, path, &files, err, sizeof err));
     image pg = IMAGE_INIT;
-    CHECK(files.n == 1 && load_png(files.paths[0], &pg));
+    REQUIRE(files.n == 1 && load_png(files.paths[0], &pg));
+    REQUIRE(pg.width == page_book_layout(b)->page_w && pg.height == page_book_layout(b)->page_h);
     page_rect r = page_layout_plan(page_book_layout(b), 0)->cells[0].image;
     if (pg.rgba) {
       uint32_t top = pixel(&pg, r.x + r.w / 2, r.y + r.h / 8); /* above a letterboxed image */
@@ -164,8 +166,7 @@ TEST(page_pdf_and_html_are_written_whole) {
   o.dpi = 72;
   char err[300];
   page_book *b = page_book_new(&o, "PDF <test> & \"more\"", "sub", err, sizeof err);
-  CHECK(b != NULL);
-  if (!b) return;
+  REQUIRE(b != NULL);
   CHECK(page_book_section(b, "One", err, sizeof err));
   for (int i = 0; i < 3; i++) {
     image im = IMAGE_INIT;
@@ -221,8 +222,7 @@ TEST(page_bad_images_and_text_are_refused_naming_the_file_and_nothing_is_added) 
   page_options_default(&o);
   char err[300] = "";
   page_book *b = page_book_new(&o, NULL, NULL, err, sizeof err);
-  CHECK(b != NULL);
-  if (!b) return;
+  REQUIRE(b != NULL);
   CHECK(page_book_add_encoded(b, "not an image at all", 19, "looks/broken.png", NULL, err, sizeof err) == PAGE_EIMAGE);
   CHECK(strstr(err, "looks/broken.png") != NULL);
   static const unsigned char png_head[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};

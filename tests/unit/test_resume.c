@@ -18,10 +18,11 @@ typedef struct fixture {
 
 static void setup(fixture *f) {
   strcpy(f->dir, "/tmp/atelier-resume-XXXXXX");
-  if (!mkdtemp(f->dir)) unit_fail(__FILE__, __LINE__, "mkdtemp");
+  REQUIRE(mkdtemp(f->dir) != NULL);
   snprintf(f->path, sizeof f->path, "%s/journal.db", f->dir);
   f->j = journal_open(f->path, false, err, sizeof err);
   if (!f->j) unit_fail(__FILE__, __LINE__, "open: %s", err);
+  REQUIRE(f->j != NULL); /* every test goes on to use it */
 }
 
 static void teardown(fixture *f) {
@@ -35,7 +36,7 @@ static resume_action plan(fixture *f, bool retry_unknown, double now, resume_pla
   if (!resume_plan_for(f->j, KEY, BACKEND, "model-create", INPUTS, 4, retry_unknown, false, now, p, err,
                        sizeof err)) {
     unit_fail(__FILE__, __LINE__, "resume_plan_for: %s", err);
-    return (resume_action)-1;
+    unit_stop(); /* *p was not filled: the caller would read it and free it */
   }
   return p->action;
 }
@@ -84,7 +85,7 @@ TEST(resume_serves_a_completed_job_from_the_store_without_spending) {
   buy(&f, true);
   resume_plan p;
   CHECK_INT(plan(&f, false, completed_at(&f) + 1, &p), RESUME_CACHED);
-  CHECK_INT(p.noutputs, 2);
+  REQUIRE_INT(p.noutputs, 2);
   CHECK(p.outputs[1].bytes.len == 5 && memcmp(p.outputs[1].bytes.data, "img-b", 5) == 0);
   CHECK_STR(p.outputs[0].format, "png");
   CHECK_INT(p.credits, 4);
@@ -151,8 +152,9 @@ TEST(resume_fetches_a_lost_output_again_by_id_while_the_api_keeps_it) {
   buy(&f, true);
   char path[256];
   journal_job job;
-  CHECK(journal_find(f.j, KEY, &job, err, sizeof err));
-  CHECK(objstore_path(journal_objects_dir(f.j), job.outputs[0].sha256, path, sizeof path));
+  REQUIRE(journal_find(f.j, KEY, &job, err, sizeof err));
+  REQUIRE_INT(job.noutputs, 2);
+  REQUIRE(objstore_path(journal_objects_dir(f.j), job.outputs[0].sha256, path, sizeof path));
   journal_job_free(&job);
   CHECK(unlink(path) == 0);
   resume_plan p;
@@ -175,10 +177,12 @@ TEST(resume_resubmits_a_lost_output_the_api_no_longer_keeps) {
   buy(&f, false); /* base64 outputs: kept 60 minutes */
   char path[256];
   journal_job job;
-  CHECK(journal_find(f.j, KEY, &job, err, sizeof err));
-  CHECK(objstore_path(journal_objects_dir(f.j), job.outputs[1].sha256, path, sizeof path));
+  REQUIRE(journal_find(f.j, KEY, &job, err, sizeof err));
+  REQUIRE_INT(job.noutputs, 2);
+  REQUIRE(objstore_path(journal_objects_dir(f.j), job.outputs[1].sha256, path, sizeof path));
   journal_job_free(&job);
   FILE *fp = fopen(path, "ab");
+  REQUIRE(fp != NULL);
   fputs("junk", fp);
   fclose(fp);
   resume_plan p;
@@ -212,7 +216,7 @@ TEST(resume_submits_again_what_an_ended_embedded_emulator_had_in_flight) {
   resume_plan_free(&p);
   CHECK(journal_mark_submitting(f.j, row, err, sizeof err));
   CHECK(journal_mark_submitted(f.j, row, "emu-1", err, sizeof err));
-  CHECK(resume_plan_for(f.j, KEY, BACKEND, "model-create", INPUTS, 4, false, true, 0, &p, err, sizeof err));
+  REQUIRE(resume_plan_for(f.j, KEY, BACKEND, "model-create", INPUTS, 4, false, true, 0, &p, err, sizeof err));
   CHECK_INT(p.action, RESUME_SUBMIT);
   CHECK_INT(p.row, row);
   resume_plan_free(&p);

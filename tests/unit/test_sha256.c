@@ -77,12 +77,12 @@ TEST(sha256_pads_correctly_at_every_block_boundary) {
 TEST(sha256_hashes_files_and_names_what_it_cannot_read) {
   char path[] = "/tmp/atelier-sha-XXXXXX";
   int fd = mkstemp(path);
-  CHECK(fd >= 0);
+  REQUIRE(fd >= 0);
   CHECK(write(fd, "abc", 3) == 3);
   close(fd);
   char hex[SHA256_HEX_LEN + 1], err[200];
   uint64_t size = 0;
-  CHECK(sha256_file(path, 100, hex, &size, err, sizeof err));
+  REQUIRE(sha256_file(path, 100, hex, &size, err, sizeof err));
   CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK_INT(size, 3);
   CHECK(!sha256_file(path, 2, hex, &size, err, sizeof err)); /* over the bound */
