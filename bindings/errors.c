@@ -6,40 +6,43 @@
 
 #define ERROR_MT "atelier.error"
 
+/* "where" .. name .. ": " .. message .. " (prediction ID, HTTP N)". Every piece is
+ * pushed and joined by one lua_concat rather than a luaL_Buffer: the fields are Lua
+ * values that must stay on the stack while in use, and a buffer that grows past
+ * LUAL_BUFFERSIZE needs the top of the stack for itself (a long name once crashed here). */
 static int err_tostring(lua_State *L) {
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
-  lua_getfield(L, 1, "where");
-  if (lua_type(L, -1) == LUA_TSTRING) luaL_addvalue(&b);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  int n = 0;
+  if (lua_getfield(L, 1, "where") == LUA_TSTRING) n++;
   else lua_pop(L, 1);
-  lua_getfield(L, 1, "name");
-  luaL_addstring(&b, lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "Error");
-  lua_pop(L, 1);
-  lua_getfield(L, 1, "message");
-  if (lua_type(L, -1) == LUA_TSTRING) {
-    luaL_addstring(&b, ": ");
-    luaL_addvalue(&b);
+  if (lua_getfield(L, 1, "name") != LUA_TSTRING) {
+    lua_pop(L, 1);
+    lua_pushliteral(L, "Error");
+  }
+  n++;
+  if (lua_getfield(L, 1, "message") == LUA_TSTRING) {
+    lua_pushliteral(L, ": ");
+    lua_insert(L, -2);
+    n += 2;
   } else {
     lua_pop(L, 1);
   }
-  lua_getfield(L, 1, "id");
-  bool has_id = lua_type(L, -1) == LUA_TSTRING;
+  int id = lua_gettop(L) + 1;
+  bool has_id = lua_getfield(L, 1, "id") == LUA_TSTRING;
   lua_getfield(L, 1, "http_status");
   lua_Integer http = lua_tointeger(L, -1);
   if (has_id || http) {
-    luaL_addstring(&b, " (");
-    if (has_id) {
-      lua_pushfstring(L, "prediction %s", lua_tostring(L, -2));
-      luaL_addvalue(&b);
-    }
-    if (http) {
-      lua_pushfstring(L, "%sHTTP %d", has_id ? ", " : "", (int)http);
-      luaL_addvalue(&b);
-    }
-    luaL_addstring(&b, ")");
+    const char *sep = has_id && http ? ", " : "";
+    lua_pushfstring(L, " (%s%s%s", has_id ? "prediction " : "", has_id ? lua_tostring(L, id) : "", sep);
+    if (http) lua_pushfstring(L, "HTTP %d)", (int)http);
+    else lua_pushliteral(L, ")");
+    lua_concat(L, 2);
+    lua_replace(L, id);
+    n++;
   }
-  lua_pop(L, 2);
-  luaL_pushresult(&b);
+  lua_settop(L, id - 1 + (has_id || http ? 1 : 0));
+  lua_concat(L, n);
   return 1;
 }
 
