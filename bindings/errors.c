@@ -6,43 +6,36 @@
 
 #define ERROR_MT "atelier.error"
 
-/* "where" .. name .. ": " .. message .. " (prediction ID, HTTP N)". Every piece is
- * pushed and joined by one lua_concat rather than a luaL_Buffer: the fields are Lua
- * values that must stay on the stack while in use, and a buffer that grows past
- * LUAL_BUFFERSIZE needs the top of the stack for itself (a long name once crashed here). */
+/* "where" .. name .. ": " .. message .. " (prediction ID, HTTP N)". Each piece is pushed
+ * in order and one lua_concat joins them, rather than a luaL_Buffer: the fields are Lua
+ * values that sit on the stack while in use, and a buffer grown past LUAL_BUFFERSIZE
+ * needs the stack top for itself (a long name once crashed here). */
 static int err_tostring(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
-  int n = 0;
-  if (lua_getfield(L, 1, "where") == LUA_TSTRING) n++;
-  else lua_pop(L, 1);
+  if (lua_getfield(L, 1, "where") != LUA_TSTRING) lua_pop(L, 1);
   if (lua_getfield(L, 1, "name") != LUA_TSTRING) {
     lua_pop(L, 1);
     lua_pushliteral(L, "Error");
   }
-  n++;
   if (lua_getfield(L, 1, "message") == LUA_TSTRING) {
     lua_pushliteral(L, ": ");
     lua_insert(L, -2);
-    n += 2;
   } else {
     lua_pop(L, 1);
   }
-  int id = lua_gettop(L) + 1;
   bool has_id = lua_getfield(L, 1, "id") == LUA_TSTRING;
+  if (!has_id) lua_pop(L, 1);
   lua_getfield(L, 1, "http_status");
   lua_Integer http = lua_tointeger(L, -1);
-  if (has_id || http) {
-    const char *sep = has_id && http ? ", " : "";
-    lua_pushfstring(L, " (%s%s%s", has_id ? "prediction " : "", has_id ? lua_tostring(L, id) : "", sep);
-    if (http) lua_pushfstring(L, "HTTP %d)", (int)http);
-    else lua_pushliteral(L, ")");
-    lua_concat(L, 2);
-    lua_replace(L, id);
-    n++;
+  lua_pop(L, 1);
+  if (has_id) { /* the id, already on top, may hold any bytes: no %s for it */
+    lua_pushliteral(L, " (prediction ");
+    lua_insert(L, -2);
   }
-  lua_settop(L, id - 1 + (has_id || http ? 1 : 0));
-  lua_concat(L, n);
+  if (http) lua_pushfstring(L, "%sHTTP %d)", has_id ? ", " : " (", (int)http);
+  else if (has_id) lua_pushliteral(L, ")");
+  lua_concat(L, lua_gettop(L) - 1);
   return 1;
 }
 

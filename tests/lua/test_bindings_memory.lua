@@ -59,6 +59,13 @@ T.case("tostring of an error table with a long message, where, id and http_statu
   end
   survives([[
     local atelier = require "atelier"
+    local mt = getmetatable(atelier.error{ name = "X" })
+    local e = setmetatable({ name = "N\0ame", message = "m\0m", id = "p\0id" }, mt)
+    assert(tostring(e) == "N\0ame: m\0m (prediction p\0id)", "NUL bytes kept")
+    print("ok")
+  ]], "ok\n", false, "NUL bytes in name, message and id")
+  survives([[
+    local atelier = require "atelier"
     local e = atelier.error{ name = "X", message = ("m"):rep(2000), id = "abc", http_status = 500 }
     print((tostring(e):gsub("m+", "M")))
   ]], "X: M (prediction abc, HTTP 500)\n", true, "2 KB message with id and http_status (sandbox)")
