@@ -79,6 +79,11 @@ $(BUILD)/fuzz/replay-%: $(call obj,tests/fuzz/fuzz_%.c tests/fuzz/driver.c) $(CO
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Targets named fuzz_bindings*.c drive the Lua bindings, so they (and their replays)
+# link the bindings' objects too; Lua itself comes with LDLIBS, as for every target.
+FUZZ_BIND_NAMES := $(filter bindings%,$(FUZZ_NAMES))
+$(FUZZ_BIND_NAMES:%=$(BUILD)/fuzz/replay-%) $(FUZZ_BIND_NAMES:%=$(BUILD)/bin/fuzz-%): $(call obj,$(BIND_SRC))
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # Installs what pkg-config/dpkg cannot find; a no-op when everything is present.

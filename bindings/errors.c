@@ -6,40 +6,36 @@
 
 #define ERROR_MT "atelier.error"
 
+/* "where" .. name .. ": " .. message .. " (prediction ID, HTTP N)". Each piece is pushed
+ * in order and one lua_concat joins them, rather than a luaL_Buffer: the fields are Lua
+ * values that sit on the stack while in use, and a buffer grown past LUAL_BUFFERSIZE
+ * needs the stack top for itself (a long name once crashed here). */
 static int err_tostring(lua_State *L) {
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
-  lua_getfield(L, 1, "where");
-  if (lua_type(L, -1) == LUA_TSTRING) luaL_addvalue(&b);
-  else lua_pop(L, 1);
-  lua_getfield(L, 1, "name");
-  luaL_addstring(&b, lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "Error");
-  lua_pop(L, 1);
-  lua_getfield(L, 1, "message");
-  if (lua_type(L, -1) == LUA_TSTRING) {
-    luaL_addstring(&b, ": ");
-    luaL_addvalue(&b);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  if (lua_getfield(L, 1, "where") != LUA_TSTRING) lua_pop(L, 1);
+  if (lua_getfield(L, 1, "name") != LUA_TSTRING) {
+    lua_pop(L, 1);
+    lua_pushliteral(L, "Error");
+  }
+  if (lua_getfield(L, 1, "message") == LUA_TSTRING) {
+    lua_pushliteral(L, ": ");
+    lua_insert(L, -2);
   } else {
     lua_pop(L, 1);
   }
-  lua_getfield(L, 1, "id");
-  bool has_id = lua_type(L, -1) == LUA_TSTRING;
+  bool has_id = lua_getfield(L, 1, "id") == LUA_TSTRING;
+  if (!has_id) lua_pop(L, 1);
   lua_getfield(L, 1, "http_status");
   lua_Integer http = lua_tointeger(L, -1);
-  if (has_id || http) {
-    luaL_addstring(&b, " (");
-    if (has_id) {
-      lua_pushfstring(L, "prediction %s", lua_tostring(L, -2));
-      luaL_addvalue(&b);
-    }
-    if (http) {
-      lua_pushfstring(L, "%sHTTP %d", has_id ? ", " : "", (int)http);
-      luaL_addvalue(&b);
-    }
-    luaL_addstring(&b, ")");
+  lua_pop(L, 1);
+  if (has_id) { /* the id, already on top, may hold any bytes: no %s for it */
+    lua_pushliteral(L, " (prediction ");
+    lua_insert(L, -2);
   }
-  lua_pop(L, 2);
-  luaL_pushresult(&b);
+  if (http) lua_pushfstring(L, "%sHTTP %d)", has_id ? ", " : " (", (int)http);
+  else if (has_id) lua_pushliteral(L, ")");
+  lua_concat(L, lua_gettop(L) - 1);
   return 1;
 }
 

@@ -64,6 +64,7 @@ const char *host_scripts_dir(void) {
  * fashn.lua still gets the real module from require (and not itself). */
 static void set_package_path(lua_State *L, const char *script) {
   lua_getglobal(L, "package");
+  int package = lua_gettop(L); /* absolute: an open buffer may take any number of slots */
   luaL_Buffer b;
   luaL_buffinit(L, &b);
   const char *dir = host_scripts_dir();
@@ -77,10 +78,10 @@ static void set_package_path(lua_State *L, const char *script) {
     else luaL_addstring(&b, ".");
     luaL_addstring(&b, "/?.lua;");
   }
-  lua_getfield(L, -2, "path");
+  lua_getfield(L, package, "path");
   luaL_addvalue(&b);
   luaL_pushresult(&b);
-  lua_setfield(L, -2, "path");
+  lua_setfield(L, package, "path");
   lua_pop(L, 1);
 }
 

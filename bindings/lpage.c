@@ -111,16 +111,19 @@ static int collect_meta(lua_State *L, int idx) {
     if (t == LUA_TTABLE) { /* a list of scalars: "a, b, c" */
       luaL_Buffer b;
       int list = lua_gettop(L);
-      luaL_buffinit(L, &b);
       lua_Integer len = luaL_len(L, list);
+      luaL_buffinit(L, &b);
       for (lua_Integer k = 1; k <= len && k <= 1000; k++) {
+        /* The separator goes in before the element is pushed: once the buffer outgrows
+         * LUAL_BUFFERSIZE it lives on the stack top, and adding to it with another value
+         * above it freed that value (a long first element crashed here). */
+        if (k > 1) luaL_addstring(&b, ", ");
         lua_geti(L, list, k);
         int et = lua_type(L, -1);
         if (et != LUA_TSTRING && et != LUA_TNUMBER && et != LUA_TBOOLEAN)
           lpage_raise(L, 1, "BadOption", "book:add: meta.%s[%d]: expected a string, number or boolean", key, (int)k);
         luaL_tolstring(L, -1, NULL);
         lua_remove(L, -2);
-        if (k > 1) luaL_addstring(&b, ", ");
         luaL_addvalue(&b);
       }
       luaL_pushresult(&b);
