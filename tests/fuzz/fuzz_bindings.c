@@ -16,7 +16,7 @@
 #include "../../bindings/errors.h"
 #include "../../bindings/ljournal.h"
 #include "../../bindings/modules.h"
-#include "../../runtime/jobkey.h"
+#include "../../runtime/journal/jobkey.h"
 
 #define MAX_DEPTH 4
 #define MAX_WIDTH 8
