@@ -25,9 +25,19 @@ static void print_usage(FILE *f) {
           "  -              read the script from standard input\n"
           "  --sandbox      run a recipe someone else wrote: no processes, C modules or\n"
           "                 debug library; writes only under --out, reads only there, in\n"
-          "                 the script's directory and under --allow-read paths\n"
+          "                 the script file's directory and under --allow-read paths; no\n"
+          "                 environment variables, image URLs only on --allow-host hosts,\n"
+          "                 API limits only lowered, Lua memory capped (see README)\n"
           "  --out DIR      where a sandboxed recipe writes (also its working directory)\n"
           "  --allow-read PATH  another directory a sandboxed recipe may read (repeatable)\n"
+          "  --allow-env NAME   an environment variable os.getenv may see in the sandbox\n"
+          "                 (repeatable; without it every name reads as nil)\n"
+          "  --allow-host HOST  a host whose image URLs a sandboxed recipe may send as\n"
+          "                 references (repeatable; exact name, any case)\n"
+          "  --max-memory SIZE  cap on the Lua heap, e.g. 256M or 1G (default 512M with\n"
+          "                 --sandbox, none without); past it the run stops (MemoryLimit)\n"
+          "  --max-time SECONDS wall-time limit; past it the run stops (TimeLimit), jobs in\n"
+          "                 flight stay in the journal for a rerun\n"
           "  --info FILE... print each image's format, size and embedded generation\n"
           "                 parameters (prompt, seed, model, inputs), then exit\n"
           "  --             stop handling options\n"
@@ -70,6 +80,34 @@ static int usage_error(const char *fmt, const char *what) {
   return 2;
 }
 
+/* A size in bytes: digits with an optional K, M or G suffix (binary multiples), at
+ * least 1 MiB (less cannot even load the shipped modules) and at most 1 TiB. */
+static bool parse_size(const char *s, size_t *out) {
+  char *end;
+  if (*s < '0' || *s > '9') return false;
+  unsigned long long v = strtoull(s, &end, 10);
+  unsigned long long mul = 1;
+  if (*end == 'K' || *end == 'k') mul = 1ull << 10, end++;
+  else if (*end == 'M' || *end == 'm') mul = 1ull << 20, end++;
+  else if (*end == 'G' || *end == 'g') mul = 1ull << 30, end++;
+  if (*end == 'B' || *end == 'b') end++;
+  if (*end || v > (1ull << 40) / mul) return false;
+  v *= mul;
+  if (v < (1ull << 20) || v > (1ull << 40)) return false;
+  *out = (size_t)v;
+  return true;
+}
+
+/* Seconds: a positive decimal number, at most a year. */
+static bool parse_seconds(const char *s, double *out) {
+  char *end;
+  if (!*s) return false;
+  double v = strtod(s, &end);
+  if (*end || !(v > 0 && v <= 366.0 * 86400)) return false;
+  *out = v;
+  return true;
+}
+
 /* A whole decimal number in [lo, hi]. */
 static bool parse_count(const char *s, long lo, long hi, long *out) {
   char *end;
@@ -85,13 +123,17 @@ int main(int argc, char **argv) {
   const char **chunks = calloc((size_t)argc + 1, sizeof *chunks);
   const char **libs = calloc((size_t)argc + 1, sizeof *libs);
   const char **allow_read = calloc((size_t)argc + 1, sizeof *allow_read);
-  if (!chunks || !libs || !allow_read) {
+  const char **allow_env = calloc((size_t)argc + 1, sizeof *allow_env);
+  const char **allow_host = calloc((size_t)argc + 1, sizeof *allow_host);
+  if (!chunks || !libs || !allow_read || !allow_env || !allow_host) {
     fprintf(stderr, "%s: out of memory\n", PROGNAME);
     return 1;
   }
   o.chunks = chunks;
   o.libs = libs;
   o.allow_read = allow_read;
+  o.allow_env = allow_env;
+  o.allow_host = allow_host;
   bool version = false, report = false;
   int i = 1;
   int status = -1;
@@ -120,6 +162,20 @@ int main(int argc, char **argv) {
       if (i + 1 >= argc) status = usage_error("'%s' needs a path", a);
       else if (a[2] == 'o') o.out_dir = argv[++i];
       else allow_read[o.nallow_read++] = argv[++i];
+    } else if (strcmp(a, "--allow-env") == 0 || strcmp(a, "--allow-host") == 0) {
+      if (i + 1 >= argc || !argv[i + 1][0]) status = usage_error("'%s' needs a name", a);
+      else if (a[8] == 'e') allow_env[o.nallow_env++] = argv[++i];
+      else allow_host[o.nallow_host++] = argv[++i];
+    } else if (strcmp(a, "--max-memory") == 0) {
+      if (i + 1 >= argc) status = usage_error("'%s' needs a size (e.g. 256M or 1G)", a);
+      else if (!parse_size(argv[i + 1], &o.max_memory))
+        status = usage_error("--max-memory needs a size from 1M to 1024G (e.g. 256M or 1G), got '%s'", argv[i + 1]);
+      else i++;
+    } else if (strcmp(a, "--max-time") == 0) {
+      if (i + 1 >= argc) status = usage_error("'%s' needs a number of seconds", a);
+      else if (!parse_seconds(argv[i + 1], &o.max_time))
+        status = usage_error("--max-time needs a number of seconds > 0, got '%s'", argv[i + 1]);
+      else i++;
     } else if (strcmp(a, "--journal") == 0) {
       if (i + 1 >= argc || !argv[i + 1][0]) status = usage_error("'%s' needs a file name", a);
       else o.journal_path = argv[++i];
@@ -158,8 +214,11 @@ int main(int argc, char **argv) {
       status = usage_error("unknown option '%s'", a);
     }
   }
-  if (status < 0 && (o.out_dir || o.nallow_read) && !o.sandbox)
-    status = usage_error("%s only makes sense with --sandbox", o.out_dir ? "--out" : "--allow-read");
+  if (status < 0 && (o.out_dir || o.nallow_read || o.nallow_env || o.nallow_host) && !o.sandbox)
+    status = usage_error("%s only makes sense with --sandbox", o.out_dir ? "--out"
+                                                              : o.nallow_read ? "--allow-read"
+                                                              : o.nallow_env ? "--allow-env"
+                                                                              : "--allow-host");
   if (status < 0 && o.sandbox && !o.out_dir)
     status = usage_error("%s needs --out DIR (where the recipe may write)", "--sandbox");
   if (status < 0 && o.sandbox && o.max_credits < 0)
@@ -194,5 +253,7 @@ int main(int argc, char **argv) {
   free(chunks);
   free(libs);
   free(allow_read);
+  free(allow_env);
+  free(allow_host);
   return status;
 }
