@@ -12,6 +12,7 @@
 #include "../runtime/objstore.h"
 #include "errors.h"
 #include "lfashn_int.h"
+#include "ljournal.h"
 #include "sandbox.h"
 #include "task.h"
 
@@ -145,6 +146,18 @@ static void sandbox_ceiling(lua_State *L, int t, const char *k, const char *name
   lua_pop(L, 1);
 }
 
+/* Resubmitting a job whose submit has an unknown outcome may pay for it twice: the
+ * user's choice (--retry-unknown), not a sandboxed recipe's. */
+int lfashn_sandbox_retry_unknown(lua_State *L) {
+  lerr_info e = {.name = "SandboxViolation",
+                 .message = "a sandboxed recipe cannot turn on retry_unknown (it may pay twice for a job): "
+                            "only --retry-unknown on the command line can"};
+  lerr_push(L, &e, 1);
+  lua_pushliteral(L, "retry_unknown");
+  lua_setfield(L, -2, "field");
+  return lua_error(L);
+}
+
 static void sandbox_ceilings(lua_State *L, const lclient *lc) {
   fashn_config c; /* the ceiling: what the state started with (lfashn_set_cli) */
   fashn_config_defaults(&c);
@@ -197,6 +210,8 @@ int lfashn_api_configure(lua_State *L) {
   f.max_queued = opt_int(L, 1, "max_queued", 1, 10000000, f.max_queued);
   if (lua_getfield(L, 1, "retry_unknown") != LUA_TNIL) f.retry_unknown = lua_toboolean(L, -1);
   lua_pop(L, 1);
+  if (sandbox_enabled(L) && f.retry_unknown && !ljournal_retry_unknown(L))
+    lfashn_sandbox_retry_unknown(L);
   int ty = lua_getfield(L, 1, "max_credits");
   if (ty == LUA_TBOOLEAN && !lua_toboolean(L, -1)) f.max_credits = -1;
   else if (ty != LUA_TNIL) f.max_credits = (long)opt_number(L, 1, "max_credits", 0, 1e12, 0);

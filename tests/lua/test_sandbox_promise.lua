@@ -150,6 +150,15 @@ T.case("a sandboxed recipe may tighten the account's limits, never loosen them",
   ]], { "--concurrency", "3" })
   T.eq(r.code, 0, r.stderr)
   T.eq(r.stdout, "3\t10\t120.0\t1.0\t0\n")
+
+  -- resubmitting an unknown outcome may pay twice: only the command line may ask for it
+  local code = attempt("require('fashn').configure{ retry_unknown = true }") ..
+               attempt("require('fashn').submit({ prompt = 'x' }, { retry_unknown = true })")
+  r = sandboxed(code, { "--dry-run" })
+  T.eq(r.code, 0, r.stderr)
+  T.match(r.stdout, "^REFUSED SandboxViolation.-retry_unknown.-\nREFUSED SandboxViolation.-retry_unknown", r.stdout)
+  r = sandboxed(code, { "--dry-run", "--retry-unknown" })
+  T.match(r.stdout, "^ALLOWED\nALLOWED\n", r.stderr)
 end)
 
 T.case("a memory bomb stops with MemoryLimit, quickly, even inside pcall", function()
