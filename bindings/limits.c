@@ -1,11 +1,10 @@
 /* limits.c — --max-memory and --max-time (see limits.h). The allocator refuses growth
  * past the cap; once Lua's emergency collection could not make room (or a refused
- * buffer was not retried), the limit counts as crossed, the cap gets a little headroom (so the error can be reported and the
- * state closed) and a count hook raises the limit's error at every Lua instruction, so
- * a pcall cannot swallow it and carry on. */
+ * buffer was not retried), the limit counts as crossed, the cap gets a little headroom
+ * (so the error can be reported and the state closed) and a count hook raises the
+ * limit's error at every Lua instruction, so a pcall cannot swallow it and carry on. */
 #include "limits.h"
 
-#include <errno.h>
 #include <lauxlib.h>
 #include <math.h>
 #include <signal.h>

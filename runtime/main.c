@@ -98,6 +98,16 @@ static bool parse_size(const char *s, size_t *out) {
   return true;
 }
 
+/* A host name as URLs are matched against it: letters, digits, '.', '-', '_'. */
+static bool plain_host(const char *s) {
+  if (!*s) return false;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+          *s == '-' || *s == '_'))
+      return false;
+  return true;
+}
+
 /* Seconds: a positive decimal number, at most a year. */
 static bool parse_seconds(const char *s, double *out) {
   char *end;
@@ -165,6 +175,8 @@ int main(int argc, char **argv) {
     } else if (strcmp(a, "--allow-env") == 0 || strcmp(a, "--allow-host") == 0) {
       if (i + 1 >= argc || !argv[i + 1][0]) status = usage_error("'%s' needs a name", a);
       else if (a[8] == 'e') allow_env[o.nallow_env++] = argv[++i];
+      else if (!plain_host(argv[i + 1]))
+        status = usage_error("--allow-host takes a host name (no scheme, port or path), got '%s'", argv[i + 1]);
       else allow_host[o.nallow_host++] = argv[++i];
     } else if (strcmp(a, "--max-memory") == 0) {
       if (i + 1 >= argc) status = usage_error("'%s' needs a size (e.g. 256M or 1G)", a);

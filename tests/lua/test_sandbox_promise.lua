@@ -96,13 +96,18 @@ T.case("--allow-host lets a URL on that host through (exact name, any case)", fu
   T.match(d, "^false\tSandboxViolation.*sub%.evil%.example", "a subdomain is another host")
 end)
 
-T.case("--allow-host and --allow-env only make sense with --sandbox", function()
+T.case("--allow-host and --allow-env only make sense with --sandbox; a host is just a name", function()
   local r = T.run({ T.atelier, "--allow-host", "x.example", "-e", "print(1)" })
   T.eq(r.code, 2)
   T.match(r.stderr, "%-%-allow%-host only makes sense with %-%-sandbox")
   r = T.run({ T.atelier, "--allow-env", "HOME", "-e", "print(1)" })
   T.eq(r.code, 2)
   T.match(r.stderr, "%-%-allow%-env only makes sense with %-%-sandbox")
+  for _, bad in ipairs{ "https://x.example", "x.example:443", "x.example/path", "" } do
+    r = T.run({ T.atelier, "--sandbox", "--max-credits", "1", "--out", T.tmpdir(), "--allow-host", bad, "-e", "print(1)" })
+    T.eq(r.code, 2, "--allow-host " .. bad)
+    T.match(r.stderr, "%-%-allow%-host", bad)
+  end
 end)
 
 T.case("os.getenv sees only what --allow-env names", function()
@@ -232,6 +237,15 @@ T.case("--max-time stops a run that only waits", function()
   r = T.run({ T.atelier, "--max-time", "soon", "-e", "print(1)" })
   T.eq(r.code, 2)
   T.match(r.stderr, "%-%-max%-time needs a number of seconds")
+end, { timeout = 60 })
+
+T.case("--max-time ends code stuck inside one C call (the watchdog, 5 s later)", function()
+  local t0 = atelier.now()
+  local r = T.run({ T.atelier, "--max-time", "1", "-e", "print(('a'):rep(1e5):find('.-.-.-.-.-.-.-b'))" })
+  local took = atelier.now() - t0
+  T.eq(r.code, 1, r.stderr)
+  T.match(r.stderr, "TimeLimit: still running 5 s past %-%-max%-time %(1 s%)")
+  T.ok(took > 4 and took < 15, "ended after " .. took .. " s")
 end, { timeout = 60 })
 
 T.case("recipe.product refuses an absurd sweep before building it", function()
