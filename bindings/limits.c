@@ -112,7 +112,8 @@ static const char *crossed(run_limits *rl) {
   if (!rl->msg[0]) {
     if (rl->mem_hit)
       snprintf(rl->msg, sizeof rl->msg,
-               "the recipe's Lua memory reached the --max-memory cap (%zu MiB): the run stops; what the "
+               "the recipe's memory (Lua and image objects) reached the --max-memory cap (%zu MiB): the "
+               "run stops; what the "
                "journal holds is kept, a rerun resumes jobs in flight",
                rl->max >> 20);
     else
@@ -133,6 +134,25 @@ static void hook(lua_State *L, lua_Debug *ar) {
   lua_sethook(L, hook, LUA_MASKCOUNT, 1); /* again at the next instruction, past any pcall */
   rl->raised = true;
   lerr_raisef(L, name, "%s", rl->msg);
+}
+
+void limits_external(lua_State *L, ptrdiff_t delta) {
+  void *ud;
+  if (lua_getallocf(L, &ud) != counting_alloc) return;
+  run_limits *rl = ud;
+  if (delta < 0) {
+    rl->used -= (size_t)-delta;
+    return;
+  }
+  rl->used += (size_t)delta;
+  if (!rl->max || rl->disarmed || rl->mem_hit || rl->used <= rl->max) return;
+  lua_gc(L, LUA_GCCOLLECT, 0); /* garbage images give their memory back first */
+  if (rl->used <= rl->max) return;
+  rl->mem_hit = true;
+  rl->tentative = false;
+  rl->reserve += rl->used - rl->max; /* the headroom for stopping starts from here */
+  lua_sethook(L, hook, LUA_MASKCOUNT, 1); /* stop at this thread's next instruction */
+  if (rl->lp) loop_defer(rl->lp, check_cb, rl);
 }
 
 static void arm(run_limits *rl) {

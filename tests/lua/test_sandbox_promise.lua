@@ -171,7 +171,7 @@ T.case("a memory bomb stops with MemoryLimit, quickly, even inside pcall", funct
                       { "--max-memory", "64M" })
   T.eq(r.code, 1, r.stderr)
   T.eq(r.stdout, "")
-  T.match(r.stderr, "MemoryLimit: .*%-%-max%-memory cap %(64 MiB%)")
+  T.match(r.stderr, "MemoryLimit: .*reached the %-%-max%-memory cap %(64 MiB%)")
   T.ok(r.seconds < 20, "stopped in " .. r.seconds .. " s")
   r = sandboxed([[
     local t = {}
@@ -185,6 +185,22 @@ T.case("a memory bomb stops with MemoryLimit, quickly, even inside pcall", funct
   T.ok(not r.stdout:find("survived"), "the run did not go on: " .. r.stdout)
   T.match(r.stderr, "MemoryLimit")
 end, { timeout = 60 })
+
+T.case("image objects count against --max-memory: image.new cannot step around it", function()
+  local r = sandboxed([[
+    local image = require 'image'
+    local t = {}
+    for i = 1, 100 do pcall(function() t[i] = image.new(4000, 4000) end) end -- 64 MB each
+    print('survived')
+  ]], { "--max-memory", "256M" })
+  T.eq(r.code, 1, r.stderr)
+  T.eq(r.stdout, "")
+  T.match(r.stderr, "MemoryLimit: .*%(256 MiB%)")
+  -- images that became garbage give their memory back
+  r = sandboxed("local image = require 'image' for i = 1, 12 do local x = image.new(4000, 4000) end print('ok')",
+                { "--max-memory", "256M" })
+  T.eq({ r.code, r.stdout }, { 0, "ok\n" }, r.stderr)
+end, { timeout = 120 })
 
 T.case("--sandbox caps Lua memory at 512 MiB without --max-memory", function()
   -- one 600 MiB request: refused at once, nothing is actually allocated
