@@ -233,8 +233,11 @@ int host_run(const host_options *o) {
   bool limit_reported;
   const char *limit = limits_finish(limits, L, &limit_msg, &limit_reported);
   status = (r.main_failed || r.unobserved || r.deadlocked) ? 1 : 0;
-  if (limit) { /* said once, by name, whoever raised it */
+  if (limit) { /* always the last word, by name; in full unless a report just said it */
     if (!limit_reported) fprintf(stderr, "%s: %s: %s\n", o->progname, limit, limit_msg);
+    else
+      fprintf(stderr, "%s: %s: stopped by %s\n", o->progname, limit,
+              limit[0] == 'M' ? "--max-memory" : "--max-time");
     status = 1;
   }
   if (interrupt_stopping()) status = 130; /* like a shell's 128 + SIGINT */

@@ -34,7 +34,8 @@ void limits_start(run_limits *rl, lua_State *L, loop *lp, double max_time);
 
 /* After sched_run_main: disarms everything. Returns the limit crossed as an error
  * name ("MemoryLimit", "TimeLimit") with its message in *message, or NULL. *reported
- * tells whether a Lua error with that name already reached the main task's report. */
+ * tells whether a Lua error with that name was raised (and so most likely reported
+ * with a traceback already). */
 const char *limits_finish(run_limits *rl, lua_State *L, const char **message, bool *reported);
 
 void limits_free(run_limits *rl);
