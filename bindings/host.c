@@ -19,9 +19,12 @@
 #include "errors.h"
 #include "ljournal.h"
 #include "lfashn.h"
+#include "limits.h"
 #include "modules.h"
 #include "sandbox.h"
 #include "task.h"
+
+#define HOST_SANDBOX_MEMORY ((size_t)512 << 20) /* --sandbox without --max-memory */
 
 static bool is_dir(const char *p) {
   struct stat st;
@@ -138,7 +141,10 @@ int host_run(const host_options *o) {
     fprintf(stderr, "%s: %s\n", o->progname, err);
     return 1;
   }
-  lua_State *L = luaL_newstate();
+  /* A sandboxed recipe gets a memory cap even when the user named none. */
+  size_t max_memory = o->max_memory ? o->max_memory : o->sandbox ? HOST_SANDBOX_MEMORY : 0;
+  run_limits *limits = NULL;
+  lua_State *L = limits_newstate(max_memory, &limits);
   if (!L) {
     fprintf(stderr, "%s: cannot create a Lua state (out of memory)\n", o->progname);
     loop_free(lp);
@@ -160,8 +166,10 @@ int host_run(const host_options *o) {
   char script_real[PATH_MAX];
   const char *script = o->script;
   if (o->sandbox) {
-    /* Resolve the script before the sandbox moves into --out. */
-    char dir[PATH_MAX] = ".";
+    /* Resolve the script before the sandbox moves into --out. A script from standard
+     * input or -e has no directory of its own: the working directory is not one (it
+     * held .aws/credentials for a recipe piped in). */
+    char dir[PATH_MAX] = "";
     if (script && strcmp(script, "-") != 0) {
       if (!realpath(script, script_real)) {
         fprintf(stderr, "%s: cannot open %s\n", o->progname, script);
@@ -176,7 +184,8 @@ int host_run(const host_options *o) {
       lua_rawseti(L, -2, 0);
       lua_pop(L, 1);
     }
-    sandbox_policy p = {o->out_dir, dir, host_scripts_dir(), o->allow_read, o->nallow_read};
+    sandbox_policy p = {o->out_dir,     dir[0] ? dir : NULL, host_scripts_dir(), o->allow_read, o->nallow_read,
+                        o->allow_env,   o->nallow_env,       o->allow_host,      o->nallow_host};
     if (!sandbox_apply(L, &p, err, sizeof err)) {
       fprintf(stderr, "%s: %s\n", o->progname, err);
       status = 2;
@@ -219,8 +228,19 @@ int host_run(const host_options *o) {
   lua_setfield(L, -2, "n");
 
   interrupt_install(lp, on_interrupt, (void *)o, EXIT_NOW);
+  limits_start(limits, L, lp, o->max_time);
   sched_result r = sched_run_main(L, 4, o->progname);
+  const char *limit_msg;
+  bool limit_reported;
+  const char *limit = limits_finish(limits, L, &limit_msg, &limit_reported);
   status = (r.main_failed || r.unobserved || r.deadlocked) ? 1 : 0;
+  if (limit) { /* always the last word, by name; in full unless a report just said it */
+    if (!limit_reported) fprintf(stderr, "%s: %s: %s\n", o->progname, limit, limit_msg);
+    else
+      fprintf(stderr, "%s: %s: stopped by %s\n", o->progname, limit,
+              limit[0] == 'M' ? "--max-memory" : "--max-time");
+    status = 1;
+  }
   if (interrupt_stopping()) status = 130; /* like a shell's 128 + SIGINT */
   lfashn_finish(L);
   ljournal_finish(L, o->quiet);
@@ -228,6 +248,7 @@ done:
   lua_close(L); /* tasks' finalizers stop their timers before the loop goes */
   interrupt_uninstall();
   loop_free(lp);
+  limits_free(limits); /* after the loop: a deferred limit check may still be queued */
   /* Like Neovim's ref counting: every job and HTTP request must be gone by now. */
   if (fashn_live_jobs() || http_live_requests()) {
     fprintf(stderr, "%s: internal error: %ld job(s) and %ld HTTP request(s) leaked\n", o->progname,

@@ -21,6 +21,13 @@ typedef struct host_options {
   const char *out_dir;      /* --out DIR */
   const char **allow_read;  /* --allow-read PATH, repeatable */
   int nallow_read;
+  const char **allow_env;   /* --allow-env NAME, repeatable: what os.getenv may see */
+  int nallow_env;
+  const char **allow_host;  /* --allow-host HOST, repeatable: image URLs a recipe may send */
+  int nallow_host;
+  size_t max_memory;        /* --max-memory: Lua heap cap in bytes (0 = the default:
+                               512 MiB with --sandbox, none without) */
+  double max_time;          /* --max-time: wall-time limit in seconds (0 = none) */
   const char *journal_path; /* --journal, NULL = the default (.atelier/journal.db) */
   bool journal_fresh;       /* --fresh: start a new journal generation */
   bool retry_unknown;       /* --retry-unknown: resubmit jobs whose outcome is unknown */

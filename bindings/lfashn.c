@@ -27,6 +27,7 @@
 #include "errors.h"
 #include "limage.h"
 #include "ljournal.h"
+#include "sandbox.h"
 #include "task.h"
 
 #define JOB_MT "fashn.job"
@@ -430,6 +431,7 @@ static int l_submit(lua_State *L) {
   fashn_job_opts o = {.retry_unknown = -1, .timeout = 0};
   if (lua_type(L, 2) == LUA_TTABLE) {
     if (lua_getfield(L, 2, "retry_unknown") != LUA_TNIL) o.retry_unknown = lua_toboolean(L, -1);
+    if (o.retry_unknown == 1 && sandbox_enabled(L) && !ljournal_retry_unknown(L)) lfashn_sandbox_retry_unknown(L);
     if (lua_getfield(L, 2, "timeout") != LUA_TNIL) {
       o.timeout = lua_tonumber(L, -1);
       luaL_argcheck(L, o.timeout > 0, 2, "timeout must be a number of seconds > 0");

@@ -12,6 +12,7 @@
 #include "../runtime/journal/objstore.h"
 #include "errors.h"
 #include "lfashn_int.h"
+#include "ljournal.h"
 #include "sandbox.h"
 #include "task.h"
 
@@ -118,6 +119,69 @@ static void check_known(lua_State *L, int t, const char *const *known, const cha
   }
 }
 
+/* --sandbox: a recipe may lower the limits that protect the account (how many jobs at
+ * once, how fast it submits and polls, how much it retries and buffers), never raise
+ * them past what the command line and the defaults set — a shared recipe asking for 64
+ * at once drew hundreds of 429s on the user's key. `more` says whether a larger value
+ * is the looser one (a window is looser when smaller). */
+static void sandbox_ceiling(lua_State *L, int t, const char *k, const char *name, double ceiling, bool more) {
+  if (lua_getfield(L, t, k) != LUA_TNIL) {
+    int isnum;
+    double v = lua_tonumberx(L, -1, &isnum); /* not a number: the range check says so */
+    if (isnum && (more ? v > ceiling : v < ceiling)) {
+      char lim[40]; /* (lua_pushfstring has no %g) */
+      snprintf(lim, sizeof lim, "%g", ceiling);
+      lerr_info e = {.name = "SandboxViolation",
+                     .message = lua_pushfstring(L,
+                                                "fashn.configure: a sandboxed recipe can only tighten %s: "
+                                                "%s %s%s (the command line's or the default)",
+                                                name, more ? "at most" : "at least", lim,
+                                                more ? "" : " seconds")};
+      lerr_push(L, &e, 1);
+      lua_pushstring(L, name);
+      lua_setfield(L, -2, "field");
+      lua_error(L);
+    }
+  }
+  lua_pop(L, 1);
+}
+
+/* Resubmitting a job whose submit has an unknown outcome may pay for it twice: the
+ * user's choice (--retry-unknown), not a sandboxed recipe's. */
+int lfashn_sandbox_retry_unknown(lua_State *L) {
+  lerr_info e = {.name = "SandboxViolation",
+                 .message = "a sandboxed recipe cannot turn on retry_unknown (it may pay twice for a job): "
+                            "only --retry-unknown on the command line can"};
+  lerr_push(L, &e, 1);
+  lua_pushliteral(L, "retry_unknown");
+  lua_setfield(L, -2, "field");
+  return lua_error(L);
+}
+
+static void sandbox_ceilings(lua_State *L, const lclient *lc) {
+  fashn_config c; /* the ceiling: what the state started with (lfashn_set_cli) */
+  fashn_config_defaults(&c);
+  if (lc->cli.concurrency > 0) c.concurrency = lc->cli.concurrency;
+  sandbox_ceiling(L, 1, "concurrency", "concurrency", c.concurrency, true);
+  sandbox_ceiling(L, 1, "retry_failed", "retry_failed", c.retry_failed, true);
+  sandbox_ceiling(L, 1, "max_queued", "max_queued", c.max_queued, true);
+  sandbox_ceiling(L, 1, "max_output_bytes", "max_output_bytes", (double)c.max_output_bytes, true);
+  if (lua_getfield(L, 1, "run") == LUA_TTABLE) {
+    int p = lua_gettop(L);
+    sandbox_ceiling(L, p, "limit", "run.limit", c.run_limit, true);
+    sandbox_ceiling(L, p, "window", "run.window", c.run_window, false);
+  }
+  lua_pop(L, 1);
+  if (lua_getfield(L, 1, "poll") == LUA_TTABLE) {
+    int p = lua_gettop(L);
+    sandbox_ceiling(L, p, "rate", "poll.rate", c.status_rate, true);
+    sandbox_ceiling(L, p, "limit", "poll.limit", c.status_limit, true);
+    sandbox_ceiling(L, p, "window", "poll.window", c.status_window, false);
+    sandbox_ceiling(L, p, "min_interval", "poll.min_interval", c.poll_min_interval, false);
+  }
+  lua_pop(L, 1);
+}
+
 /* core.configure{concurrency, poll = {rate, limit, window, min_interval, max_interval},
  * run = {limit, window}, timeout, base_url, api_key, cacert, time_scale, retry_unknown,
  * retry_failed, max_credits, request_timeout, download_timeout, max_output_bytes,
@@ -132,6 +196,7 @@ int lfashn_api_configure(lua_State *L) {
   static const char *const runk[] = {"limit", "window", NULL};
   check_known(L, 1, top, "");
   lclient *lc = lfashn_state(L);
+  if (sandbox_enabled(L)) sandbox_ceilings(L, lc); /* before anything changes */
   fashn_config f = lc->c ? *fashn_client_config(lc->c) : lc->cfg;
   f.concurrency = opt_int(L, 1, "concurrency", 1, 64, f.concurrency);
   f.timeout = opt_number(L, 1, "timeout", 0.001, 86400 * 7, f.timeout);
@@ -145,6 +210,8 @@ int lfashn_api_configure(lua_State *L) {
   f.max_queued = opt_int(L, 1, "max_queued", 1, 10000000, f.max_queued);
   if (lua_getfield(L, 1, "retry_unknown") != LUA_TNIL) f.retry_unknown = lua_toboolean(L, -1);
   lua_pop(L, 1);
+  if (sandbox_enabled(L) && f.retry_unknown && !ljournal_retry_unknown(L))
+    lfashn_sandbox_retry_unknown(L);
   int ty = lua_getfield(L, 1, "max_credits");
   if (ty == LUA_TBOOLEAN && !lua_toboolean(L, -1)) f.max_credits = -1;
   else if (ty != LUA_TNIL) f.max_credits = (long)opt_number(L, 1, "max_credits", 0, 1e12, 0);

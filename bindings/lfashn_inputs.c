@@ -105,6 +105,7 @@ static void value_to_json(lua_State *L, int idx, json_writer *w, int depth, cons
     case LUA_TSTRING: {
       size_t len;
       const char *s = lua_tolstring(L, idx, &len);
+      sandbox_check_url(L, field, s, len); /* --sandbox: a URL only on an allowed host */
       jw_string_len(w, s, len);
       return;
     }

@@ -47,5 +47,6 @@ int lfashn_api_credits(lua_State *L);
 int lfashn_api_configure(lua_State *L);
 int lfashn_api_stats(lua_State *L);
 int lfashn_api_settings(lua_State *L);
+int lfashn_sandbox_retry_unknown(lua_State *L); /* raises SandboxViolation */
 
 #endif

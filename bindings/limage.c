@@ -19,6 +19,7 @@
 #include "../runtime/image/image.h"
 #include "errors.h"
 #include "limage_json.h"
+#include "limits.h"
 #include "sandbox.h"
 
 typedef struct limg {
@@ -30,6 +31,7 @@ typedef struct limg {
   char *meta;          /* attached metadata JSON (owned), or NULL: use what bytes carry */
   size_t meta_len;
   char *source; /* for messages */
+  size_t charged; /* bytes counted against --max-memory (limits.h) */
 } limg;
 
 static void limg_release(limg *im) {
@@ -42,7 +44,10 @@ static void limg_release(limg *im) {
 
 static int img_gc(lua_State *L) {
   limg *im = luaL_testudata(L, 1, LIMAGE_MT);
-  if (im) limg_release(im);
+  if (im) {
+    limits_external(L, -(ptrdiff_t)im->charged);
+    limg_release(im);
+  }
   return 0;
 }
 
@@ -75,10 +80,15 @@ static limg *push_new(lua_State *L) {
 /* Pixels and encoded bytes live in malloc'd memory the Lua collector cannot see: a
  * 2 MB decoded picture looks like a 100-byte userdata to it, so a loop over a few
  * hundred results grew by gigabytes before any __gc ran. Each allocation an image object
- * takes on is reported as collector debt, which makes the collector keep pace. */
-static void gc_account(lua_State *L, size_t bytes) {
-  size_t kb = bytes >> 10;
+ * takes on is reported as collector debt, which makes the collector keep pace. The
+ * same bytes count against --max-memory (limits.h), or a loop of image.new() would
+ * step around the cap. Call after im's bytes or pixels changed. */
+static void gc_account(lua_State *L, limg *im) {
+  size_t now = im->len + (im->px.rgba ? (size_t)im->px.width * (size_t)im->px.height * 4 : 0);
+  size_t kb = now > im->charged ? (now - im->charged) >> 10 : 0;
   if (kb) lua_gc(L, LUA_GCSTEP, kb > INT_MAX ? INT_MAX : (int)kb);
+  limits_external(L, (ptrdiff_t)now - (ptrdiff_t)im->charged);
+  im->charged = now;
 }
 
 static char *dup_str(const char *s) {
@@ -110,7 +120,7 @@ bool limage_try_push_encoded(lua_State *L, const void *bytes, size_t len, const 
   im->format = info.format;
   im->px.width = info.width; /* the size, known before decoding; rgba stays NULL */
   im->px.height = info.height;
-  gc_account(L, len);
+  gc_account(L, im);
   return true;
 }
 
@@ -128,15 +138,15 @@ static void need_pixels(lua_State *L, limg *im) {
   if (image_decode(im->bytes, im->len, NULL, &px, NULL, err, sizeof err) != IMAGE_OK)
     lerr_raisef(L, "ImageDecodeError", "cannot decode %s: %s", src_name(im), err);
   im->px = px;
-  gc_account(L, (size_t)px.width * (size_t)px.height * 4);
+  gc_account(L, im);
 }
 
 /* Replaces the pixels by new ones (after resize/crop). */
 static void set_pixels(lua_State *L, limg *im, image *px) {
-  gc_account(L, (size_t)px->width * (size_t)px->height * 4);
   image_free(&im->px);
   im->px = *px;
   *px = (image)IMAGE_INIT;
+  gc_account(L, im);
   im->modified = true;
 }
 
@@ -391,9 +401,9 @@ static int img_copy(lua_State *L) {
   if (im->meta) memcpy(c->meta, im->meta, im->meta_len + 1);
   c->meta_len = im->meta_len;
   if (im->px.rgba) memcpy(c->px.rgba, im->px.rgba, (size_t)im->px.width * im->px.height * 4);
-  gc_account(L, c->len + (c->px.rgba ? (size_t)c->px.width * c->px.height * 4 : 0));
   c->px.width = im->px.width;
   c->px.height = im->px.height;
+  gc_account(L, c);
   return 1;
 }
 
@@ -534,7 +544,7 @@ static int l_new(lua_State *L) {
     return lerr_raisef(L, "ImageEncodeError", "image.new: %s", err);
   size_t n = (size_t)w * (size_t)h;
   for (size_t i = 0; i < n; i++) memcpy(im->px.rgba + i * 4, c, 4);
-  gc_account(L, n * 4);
+  gc_account(L, im);
   im->format = IMAGE_PNG;
   im->modified = true;
   im->source = dup_str("image.new");

@@ -1,6 +1,7 @@
 /* sandbox.c — the --sandbox policy (see sandbox.h): path resolution that sees through
- * "..", symlinks and missing directories, and the Lua standard library trimmed and
- * wrapped so every file a recipe names passes one check. */
+ * "..", symlinks and missing directories, the Lua standard library trimmed and
+ * wrapped so every file a recipe names passes one check, the environment a recipe may
+ * see and the hosts whose URLs it may send. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +21,10 @@ typedef struct sandbox {
   char out[PATH_MAX];
   char *reads[MAX_ROOTS]; /* realpath'd read roots, out included */
   int nreads;
+  char **envs; /* --allow-env names (owned) */
+  int nenvs;
+  char **hosts; /* --allow-host names (owned) */
+  int nhosts;
 } sandbox;
 
 static const char SANDBOX_KEY = 0;
@@ -193,24 +199,96 @@ static int w_dofile(lua_State *L) {
   return lua_gettop(L) - 1;
 }
 
-static bool secret_name(const char *name) {
-  static const char *const marks[] = {"KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL"};
-  char up[256];
-  size_t n = strlen(name);
-  if (n >= sizeof up) return true;
-  for (size_t i = 0; i <= n; i++) up[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
-  for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
-    if (strstr(up, marks[i])) return true;
-  return false;
-}
-
+/* os.getenv sees only what the user named with --allow-env: a deny list of
+ * secret-looking names always misses one (GITHUB_PAT, DATABASE_URL, MYSQL_PWD). */
 static int w_getenv(lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
-  if (secret_name(name)) {
-    lua_pushnil(L);
-    return 1;
+  sandbox *sb = get_sandbox(L);
+  for (int i = 0; sb && i < sb->nenvs; i++)
+    if (strcmp(name, sb->envs[i]) == 0) return call_original(L);
+  lua_pushnil(L);
+  return 1;
+}
+
+/* ---- URLs sent as inputs ---------------------------------------------------------- */
+
+static bool host_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+         c == '_';
+}
+
+/* Whether a string would be taken for a URL by a lenient parser: after leading spaces
+ * and control characters, scheme "://" or http(s): with any number of slashes (a WHATWG
+ * parser reads "http:/host" and "http:host" as http://host/). */
+static bool looks_like_url(const char *s, size_t len, size_t *skip) {
+  size_t i = 0;
+  while (i < len && (unsigned char)s[i] <= 32) i++;
+  *skip = i;
+  if (len - i >= 5 && strncasecmp(s + i, "http:", 5) == 0) return true;
+  if (len - i >= 6 && strncasecmp(s + i, "https:", 6) == 0) return true;
+  size_t j = i;
+  if (j < len && ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z'))) {
+    while (j < len && (host_char(s[j]) || s[j] == '+') && s[j] != '_') j++;
+    if (len - j >= 3 && s[j] == ':' && s[j + 1] == '/' && s[j + 2] == '/') return true;
   }
-  return call_original(L);
+  return len - i >= 2 && s[i] == '/' && s[i + 1] == '/';
+}
+
+void sandbox_check_url(lua_State *L, const char *field, const char *url, size_t len) {
+  sandbox *sb = get_sandbox(L);
+  size_t skip;
+  if (!sb || !looks_like_url(url, len, &skip)) return;
+  url += skip; /* " https://x" is still https://x to a server */
+  len -= skip;
+  const char *p = memchr(url, ':', len);
+  if (p && !((p - url == 4 && strncasecmp(url, "http", 4) == 0) || (p - url == 5 && strncasecmp(url, "https", 5) == 0)))
+    p = NULL; /* only http and https are ever sent */
+  const char *end = url + len;
+  char host[256];
+  const char *why = NULL;
+  if (!p || end - p < 3 || p[1] != '/' || p[2] != '/') {
+    why = "it is not an http(s):// URL";
+  } else {
+    const char *h = p + 3, *e = h;
+    while (e < end && *e != '/' && *e != '?' && *e != '#') e++;
+    /* The authority: host[:port]. Anything a URL parser might read two ways is refused
+     * rather than guessed at (user@host, %-escapes, backslashes, IPv6 brackets). */
+    const char *colon = NULL;
+    for (const char *c = h; c < e && !why; c++) {
+      if (*c == ':' && !colon) colon = c;
+      else if (colon && !(*c >= '0' && *c <= '9')) why = "its address part is not a plain host[:port]";
+      else if (!colon && !host_char(*c)) why = "its address part is not a plain host[:port]";
+    }
+    for (const char *c = url; c < end && !why; c++)
+      if (*c == '\\' || (unsigned char)*c <= 32 || *c == 127) why = "it contains a backslash, space or control character";
+    size_t hl = (size_t)((colon ? colon : e) - h);
+    if (!why && (hl == 0 || hl >= sizeof host)) why = "it names no usable host";
+    if (!why) {
+      memcpy(host, h, hl);
+      host[hl] = '\0';
+      for (int i = 0; i < sb->nhosts; i++)
+        if (strcasecmp(host, sb->hosts[i]) == 0) return;
+      lerr_info e = {.name = "SandboxViolation",
+                     .message = lua_pushfstring(L,
+                                                "%s: the sandbox refuses to send a URL on host %s (its server "
+                                                "would be contacted): allow the host with --allow-host %s, or "
+                                                "use a local file or an image object",
+                                                field, host, host)};
+      lerr_push(L, &e, 1);
+      lua_pushstring(L, field);
+      lua_setfield(L, -2, "field");
+      lua_error(L);
+    }
+  }
+  lerr_info e = {.name = "SandboxViolation",
+                 .message = lua_pushfstring(L,
+                                            "%s: the sandbox refuses to send this URL: %s; only URLs on hosts "
+                                            "given with --allow-host HOST are sent",
+                                            field, why)};
+  lerr_push(L, &e, 1);
+  lua_pushstring(L, field);
+  lua_setfield(L, -2, "field");
+  lua_error(L);
 }
 
 /* package.searchers[2] replacement: Lua files only, found on package.path and readable
@@ -270,11 +348,38 @@ static bool add_root(sandbox *sb, const char *dir, char *errbuf, size_t errlen) 
   return true;
 }
 
+static void free_names(char **v, int n) {
+  for (int i = 0; i < n; i++) free(v[i]);
+  free(v);
+}
+
 static int sandbox_gc(lua_State *L) {
   sandbox *sb = lua_touserdata(L, 1);
   for (int i = 0; i < sb->nreads; i++) free(sb->reads[i]);
   sb->nreads = 0;
+  free_names(sb->envs, sb->nenvs);
+  free_names(sb->hosts, sb->nhosts);
+  sb->envs = sb->hosts = NULL;
+  sb->nenvs = sb->nhosts = 0;
   return 0;
+}
+
+/* Copies n names into *out (owned by the sandbox, freed by its __gc). */
+static bool copy_names(char ***out, int *nout, const char **names, int n, char *errbuf, size_t errlen) {
+  if (n <= 0) return true;
+  *out = calloc((size_t)n, sizeof **out);
+  if (!*out) {
+    snprintf(errbuf, errlen, "out of memory");
+    return false;
+  }
+  for (int i = 0; i < n; i++) {
+    if (!((*out)[i] = strdup(names[i]))) {
+      snprintf(errbuf, errlen, "out of memory");
+      return false;
+    }
+    *nout = i + 1;
+  }
+  return true;
 }
 
 bool sandbox_apply(lua_State *L, const sandbox_policy *p, char *errbuf, size_t errlen) {
@@ -299,6 +404,8 @@ bool sandbox_apply(lua_State *L, const sandbox_policy *p, char *errbuf, size_t e
   if (ok && p->script_dir) ok = add_root(sb, p->script_dir, errbuf, errlen);
   if (ok && p->scripts_dir) ok = add_root(sb, p->scripts_dir, errbuf, errlen);
   for (int i = 0; ok && i < p->nread_dirs; i++) ok = add_root(sb, p->read_dirs[i], errbuf, errlen);
+  ok = ok && copy_names(&sb->envs, &sb->nenvs, p->env_names, p->nenv_names, errbuf, errlen);
+  ok = ok && copy_names(&sb->hosts, &sb->nhosts, p->hosts, p->nhosts, errbuf, errlen);
   if (ok && chdir(sb->out) != 0) {
     snprintf(errbuf, errlen, "cannot enter the --out directory %s: %s", sb->out, strerror(errno));
     ok = false;

@@ -14,12 +14,16 @@ typedef struct sandbox_policy {
   const char *scripts_dir; /* the shipped Lua modules (read-only), may be NULL */
   const char **read_dirs;  /* more read roots (--allow-read) */
   int nread_dirs;
+  const char **env_names;  /* what os.getenv may see (--allow-env); nothing else */
+  int nenv_names;
+  const char **hosts;      /* hosts whose URLs may be sent as inputs (--allow-host) */
+  int nhosts;
 } sandbox_policy;
 
 /* Turns the sandbox on for L: resolves the roots (realpath), chdirs into out_dir,
  * removes os.execute, io.popen, os.tmpname, package.loadlib, C module searchers and the
  * debug library, forces text-only chunks, wraps io/os file functions with path checks
- * and hides secret-looking environment variables. Returns false with errbuf filled
+ * and makes os.getenv see only the allowed names (nil for every other). Returns false with errbuf filled
  * when a root cannot be used. Call after the standard libraries are open. */
 bool sandbox_apply(lua_State *L, const sandbox_policy *p, char *errbuf, size_t errlen);
 
@@ -32,5 +36,13 @@ bool sandbox_enabled(lua_State *L);
  * "SandboxViolation" naming the path when it is outside the allowed roots. */
 const char *sandbox_check_write(lua_State *L, const char *path);
 const char *sandbox_check_read(lua_State *L, const char *path);
+
+/* Checks a string a recipe wants to send as an input: when it looks like a URL (the
+ * API would fetch it, so it is a way out) it must be http(s):// on one of the
+ * --allow-host hosts (exact, any case). Does nothing when sandboxing is off or the
+ * string is no URL (a prompt, a data: URI). Raises "SandboxViolation" with `field`,
+ * naming the host and the option otherwise — also for URLs whose host cannot be read
+ * plainly (user info, percent escapes, backslashes, other schemes). */
+void sandbox_check_url(lua_State *L, const char *field, const char *url, size_t len);
 
 #endif

@@ -76,6 +76,12 @@ void task_on_cancel(task *t, void (*cancel)(task *t, void *ud), void *ud) {
 
 int sched_live_tasks(lua_State *L) { return sched_of(L)->live; }
 
+void sched_abort(lua_State *L) {
+  sched *s = sched_of(L);
+  s->main_failed = true;
+  loop_stop(s->lp);
+}
+
 /* ---- handles ---------------------------------------------------------------- */
 
 void task_push(lua_State *L, task *t) {

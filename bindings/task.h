@@ -69,6 +69,10 @@ typedef struct sched_result {
  * until every task has ended, reports errors to stderr prefixed with progname. */
 sched_result sched_run_main(lua_State *L, int nargs, const char *progname);
 
+/* Ends the run now, as a failing main task does: the loop stops, no deadlock is
+ * reported for the tasks left waiting (the caller says why the run stopped). */
+void sched_abort(lua_State *L);
+
 /* Counts of tasks by state, for tests and progress. */
 int sched_live_tasks(lua_State *L);
 

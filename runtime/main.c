@@ -18,7 +18,8 @@
 
 /* Ids of options without a one-letter form start past every character. */
 enum {
-  OPT_INFO = 256, OPT_SANDBOX, OPT_OUT, OPT_ALLOW_READ, OPT_CONCURRENCY, OPT_MAX_CREDITS,
+  OPT_INFO = 256, OPT_SANDBOX, OPT_OUT, OPT_ALLOW_READ, OPT_ALLOW_ENV, OPT_ALLOW_HOST, OPT_MAX_MEMORY,
+  OPT_MAX_TIME, OPT_CONCURRENCY, OPT_MAX_CREDITS,
   OPT_DRY_RUN, OPT_BASE_URL, OPT_CACERT, OPT_EMULATOR, OPT_JOURNAL, OPT_FRESH,
   OPT_RETRY_UNKNOWN, OPT_JOURNAL_REPORT,
 };
@@ -39,9 +40,24 @@ static const cli_option OPTIONS[] = {
   {OPT_SANDBOX, "sandbox", NULL,
    "run a recipe someone else wrote: no processes, C modules or\n"
    "debug library; writes only under --out, reads only there, in\n"
-   "the script's directory and under --allow-read paths"},
+   "the script file's directory and under --allow-read paths; no\n"
+   "environment variables, image URLs only on --allow-host hosts,\n"
+   "API limits only lowered, Lua memory capped (see README)"},
   {OPT_OUT, "out", "DIR", "where a sandboxed recipe writes (also its working directory)"},
   {OPT_ALLOW_READ, "allow-read", "PATH", "another directory a sandboxed recipe may read (repeatable)"},
+  {OPT_ALLOW_ENV, "allow-env", "NAME",
+   "an environment variable os.getenv may see in the sandbox\n"
+   "(repeatable; without it every name reads as nil)"},
+  {OPT_ALLOW_HOST, "allow-host", "HOST",
+   "a host whose image URLs a sandboxed recipe may send as\n"
+   "references (repeatable; exact name, any case)"},
+  {OPT_MAX_MEMORY, "max-memory", "SIZE",
+   "cap on Lua memory, image objects included, e.g. 256M, 1G\n"
+   "(512M with --sandbox, else none); past it the run stops\n"
+   "(MemoryLimit)"},
+  {OPT_MAX_TIME, "max-time", "SECONDS",
+   "wall-time limit; past it the run stops (TimeLimit), jobs in\n"
+   "flight stay in the journal for a rerun"},
   {OPT_INFO, "info", "FILE...",
    "print each image's format, size and embedded generation\n"
    "parameters (prompt, seed, model, inputs), then exit"},
@@ -125,6 +141,44 @@ static int usage_error(const char *fmt, const char *what) {
   return 2;
 }
 
+/* A size in bytes: digits with an optional K, M or G suffix (binary multiples), at
+ * least 1 MiB (less cannot even load the shipped modules) and at most 1 TiB. */
+static bool parse_size(const char *s, size_t *out) {
+  char *end;
+  if (*s < '0' || *s > '9') return false;
+  unsigned long long v = strtoull(s, &end, 10);
+  unsigned long long mul = 1;
+  if (*end == 'K' || *end == 'k') mul = 1ull << 10, end++;
+  else if (*end == 'M' || *end == 'm') mul = 1ull << 20, end++;
+  else if (*end == 'G' || *end == 'g') mul = 1ull << 30, end++;
+  if (*end == 'B' || *end == 'b') end++;
+  if (*end || v > (1ull << 40) / mul) return false;
+  v *= mul;
+  if (v < (1ull << 20) || v > (1ull << 40)) return false;
+  *out = (size_t)v;
+  return true;
+}
+
+/* A host name as URLs are matched against it: letters, digits, '.', '-', '_'. */
+static bool plain_host(const char *s) {
+  if (!*s) return false;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+          *s == '-' || *s == '_'))
+      return false;
+  return true;
+}
+
+/* Seconds: a positive decimal number, at most a year. */
+static bool parse_seconds(const char *s, double *out) {
+  char *end;
+  if (!*s) return false;
+  double v = strtod(s, &end);
+  if (*end || !(v > 0 && v <= 366.0 * 86400)) return false;
+  *out = v;
+  return true;
+}
+
 /* A whole decimal number in [lo, hi]. */
 static bool parse_count(const char *s, long lo, long hi, long *out) {
   char *end;
@@ -171,6 +225,9 @@ static const char *missing_argument_message(int id) {
   switch (id) {
     case OPT_CONCURRENCY: case OPT_MAX_CREDITS: return "'%s' needs a number";
     case OPT_OUT: case OPT_ALLOW_READ: return "'%s' needs a path";
+    case OPT_ALLOW_ENV: case OPT_ALLOW_HOST: return "'%s' needs a name";
+    case OPT_MAX_MEMORY: return "'%s' needs a size (e.g. 256M or 1G)";
+    case OPT_MAX_TIME: return "'%s' needs a number of seconds";
     case OPT_JOURNAL: case OPT_CACERT: return "'%s' needs a file name";
     case OPT_BASE_URL: return "'%s' needs a URL";
     default: return "'%s' needs an argument";
@@ -189,6 +246,21 @@ static int apply_option(int id, const char *arg, host_options *o, bool *version,
     case OPT_SANDBOX: o->sandbox = 1; return -1;
     case OPT_OUT: o->out_dir = arg; return -1;
     case OPT_ALLOW_READ: o->allow_read[o->nallow_read++] = arg; return -1;
+    case OPT_ALLOW_ENV:
+      if (!*arg) return usage_error("'%s' needs a name", "--allow-env");
+      o->allow_env[o->nallow_env++] = arg;
+      return -1;
+    case OPT_ALLOW_HOST:
+      if (!plain_host(arg)) return usage_error("--allow-host takes a host name (no scheme, port or path), got '%s'", arg);
+      o->allow_host[o->nallow_host++] = arg;
+      return -1;
+    case OPT_MAX_MEMORY:
+      if (!parse_size(arg, &o->max_memory))
+        return usage_error("--max-memory needs a size from 1M to 1024G (e.g. 256M or 1G), got '%s'", arg);
+      return -1;
+    case OPT_MAX_TIME:
+      if (!parse_seconds(arg, &o->max_time)) return usage_error("--max-time needs a number of seconds > 0, got '%s'", arg);
+      return -1;
     case OPT_JOURNAL:
       if (!*arg) return usage_error("'%s' needs a file name", "--journal");
       o->journal_path = arg;
@@ -252,18 +324,25 @@ int main(int argc, char **argv) {
   const char **chunks = calloc((size_t)argc + 1, sizeof *chunks);
   const char **libs = calloc((size_t)argc + 1, sizeof *libs);
   const char **allow_read = calloc((size_t)argc + 1, sizeof *allow_read);
-  if (!chunks || !libs || !allow_read) {
+  const char **allow_env = calloc((size_t)argc + 1, sizeof *allow_env);
+  const char **allow_host = calloc((size_t)argc + 1, sizeof *allow_host);
+  if (!chunks || !libs || !allow_read || !allow_env || !allow_host) {
     fprintf(stderr, "%s: out of memory\n", PROGNAME);
     return 1;
   }
   o.chunks = chunks;
   o.libs = libs;
   o.allow_read = allow_read;
+  o.allow_env = allow_env;
+  o.allow_host = allow_host;
   bool version = false, report = false;
   int i = argc;
   int status = parse_command_line(argc, argv, &o, &version, &report, &i);
-  if (status < 0 && (o.out_dir || o.nallow_read) && !o.sandbox)
-    status = usage_error("%s only makes sense with --sandbox", o.out_dir ? "--out" : "--allow-read");
+  if (status < 0 && (o.out_dir || o.nallow_read || o.nallow_env || o.nallow_host) && !o.sandbox)
+    status = usage_error("%s only makes sense with --sandbox", o.out_dir ? "--out"
+                                                              : o.nallow_read ? "--allow-read"
+                                                              : o.nallow_env ? "--allow-env"
+                                                                              : "--allow-host");
   if (status < 0 && o.sandbox && !o.out_dir)
     status = usage_error("%s needs --out DIR (where the recipe may write)", "--sandbox");
   if (status < 0 && o.sandbox && o.max_credits < 0)
@@ -298,5 +377,7 @@ int main(int argc, char **argv) {
   free(chunks);
   free(libs);
   free(allow_read);
+  free(allow_env);
+  free(allow_host);
   return status;
 }

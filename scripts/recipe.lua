@@ -23,6 +23,10 @@ end
 --- Every key whose value is a list is an axis; other values are copied into every item.
 --- Axes vary in opts.order (default: sorted key names), the last one fastest, so the
 --- order is stable whatever Lua's table order. An empty axis yields an empty list.
+--- More than opts.max (default M.PRODUCT_MAX) combinations are refused before anything
+--- is built: a sweep that large is a mistake that would exhaust memory, not a plan.
+M.PRODUCT_MAX = 100000
+
 function M.product(spec, opts)
   if type(spec) ~= "table" then bad("recipe.product: expected a table of inputs, got " .. type(spec), 2) end
   local axes, constants = {}, {}
@@ -49,6 +53,23 @@ function M.product(spec, opts)
     for _, k in ipairs(rest) do axes[#axes + 1] = k end
   else
     table.sort(axes)
+  end
+  local max = opts and opts.max
+  if max ~= nil and (math.type(max) ~= "integer" or max < 1) then
+    bad("recipe.product: max must be an integer >= 1, got " .. tostring(max), 2)
+  end
+  max = max or M.PRODUCT_MAX
+  -- Counted before building, stopping as soon as it passes max (no overflow).
+  local count, sizes = 1, {}
+  for i, k in ipairs(axes) do
+    local n = #spec[k]
+    sizes[i] = k .. " " .. n
+    if n == 0 then count = 0 end
+    if count > 0 and count <= max then count = count * n end
+  end
+  if count > max then
+    bad(string.format("recipe.product: the axes (%s) make more than %d combinations; split the sweep, "
+                      .. "or pass { max = N } if you mean it", table.concat(sizes, " x "), max), 2)
   end
   local out = {}
   local idx = {}
