@@ -134,6 +134,114 @@ static const char EXIT_NOW[] =
     "\natelier: interrupted again: quitting now; everything recorded so far is in the journal, "
     "a rerun resumes it\n";
 
+/* What host_prepare works from and reports back (it runs inside lua_pcall). */
+typedef struct host_setup {
+  const host_options *o;
+  loop *lp;   /* the loop the tasks run on */
+  int status; /* nonzero: stop with this exit status (the message is already printed) */
+  char script_real[PATH_MAX];
+} host_setup;
+
+/* Sets the Lua state up and pushes the main task's body with its four arguments (libs,
+ * chunks, script, args). Runs inside one protected call, as lua.c's pmain does, so an
+ * allocation failure while opening the libraries or loading the script is an error
+ * reported by name, never a panic. */
+static int host_prepare(lua_State *L) {
+  host_setup *su = lua_touserdata(L, 1);
+  const host_options *o = su->o;
+  lua_settop(L, 0);
+  luaL_openlibs(L);
+  lerr_open(L);
+  sched_open(L, su->lp);
+  modules_preload(L);
+  ljournal_configure(L, o->journal_path, o->journal_fresh, o->retry_unknown);
+  set_package_path(L, o->script);
+  set_arg_table(L, o);
+  lfashn_cli cli = {.concurrency = o->concurrency, .max_credits = o->max_credits, .dry_run = o->dry_run,
+                    .base_url = o->base_url, .emulator = o->emulator, .quiet = o->quiet,
+                    .cacert = o->cacert};
+  lfashn_set_cli(L, &cli);
+
+  const char *script = o->script;
+  if (o->sandbox) {
+    /* Resolve the script before the sandbox moves into --out. A script from standard
+     * input or -e has no directory of its own: the working directory is not one (it
+     * held .aws/credentials for a recipe piped in). */
+    char dir[PATH_MAX] = "";
+    if (script && strcmp(script, "-") != 0) {
+      if (!realpath(script, su->script_real)) {
+        fprintf(stderr, "%s: cannot open %s\n", o->progname, script);
+        su->status = 1;
+        return 0;
+      }
+      script = su->script_real;
+      snprintf(dir, sizeof dir, "%s", su->script_real);
+      *strrchr(dir, '/') = '\0';
+      lua_getglobal(L, "arg");
+      lua_pushstring(L, su->script_real);
+      lua_rawseti(L, -2, 0);
+      lua_pop(L, 1);
+    }
+    sandbox_policy p = {o->out_dir,     dir[0] ? dir : NULL, host_scripts_dir(), o->allow_read, o->nallow_read,
+                        o->allow_env,   o->nallow_env,       o->allow_host,      o->nallow_host};
+    char err[256];
+    if (!sandbox_apply(L, &p, err, sizeof err)) {
+      fprintf(stderr, "%s: %s\n", o->progname, err);
+      su->status = 2;
+      return 0;
+    }
+  }
+
+  if (luaL_loadbuffer(L, MAIN_BODY, sizeof MAIN_BODY - 1, "=(atelier)") != LUA_OK)
+    return su->status = report_load_error(L, o->progname), 0;
+  lua_createtable(L, o->nlibs, 0);
+  for (int i = 0; i < o->nlibs; i++) {
+    lua_pushstring(L, o->libs[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_createtable(L, o->nchunks, 0);
+  for (int i = 0; i < o->nchunks; i++) {
+    if (luaL_loadbuffer(L, o->chunks[i], strlen(o->chunks[i]), "=(command line)") != LUA_OK)
+      return su->status = report_load_error(L, o->progname), 0;
+    lua_rawseti(L, -2, i + 1);
+  }
+  if (script) {
+    const char *path = strcmp(script, "-") == 0 ? NULL : script;
+    if (luaL_loadfile(L, path) != LUA_OK) /* skips a #! first line, like lua */
+      return su->status = report_load_error(L, o->progname), 0;
+  } else {
+    lua_pushnil(L);
+  }
+  lua_createtable(L, o->nscript_args, 1);
+  for (int i = 0; i < o->nscript_args; i++) {
+    lua_pushstring(L, o->script_args[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_pushinteger(L, o->nscript_args);
+  lua_setfield(L, -2, "n");
+  return 5;
+}
+
+/* The end of a run: the client's summary and the journal's (protected, like the start). */
+static int host_finish(lua_State *L) {
+  const host_options *o = lua_touserdata(L, 1);
+  lfashn_finish(L);
+  ljournal_finish(L, o->quiet);
+  return 0;
+}
+
+/* Runs f(ud) protected; false (the error printed) when it raised. */
+static bool host_pcall(lua_State *L, lua_CFunction f, void *ud, int nresults, const char *progname,
+                       const char *what) {
+  lua_pushcfunction(L, f);
+  lua_pushlightuserdata(L, ud);
+  if (lua_pcall(L, 1, nresults, 0) == LUA_OK) return true;
+  const char *msg = lua_tostring(L, -1);
+  fprintf(stderr, "%s: %s: %s\n", progname, what, msg ? msg : "(an error that is not a string)");
+  lua_pop(L, 1);
+  return false;
+}
+
 int host_run(const host_options *o) {
   char err[256];
   loop *lp = loop_new(err, sizeof err);
@@ -151,81 +259,15 @@ int host_run(const host_options *o) {
     return 1;
   }
   int status = 0;
-  luaL_openlibs(L);
-  lerr_open(L);
-  sched_open(L, lp);
-  modules_preload(L);
-  ljournal_configure(L, o->journal_path, o->journal_fresh, o->retry_unknown);
-  set_package_path(L, o->script);
-  set_arg_table(L, o);
-  lfashn_cli cli = {.concurrency = o->concurrency, .max_credits = o->max_credits, .dry_run = o->dry_run,
-                    .base_url = o->base_url, .emulator = o->emulator, .quiet = o->quiet,
-                    .cacert = o->cacert};
-  lfashn_set_cli(L, &cli);
-
-  char script_real[PATH_MAX];
-  const char *script = o->script;
-  if (o->sandbox) {
-    /* Resolve the script before the sandbox moves into --out. A script from standard
-     * input or -e has no directory of its own: the working directory is not one (it
-     * held .aws/credentials for a recipe piped in). */
-    char dir[PATH_MAX] = "";
-    if (script && strcmp(script, "-") != 0) {
-      if (!realpath(script, script_real)) {
-        fprintf(stderr, "%s: cannot open %s\n", o->progname, script);
-        status = 1;
-        goto done;
-      }
-      script = script_real;
-      snprintf(dir, sizeof dir, "%s", script_real);
-      *strrchr(dir, '/') = '\0';
-      lua_getglobal(L, "arg");
-      lua_pushstring(L, script_real);
-      lua_rawseti(L, -2, 0);
-      lua_pop(L, 1);
-    }
-    sandbox_policy p = {o->out_dir,     dir[0] ? dir : NULL, host_scripts_dir(), o->allow_read, o->nallow_read,
-                        o->allow_env,   o->nallow_env,       o->allow_host,      o->nallow_host};
-    if (!sandbox_apply(L, &p, err, sizeof err)) {
-      fprintf(stderr, "%s: %s\n", o->progname, err);
-      status = 2;
-      goto done;
-    }
-  }
-
-  if (luaL_loadbuffer(L, MAIN_BODY, sizeof MAIN_BODY - 1, "=(atelier)") != LUA_OK) {
-    status = report_load_error(L, o->progname);
+  host_setup su = {.o = o, .lp = lp};
+  if (!host_pcall(L, host_prepare, &su, LUA_MULTRET, o->progname, "cannot start")) {
+    status = 1;
     goto done;
   }
-  lua_createtable(L, o->nlibs, 0);
-  for (int i = 0; i < o->nlibs; i++) {
-    lua_pushstring(L, o->libs[i]);
-    lua_rawseti(L, -2, i + 1);
+  if (su.status) {
+    status = su.status;
+    goto done;
   }
-  lua_createtable(L, o->nchunks, 0);
-  for (int i = 0; i < o->nchunks; i++) {
-    if (luaL_loadbuffer(L, o->chunks[i], strlen(o->chunks[i]), "=(command line)") != LUA_OK) {
-      status = report_load_error(L, o->progname);
-      goto done;
-    }
-    lua_rawseti(L, -2, i + 1);
-  }
-  if (script) {
-    const char *path = strcmp(script, "-") == 0 ? NULL : script;
-    if (luaL_loadfile(L, path) != LUA_OK) { /* skips a #! first line, like lua */
-      status = report_load_error(L, o->progname);
-      goto done;
-    }
-  } else {
-    lua_pushnil(L);
-  }
-  lua_createtable(L, o->nscript_args, 1);
-  for (int i = 0; i < o->nscript_args; i++) {
-    lua_pushstring(L, o->script_args[i]);
-    lua_rawseti(L, -2, i + 1);
-  }
-  lua_pushinteger(L, o->nscript_args);
-  lua_setfield(L, -2, "n");
 
   interrupt_install(lp, on_interrupt, (void *)o, EXIT_NOW);
   limits_start(limits, L, lp, o->max_time);
@@ -242,8 +284,7 @@ int host_run(const host_options *o) {
     status = 1;
   }
   if (interrupt_stopping()) status = 130; /* like a shell's 128 + SIGINT */
-  lfashn_finish(L);
-  ljournal_finish(L, o->quiet);
+  if (!host_pcall(L, host_finish, (void *)o, 0, o->progname, "cannot finish the run") && !status) status = 1;
 done:
   lua_close(L); /* tasks' finalizers stop their timers before the loop goes */
   interrupt_uninstall();

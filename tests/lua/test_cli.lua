@@ -133,3 +133,17 @@ T.case("modules beside the script are found by require", function()
   local r = atelier({ dir .. "/main.lua" }, { cwd = "/" })
   T.eq(r.stdout, "42\n")
 end)
+
+T.case("setting up and loading run protected: a script too large for --max-memory is an error, not a panic", function()
+  local dir = T.tmpdir()
+  local parts = { "local t = {\n" }
+  for i = 1, 60000 do parts[#parts + 1] = string.format("  %q,\n", i .. " some text to fill memory") end
+  parts[#parts + 1] = "}\nprint(#t)\n"
+  T.write_file(dir .. "/big.lua", table.concat(parts))
+  local r = atelier({ "--max-memory", "1M", dir .. "/big.lua" })
+  T.eq(r.code, 1, "exit status 1, not a signal: " .. r.stderr)
+  T.match(r.stderr, "not enough memory")
+  local ok = atelier({ "--max-memory", "64M", dir .. "/big.lua" })
+  T.eq(ok.code, 0, ok.stderr)
+  T.eq(ok.stdout, "60000\n")
+end)
