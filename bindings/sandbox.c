@@ -1,6 +1,7 @@
-/* sandbox.c — the --sandbox policy (see sandbox.h): path resolution that sees through
- * "..", symlinks and missing directories, and the Lua standard library trimmed and
- * wrapped so every file a recipe names passes one check. */
+/* sandbox.c — the --sandbox policy (see sandbox.h): writes walked component by component
+ * from --out with no symbolic link followed, reads resolved through "..", symlinks and
+ * missing directories, and the Lua standard library trimmed and wrapped so every file a
+ * recipe names passes one check. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "../runtime/safefile.h"
 
 #define MAX_ROOTS 32
 
@@ -97,10 +99,14 @@ static int violation(lua_State *L, const char *what, const char *path, const cha
 const char *sandbox_check_write(lua_State *L, const char *path) {
   sandbox *sb = get_sandbox(L);
   if (!sb) return lua_pushstring(L, path);
-  char real[PATH_MAX];
-  if (!resolve(path, real)) return violation(L, "write", path, "the path cannot be resolved"), NULL;
-  if (!under(real, sb->out))
-    return violation(L, "write", path, "writes are confined to the --out directory"), NULL;
+  /* Not realpath and a prefix test: a dangling link resolves to "a missing file inside
+   * --out" and the write would then follow it out. Every component below --out is
+   * opened without following links instead; a link anywhere, or "..", is refused. */
+  char real[PATH_MAX], why[PATH_MAX + 200];
+  if (!safe_check(sb->out, path, real, sizeof real, why, sizeof why)) {
+    if (errno == EACCES) return violation(L, "write", path, "writes are confined to the --out directory"), NULL;
+    return violation(L, "write", path, why), NULL;
+  }
   return lua_pushstring(L, real);
 }
 

@@ -1,0 +1,253 @@
+/* safefile.c — opening and creating files and folders without following planted
+ * symbolic links, and reading only regular files (see safefile.h for the two strengths
+ * of "safe" and who owns what). */
+#include "safefile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int fail(char *err, size_t errlen, int e, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+  errno = e;
+  return -1;
+}
+
+static const char *kind_of(mode_t m) {
+  if (S_ISDIR(m)) return "a folder";
+  if (S_ISFIFO(m)) return "a FIFO (named pipe)";
+  if (S_ISCHR(m)) return "a character device";
+  if (S_ISBLK(m)) return "a block device";
+  if (S_ISSOCK(m)) return "a socket";
+  if (S_ISLNK(m)) return "a symbolic link";
+  return "not a regular file";
+}
+
+/* Says why openat(dfd, name, ...O_NOFOLLOW...) failed with errno e, naming `shown`. */
+static int refuse_component(int dfd, const char *name, const char *shown, int e, bool want_dir, char *err,
+                            size_t errlen) {
+  struct stat st;
+  if ((e == ELOOP || e == ENOTDIR || e == EMLINK) && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (S_ISLNK(st.st_mode))
+      return fail(err, errlen, ELOOP, "%s is a symbolic link; atelier does not write through links there", shown);
+    if (want_dir && !S_ISDIR(st.st_mode))
+      return fail(err, errlen, ENOTDIR, "%s is %s, not a folder", shown, kind_of(st.st_mode));
+  }
+  return fail(err, errlen, e, "cannot open %s: %s", shown, strerror(e));
+}
+
+/* Lexically normalizes path (absolute, or relative to the working directory) into an
+ * absolute path without "." or empty components; ".." is refused. */
+static bool absolute_clean(const char *path, char *out, size_t outlen, char *err, size_t errlen) {
+  char full[PATH_MAX];
+  if (path[0] == '/') {
+    if (snprintf(full, sizeof full, "%s", path) >= (int)sizeof full) return fail(err, errlen, ENAMETOOLONG, "path too long: %.200s", path), false;
+  } else {
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd)) return fail(err, errlen, errno, "cannot read the working directory: %s", strerror(errno)), false;
+    if (snprintf(full, sizeof full, "%s/%s", cwd, path) >= (int)sizeof full) return fail(err, errlen, ENAMETOOLONG, "path too long: %.200s", path), false;
+  }
+  size_t n = 0;
+  char *save = NULL;
+  for (char *c = strtok_r(full, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+    if (strcmp(c, ".") == 0) continue;
+    if (strcmp(c, "..") == 0)
+      return fail(err, errlen, EACCES, "%s: \"..\" is not allowed in a confined path", path), false;
+    size_t cl = strlen(c);
+    if (n + 1 + cl + 1 > outlen) return fail(err, errlen, ENAMETOOLONG, "path too long: %.200s", path), false;
+    out[n++] = '/';
+    memcpy(out + n, c, cl);
+    n += cl;
+  }
+  if (n == 0) out[n++] = '/';
+  out[n] = '\0';
+  return true;
+}
+
+/* The walk shared by every function: opens the folder holding the last component of
+ * path (see safefile.h), copies that component into name. With check set nothing is
+ * created, a missing folder ends the walk early (*missing set, -2 returned) and abs gets
+ * the absolute path (root mode only). */
+static int walk(const char *root, const char *path, unsigned opts, bool check, bool *missing, char *name,
+                size_t namelen, char *abs, size_t abslen, char *err, size_t errlen) {
+  if (!path || !*path) return fail(err, errlen, EINVAL, "empty path");
+  char work[PATH_MAX], clean[PATH_MAX];
+  const char *rel;
+  int dfd;
+  if (root) {
+    if (!absolute_clean(path, clean, sizeof clean, err, errlen)) return -1;
+    size_t rn = strcmp(root, "/") == 0 ? 0 : strlen(root);
+    if (rn && (strncmp(clean, root, rn) != 0 || (clean[rn] != '/' && clean[rn] != '\0')))
+      return fail(err, errlen, EACCES, "%s is outside %s", path, root);
+    if (abs && snprintf(abs, abslen, "%s", clean) >= (int)abslen)
+      return fail(err, errlen, ENAMETOOLONG, "path too long: %.200s", path);
+    rel = clean + rn;
+    dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return fail(err, errlen, errno, "cannot open %s: %s", root, strerror(errno));
+  } else {
+    if (abs && snprintf(abs, abslen, "%s", path) >= (int)abslen)
+      return fail(err, errlen, ENAMETOOLONG, "path too long: %.200s", path);
+    rel = path;
+    dfd = open(path[0] == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return fail(err, errlen, errno, "cannot open the working directory: %s", strerror(errno));
+  }
+  if (snprintf(work, sizeof work, "%s", rel) >= (int)sizeof work) {
+    close(dfd);
+    return fail(err, errlen, ENAMETOOLONG, "path too long: %.200s", path);
+  }
+  size_t len = strlen(work);
+  while (len > 0 && work[len - 1] == '/') work[--len] = '\0';
+  char *last = strrchr(work, '/');
+  last = last ? last + 1 : work;
+  if (!*last || strcmp(last, ".") == 0 || strcmp(last, "..") == 0) {
+    close(dfd);
+    return fail(err, errlen, EISDIR, "%s does not name a file", path);
+  }
+  if (strlen(last) >= namelen) {
+    close(dfd);
+    return fail(err, errlen, ENAMETOOLONG, "name too long: %.200s", last);
+  }
+  strcpy(name, last);
+  if (last > work) last[-1] = '\0'; /* work now holds the folders only */
+  else work[0] = '\0';
+  /* `shown` is the path up to the component being opened, for messages. */
+  char shown[PATH_MAX];
+  size_t sn = 0;
+  if (root) sn = (size_t)snprintf(shown, sizeof shown, "%s", strcmp(root, "/") == 0 ? "" : root);
+  else if (path[0] == '/') shown[0] = '\0';
+  else sn = (size_t)snprintf(shown, sizeof shown, ".");
+  char *save = NULL;
+  for (char *c = strtok_r(work, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+    if (strcmp(c, ".") == 0) continue;
+    if (sn < sizeof shown) sn += (size_t)snprintf(shown + sn, sizeof shown - sn, "/%s", c);
+    int nofollow = root ? O_NOFOLLOW : 0;
+    int nfd = openat(dfd, c, O_RDONLY | O_DIRECTORY | O_CLOEXEC | nofollow);
+    if (nfd < 0 && errno == ENOENT) {
+      if (check) {
+        close(dfd);
+        *missing = true;
+        return -2;
+      }
+      if (opts & SAFE_MKDIRS) {
+        if (mkdirat(dfd, c, 0777) != 0 && errno != EEXIST) {
+          int e = errno;
+          close(dfd);
+          return fail(err, errlen, e, "cannot create the folder %s: %s", shown, strerror(e));
+        }
+        nfd = openat(dfd, c, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW); /* ours: never followed */
+      }
+    }
+    if (nfd < 0) {
+      refuse_component(dfd, c, shown, errno, true, err, errlen);
+      int e = errno;
+      close(dfd);
+      errno = e;
+      return -1;
+    }
+    close(dfd);
+    dfd = nfd;
+  }
+  return dfd;
+}
+
+int safe_open_parent(const char *root, const char *path, unsigned opts, char *name, size_t namelen, char *err,
+                     size_t errlen) {
+  return walk(root, path, opts, false, NULL, name, namelen, NULL, 0, err, errlen);
+}
+
+int safe_open(const char *root, const char *path, int flags, mode_t mode, unsigned opts, char *err,
+              size_t errlen) {
+  char name[NAME_MAX + 1];
+  int dfd = safe_open_parent(root, path, opts, name, sizeof name, err, errlen);
+  if (dfd < 0) return -1;
+  /* O_NONBLOCK: a FIFO planted where a file is written must not hang the open; it is
+   * refused just below, and the flag cleared for a regular file. */
+  int fd = openat(dfd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode);
+  if (fd < 0) {
+    refuse_component(dfd, name, path, errno, false, err, errlen);
+    int e = errno;
+    close(dfd);
+    errno = e;
+    return -1;
+  }
+  close(dfd);
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    return fail(err, errlen, e, "cannot open %s: %s", path, strerror(e));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return fail(err, errlen, EINVAL, "%s is %s, not a regular file; atelier does not write there", path,
+                kind_of(st.st_mode));
+  }
+  if (!(flags & O_NONBLOCK)) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  }
+  return fd;
+}
+
+int safe_mkdir(const char *root, const char *path, unsigned opts, char *err, size_t errlen) {
+  char name[NAME_MAX + 1];
+  int dfd = safe_open_parent(root, path, opts, name, sizeof name, err, errlen);
+  if (dfd < 0) return -1;
+  if (mkdirat(dfd, name, 0777) != 0 && errno != EEXIST) {
+    int e = errno;
+    close(dfd);
+    return fail(err, errlen, e, "cannot create the folder %s: %s", path, strerror(e));
+  }
+  int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) refuse_component(dfd, name, path, errno, true, err, errlen);
+  int e = errno;
+  close(dfd);
+  errno = e;
+  return fd;
+}
+
+bool safe_check(const char *root, const char *path, char *out, size_t outlen, char *err, size_t errlen) {
+  char name[NAME_MAX + 1];
+  bool missing = false;
+  int dfd = walk(root, path, 0, true, &missing, name, sizeof name, out, outlen, err, errlen);
+  if (dfd == -2 && missing) return true; /* a missing folder: nothing there to follow */
+  if (dfd < 0) return false;
+  struct stat st;
+  bool link = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+  close(dfd);
+  if (link) return fail(err, errlen, ELOOP, "%s is a symbolic link; atelier does not write through links there", path), false;
+  return true;
+}
+
+int safe_open_regular(const char *path, uint64_t max_bytes, uint64_t *size, char *err, size_t errlen) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return fail(err, errlen, errno, "cannot open %s: %s", path, strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    return fail(err, errlen, e, "cannot read %s: %s", path, strerror(e));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return fail(err, errlen, S_ISDIR(st.st_mode) ? EISDIR : EINVAL, "cannot read %s: it is %s, not a regular file",
+                path, kind_of(st.st_mode));
+  }
+  if (max_bytes && (uint64_t)st.st_size > max_bytes) {
+    close(fd);
+    return fail(err, errlen, EFBIG, "%s is %lld bytes, more than the %llu-byte limit", path, (long long)st.st_size,
+                (unsigned long long)max_bytes);
+  }
+  int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0) (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  if (size) *size = (uint64_t)st.st_size;
+  return fd;
+}

@@ -1,0 +1,55 @@
+/* safefile.h — opening and creating the files and folders atelier writes without
+ * following a symbolic link someone planted there, and reading inputs only when they are
+ * regular files.
+ *
+ * Two strengths of "safe":
+ *  - root == NULL: folders that already exist on the way are the user's and are followed
+ *    like the system would; the last component (and any folder created on the way) is
+ *    never followed (O_NOFOLLOW), so a planted link cannot redirect the write.
+ *  - root != NULL (an absolute path without symbolic links, e.g. from realpath): the path
+ *    must name something under root, and every component below root is opened with
+ *    O_NOFOLLOW starting from root itself; a symbolic link anywhere, or "..", is refused.
+ *    This is what --sandbox uses, instead of comparing resolved path strings.
+ * Every function returns -1 / false with a message in err (the caller's buffer) and errno
+ * set on failure; descriptors are O_CLOEXEC and the caller's to close. */
+#ifndef ATELIER_SAFEFILE_H
+#define ATELIER_SAFEFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* opts bits */
+#define SAFE_MKDIRS 1u /* create missing folders on the way (mkdir -p, 0777 & ~umask) */
+
+/* Opens (O_DIRECTORY) the folder that holds path's last component, walking to it as
+ * described above, and copies that last component into name (trailing slashes dropped).
+ * A path whose last component is "", "." or ".." is refused. */
+int safe_open_parent(const char *root, const char *path, unsigned opts, char *name, size_t namelen, char *err,
+                     size_t errlen);
+
+/* open(2) of path with flags | O_NOFOLLOW | O_CLOEXEC (and mode when O_CREAT), reached
+ * through safe_open_parent. A symbolic link at the last component is refused with a
+ * message that says so. */
+int safe_open(const char *root, const char *path, int flags, mode_t mode, unsigned opts, char *err,
+              size_t errlen);
+
+/* Creates the folder path when it is missing and opens it O_DIRECTORY | O_NOFOLLOW: a
+ * symbolic link or a file in its place is refused. */
+int safe_mkdir(const char *root, const char *path, unsigned opts, char *err, size_t errlen);
+
+/* For a later write: checks that path names something under root with no symbolic link
+ * at any existing component (the last one included) and no "..", and writes its absolute
+ * form into out. Missing components are allowed (the write itself will fail or create
+ * them). Nothing is created. */
+bool safe_check(const char *root, const char *path, char *out, size_t outlen, char *err, size_t errlen);
+
+/* Opens path for reading only when it is a regular file of at most max_bytes (0: no
+ * limit): a FIFO, a device, a socket or a folder is refused before anything is read, and
+ * the open itself never waits (O_NONBLOCK, cleared afterwards). Symbolic links are
+ * followed (an input may live anywhere the user points). *size gets the file's size when
+ * size is not NULL. */
+int safe_open_regular(const char *path, uint64_t max_bytes, uint64_t *size, char *err, size_t errlen);
+
+#endif
