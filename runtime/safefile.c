@@ -163,31 +163,22 @@ int safe_open_parent(const char *root, const char *path, unsigned opts, char *na
   return walk(root, path, opts, false, NULL, name, namelen, NULL, 0, err, errlen);
 }
 
-int safe_open(const char *root, const char *path, int flags, mode_t mode, unsigned opts, char *err,
-              size_t errlen) {
-  char name[NAME_MAX + 1];
-  int dfd = safe_open_parent(root, path, opts, name, sizeof name, err, errlen);
-  if (dfd < 0) return -1;
+int safe_open_in(int dirfd, const char *name, int flags, mode_t mode, const char *shown, char *err,
+                 size_t errlen) {
+  if (!shown) shown = name;
   /* O_NONBLOCK: a FIFO planted where a file is written must not hang the open; it is
    * refused just below, and the flag cleared for a regular file. */
-  int fd = openat(dfd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode);
-  if (fd < 0) {
-    refuse_component(dfd, name, path, errno, false, err, errlen);
-    int e = errno;
-    close(dfd);
-    errno = e;
-    return -1;
-  }
-  close(dfd);
+  int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode);
+  if (fd < 0) return refuse_component(dirfd, name, shown, errno, false, err, errlen);
   struct stat st;
   if (fstat(fd, &st) != 0) {
     int e = errno;
     close(fd);
-    return fail(err, errlen, e, "cannot open %s: %s", path, strerror(e));
+    return fail(err, errlen, e, "cannot open %s: %s", shown, strerror(e));
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
-    return fail(err, errlen, EINVAL, "%s is %s, not a regular file; atelier does not write there", path,
+    return fail(err, errlen, EINVAL, "%s is %s, not a regular file; atelier does not write there", shown,
                 kind_of(st.st_mode));
   }
   if (!(flags & O_NONBLOCK)) {
@@ -197,17 +188,32 @@ int safe_open(const char *root, const char *path, int flags, mode_t mode, unsign
   return fd;
 }
 
+int safe_mkdir_in(int dirfd, const char *name, const char *shown, char *err, size_t errlen) {
+  if (!shown) shown = name;
+  if (mkdirat(dirfd, name, 0777) != 0 && errno != EEXIST)
+    return fail(err, errlen, errno, "cannot create the folder %s: %s", shown, strerror(errno));
+  int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return refuse_component(dirfd, name, shown, errno, true, err, errlen);
+  return fd;
+}
+
+int safe_open(const char *root, const char *path, int flags, mode_t mode, unsigned opts, char *err,
+              size_t errlen) {
+  char name[NAME_MAX + 1];
+  int dfd = safe_open_parent(root, path, opts, name, sizeof name, err, errlen);
+  if (dfd < 0) return -1;
+  int fd = safe_open_in(dfd, name, flags, mode, path, err, errlen);
+  int e = errno;
+  close(dfd);
+  errno = e;
+  return fd;
+}
+
 int safe_mkdir(const char *root, const char *path, unsigned opts, char *err, size_t errlen) {
   char name[NAME_MAX + 1];
   int dfd = safe_open_parent(root, path, opts, name, sizeof name, err, errlen);
   if (dfd < 0) return -1;
-  if (mkdirat(dfd, name, 0777) != 0 && errno != EEXIST) {
-    int e = errno;
-    close(dfd);
-    return fail(err, errlen, e, "cannot create the folder %s: %s", path, strerror(e));
-  }
-  int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) refuse_component(dfd, name, path, errno, true, err, errlen);
+  int fd = safe_mkdir_in(dfd, name, path, err, errlen);
   int e = errno;
   close(dfd);
   errno = e;

@@ -39,6 +39,13 @@ int safe_open(const char *root, const char *path, int flags, mode_t mode, unsign
  * symbolic link or a file in its place is refused. */
 int safe_mkdir(const char *root, const char *path, unsigned opts, char *err, size_t errlen);
 
+/* The same two, one level down from a folder already opened (dirfd, e.g. from
+ * safe_mkdir): name is a single component, never followed. `shown` names it in messages
+ * (NULL: name itself). */
+int safe_open_in(int dirfd, const char *name, int flags, mode_t mode, const char *shown, char *err,
+                 size_t errlen);
+int safe_mkdir_in(int dirfd, const char *name, const char *shown, char *err, size_t errlen);
+
 /* For a later write: checks that path names something under root with no symbolic link
  * at any existing component (the last one included) and no "..", and writes its absolute
  * form into out. Missing components are allowed (the write itself will fail or create

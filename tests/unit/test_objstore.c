@@ -108,3 +108,25 @@ TEST(objstore_sweeps_what_a_crashed_put_left_behind) {
   CHECK(objstore_verify(dir, hex, err, sizeof err) == OBJ_OK); /* objects stay */
   rm_rf(dir);
 }
+
+TEST(objstore_never_writes_through_a_planted_link) {
+  char dir[64], objects[128], elsewhere[128], sub[160], err[400], hex[SHA256_HEX_LEN + 1];
+  make_tmpdir(dir);
+  snprintf(objects, sizeof objects, "%s/objects", dir);
+  snprintf(elsewhere, sizeof elsewhere, "%s/elsewhere", dir);
+  CHECK(mkdir(elsewhere, 0777) == 0);
+  /* the objects folder itself a link */
+  CHECK(symlink(elsewhere, objects) == 0);
+  CHECK(!objstore_put(objects, "abc", 3, hex, err, sizeof err));
+  CHECK(strstr(err, "symbolic link") != NULL);
+  CHECK_INT(count_entries(elsewhere, ""), 0);
+  /* a real objects folder with one of its subfolders a link */
+  CHECK(unlink(objects) == 0);
+  CHECK(mkdir(objects, 0777) == 0);
+  snprintf(sub, sizeof sub, "%s/ba", objects); /* "abc" hashes to ba78... */
+  CHECK(symlink(elsewhere, sub) == 0);
+  CHECK(!objstore_put(objects, "abc", 3, hex, err, sizeof err));
+  CHECK(strstr(err, "symbolic link") != NULL);
+  CHECK_INT(count_entries(elsewhere, ""), 0);
+  rm_rf(dir);
+}
