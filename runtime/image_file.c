@@ -46,27 +46,16 @@ image_status image_read_file(const char *path, size_t max_bytes, buf *out, char 
   return rc;
 }
 
-/* The process umask, read without changing it (umask(2) would race with other threads). */
-static mode_t current_umask(void) {
-  FILE *f = fopen("/proc/self/status", "r");
-  mode_t m = 022;
-  if (!f) return m;
-  char line[128];
-  while (fgets(line, sizeof line, f))
-    if (strncmp(line, "Umask:", 6) == 0) m = (mode_t)strtol(line + 6, NULL, 8);
-  fclose(f);
-  return m;
-}
-
 image_status image_write_file(const char *path, const void *data, size_t len, char *err, size_t errlen) {
   size_t plen = strlen(path);
-  char *tmp = malloc(plen + 16);
+  char *tmp = malloc(plen + 64);
   if (!tmp) return img_fail(err, errlen, IMAGE_ENOMEM, "out of memory writing %s", path);
-  /* the temporary sits beside the target so that rename() is atomic */
-  snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tmp);
+  /* the temporary sits beside the target so that rename() is atomic; rename replaces a
+   * link planted at path rather than writing through it */
+  char why[300];
+  int fd = safe_temp_beside(path, tmp, plen + 64, why, sizeof why);
   if (fd < 0) {
-    image_status rc = img_fail(err, errlen, IMAGE_EIO, "cannot write %s: %s", path, strerror(errno));
+    image_status rc = img_fail(err, errlen, IMAGE_EIO, "cannot write %s: %s", path, why);
     free(tmp);
     return rc;
   }
@@ -83,7 +72,6 @@ image_status image_write_file(const char *path, const void *data, size_t len, ch
     p += n;
     left -= (size_t)n;
   }
-  if (!saved && fchmod(fd, 0666 & ~current_umask()) != 0) saved = errno;
   /* No fsync: rename() already makes the write atomic for readers and for a run that is
    * killed (what resume is about); fsync would cost milliseconds per image to also cover
    * power loss, which the journal detects anyway (stored images are verified by hash). */

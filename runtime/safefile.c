@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static int fail(char *err, size_t errlen, int e, const char *fmt, ...) {
@@ -218,6 +219,21 @@ int safe_mkdir(const char *root, const char *path, unsigned opts, char *err, siz
   close(dfd);
   errno = e;
   return fd;
+}
+
+int safe_temp_beside(const char *path, char *tmp, size_t tmplen, char *err, size_t errlen) {
+  static _Atomic unsigned counter;
+  for (int attempt = 0; attempt < 100; attempt++) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    unsigned n = ++counter;
+    if (snprintf(tmp, tmplen, "%s.tmp-%ld-%u-%06lx", path, (long)getpid(), n,
+                 (unsigned long)(ts.tv_nsec ^ (n * 2654435761u)) & 0xffffff) >= (int)tmplen)
+      return fail(err, errlen, ENAMETOOLONG, "path too long: %.200s", path);
+    int fd = safe_open(NULL, tmp, O_WRONLY | O_CREAT | O_EXCL, 0666, 0, err, errlen);
+    if (fd >= 0 || errno != EEXIST) return fd;
+  }
+  return fail(err, errlen, EEXIST, "cannot create a temporary file beside %s", path);
 }
 
 bool safe_check(const char *root, const char *path, char *out, size_t outlen, char *err, size_t errlen) {

@@ -46,6 +46,12 @@ int safe_open_in(int dirfd, const char *name, int flags, mode_t mode, const char
                  size_t errlen);
 int safe_mkdir_in(int dirfd, const char *name, const char *shown, char *err, size_t errlen);
 
+/* Creates a new file beside path to be renamed onto it once complete (same folder, so
+ * the rename is atomic): named path + ".tmp-" + a suffix unique to this process and
+ * call, created O_EXCL and never through a link, mode 0666 & ~umask (unlike mkstemp's
+ * 0600: what atelier saves is the user's to share). Its name goes into tmp. */
+int safe_temp_beside(const char *path, char *tmp, size_t tmplen, char *err, size_t errlen);
+
 /* For a later write: checks that path names something under root with no symbolic link
  * at any existing component (the last one included) and no "..", and writes its absolute
  * form into out. Missing components are allowed (the write itself will fail or create
