@@ -151,11 +151,13 @@ obj_status objstore_read(const char *dir, const char *hex, buf *out, char *errbu
     snprintf(errbuf, errlen, "not an object name: %.80s", hex ? hex : "(null)");
     return OBJ_ERROR;
   }
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* Only a regular file: a FIFO planted in the store would hang the read; anything but
+   * a file there is damage, repaired by storing the object again. */
+  int fd = safe_open_regular(path, 0, NULL, errbuf, errlen);
   if (fd < 0) {
     int e = errno;
-    snprintf(errbuf, errlen, "%s: %s", path, strerror(e));
-    return e == ENOENT ? OBJ_MISSING : OBJ_ERROR;
+    if (e == ENOENT) snprintf(errbuf, errlen, "%s: %s", path, strerror(e));
+    return e == ENOENT ? OBJ_MISSING : e == EINVAL || e == EISDIR ? OBJ_CORRUPT : OBJ_ERROR;
   }
   obj_status s = hash_fd(fd, path, hex, out, errbuf, errlen);
   close(fd);
