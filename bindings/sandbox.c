@@ -106,7 +106,7 @@ const char *sandbox_check_write(lua_State *L, const char *path) {
    * opened without following links instead; a link anywhere, or "..", is refused. */
   char real[PATH_MAX], why[PATH_MAX + 200];
   if (!safe_check(sb->out, path, real, sizeof real, why, sizeof why)) {
-    if (errno == EACCES) return violation(L, "write", path, "writes are confined to the --out directory"), NULL;
+    if (errno == EXDEV) return violation(L, "write", path, "writes are confined to the --out directory"), NULL;
     return violation(L, "write", path, why), NULL;
   }
   return lua_pushstring(L, real);

@@ -61,7 +61,7 @@ static bool absolute_clean(const char *path, char *out, size_t outlen, char *err
   for (char *c = strtok_r(full, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
     if (strcmp(c, ".") == 0) continue;
     if (strcmp(c, "..") == 0)
-      return fail(err, errlen, EACCES, "%s: \"..\" is not allowed in a confined path", path), false;
+      return fail(err, errlen, EXDEV, "%s: \"..\" is not allowed in a confined path", path), false;
     size_t cl = strlen(c);
     if (n + 1 + cl + 1 > outlen) return fail(err, errlen, ENAMETOOLONG, "path too long: %.200s", path), false;
     out[n++] = '/';
@@ -87,7 +87,7 @@ static int walk(const char *root, const char *path, unsigned opts, bool check, b
     if (!absolute_clean(path, clean, sizeof clean, err, errlen)) return -1;
     size_t rn = strcmp(root, "/") == 0 ? 0 : strlen(root);
     if (rn && (strncmp(clean, root, rn) != 0 || (clean[rn] != '/' && clean[rn] != '\0')))
-      return fail(err, errlen, EACCES, "%s is outside %s", path, root);
+      return fail(err, errlen, EXDEV, "%s is outside %s", path, root);
     if (abs && snprintf(abs, abslen, "%s", clean) >= (int)abslen)
       return fail(err, errlen, ENAMETOOLONG, "path too long: %.200s", path);
     rel = clean + rn;

@@ -11,7 +11,8 @@
  *    O_NOFOLLOW starting from root itself; a symbolic link anywhere, or "..", is refused.
  *    This is what --sandbox uses, instead of comparing resolved path strings.
  * Every function returns -1 / false with a message in err (the caller's buffer) and errno
- * set on failure; descriptors are O_CLOEXEC and the caller's to close. */
+ * set on failure (EXDEV: outside root or ".."; ELOOP: a symbolic link; EINVAL: not a
+ * regular file); descriptors are O_CLOEXEC and the caller's to close. */
 #ifndef ATELIER_SAFEFILE_H
 #define ATELIER_SAFEFILE_H
 
