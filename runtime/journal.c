@@ -278,6 +278,24 @@ static bool take_lock(journal *j, const char *real, char *errbuf, size_t errlen)
   return true;
 }
 
+/* SQLite creates and writes DB-wal, DB-shm and DB-journal beside the journal and would
+ * follow a link planted under one of those names (SQLITE_OPEN_NOFOLLOW covers only the
+ * database's own name): refuse to start instead. Checked while holding the lock, so no
+ * other run is creating them. */
+static bool no_planted_links(const char *real, char *errbuf, size_t errlen) {
+  static const char *const suffixes[] = {"-wal", "-shm", "-journal"};
+  for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+    char p[PATH_MAX];
+    struct stat st;
+    if (snprintf(p, sizeof p, "%s%s", real, suffixes[i]) < (int)sizeof p && lstat(p, &st) == 0 &&
+        S_ISLNK(st.st_mode)) {
+      snprintf(errbuf, errlen, "%s is a symbolic link; atelier does not write through links there", p);
+      return false;
+    }
+  }
+  return true;
+}
+
 static char *dir_of(const char *path) {
   const char *slash = strrchr(path, '/');
   if (!slash) return strdup(".");
@@ -316,8 +334,13 @@ journal *journal_open(const char *path, bool fresh, char *errbuf, size_t errlen)
     journal_close(j);
     return NULL;
   }
-  int rc =
-      sqlite3_open_v2(real, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (!no_planted_links(real, errbuf, errlen)) {
+    journal_close(j);
+    return NULL;
+  }
+  int rc = sqlite3_open_v2(real, &j->db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+                           NULL);
   if (rc != SQLITE_OK) {
     snprintf(errbuf, errlen, "cannot open journal %s: %s", path,
              j->db ? sqlite3_errmsg(j->db) : sqlite3_errstr(rc));

@@ -341,6 +341,8 @@ TEST(journal_lock_is_shared_by_every_path_to_the_same_journal) {
   journal_close(j);
   j = open_ok(alias, false); /* free again: any path opens it */
   journal_close(j);
+  j = open_ok(file_link, false);
+  journal_close(j);
   rm_rf(dir);
 }
 
@@ -366,6 +368,26 @@ TEST(journal_lock_never_writes_through_a_planted_link) {
   text[n] = '\0';
   fclose(f);
   CHECK_STR(text, "precious\n"); /* neither truncated nor overwritten with a pid */
+  /* the same for the files SQLite writes beside the journal, and a dangling journal */
+  CHECK(unlink(lock) == 0);
+  char wal[160];
+  snprintf(wal, sizeof wal, "%s-wal", path);
+  CHECK(symlink(victim, wal) == 0);
+  CHECK(journal_open(path, false, err, sizeof err) == NULL);
+  CHECK(strstr(err, "-wal is a symbolic link") != NULL);
+  CHECK(unlink(wal) == 0);
+  char missing[160];
+  snprintf(missing, sizeof missing, "%s/missing.db", dir);
+  CHECK(symlink(missing, path) == 0);
+  CHECK(journal_open(path, false, err, sizeof err) == NULL);
+  CHECK(strstr(err, "symbolic link to a missing file") != NULL);
+  CHECK(access(missing, F_OK) != 0);
+  f = fopen(victim, "r");
+  CHECK(f != NULL);
+  n = fread(text, 1, sizeof text - 1, f);
+  text[n] = '\0';
+  fclose(f);
+  CHECK_STR(text, "precious\n");
   rm_rf(dir);
 }
 
