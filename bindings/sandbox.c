@@ -112,6 +112,12 @@ const char *sandbox_check_write(lua_State *L, const char *path) {
   return lua_pushstring(L, real);
 }
 
+bool sandbox_write_ok(lua_State *L, const char *path, char *err, size_t errlen) {
+  sandbox *sb = get_sandbox(L);
+  char real[PATH_MAX];
+  return !sb || safe_check(sb->out, path, real, sizeof real, err, errlen);
+}
+
 const char *sandbox_check_read(lua_State *L, const char *path) {
   sandbox *sb = get_sandbox(L);
   if (!sb) return lua_pushstring(L, path);

@@ -33,4 +33,9 @@ bool sandbox_enabled(lua_State *L);
 const char *sandbox_check_write(lua_State *L, const char *path);
 const char *sandbox_check_read(lua_State *L, const char *path);
 
+/* The same write check without raising or pushing, for atelier's own files (the
+ * journal in --out): true when not sandboxed or when path stays inside --out with no
+ * symbolic link on the way; else false with the reason in err. */
+bool sandbox_write_ok(lua_State *L, const char *path, char *err, size_t errlen);
+
 #endif

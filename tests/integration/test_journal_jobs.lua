@@ -113,3 +113,20 @@ end
   T.eq(first:wait(60), 0, "the first run finishes")
   T.eq(emu:stats().run_accepted, 4, "each job bought once")
 end, { timeout = 120 })
+
+T.case("a sandboxed run keeps its journal in --out even when .atelier there is a planted link", function()
+  local dir = T.tmpdir()
+  os.execute("mkdir -p " .. T.shell_quote(dir .. "/out") .. " " .. T.shell_quote(dir .. "/elsewhere"))
+  os.execute("ln -s " .. T.shell_quote(dir .. "/elsewhere") .. " " .. T.shell_quote(dir .. "/out/.atelier"))
+  T.write_file(dir .. "/r.lua", [[
+local fashn = require "fashn"
+local ok, err = pcall(fashn.run, { prompt = "x" })
+print(ok and "RAN" or tostring(err))
+]])
+  local r = T.run({ "timeout", "60", T.atelier, "--sandbox", "--max-credits", "10", "--out", dir .. "/out", dir .. "/r.lua" },
+    { env = { ATELIER_EMU_TIME_SCALE = "0.01" } })
+  T.match(r.stdout .. r.stderr, "%.atelier is a symbolic link", r.stdout .. r.stderr)
+  local p = io.popen("ls -A " .. T.shell_quote(dir .. "/elsewhere"))
+  T.eq(p:read("a"), "", "nothing was written where the link points")
+  p:close()
+end, { timeout = 60 })
