@@ -106,8 +106,8 @@ const char *sandbox_check_write(lua_State *L, const char *path) {
    * opened without following links instead; a link anywhere, or "..", is refused. */
   char real[PATH_MAX], why[PATH_MAX + 200];
   if (!safe_check(sb->out, path, real, sizeof real, why, sizeof why)) {
-    if (errno == EXDEV) return violation(L, "write", path, "writes are confined to the --out directory"), NULL;
-    return violation(L, "write", path, why), NULL;
+    violation(L, "write", path, errno == EXDEV ? "writes are confined to the --out directory" : why);
+    return NULL;
   }
   return lua_pushstring(L, real);
 }
@@ -179,7 +179,8 @@ static int open_for_write(lua_State *L, const char *path, const char *mode) {
     int e = errno;
     if (fd >= 0) close(fd);
     /* io.open's own wording, unless safefile had more to say (a link, a FIFO) */
-    if (fd >= 0 || (e != ELOOP && e != ENOTDIR && e != EINVAL)) snprintf(err, sizeof err, "%s: %s", path, strerror(e));
+    if (fd >= 0 || (e != ELOOP && e != ENOTDIR && e != EINVAL))
+      snprintf(err, sizeof err, "%s: %s", path, strerror(e));
     luaL_pushfail(L);
     lua_pushstring(L, err);
     lua_pushinteger(L, e);

@@ -330,7 +330,8 @@ journal *journal_open(const char *path, bool fresh, char *errbuf, size_t errlen)
    * lock, or two runs would write one journal and buy the same jobs twice. SQLite opens
    * the same real path, so its -wal and -shm files are the same ones too. */
   char real[PATH_MAX];
-  if (!dir_ok || !jdb_real_path(path, real, sizeof real, errbuf, errlen) || !take_lock(j, real, errbuf, errlen)) {
+  if (!dir_ok || !jdb_real_path(path, real, sizeof real, errbuf, errlen) ||
+      !take_lock(j, real, errbuf, errlen)) {
     journal_close(j);
     return NULL;
   }
@@ -338,9 +339,8 @@ journal *journal_open(const char *path, bool fresh, char *errbuf, size_t errlen)
     journal_close(j);
     return NULL;
   }
-  int rc = sqlite3_open_v2(real, &j->db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
-                           NULL);
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+  int rc = sqlite3_open_v2(real, &j->db, flags, NULL);
   if (rc != SQLITE_OK) {
     snprintf(errbuf, errlen, "cannot open journal %s: %s", path,
              j->db ? sqlite3_errmsg(j->db) : sqlite3_errstr(rc));

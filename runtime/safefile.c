@@ -38,7 +38,8 @@ static int refuse_component(int dfd, const char *name, const char *shown, int e,
   struct stat st;
   if ((e == ELOOP || e == ENOTDIR || e == EMLINK) && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (S_ISLNK(st.st_mode))
-      return fail(err, errlen, ELOOP, "%s is a symbolic link; atelier does not write through links there", shown);
+      return fail(err, errlen, ELOOP, "%s is a symbolic link; atelier does not write through links there",
+                  shown);
     if (want_dir && !S_ISDIR(st.st_mode))
       return fail(err, errlen, ENOTDIR, "%s is %s, not a folder", shown, kind_of(st.st_mode));
   }
@@ -48,13 +49,16 @@ static int refuse_component(int dfd, const char *name, const char *shown, int e,
 /* Lexically normalizes path (absolute, or relative to the working directory) into an
  * absolute path without "." or empty components; ".." is refused. */
 static bool absolute_clean(const char *path, char *out, size_t outlen, char *err, size_t errlen) {
-  char full[PATH_MAX];
-  if (path[0] == '/') {
-    if (snprintf(full, sizeof full, "%s", path) >= (int)sizeof full) return fail(err, errlen, ENAMETOOLONG, "path too long: %.200s", path), false;
-  } else {
-    char cwd[PATH_MAX];
-    if (!getcwd(cwd, sizeof cwd)) return fail(err, errlen, errno, "cannot read the working directory: %s", strerror(errno)), false;
-    if (snprintf(full, sizeof full, "%s/%s", cwd, path) >= (int)sizeof full) return fail(err, errlen, ENAMETOOLONG, "path too long: %.200s", path), false;
+  char full[PATH_MAX], cwd[PATH_MAX];
+  if (path[0] != '/' && !getcwd(cwd, sizeof cwd)) {
+    fail(err, errlen, errno, "cannot read the working directory: %s", strerror(errno));
+    return false;
+  }
+  int n0 = path[0] == '/' ? snprintf(full, sizeof full, "%s", path)
+                          : snprintf(full, sizeof full, "%s/%s", cwd, path);
+  if (n0 < 0 || n0 >= (int)sizeof full) {
+    fail(err, errlen, ENAMETOOLONG, "path too long: %.200s", path);
+    return false;
   }
   size_t n = 0;
   char *save = NULL;
@@ -245,7 +249,10 @@ bool safe_check(const char *root, const char *path, char *out, size_t outlen, ch
   struct stat st;
   bool link = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
   close(dfd);
-  if (link) return fail(err, errlen, ELOOP, "%s is a symbolic link; atelier does not write through links there", path), false;
+  if (link) {
+    fail(err, errlen, ELOOP, "%s is a symbolic link; atelier does not write through links there", path);
+    return false;
+  }
   return true;
 }
 
@@ -260,13 +267,13 @@ int safe_open_regular(const char *path, uint64_t max_bytes, uint64_t *size, char
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
-    return fail(err, errlen, S_ISDIR(st.st_mode) ? EISDIR : EINVAL, "cannot read %s: it is %s, not a regular file",
-                path, kind_of(st.st_mode));
+    return fail(err, errlen, S_ISDIR(st.st_mode) ? EISDIR : EINVAL,
+                "cannot read %s: it is %s, not a regular file", path, kind_of(st.st_mode));
   }
   if (max_bytes && (uint64_t)st.st_size > max_bytes) {
     close(fd);
-    return fail(err, errlen, EFBIG, "%s is %lld bytes, more than the %llu-byte limit", path, (long long)st.st_size,
-                (unsigned long long)max_bytes);
+    return fail(err, errlen, EFBIG, "%s is %lld bytes, more than the %llu-byte limit", path,
+                (long long)st.st_size, (unsigned long long)max_bytes);
   }
   int fl = fcntl(fd, F_GETFL);
   if (fl >= 0) (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
