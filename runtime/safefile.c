@@ -23,13 +23,14 @@ static int fail(char *err, size_t errlen, int e, const char *fmt, ...) {
 }
 
 static const char *kind_of(mode_t m) {
+  if (S_ISREG(m)) return "a file";
   if (S_ISDIR(m)) return "a folder";
   if (S_ISFIFO(m)) return "a FIFO (named pipe)";
   if (S_ISCHR(m)) return "a character device";
   if (S_ISBLK(m)) return "a block device";
   if (S_ISSOCK(m)) return "a socket";
   if (S_ISLNK(m)) return "a symbolic link";
-  return "not a regular file";
+  return "something else";
 }
 
 /* Says why openat(dfd, name, ...O_NOFOLLOW...) failed with errno e, naming `shown`. */
