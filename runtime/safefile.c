@@ -1,6 +1,7 @@
 /* safefile.c — opening and creating files and folders without following planted
  * symbolic links, and reading only regular files (see safefile.h for the two strengths
  * of "safe" and who owns what). */
+#define _GNU_SOURCE /* O_PATH */
 #include "safefile.h"
 
 #include <errno.h>
@@ -12,6 +13,14 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* How folders on the way are opened: O_PATH needs only search permission, like a path
+ * lookup, where O_RDONLY would also need read permission on every folder. */
+#ifdef O_PATH
+#define WALK_FLAGS (O_PATH | O_DIRECTORY | O_CLOEXEC)
+#else
+#define WALK_FLAGS (O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+#endif
 
 static int fail(char *err, size_t errlen, int e, const char *fmt, ...) {
   va_list ap;
@@ -96,13 +105,13 @@ static int walk(const char *root, const char *path, unsigned opts, bool check, b
     if (abs && snprintf(abs, abslen, "%s", clean) >= (int)abslen)
       return fail(err, errlen, ENAMETOOLONG, "path too long: %.200s", path);
     rel = clean + rn;
-    dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    dfd = open(root, WALK_FLAGS);
     if (dfd < 0) return fail(err, errlen, errno, "cannot open %s: %s", root, strerror(errno));
   } else {
     if (abs && snprintf(abs, abslen, "%s", path) >= (int)abslen)
       return fail(err, errlen, ENAMETOOLONG, "path too long: %.200s", path);
     rel = path;
-    dfd = open(path[0] == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    dfd = open(path[0] == '/' ? "/" : ".", WALK_FLAGS);
     if (dfd < 0) return fail(err, errlen, errno, "cannot open the working directory: %s", strerror(errno));
   }
   if (snprintf(work, sizeof work, "%s", rel) >= (int)sizeof work) {
@@ -135,7 +144,7 @@ static int walk(const char *root, const char *path, unsigned opts, bool check, b
     if (strcmp(c, ".") == 0) continue;
     if (sn < sizeof shown) sn += (size_t)snprintf(shown + sn, sizeof shown - sn, "/%s", c);
     int nofollow = root ? O_NOFOLLOW : 0;
-    int nfd = openat(dfd, c, O_RDONLY | O_DIRECTORY | O_CLOEXEC | nofollow);
+    int nfd = openat(dfd, c, WALK_FLAGS | nofollow);
     if (nfd < 0 && errno == ENOENT) {
       if (check) {
         close(dfd);
@@ -148,7 +157,7 @@ static int walk(const char *root, const char *path, unsigned opts, bool check, b
           close(dfd);
           return fail(err, errlen, e, "cannot create the folder %s: %s", shown, strerror(e));
         }
-        nfd = openat(dfd, c, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW); /* ours: never followed */
+        nfd = openat(dfd, c, WALK_FLAGS | O_NOFOLLOW); /* ours: never followed */
       }
     }
     if (nfd < 0) {
