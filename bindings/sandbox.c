@@ -179,7 +179,7 @@ static int open_for_write(lua_State *L, const char *path, const char *mode) {
     int e = errno;
     if (fd >= 0) close(fd);
     /* io.open's own wording, unless safefile had more to say (a link, a FIFO) */
-    if (fd >= 0 || (e != ELOOP && e != ENOTDIR && e != EINVAL))
+    if (fd >= 0 || (e != ELOOP && e != ENOTDIR && e != EINVAL && e != EMLINK))
       snprintf(err, sizeof err, "%s: %s", path, strerror(e));
     luaL_pushfail(L);
     lua_pushstring(L, err);

@@ -182,19 +182,33 @@ int safe_open_in(int dirfd, const char *name, int flags, mode_t mode, const char
                  size_t errlen) {
   if (!shown) shown = name;
   /* O_NONBLOCK: a FIFO planted where a file is written must not hang the open; it is
-   * refused just below, and the flag cleared for a regular file. */
-  int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode);
+   * refused just below, and the flag cleared for a regular file. O_TRUNC waits until
+   * the file is known to be one we may empty. */
+  int fd = openat(dirfd, name, (flags & ~O_TRUNC) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode);
   if (fd < 0) return refuse_component(dirfd, name, shown, errno, false, err, errlen);
   struct stat st;
+  const char *bad = NULL;
+  int e = EINVAL;
   if (fstat(fd, &st) != 0) {
-    int e = errno;
-    close(fd);
-    return fail(err, errlen, e, "cannot open %s: %s", shown, strerror(e));
+    e = errno;
+    bad = strerror(e);
+  } else if (!S_ISREG(st.st_mode)) {
+    bad = kind_of(st.st_mode);
+  } else if ((flags & O_ACCMODE) != O_RDONLY && st.st_nlink > 1) {
+    /* a hard link planted here would carry the write to the file it shares */
+    bad = "a file with other hard links";
+    e = EMLINK;
   }
-  if (!S_ISREG(st.st_mode)) {
+  if (!bad && (flags & O_TRUNC) && ftruncate(fd, 0) != 0) {
+    e = errno;
+    bad = strerror(e);
+  }
+  if (bad) {
     close(fd);
-    return fail(err, errlen, EINVAL, "%s is %s, not a regular file; atelier does not write there", shown,
-                kind_of(st.st_mode));
+    if (e == EINVAL || e == EMLINK)
+      return fail(err, errlen, e, "%s is %s; atelier writes only to a plain file with no other hard links",
+                  shown, bad);
+    return fail(err, errlen, e, "cannot open %s: %s", shown, bad);
   }
   if (!(flags & O_NONBLOCK)) {
     int fl = fcntl(fd, F_GETFL);

@@ -12,7 +12,8 @@
  *    This is what --sandbox uses, instead of comparing resolved path strings.
  * Every function returns -1 / false with a message in err (the caller's buffer) and errno
  * set on failure (EXDEV: outside root or ".."; ELOOP: a symbolic link; EINVAL: not a
- * regular file); descriptors are O_CLOEXEC and the caller's to close. */
+ * regular file; EMLINK: other hard links); descriptors are O_CLOEXEC and the caller's to
+ * close. */
 #ifndef ATELIER_SAFEFILE_H
 #define ATELIER_SAFEFILE_H
 
@@ -31,8 +32,10 @@ int safe_open_parent(const char *root, const char *path, unsigned opts, char *na
                      size_t errlen);
 
 /* open(2) of path with flags | O_NOFOLLOW | O_CLOEXEC (and mode when O_CREAT), reached
- * through safe_open_parent. A symbolic link at the last component is refused with a
- * message that says so. */
+ * through safe_open_parent. Refused, with a message that says why: a symbolic link at
+ * the last component, anything but a regular file (a FIFO never blocks the open), and,
+ * when opened for writing, a file with other hard links (one planted there would carry
+ * the write to the file it shares). O_TRUNC is applied only after those checks. */
 int safe_open(const char *root, const char *path, int flags, mode_t mode, unsigned opts, char *err,
               size_t errlen);
 

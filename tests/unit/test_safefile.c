@@ -75,6 +75,22 @@ TEST(safe_open_never_follows_a_link_at_the_last_component) {
   rm_rf(dir);
 }
 
+TEST(safe_open_never_writes_into_a_file_with_other_hard_links) {
+  char dir[64], victim[128], planted[128], err[300];
+  make_tmpdir(dir);
+  snprintf(victim, sizeof victim, "%s/victim", dir);
+  snprintf(planted, sizeof planted, "%s/planted", dir);
+  write_text(victim, "precious");
+  CHECK(link(victim, planted) == 0);
+  CHECK_INT(safe_open(NULL, planted, O_WRONLY | O_CREAT | O_TRUNC, 0666, 0, err, sizeof err), -1);
+  CHECK(strstr(err, "other hard links") != NULL);
+  CHECK(text_is(victim, "precious")); /* not even truncated */
+  int fd = safe_open(NULL, planted, O_RDONLY, 0, 0, err, sizeof err); /* reading is harmless */
+  CHECK(fd >= 0);
+  close(fd);
+  rm_rf(dir);
+}
+
 TEST(safe_open_refuses_a_fifo_without_waiting_for_a_reader) {
   char dir[64], fifo[128], err[300];
   make_tmpdir(dir);
