@@ -254,6 +254,10 @@ static bool take_lock(journal *j, const char *real, char *errbuf, size_t errlen)
   /* Never through a link: the pid is written into this file, and a link planted here
    * would have it truncate and overwrite whatever it points at. */
   j->lock_fd = safe_open(NULL, lock, O_RDWR | O_CREAT, 0666, 0, errbuf, errlen);
+  /* A lock file with other hard links (a snapshot made with cp -al, or one planted) is
+   * still a lock, but nothing is written into it: read-only, no pid. */
+  bool write_pid = j->lock_fd >= 0;
+  if (j->lock_fd < 0 && errno == EMLINK) j->lock_fd = safe_open(NULL, lock, O_RDONLY, 0, 0, errbuf, errlen);
   if (j->lock_fd < 0) return false;
   if (flock(j->lock_fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK) {
@@ -272,7 +276,7 @@ static bool take_lock(journal *j, const char *real, char *errbuf, size_t errlen)
   }
   char pid[32];
   int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-  if (ftruncate(j->lock_fd, 0) != 0 || pwrite(j->lock_fd, pid, (size_t)n, 0) != n) {
+  if (write_pid && (ftruncate(j->lock_fd, 0) != 0 || pwrite(j->lock_fd, pid, (size_t)n, 0) != n)) {
     /* only the message of a competing run would suffer; not worth failing for */
   }
   return true;

@@ -368,6 +368,19 @@ TEST(journal_lock_never_writes_through_a_planted_link) {
   text[n] = '\0';
   fclose(f);
   CHECK_STR(text, "precious\n"); /* neither truncated nor overwritten with a pid */
+  /* a hard link as the lock still locks, but nothing is written into it */
+  CHECK(unlink(lock) == 0);
+  CHECK(link(victim, lock) == 0);
+  journal *j = open_ok(path, false);
+  CHECK(journal_open(path, false, err, sizeof err) == NULL);
+  CHECK(strstr(err, "in use by another atelier run") != NULL);
+  journal_close(j);
+  f = fopen(victim, "r");
+  CHECK(f != NULL);
+  n = fread(text, 1, sizeof text - 1, f);
+  text[n] = '\0';
+  fclose(f);
+  CHECK_STR(text, "precious\n");
   /* the same for the files SQLite writes beside the journal, and a dangling journal */
   CHECK(unlink(lock) == 0);
   char wal[160];
@@ -376,6 +389,7 @@ TEST(journal_lock_never_writes_through_a_planted_link) {
   CHECK(journal_open(path, false, err, sizeof err) == NULL);
   CHECK(strstr(err, "-wal is a symbolic link") != NULL);
   CHECK(unlink(wal) == 0);
+  CHECK(unlink(path) == 0); /* the journal made above */
   char missing[160];
   snprintf(missing, sizeof missing, "%s/missing.db", dir);
   CHECK(symlink(missing, path) == 0);
