@@ -1,11 +1,19 @@
 /* latelier.c — the `atelier` Lua module: tasks (spawn, gather, sleep) and facts about
- * the running program. The scheduling itself lives in task.c. */
+ * the running program, and whether a file can be written somewhere. The scheduling
+ * itself lives in task.c. */
+#include <errno.h>
+#include <fcntl.h>
 #include <lauxlib.h>
+#include <limits.h>
 #include <math.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "../runtime/io/interrupt.h"
+#include "../runtime/io/safefile.h"
 #include "errors.h"
 #include "modules.h"
+#include "sandbox.h"
 #include "task.h"
 
 static void sleep_done(void *ud) { task_wake(ud, 0); }
@@ -68,6 +76,39 @@ static int l_running(lua_State *L) {
 
 /* atelier.interrupted() -> true once Ctrl-C asked the run to stop submitting: a script
  * looping over work can stop starting more (what is in flight still finishes). */
+/* atelier.writable(path) -> true | nil, message: whether a file can be created beside
+ * path, found by creating and removing a probe (path .. ".atelier-probe") without
+ * following a link: a link planted under the probe's name is removed, never written
+ * through. --sandbox rules apply (a refused path raises SandboxViolation). */
+static int l_writable(lua_State *L) {
+  const char *path = sandbox_check_write(L, luaL_checkstring(L, 1)); /* pushed */
+  char probe[PATH_MAX], name[NAME_MAX + 1], err[PATH_MAX + 200];
+  if (snprintf(probe, sizeof probe, "%s.atelier-probe", path) >= (int)sizeof probe) {
+    luaL_pushfail(L);
+    lua_pushfstring(L, "%s: path too long", path);
+    return 2;
+  }
+  int dfd = safe_open_parent(NULL, probe, 0, name, sizeof name, err, sizeof err);
+  int fd = -1;
+  if (dfd >= 0) {
+    fd = safe_open_in(dfd, name, O_WRONLY | O_CREAT | O_EXCL, 0666, probe, err, sizeof err);
+    if (fd < 0 && errno == EEXIST && unlinkat(dfd, name, 0) == 0) /* a leftover or a planted link */
+      fd = safe_open_in(dfd, name, O_WRONLY | O_CREAT | O_EXCL, 0666, probe, err, sizeof err);
+    if (fd >= 0) {
+      close(fd);
+      unlinkat(dfd, name, 0);
+    }
+    close(dfd);
+  }
+  if (fd < 0) {
+    luaL_pushfail(L);
+    lua_pushstring(L, err);
+    return 2;
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 static int l_interrupted(lua_State *L) {
   lua_pushboolean(L, interrupt_stopping());
   return 1;
@@ -76,7 +117,8 @@ static int l_interrupted(lua_State *L) {
 int luaopen_atelier(lua_State *L) {
   static const luaL_Reg funcs[] = {{"sleep", l_sleep},   {"spawn", l_spawn}, {"gather", l_gather},
                                    {"now", l_now},       {"running", l_running}, {"error", lerr_new_from_table},
-                                   {"interrupted", l_interrupted}, {NULL, NULL}};
+                                   {"interrupted", l_interrupted}, {"writable", l_writable},
+                                   {NULL, NULL}};
   luaL_newlib(L, funcs);
   lua_pushstring(L, ATELIER_VERSION);
   lua_setfield(L, -2, "version");

@@ -69,6 +69,12 @@ bool ljournal_retry_unknown(lua_State *L) { return state(L)->retry_unknown; }
 journal *ljournal_get(lua_State *L, char *errbuf, size_t errlen) {
   ljournal *s = state(L);
   if (s->j) return s->j;
+  /* Sandboxed, the default journal lives in --out: a link planted as .atelier (or
+   * inside it) must not carry it, its lock and its objects out of there. A --journal
+   * the user gave is theirs to place. */
+  if (!s->failed && (!s->path || !*s->path) &&
+      !sandbox_write_ok(L, JOURNAL_DEFAULT_PATH, s->error, sizeof s->error))
+    s->failed = true;
   if (!s->failed) {
     s->j = journal_open(s->path, s->fresh, s->error, sizeof s->error);
     s->failed = !s->j;

@@ -1,12 +1,15 @@
-/* sandbox.c — the --sandbox policy (see sandbox.h): path resolution that sees through
- * "..", symlinks and missing directories, the Lua standard library trimmed and
- * wrapped so every file a recipe names passes one check, the environment a recipe may
- * see and the hosts whose URLs it may send. */
+/* sandbox.c — the --sandbox policy (see sandbox.h): writes walked component by component
+ * from --out with no symbolic link followed, reads resolved through "..", symlinks and
+ * missing directories, the Lua standard library trimmed and wrapped so every file a
+ * recipe names passes one check, the environment a recipe may see and the hosts whose
+ * URLs it may send. */
 #include "sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lauxlib.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,6 +17,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "../runtime/io/safefile.h"
 
 #define MAX_ROOTS 32
 
@@ -103,11 +107,21 @@ static int violation(lua_State *L, const char *what, const char *path, const cha
 const char *sandbox_check_write(lua_State *L, const char *path) {
   sandbox *sb = get_sandbox(L);
   if (!sb) return lua_pushstring(L, path);
-  char real[PATH_MAX];
-  if (!resolve(path, real)) return violation(L, "write", path, "the path cannot be resolved"), NULL;
-  if (!under(real, sb->out))
-    return violation(L, "write", path, "writes are confined to the --out directory"), NULL;
+  /* Not realpath and a prefix test: a dangling link resolves to "a missing file inside
+   * --out" and the write would then follow it out. Every component below --out is
+   * opened without following links instead; a link anywhere, or "..", is refused. */
+  char real[PATH_MAX], why[PATH_MAX + 200];
+  if (!safe_check(sb->out, path, real, sizeof real, why, sizeof why)) {
+    violation(L, "write", path, errno == EXDEV ? "writes are confined to the --out directory" : why);
+    return NULL;
+  }
   return lua_pushstring(L, real);
+}
+
+bool sandbox_write_ok(lua_State *L, const char *path, char *err, size_t errlen) {
+  sandbox *sb = get_sandbox(L);
+  char real[PATH_MAX];
+  return !sb || safe_check(sb->out, path, real, sizeof real, err, errlen);
 }
 
 const char *sandbox_check_read(lua_State *L, const char *path) {
@@ -140,9 +154,53 @@ static void replace_arg(lua_State *L, int idx, bool write) {
   lua_replace(L, idx);
 }
 
+/* Closes a file handle made by open_for_write (the io library's own closer is private). */
+static int stream_close(lua_State *L) {
+  luaL_Stream *p = (luaL_Stream *)luaL_checkudata(L, 1, LUA_FILEHANDLE);
+  errno = 0;
+  return luaL_fileresult(L, fclose(p->f) == 0, NULL);
+}
+
+/* io.open(name, mode) for a mode that writes: the descriptor comes from walking --out
+ * without following links (safefile), so nothing swapped in between the check and the
+ * open can redirect it, and a FIFO there cannot hang it. Returns like io.open: a file
+ * handle, or nil, message, errno. */
+static int open_for_write(lua_State *L, const char *path, const char *mode) {
+  size_t ml = strlen(mode);
+  bool plus = ml > 1 && mode[1] == '+';
+  if (ml == 0 || !strchr("rwa", mode[0]) || strspn(mode + 1 + plus, "b") != ml - 1 - plus)
+    return luaL_argerror(L, 2, "invalid mode");
+  int flags = plus ? O_RDWR : mode[0] == 'r' ? O_RDONLY : O_WRONLY;
+  if (mode[0] == 'w') flags |= O_CREAT | O_TRUNC;
+  if (mode[0] == 'a') flags |= O_CREAT | O_APPEND;
+  sandbox *sb = get_sandbox(L);
+  const char *real = sandbox_check_write(L, path); /* raises SandboxViolation */
+  char err[PATH_MAX + 200];
+  luaL_Stream *p = (luaL_Stream *)lua_newuserdatauv(L, sizeof(luaL_Stream), 0);
+  p->closef = NULL; /* closed until the file is open */
+  luaL_setmetatable(L, LUA_FILEHANDLE);
+  int fd = safe_open(sb->out, real, flags, 0666, 0, err, sizeof err);
+  p->f = fd >= 0 ? fdopen(fd, mode) : NULL;
+  if (!p->f) {
+    int e = errno;
+    if (fd >= 0) close(fd);
+    /* io.open's own wording, unless safefile had more to say (a link, a FIFO) */
+    if (fd >= 0 || (e != ELOOP && e != ENOTDIR && e != EINVAL && e != EMLINK))
+      snprintf(err, sizeof err, "%s: %s", path, strerror(e));
+    luaL_pushfail(L);
+    lua_pushstring(L, err);
+    lua_pushinteger(L, e);
+    return 3;
+  }
+  p->closef = stream_close;
+  return 1;
+}
+
 static int w_io_open(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
   const char *mode = luaL_optstring(L, 2, "r");
-  replace_arg(L, 1, strcmp(mode, "r") != 0 && strcmp(mode, "rb") != 0);
+  if (strcmp(mode, "r") != 0 && strcmp(mode, "rb") != 0) return open_for_write(L, path, mode);
+  replace_arg(L, 1, false);
   return call_original(L);
 }
 
@@ -158,7 +216,11 @@ static int w_io_input(lua_State *L) {
 }
 
 static int w_io_output(lua_State *L) {
-  if (lua_type(L, 1) == LUA_TSTRING) replace_arg(L, 1, true);
+  if (lua_type(L, 1) == LUA_TSTRING) { /* opened here, as io.open(name, "w") would */
+    const char *path = lua_tostring(L, 1);
+    if (open_for_write(L, path, "w") != 1) return luaL_error(L, "%s", lua_tostring(L, -2));
+    lua_replace(L, 1);
+  }
   return call_original(L);
 }
 

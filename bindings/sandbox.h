@@ -45,4 +45,9 @@ const char *sandbox_check_read(lua_State *L, const char *path);
  * plainly (user info, percent escapes, backslashes, other schemes). */
 void sandbox_check_url(lua_State *L, const char *field, const char *url, size_t len);
 
+/* The same write check without raising or pushing, for atelier's own files (the
+ * journal in --out): true when not sandboxed or when path stays inside --out with no
+ * symbolic link on the way; else false with the reason in err. */
+bool sandbox_write_ok(lua_State *L, const char *path, char *err, size_t errlen);
+
 #endif

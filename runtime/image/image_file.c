@@ -10,69 +10,52 @@
 #include <unistd.h>
 
 #include "image_internal.h"
+#include "../io/safefile.h"
 
 image_status image_read_file(const char *path, size_t max_bytes, buf *out, char *err, size_t errlen) {
   if (!max_bytes) max_bytes = IMAGE_DEFAULT_MAX_BYTES;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return img_fail(err, errlen, IMAGE_EIO, "cannot open %s: %s", path, strerror(errno));
-  struct stat st;
+  /* A FIFO would hang the read and /dev/zero fill memory up to the limit: only regular
+   * files are read, and the open itself never waits for a writer. */
+  uint64_t size = 0;
+  int fd = safe_open_regular(path, max_bytes, &size, err, errlen);
+  if (fd < 0) return errno == EFBIG ? IMAGE_ETOOBIG : IMAGE_EIO;
   image_status rc = IMAGE_OK;
-  if (fstat(fd, &st) != 0) {
-    rc = img_fail(err, errlen, IMAGE_EIO, "cannot read %s: %s", path, strerror(errno));
-  } else if (S_ISDIR(st.st_mode)) {
-    rc = img_fail(err, errlen, IMAGE_EIO, "cannot read %s: it is a directory", path);
-  } else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max_bytes) {
-    rc = img_fail(err, errlen, IMAGE_ETOOBIG, "%s is %lld bytes, more than the %zu-byte limit", path,
-                  (long long)st.st_size, max_bytes);
-  } else {
-    size_t before = out->len;
-    if (S_ISREG(st.st_mode) && st.st_size > 0) buf_reserve(out, (size_t)st.st_size + 1); /* no regrowth */
-    for (;;) {
-      if (out->cap - out->len < 4097 && !buf_reserve(out, 65536)) {
-        rc = img_fail(err, errlen, IMAGE_ENOMEM, "out of memory reading %s", path);
-        break;
-      }
-      ssize_t n = read(fd, out->data + out->len, out->cap - out->len - 1);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        rc = img_fail(err, errlen, IMAGE_EIO, "cannot read %s: %s", path, strerror(errno));
-        break;
-      }
-      if (n == 0) break;
-      out->len += (size_t)n;
-      if (out->len - before > max_bytes) { /* a pipe or a file that grew */
-        rc = img_fail(err, errlen, IMAGE_ETOOBIG, "%s is more than the %zu-byte limit", path, max_bytes);
-        break;
-      }
+  size_t before = out->len;
+  if (size > 0) buf_reserve(out, (size_t)size + 1); /* no regrowth */
+  for (;;) {
+    if (out->cap - out->len < 4097 && !buf_reserve(out, 65536)) {
+      rc = img_fail(err, errlen, IMAGE_ENOMEM, "out of memory reading %s", path);
+      break;
     }
-    if (rc != IMAGE_OK) out->len = before;
-    if (out->data) out->data[out->len] = '\0';
+    ssize_t n = read(fd, out->data + out->len, out->cap - out->len - 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      rc = img_fail(err, errlen, IMAGE_EIO, "cannot read %s: %s", path, strerror(errno));
+      break;
+    }
+    if (n == 0) break;
+    out->len += (size_t)n;
+    if (out->len - before > max_bytes) { /* a file that grew while we read */
+      rc = img_fail(err, errlen, IMAGE_ETOOBIG, "%s is more than the %zu-byte limit", path, max_bytes);
+      break;
+    }
   }
+  if (rc != IMAGE_OK) out->len = before;
+  if (out->data) out->data[out->len] = '\0';
   close(fd);
   return rc;
 }
 
-/* The process umask, read without changing it (umask(2) would race with other threads). */
-static mode_t current_umask(void) {
-  FILE *f = fopen("/proc/self/status", "r");
-  mode_t m = 022;
-  if (!f) return m;
-  char line[128];
-  while (fgets(line, sizeof line, f))
-    if (strncmp(line, "Umask:", 6) == 0) m = (mode_t)strtol(line + 6, NULL, 8);
-  fclose(f);
-  return m;
-}
-
 image_status image_write_file(const char *path, const void *data, size_t len, char *err, size_t errlen) {
   size_t plen = strlen(path);
-  char *tmp = malloc(plen + 16);
+  char *tmp = malloc(plen + 64);
   if (!tmp) return img_fail(err, errlen, IMAGE_ENOMEM, "out of memory writing %s", path);
-  /* the temporary sits beside the target so that rename() is atomic */
-  snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tmp);
+  /* the temporary sits beside the target so that rename() is atomic; rename replaces a
+   * link planted at path rather than writing through it */
+  char why[300];
+  int fd = safe_temp_beside(path, tmp, plen + 64, why, sizeof why);
   if (fd < 0) {
-    image_status rc = img_fail(err, errlen, IMAGE_EIO, "cannot write %s: %s", path, strerror(errno));
+    image_status rc = img_fail(err, errlen, IMAGE_EIO, "cannot write %s: %s", path, why);
     free(tmp);
     return rc;
   }
@@ -89,7 +72,6 @@ image_status image_write_file(const char *path, const void *data, size_t len, ch
     p += n;
     left -= (size_t)n;
   }
-  if (!saved && fchmod(fd, 0666 & ~current_umask()) != 0) saved = errno;
   /* No fsync: rename() already makes the write atomic for readers and for a run that is
    * killed (what resume is about); fsync would cost milliseconds per image to also cover
    * power loss, which the journal detects anyway (stored images are verified by hash). */

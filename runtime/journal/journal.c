@@ -27,10 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "journal_db.h"
+#include "../io/safefile.h"
 #include "../base/version.h"
 
 static const char *const STATE_NAMES[] = {"none",      "queued", "submitting", "submitted",
@@ -207,17 +209,56 @@ static bool ensure_schema(journal *j, char *errbuf, size_t errlen) {
   return true;
 }
 
-static bool take_lock(journal *j, char *errbuf, size_t errlen) {
+static char *dir_of(const char *path);
+
+bool jdb_real_path(const char *path, char *out, size_t outlen, char *errbuf, size_t errlen) {
+  char real[PATH_MAX];
+  if (realpath(path, real)) {
+    if (snprintf(out, outlen, "%s", real) >= (int)outlen) goto too_long;
+    return true;
+  }
+  struct stat st;
+  if (errno != ENOENT || lstat(path, &st) == 0) { /* lstat succeeding: a dangling link */
+    snprintf(errbuf, errlen, "cannot use journal %s: %s", path,
+             errno == ENOENT ? "it is a symbolic link to a missing file" : strerror(errno));
+    return false;
+  }
+  char *dir = dir_of(path);
+  if (!dir) {
+    snprintf(errbuf, errlen, "out of memory");
+    return false;
+  }
+  bool ok = realpath(dir, real) != NULL;
+  int e = errno;
+  free(dir);
+  if (!ok) {
+    snprintf(errbuf, errlen, "cannot use journal %s: %s", path, strerror(e));
+    return false;
+  }
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  if (snprintf(out, outlen, "%s/%s", strcmp(real, "/") ? real : "", base) >= (int)outlen) goto too_long;
+  return true;
+too_long:
+  snprintf(errbuf, errlen, "journal path too long");
+  return false;
+}
+
+/* Locks the journal whose real path is `real` (see jdb_real_path). */
+static bool take_lock(journal *j, const char *real, char *errbuf, size_t errlen) {
   char lock[PATH_MAX];
-  if (snprintf(lock, sizeof lock, "%s.lock", j->path) >= (int)sizeof lock) {
+  if (snprintf(lock, sizeof lock, "%s.lock", real) >= (int)sizeof lock) {
     snprintf(errbuf, errlen, "journal path too long");
     return false;
   }
-  j->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (j->lock_fd < 0) {
-    snprintf(errbuf, errlen, "cannot open %s: %s", lock, strerror(errno));
-    return false;
-  }
+  /* Never through a link: the pid is written into this file, and a link planted here
+   * would have it truncate and overwrite whatever it points at. */
+  j->lock_fd = safe_open(NULL, lock, O_RDWR | O_CREAT, 0666, 0, errbuf, errlen);
+  /* A lock file with other hard links (a snapshot made with cp -al, or one planted) is
+   * still a lock, but nothing is written into it: read-only, no pid. */
+  bool write_pid = j->lock_fd >= 0;
+  if (j->lock_fd < 0 && errno == EMLINK) j->lock_fd = safe_open(NULL, lock, O_RDONLY, 0, 0, errbuf, errlen);
+  if (j->lock_fd < 0) return false;
   if (flock(j->lock_fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK) {
       snprintf(errbuf, errlen, "cannot lock %s: %s", lock, strerror(errno));
@@ -235,8 +276,26 @@ static bool take_lock(journal *j, char *errbuf, size_t errlen) {
   }
   char pid[32];
   int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-  if (ftruncate(j->lock_fd, 0) != 0 || pwrite(j->lock_fd, pid, (size_t)n, 0) != n) {
+  if (write_pid && (ftruncate(j->lock_fd, 0) != 0 || pwrite(j->lock_fd, pid, (size_t)n, 0) != n)) {
     /* only the message of a competing run would suffer; not worth failing for */
+  }
+  return true;
+}
+
+/* SQLite creates and writes DB-wal, DB-shm and DB-journal beside the journal and would
+ * follow a link planted under one of those names (SQLITE_OPEN_NOFOLLOW covers only the
+ * database's own name): refuse to start instead. Checked while holding the lock, so no
+ * other run is creating them. */
+static bool no_planted_links(const char *real, char *errbuf, size_t errlen) {
+  static const char *const suffixes[] = {"-wal", "-shm", "-journal"};
+  for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+    char p[PATH_MAX];
+    struct stat st;
+    if (snprintf(p, sizeof p, "%s%s", real, suffixes[i]) < (int)sizeof p && lstat(p, &st) == 0 &&
+        S_ISLNK(st.st_mode)) {
+      snprintf(errbuf, errlen, "%s is a symbolic link; atelier does not write through links there", p);
+      return false;
+    }
   }
   return true;
 }
@@ -270,12 +329,22 @@ journal *journal_open(const char *path, bool fresh, char *errbuf, size_t errlen)
   }
   bool dir_ok = objstore_mkdirs(dir, errbuf, errlen);
   free(dir);
-  if (!dir_ok || !take_lock(j, errbuf, errlen)) {
+  /* The lock belongs to the journal's real file, not to the name it was reached by: a
+   * second path to the same journal (a symlinked folder or file) must meet the same
+   * lock, or two runs would write one journal and buy the same jobs twice. SQLite opens
+   * the same real path, so its -wal and -shm files are the same ones too. */
+  char real[PATH_MAX];
+  if (!dir_ok || !jdb_real_path(path, real, sizeof real, errbuf, errlen) ||
+      !take_lock(j, real, errbuf, errlen)) {
     journal_close(j);
     return NULL;
   }
-  int rc =
-      sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (!no_planted_links(real, errbuf, errlen)) {
+    journal_close(j);
+    return NULL;
+  }
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+  int rc = sqlite3_open_v2(real, &j->db, flags, NULL);
   if (rc != SQLITE_OK) {
     snprintf(errbuf, errlen, "cannot open journal %s: %s", path,
              j->db ? sqlite3_errmsg(j->db) : sqlite3_errstr(rc));

@@ -1,6 +1,6 @@
-/* journal_db.h — internals shared by the journal's files (journal.c: opening and the
- * statement helpers; journal_rows.c: reading and changing rows). Not for other users:
- * everything outside goes through journal.h. */
+/* journal_db.h — internals shared by the journal's files (journal.c: opening, locking
+ * and the statement helpers; journal_rows.c: reading and changing rows; journal_report.c:
+ * the report). Not for other users: everything outside goes through journal.h. */
 #ifndef ATELIER_JOURNAL_DB_H
 #define ATELIER_JOURNAL_DB_H
 
@@ -40,5 +40,9 @@ bool jdb_rollback(journal *j);
 
 /* The state named s, or JOURNAL_NONE for a name this build does not know. */
 journal_state jdb_state_from_name(const char *s);
+
+/* The journal file's real path (links in it resolved; the file itself may not exist
+ * yet, its folder must), so every name for one journal maps to one lock file. */
+bool jdb_real_path(const char *path, char *out, size_t outlen, char *errbuf, size_t errlen);
 
 #endif

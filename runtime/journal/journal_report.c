@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "journal.h"
+#include "journal_db.h"
 #include "../base/sha256.h"
 #include "../base/json.h"
 
@@ -222,9 +223,10 @@ static bool summary(report *r) {
 /* True while a run holds the journal (its lock file is flocked). Rows in `submitting`
  * then belong to that run; with no run alive they are unknown outcomes a crash left. */
 static bool run_is_live(const char *path) {
-  char lock[4096];
-  if (snprintf(lock, sizeof lock, "%s.lock", path) >= (int)sizeof lock) return false;
-  int fd = open(lock, O_RDONLY | O_CLOEXEC);
+  char real[4096], lock[4200], ignored[256];
+  if (!jdb_real_path(path, real, sizeof real, ignored, sizeof ignored)) return false;
+  snprintf(lock, sizeof lock, "%s.lock", real); /* the lock a run takes (journal.c) */
+  int fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) return false;
   bool live = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
   close(fd); /* releases the shared lock if it was taken */

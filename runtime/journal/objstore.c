@@ -3,6 +3,7 @@
  * bytes reach the disk (fsync) under a temporary name before rename() gives them the
  * final one, and the directory is fsynced so the rename itself survives a power cut. */
 #include "objstore.h"
+#include "../io/safefile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -55,21 +56,41 @@ bool objstore_mkdirs(const char *dir, char *errbuf, size_t errlen) {
 }
 
 int objstore_sweep_temps(const char *dir) {
+  /* Not through links: a planted one would make this delete files elsewhere. */
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0) return 0;
   int removed = 0;
   for (int i = 0; i < 256; i++) {
-    char sub[PATH_MAX];
-    if (snprintf(sub, sizeof sub, "%s/%02x", dir, i) >= (int)sizeof sub) return removed;
-    DIR *d = opendir(sub);
-    if (!d) continue;
+    char sub[3];
+    snprintf(sub, sizeof sub, "%02x", i);
+    int sfd = openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sfd < 0) continue;
+    DIR *d = fdopendir(sfd); /* owns sfd from here */
+    if (!d) {
+      close(sfd);
+      continue;
+    }
     struct dirent *e;
     while ((e = readdir(d))) {
       if (strncmp(e->d_name, ".tmp-", 5) != 0) continue;
-      char p[PATH_MAX];
-      if (snprintf(p, sizeof p, "%s/%s", sub, e->d_name) < (int)sizeof p && unlink(p) == 0) removed++;
+      if (unlinkat(sfd, e->d_name, 0) == 0) removed++;
     }
     closedir(d);
   }
+  close(dfd);
   return removed;
+}
+
+/* fsyncs an open folder so renames in it survive a power cut. */
+static bool sync_dir_fd(int fd, const char *dir, char *errbuf, size_t errlen) {
+  int rc = fsync(fd);
+  /* Some file systems refuse fsync on directories (EINVAL); nothing more can be done
+   * there, and rename() is still atomic against a process crash. */
+  if (rc != 0 && errno != EINVAL) {
+    snprintf(errbuf, errlen, "cannot sync directory %s: %s", dir, strerror(errno));
+    return false;
+  }
+  return true;
 }
 
 bool objstore_sync_dir(const char *dir, char *errbuf, size_t errlen) {
@@ -78,16 +99,9 @@ bool objstore_sync_dir(const char *dir, char *errbuf, size_t errlen) {
     snprintf(errbuf, errlen, "cannot open directory %s: %s", dir, strerror(errno));
     return false;
   }
-  int rc = fsync(fd);
-  int e = errno;
+  bool ok = sync_dir_fd(fd, dir, errbuf, errlen);
   close(fd);
-  /* Some file systems refuse fsync on directories (EINVAL); nothing more can be done
-   * there, and rename() is still atomic against a process crash. */
-  if (rc != 0 && e != EINVAL) {
-    snprintf(errbuf, errlen, "cannot sync directory %s: %s", dir, strerror(e));
-    return false;
-  }
-  return true;
+  return ok;
 }
 
 /* Reads fd to the end, hashing; appends to out when out != NULL. */
@@ -142,11 +156,13 @@ obj_status objstore_read(const char *dir, const char *hex, buf *out, char *errbu
     snprintf(errbuf, errlen, "not an object name: %.80s", hex ? hex : "(null)");
     return OBJ_ERROR;
   }
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* Only a regular file: a FIFO planted in the store would hang the read; anything but
+   * a file there is damage, repaired by storing the object again. */
+  int fd = safe_open_regular(path, 0, NULL, errbuf, errlen);
   if (fd < 0) {
     int e = errno;
-    snprintf(errbuf, errlen, "%s: %s", path, strerror(e));
-    return e == ENOENT ? OBJ_MISSING : OBJ_ERROR;
+    if (e == ENOENT) snprintf(errbuf, errlen, "%s: %s", path, strerror(e));
+    return e == ENOENT ? OBJ_MISSING : e == EINVAL || e == EISDIR ? OBJ_CORRUPT : OBJ_ERROR;
   }
   obj_status s = hash_fd(fd, path, hex, out, errbuf, errlen);
   close(fd);
@@ -190,36 +206,43 @@ bool objstore_put(const char *dir, const void *data, size_t len, char hex[SHA256
   }
   char ignored[256];
   if (objstore_verify(dir, hex, ignored, sizeof ignored) == OBJ_OK) return true;
+  /* Every folder and file below is opened relative to its parent, never following a
+   * link: an objects folder (or a subfolder, or a temporary) planted as a symbolic link
+   * would otherwise send the user's images wherever it points. */
   struct stat st;
   bool new_sub = stat(sub, &st) != 0;
-  if (!objstore_mkdirs(sub, errbuf, errlen)) return false;
+  int dfd = safe_mkdir(NULL, dir, SAFE_MKDIRS, errbuf, errlen);
+  if (dfd < 0) return false;
+  char sub_name[3], tmp_name[NAME_MAX + 1];
+  snprintf(sub_name, sizeof sub_name, "%.2s", hex);
+  snprintf(tmp_name, sizeof tmp_name, "%s", strrchr(tmp, '/') + 1);
+  int sfd = safe_mkdir_in(dfd, sub_name, sub, errbuf, errlen);
+  if (sfd < 0) {
+    close(dfd);
+    return false;
+  }
   /* Not mkstemp: its 0600 would hide the user's images from them; 0666 & umask is what
    * any file they save gets. The name is unique per process and call; O_EXCL makes a
    * leftover from a crashed run with a recycled pid an error we handle by unlinking. */
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    snprintf(errbuf, errlen, "cannot create %s: %s", tmp, strerror(errno));
-    return false;
-  }
-  if (!write_all(fd, data, len) || fsync(fd) != 0) {
+  int fd = safe_open_in(sfd, tmp_name, O_WRONLY | O_CREAT | O_EXCL, 0666, tmp, errbuf, errlen);
+  if (fd < 0 && errno == EEXIST && unlinkat(sfd, tmp_name, 0) == 0)
+    fd = safe_open_in(sfd, tmp_name, O_WRONLY | O_CREAT | O_EXCL, 0666, tmp, errbuf, errlen);
+  bool ok = fd >= 0;
+  if (ok && (!write_all(fd, data, len) || fsync(fd) != 0)) {
     snprintf(errbuf, errlen, "cannot write %s: %s", tmp, strerror(errno));
-    close(fd);
-    unlink(tmp);
-    return false;
+    ok = false;
   }
-  if (close(fd) != 0) {
+  if (fd >= 0 && close(fd) != 0 && ok) {
     snprintf(errbuf, errlen, "cannot write %s: %s", tmp, strerror(errno));
-    unlink(tmp);
-    return false;
+    ok = false;
   }
-  if (rename(tmp, path) != 0) {
+  if (ok && renameat(sfd, tmp_name, sfd, hex + 2) != 0) {
     snprintf(errbuf, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-    unlink(tmp);
-    return false;
+    ok = false;
   }
-  if (!objstore_sync_dir(sub, errbuf, errlen)) return false;
-  if (new_sub && !objstore_sync_dir(dir, errbuf, errlen)) return false;
-  return true;
+  if (!ok && fd >= 0) unlinkat(sfd, tmp_name, 0);
+  if (ok) ok = sync_dir_fd(sfd, sub, errbuf, errlen) && (!new_sub || sync_dir_fd(dfd, dir, errbuf, errlen));
+  close(sfd);
+  close(dfd);
+  return ok;
 }

@@ -2,13 +2,13 @@
  * inline CSS, no script, no network) and images/ with every cell as a JPEG at the book's
  * resolution. The grid mirrors the book's columns, sections and merged (hero) cells;
  * each image shows its caption and, in a details box, its generation parameters. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "page_book.h"
+#include "../io/safefile.h"
 
 static void esc(buf *o, const char *s) {
   for (; s && *s; s++) {
@@ -23,15 +23,14 @@ static void esc(buf *o, const char *s) {
   }
 }
 
+/* Creates the folder (or reuses it) without following a link in its place: a `book`
+ * link planted beside book.html would otherwise take every page and image wherever it
+ * points. */
 static bool make_dir(const char *path, char *err, size_t errlen) {
-  if (mkdir(path, 0777) == 0 || errno == EEXIST) {
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return true;
-    snprintf(err, errlen, "%s: exists and is not a directory", path);
-    return false;
-  }
-  snprintf(err, errlen, "%s: cannot create the directory: %s", path, strerror(errno));
-  return false;
+  int fd = safe_mkdir(NULL, path, 0, err, errlen);
+  if (fd < 0) return false;
+  close(fd);
+  return true;
 }
 
 static const char CSS[] =

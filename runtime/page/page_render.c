@@ -22,21 +22,17 @@
 #include <unistd.h>
 
 #include "page_draw.h"
+#include "../io/safefile.h"
 
 /* ---- files ---------------------------------------------------------------------------- */
 
 /* A temporary file next to `path` (same directory, so rename is atomic). */
 static FILE *open_temp(const char *path, char *tmp, size_t tmplen, char *err, size_t errlen) {
-  snprintf(tmp, tmplen, "%s.tmp-XXXXXX", path);
-  int fd = mkstemp(tmp);
-  if (fd >= 0) { /* mkstemp makes 0600; a lookbook is meant to be shared: the usual 0666 & ~umask */
-    mode_t mask = umask(0);
-    umask(mask);
-    (void)fchmod(fd, 0666 & ~mask);
-  }
+  char why[300];
+  int fd = safe_temp_beside(path, tmp, tmplen, why, sizeof why); /* 0666 & ~umask: a lookbook is to share */
   FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
   if (!f) {
-    snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+    snprintf(err, errlen, "%s: cannot create: %s", path, fd < 0 ? why : strerror(errno));
     if (fd >= 0) {
       close(fd);
       unlink(tmp);

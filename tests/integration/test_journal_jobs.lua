@@ -1,7 +1,7 @@
 -- test_journal_jobs.lua — what makes two submissions the same job, seen from a recipe:
 -- identical submissions of one run share one prediction (key order, 7 vs 7.0, spelled-out
 -- defaults do not matter); --fresh buys again without losing history; the API key is in
--- no journal file and no report.
+-- no journal file and no report; two runs never share a journal, whatever path names it.
 local T = require "testing"
 local E = require "emu"
 local J = require "journal_run"
@@ -85,4 +85,48 @@ print(r.status, r.cached)
   T.eq(r.code, 0, "the recipe ran: " .. r.stderr)
   T.eq(r.stdout, "SandboxViolation\ncompleted\tfalse\n", "outside refused, beside the recipe allowed")
   T.ok(io.open(dir .. "/out/.atelier/journal.db"), "the journal lives in --out")
+end, { timeout = 60 })
+
+T.case("two runs through different paths to one journal cannot write it at once", function()
+  local emu <close> = E.start{ ["time-scale"] = 0.2 }
+  local ws = J.workspace([[
+local fashn = require "fashn"
+fashn.configure{ time_scale = 0.2, concurrency = 4 }
+local jobs = {}
+for i = 1, 4 do jobs[i] = fashn.submit{ prompt = "look " .. i .. ", tweed", seed = 500 + i } end
+for i, r in ipairs(fashn.gather(jobs, { raise = false })) do
+  print(("look %d %s"):format(i, r.error and r.error.name or "done"))
+end
+]])
+  -- a link to the journal's folder and one to the journal file itself
+  os.execute("ln -s .atelier " .. T.shell_quote(ws.dir .. "/alias"))
+  os.execute("ln -s .atelier/journal.db " .. T.shell_quote(ws.dir .. "/link.db"))
+  local first = J.start(emu, ws)
+  local _, ok = J.wait_journal(ws.journal, function(c) return c.submitted == 4 end, 60)
+  T.ok(ok, "the first run holds the journal with 4 jobs in flight")
+  for _, other in ipairs { ws.journal, ws.dir .. "/alias/journal.db", ws.dir .. "/link.db" } do
+    local r = J.run(emu, ws, { args = { "--journal", other }, timeout = 60 })
+    T.ok(r.code ~= 0, other .. ": the second run stops: " .. r.stdout)
+    T.match(r.stderr, "is in use by another atelier run %(pid %d+%)", other)
+    T.ok(not r.stdout:find("done"), other .. ": it bought nothing: " .. r.stdout)
+  end
+  T.eq(first:wait(60), 0, "the first run finishes")
+  T.eq(emu:stats().run_accepted, 4, "each job bought once")
+end, { timeout = 120 })
+
+T.case("a sandboxed run keeps its journal in --out even when .atelier there is a planted link", function()
+  local dir = T.tmpdir()
+  os.execute("mkdir -p " .. T.shell_quote(dir .. "/out") .. " " .. T.shell_quote(dir .. "/elsewhere"))
+  os.execute("ln -s " .. T.shell_quote(dir .. "/elsewhere") .. " " .. T.shell_quote(dir .. "/out/.atelier"))
+  T.write_file(dir .. "/r.lua", [[
+local fashn = require "fashn"
+local ok, err = pcall(fashn.run, { prompt = "x" })
+print(ok and "RAN" or tostring(err))
+]])
+  local r = T.run({ "timeout", "60", T.atelier, "--sandbox", "--max-credits", "10", "--out", dir .. "/out", dir .. "/r.lua" },
+    { env = { ATELIER_EMU_TIME_SCALE = "0.01" } })
+  T.match(r.stdout .. r.stderr, "%.atelier is a symbolic link", r.stdout .. r.stderr)
+  local p = io.popen("ls -A " .. T.shell_quote(dir .. "/elsewhere"))
+  T.eq(p:read("a"), "", "nothing was written where the link points")
+  p:close()
 end, { timeout = 60 })

@@ -49,3 +49,27 @@ T.case("stats before any job: all zero, nothing leaked", function()
   local st = fashn.stats()
   T.eq({ st.jobs, st.run_requests, st.status_requests, st.live_requests }, { 0, 0, 0, 0 })
 end)
+
+T.case("a FIFO or a device as face_reference is refused at once, with and without --dry-run", function()
+  local dir = T.tmpdir()
+  os.execute("mkfifo " .. T.shell_quote(dir .. "/fifo"))
+  T.write_file(dir .. "/r.lua", [[
+    local fashn = require 'fashn'
+    fashn.configure{ base_url = 'http://127.0.0.1:9' } -- nothing listens; nothing may be sent anyway
+    for _, p in ipairs { arg[1], '/dev/zero' } do
+      local ok, err = pcall(fashn.submit, { prompt = 'x', face_reference = p })
+      print(ok and 'SUBMITTED' or (err.name .. ': ' .. err.message))
+    end
+  ]])
+  for _, mode in ipairs { {}, { "--dry-run" } } do
+    local argv = { "timeout", "20", T.atelier }
+    for _, a in ipairs(mode) do argv[#argv + 1] = a end
+    argv[#argv + 1] = dir .. "/r.lua"
+    argv[#argv + 1] = dir .. "/fifo"
+    local r = T.run(argv, { env = { FASHN_API_KEY = "test-key" } })
+    local what = table.concat(mode, " ")
+    T.eq(r.code, 0, what .. " finished: " .. r.stderr)
+    T.match(r.stdout, "^InvalidInput: face_reference: [^\n]*fifo[^\n]* not a regular file\n", what .. ": " .. r.stdout)
+    T.match(r.stdout, "\nInvalidInput: face_reference: [^\n]*/dev/zero[^\n]* not a regular file\n$", what .. ": " .. r.stdout)
+  end
+end)

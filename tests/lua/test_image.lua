@@ -236,3 +236,20 @@ T.case("pixels count towards garbage collection: a loop over many decoded images
   local kb = tonumber(r.stdout:match("%d+"))
   T.ok(kb and kb < 250 * 1024, "peak RSS " .. tostring(kb) .. " kB for 300 dropped 4 MB images")
 end)
+
+T.case("image.load refuses a FIFO or a device at once instead of hanging or filling memory", function()
+  local dir = T.tmpdir()
+  os.execute("mkfifo " .. T.shell_quote(dir .. "/fifo"))
+  -- in a child with a timeout: the old behaviour was to block forever on the FIFO
+  T.write_file(dir .. "/r.lua", [[
+    local image = require 'image'
+    for _, p in ipairs { arg[1], '/dev/zero' } do
+      local ok, err = pcall(image.load, p)
+      print(ok and 'LOADED' or (err.name .. ': ' .. err.message))
+    end
+  ]])
+  local r = T.run({ "timeout", "20", T.atelier, dir .. "/r.lua", dir .. "/fifo" })
+  T.eq(r.code, 0, "finished: " .. r.stderr)
+  T.match(r.stdout, "^FileError: cannot read [^\n]*/fifo: it is a FIFO %(named pipe%), not a regular file\n", r.stdout)
+  T.match(r.stdout, "\nFileError: cannot read /dev/zero: it is a character device, not a regular file\n$", r.stdout)
+end)

@@ -346,3 +346,24 @@ T.case("the HTML lookbook loads in headless Chromium with every image resolved",
   T.eq(tonumber(loaded), 7, "images loaded")
   T.eq(broken, "", "broken images")
 end, { timeout = 120 })
+
+T.case("an HTML lookbook never writes through a link planted where its folder goes", function()
+  local dir = T.tmpdir()
+  local inputs = fixtures(dir, 2)
+  os.execute("mkdir " .. T.shell_quote(dir .. "/elsewhere") .. " " .. T.shell_quote(dir .. "/real"))
+  os.execute("mkdir " .. T.shell_quote(dir .. "/real/images"))
+  -- `book` beside book.html points elsewhere; in a real folder, `images` does
+  os.execute("ln -s " .. T.shell_quote(dir .. "/elsewhere") .. " " .. T.shell_quote(dir .. "/book"))
+  local book = lookbook.new { dpi = 72 }
+  for _, p in ipairs(inputs) do book:add(p) end
+  local err = T.raises(function() book:save(dir .. "/book.html") end, "SaveError")
+  T.match(err.message, "symbolic link", err.message)
+  os.execute("rm -r " .. T.shell_quote(dir .. "/real/images"))
+  os.execute("ln -s " .. T.shell_quote(dir .. "/elsewhere") .. " " .. T.shell_quote(dir .. "/real/images"))
+  err = T.raises(function() book:save(dir .. "/real.html") end, "SaveError")
+  T.match(err.message, "images is a symbolic link", err.message)
+  local p = io.popen("ls -A " .. T.shell_quote(dir .. "/elsewhere"))
+  T.eq(p:read("a"), "", "nothing was written where the links point")
+  p:close()
+  book:close()
+end)

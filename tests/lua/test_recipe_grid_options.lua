@@ -102,3 +102,22 @@ T.case("axis values are labelled by what reads well", function()
   T.eq(grid.label_of("data:image/png;base64,AAAA"), "data: image/png")
   T.eq(grid.label_of("a model in linen / silk"), "a model in linen / silk", "prompts stay whole")
 end)
+
+T.case("the writability probe never writes through a link planted under its name", function()
+  local dir = T.tmpdir()
+  T.write_file(dir .. "/victim.txt", "precious\n")
+  os.execute("ln -s " .. T.shell_quote(dir .. "/victim.txt") .. " " .. T.shell_quote(dir .. "/g.png.atelier-probe"))
+  os.execute("ln -s " .. T.shell_quote(dir .. "/new.txt") .. " " .. T.shell_quote(dir .. "/h.png.atelier-probe"))
+  T.write_file(dir .. "/r.lua", [[
+    local recipe = require "recipe"
+    local atelier = require "atelier"
+    print(atelier.writable(arg[1] .. "/h.png"))
+    print(atelier.writable("/nonexistent-dir/h.png") == nil)
+    recipe.grid { base = { prompt = "look" }, x = { seed = { 1, 2 } }, out = arg[1] .. "/g.png" }
+  ]])
+  local r = T.run({ "timeout", "20", T.atelier, "--dry-run", dir .. "/r.lua", dir }, { env = { FASHN_API_KEY = "test-key" } })
+  T.eq(r.code, 0, r.stderr)
+  T.match(r.stdout, "^true\ntrue\n", r.stdout)
+  T.eq(T.read_file(dir .. "/victim.txt"), "precious\n", "the linked file is untouched")
+  T.ok(not io.open(dir .. "/new.txt"), "nothing was created through the dangling link")
+end)

@@ -130,3 +130,45 @@ T.case("a sandboxed recipe cannot send a file outside its allowed places as a re
   T.eq(r.code, 0, r.stderr)
   T.match(r.stdout, "^REFUSED.*SandboxViolation", "refused: " .. r.stdout)
 end)
+
+T.case("a dangling symlink planted in --out cannot lead a write outside it", function()
+  local dir = T.tmpdir()
+  os.execute("mkdir -p " .. T.shell_quote(dir .. "/out") .. " " .. T.shell_quote(dir .. "/elsewhere"))
+  T.write_file(dir .. "/elsewhere/victim.txt", "original\n")
+  -- one link to a file that does not exist yet, one to a file that does
+  os.execute("ln -s " .. T.shell_quote(dir .. "/elsewhere/new.txt") .. " " .. T.shell_quote(dir .. "/out/dangling"))
+  os.execute("ln -s " .. T.shell_quote(dir .. "/elsewhere/victim.txt") .. " " .. T.shell_quote(dir .. "/out/victim"))
+  T.write_file(dir .. "/r.lua", [[
+    for _, name in ipairs { 'dangling', 'victim', './dangling' } do
+      local ok, err = pcall(function() local f = assert(io.open(name, 'w')) f:write('pwned') f:close() end)
+      print(ok and 'ALLOWED' or 'REFUSED ' .. tostring(err))
+    end
+    local ok, err = pcall(io.output, 'dangling')
+    print(ok and 'ALLOWED' or 'REFUSED ' .. tostring(err))
+  ]])
+  local r = T.run({ "timeout", "20", T.atelier, "--sandbox", "--max-credits", "1", "--out", dir .. "/out", dir .. "/r.lua" })
+  T.eq(r.code, 0, r.stderr)
+  for line in r.stdout:gmatch("[^\n]+") do T.match(line, "^REFUSED.*symbolic link", line) end
+  T.eq(select(2, r.stdout:gsub("\n", "")), 4, r.stdout)
+  T.ok(not io.open(dir .. "/elsewhere/new.txt"), "no file was created through the dangling link")
+  T.eq(T.read_file(dir .. "/elsewhere/victim.txt"), "original\n", "the linked file is untouched")
+end)
+
+T.case("a hard link planted in --out cannot carry a write to the file it shares", function()
+  local dir = T.tmpdir()
+  os.execute("mkdir -p " .. T.shell_quote(dir .. "/out") .. " " .. T.shell_quote(dir .. "/elsewhere"))
+  T.write_file(dir .. "/elsewhere/victim.txt", "original\n")
+  os.execute("ln " .. T.shell_quote(dir .. "/elsewhere/victim.txt") .. " " .. T.shell_quote(dir .. "/out/shared.txt"))
+  T.write_file(dir .. "/r.lua", [[
+    for _, mode in ipairs { 'w', 'a', 'r+' } do
+      print(io.open('shared.txt', mode))
+    end
+    print(io.open('shared.txt', 'r'):read('l')) -- reading it is fine
+  ]])
+  local r = T.run({ "timeout", "20", T.atelier, "--sandbox", "--max-credits", "1", "--out", dir .. "/out", dir .. "/r.lua" })
+  T.eq(r.code, 0, r.stderr)
+  local _, refused = r.stdout:gsub("nil\t[^\n]*other hard links", "")
+  T.eq(refused, 3, r.stdout)
+  T.match(r.stdout, "\noriginal\n$", r.stdout)
+  T.eq(T.read_file(dir .. "/elsewhere/victim.txt"), "original\n", "the other file is untouched")
+end)

@@ -323,6 +323,89 @@ TEST(journal_is_used_by_one_run_at_a_time) {
   rm_rf(dir);
 }
 
+TEST(journal_lock_is_shared_by_every_path_to_the_same_journal) {
+  char dir[64], path[128], alias_dir[160], alias[192], file_link[160];
+  fresh_path(dir, path);
+  journal *j = open_ok(path, false);
+  /* a symlink to the journal's folder, and one to the journal file itself */
+  snprintf(alias_dir, sizeof alias_dir, "%s/alias", dir);
+  snprintf(alias, sizeof alias, "%s/journal.db", alias_dir);
+  snprintf(file_link, sizeof file_link, "%s/link.db", dir);
+  char target[160];
+  snprintf(target, sizeof target, "%s/.atelier", dir);
+  CHECK(symlink(target, alias_dir) == 0);
+  CHECK(symlink(path, file_link) == 0);
+  CHECK(journal_open(alias, false, err, sizeof err) == NULL);
+  CHECK(strstr(err, "in use by another atelier run") != NULL);
+  CHECK(journal_open(file_link, false, err, sizeof err) == NULL);
+  CHECK(strstr(err, "in use by another atelier run") != NULL);
+  journal_close(j);
+  j = open_ok(alias, false); /* free again: any path opens it */
+  journal_close(j);
+  j = open_ok(file_link, false);
+  journal_close(j);
+  rm_rf(dir);
+}
+
+TEST(journal_lock_never_writes_through_a_planted_link) {
+  char dir[64], path[128], victim[128], lock[160];
+  fresh_path(dir, path);
+  snprintf(victim, sizeof victim, "%s/victim.txt", dir);
+  FILE *f = fopen(victim, "w");
+  CHECK(f != NULL);
+  fputs("precious\n", f);
+  fclose(f);
+  char atelier_dir[128];
+  snprintf(atelier_dir, sizeof atelier_dir, "%s/.atelier", dir);
+  CHECK(mkdir(atelier_dir, 0777) == 0);
+  snprintf(lock, sizeof lock, "%s.lock", path);
+  CHECK(symlink(victim, lock) == 0);
+  CHECK(journal_open(path, false, err, sizeof err) == NULL);
+  CHECK(strstr(err, "symbolic link") != NULL);
+  char text[64] = "";
+  f = fopen(victim, "r");
+  CHECK(f != NULL);
+  size_t n = fread(text, 1, sizeof text - 1, f);
+  text[n] = '\0';
+  fclose(f);
+  CHECK_STR(text, "precious\n"); /* neither truncated nor overwritten with a pid */
+  /* a hard link as the lock still locks, but nothing is written into it */
+  CHECK(unlink(lock) == 0);
+  CHECK(link(victim, lock) == 0);
+  journal *j = open_ok(path, false);
+  CHECK(journal_open(path, false, err, sizeof err) == NULL);
+  CHECK(strstr(err, "in use by another atelier run") != NULL);
+  journal_close(j);
+  f = fopen(victim, "r");
+  CHECK(f != NULL);
+  n = fread(text, 1, sizeof text - 1, f);
+  text[n] = '\0';
+  fclose(f);
+  CHECK_STR(text, "precious\n");
+  /* the same for the files SQLite writes beside the journal, and a dangling journal */
+  CHECK(unlink(lock) == 0);
+  char wal[160];
+  snprintf(wal, sizeof wal, "%s-wal", path);
+  CHECK(symlink(victim, wal) == 0);
+  CHECK(journal_open(path, false, err, sizeof err) == NULL);
+  CHECK(strstr(err, "-wal is a symbolic link") != NULL);
+  CHECK(unlink(wal) == 0);
+  CHECK(unlink(path) == 0); /* the journal made above */
+  char missing[160];
+  snprintf(missing, sizeof missing, "%s/missing.db", dir);
+  CHECK(symlink(missing, path) == 0);
+  CHECK(journal_open(path, false, err, sizeof err) == NULL);
+  CHECK(strstr(err, "symbolic link to a missing file") != NULL);
+  CHECK(access(missing, F_OK) != 0);
+  f = fopen(victim, "r");
+  CHECK(f != NULL);
+  n = fread(text, 1, sizeof text - 1, f);
+  text[n] = '\0';
+  fclose(f);
+  CHECK_STR(text, "precious\n");
+  rm_rf(dir);
+}
+
 TEST(journal_refuses_files_that_are_not_journals) {
   char dir[64], path[128];
   fresh_path(dir, path);

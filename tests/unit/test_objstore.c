@@ -1,5 +1,6 @@
 /* test_objstore.c — the content-addressed output store: atomic puts, verification on
- * read, damaged objects noticed and repaired by a new put. */
+ * read, damaged objects (a FIFO included) noticed and repaired by a new
+ * put, and no write through a planted link. */
 #include <dirent.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -108,5 +109,39 @@ TEST(objstore_sweeps_what_a_crashed_put_left_behind) {
   CHECK_INT(objstore_sweep_temps(dir), 1);
   CHECK_INT(count_entries(sub, ".tmp"), 0);
   CHECK(objstore_verify(dir, hex, err, sizeof err) == OBJ_OK); /* objects stay */
+  rm_rf(dir);
+}
+
+TEST(objstore_never_writes_through_a_planted_link) {
+  char dir[64], objects[128], elsewhere[128], sub[160], err[400], hex[SHA256_HEX_LEN + 1];
+  make_tmpdir(dir);
+  snprintf(objects, sizeof objects, "%s/objects", dir);
+  snprintf(elsewhere, sizeof elsewhere, "%s/elsewhere", dir);
+  CHECK(mkdir(elsewhere, 0777) == 0);
+  /* the objects folder itself a link */
+  CHECK(symlink(elsewhere, objects) == 0);
+  CHECK(!objstore_put(objects, "abc", 3, hex, err, sizeof err));
+  CHECK(strstr(err, "symbolic link") != NULL);
+  CHECK_INT(count_entries(elsewhere, ""), 0);
+  /* a real objects folder with one of its subfolders a link */
+  CHECK(unlink(objects) == 0);
+  CHECK(mkdir(objects, 0777) == 0);
+  snprintf(sub, sizeof sub, "%s/ba", objects); /* "abc" hashes to ba78... */
+  CHECK(symlink(elsewhere, sub) == 0);
+  CHECK(!objstore_put(objects, "abc", 3, hex, err, sizeof err));
+  CHECK(strstr(err, "symbolic link") != NULL);
+  CHECK_INT(count_entries(elsewhere, ""), 0);
+  rm_rf(dir);
+}
+
+TEST(objstore_treats_a_fifo_in_the_store_as_damage_without_waiting) {
+  char dir[64], err[400], hex[SHA256_HEX_LEN + 1], path[512];
+  make_tmpdir(dir);
+  CHECK(objstore_put(dir, "abc", 3, hex, err, sizeof err));
+  CHECK(objstore_path(dir, hex, path, sizeof path));
+  CHECK(unlink(path) == 0 && mkfifo(path, 0666) == 0); /* a read would wait for a writer forever */
+  CHECK_INT(objstore_verify(dir, hex, err, sizeof err), OBJ_CORRUPT);
+  CHECK(objstore_put(dir, "abc", 3, hex, err, sizeof err)); /* repaired */
+  CHECK_INT(objstore_verify(dir, hex, err, sizeof err), OBJ_OK);
   rm_rf(dir);
 }
