@@ -118,8 +118,6 @@ void fashn_notice(fashn_client *c, const fashn_job *j, const char *fmt, ...)
 void fashn_dispatch(fashn_client *c);
 void fashn_release_slot(fashn_job *j); /* the prediction finished server-side */
 void fashn_resubmit_later(fashn_job *j, double delay);
-/* Parses {"error": "Name" | {"name","message"}, "message": ...}; false when not one. */
-bool fashn_error_body(const buf *body, char *name, size_t namelen, char *msg, size_t msglen);
 char *fashn_strdup(const char *s);
 void fashn_redact(const fashn_client *c, char *s, size_t cap);
 
