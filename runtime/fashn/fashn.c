@@ -74,6 +74,13 @@ void fashn_emit(fashn_client *c, fashn_event_kind kind, const fashn_job *j, cons
   emit(c, kind, j, text);
 }
 
+void fashn_count_result(fashn_client *c, const http_result *r) {
+  if (r->outcome == HTTP_RESPONSE && r->status == 429) c->st.http_429++;
+  if (r->outcome == HTTP_RESPONSE && r->status >= 500) c->st.http_5xx++;
+  if (r->outcome == HTTP_NOT_SENT || r->outcome == HTTP_UNKNOWN) c->st.connection_errors++;
+  if (r->attempts > 1) c->st.retries++;
+}
+
 /* ---- client ---------------------------------------------------------------------- */
 
 static bool limits_init(fashn_client *c) {

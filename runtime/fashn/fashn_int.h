@@ -99,10 +99,10 @@ struct fashn_client {
 void fashn_count_live(int delta);           /* job objects alive (fashn_live_jobs) */
 void fashn_dispatch_soon(fashn_client *c);  /* fashn_dispatch on the next turn */
 void fashn_hold_ghost_slot(fashn_job *j);   /* an unknown outcome may hold a server slot */
+void fashn_count_result(fashn_client *c, const http_result *r); /* the client's HTTP counters */
 
 /* fashn_submit.c */
 void fashn_submit_start(fashn_job *j);      /* POST /v1/run, retried within the rules */
-void fashn_count_result(fashn_client *c, const http_result *r);
 bool fashn_count_possible_charge(fashn_job *j); /* false: the cap leaves no room to resend */
 
 /* Checks inputs_json and allocates a job for it (one reference, in no list). NULL with

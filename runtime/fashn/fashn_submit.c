@@ -116,13 +116,6 @@ static double run_gate(void *ud) {
   return 0;
 }
 
-void fashn_count_result(fashn_client *c, const http_result *r) {
-  if (r->outcome == HTTP_RESPONSE && r->status == 429) c->st.http_429++;
-  if (r->outcome == HTTP_RESPONSE && r->status >= 500) c->st.http_5xx++;
-  if (r->outcome == HTTP_NOT_SENT || r->outcome == HTTP_UNKNOWN) c->st.connection_errors++;
-  if (r->attempts > 1) c->st.retries++;
-}
-
 static void run_observe(void *ud, const http_result *r) {
   fashn_job *j = ud;
   fashn_count_result(j->c, r);
