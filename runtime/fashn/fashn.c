@@ -206,6 +206,88 @@ void fashn_client_free(fashn_client *c) {
 
 /* ---- jobs ------------------------------------------------------------------------- */
 
+fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len, const fashn_job_opts *o,
+                           char *field, size_t fieldlen, char *errbuf, size_t errlen) {
+  char perr[160];
+  field[0] = '\0';
+  json_doc *d = json_parse(inputs_json, len, 16, perr, sizeof perr);
+  if (!d) {
+    snprintf(errbuf, errlen, "the inputs are not valid JSON: %s", perr);
+    return NULL;
+  }
+  fashn_input_facts facts;
+  fashn_input_error ie;
+  /* The size again: file references were only read after the first check. */
+  bool ok = fashn_inputs_check(json_root(d), &facts, &ie) && fashn_inputs_check_size(json_root(d), len, &ie);
+  json_doc_free(d);
+  if (!ok) {
+    snprintf(field, fieldlen, "%s", ie.field);
+    snprintf(errbuf, errlen, "%s", ie.message);
+    return NULL;
+  }
+  fashn_job *j = calloc(1, sizeof *j);
+  buf body = BUF_INIT;
+  buf_append_str(&body, "{\"model_name\":\"" FASHN_MODEL "\",\"inputs\":");
+  buf_append(&body, inputs_json, len);
+  buf_append_char(&body, '}');
+  if (!j || body.oom || !(j->inputs = malloc(len + 1))) {
+    free(j);
+    buf_free(&body);
+    snprintf(errbuf, errlen, "out of memory");
+    return NULL;
+  }
+  fashn_count_live(1);
+  memcpy(j->inputs, inputs_json, len);
+  j->inputs[len] = '\0';
+  j->body = buf_take(&body, &j->body_len);
+  j->c = c;
+  j->refs = 1;
+  j->seq = ++c->seq;
+  j->facts = facts;
+  j->cls = pp_class_of(facts.face, facts.resolution_k);
+  j->credits = -1;
+  j->retry_unknown = o && o->retry_unknown >= 0 ? o->retry_unknown == 1 : c->cfg.retry_unknown;
+  j->timeout = o && o->timeout > 0 ? o->timeout : c->cfg.timeout;
+  if (o && o->hooks) j->hooks = *o->hooks;
+  j->rebuy_if_gone = o && o->rebuy_if_gone;
+  j->t_queued = loop_now();
+  return j;
+}
+
+bool fashn_queue_full(const fashn_client *c, char *errbuf, size_t errlen) {
+  if (c->nqueued < c->cfg.max_queued) return false;
+  snprintf(errbuf, errlen,
+           "%d jobs are already waiting to be submitted (max_queued): wait for some to finish "
+           "(fashn.gather) before submitting more, or raise fashn.configure{max_queued = n}",
+           c->nqueued);
+  return true;
+}
+
+fashn_job *fashn_submit(fashn_client *c, const char *inputs_json, size_t len,
+                        const fashn_job_opts *o, char *field, size_t fieldlen, char *errbuf,
+                        size_t errlen) {
+  if (fashn_queue_full(c, errbuf, errlen)) {
+    snprintf(field, fieldlen, "%s", "");
+    return NULL;
+  }
+  fashn_job *j = fashn_job_alloc(c, inputs_json, len, o, field, fieldlen, errbuf, errlen);
+  if (!j) return NULL;
+  c->st.jobs++;
+  j->refs = 2; /* the caller's and the client's (dropped when the job ends) */
+  j->state = FASHN_JOB_QUEUED;
+  snprintf(j->status, sizeof j->status, "queued");
+  j->next = c->jobs;
+  if (c->jobs) c->jobs->prev = j;
+  c->jobs = j;
+  if (c->qtail) c->qtail->qnext = j;
+  else c->qhead = j;
+  c->qtail = j;
+  c->nqueued++;
+  fashn_emit(c, FASHN_EV_QUEUED, j, NULL);
+  fashn_dispatch_soon(c);
+  return j;
+}
+
 void fashn_job_ref(fashn_job *j) { j->refs++; }
 
 void fashn_job_unref(fashn_job *j) {
@@ -435,4 +517,14 @@ void fashn_resubmit_later(fashn_job *j, double delay) {
   j->resumed = false;
   snprintf(j->status, sizeof j->status, "submitting");
   loop_timer_start(c->lp, &j->timer, delay, resubmit_cb, j);
+}
+
+bool fashn_rebuy_gone(fashn_job *j, const char *why) {
+  if (!j->rebuy_if_gone || !j->c) return false;
+  j->rebuy_if_gone = false; /* once */
+  fashn_notice(j->c, j, "job %ld: the stored images of prediction %s were lost and %s; submitting it again", j->seq,
+               j->id, why);
+  fashn_forget_outputs(j);
+  fashn_resubmit_later(j, 0);
+  return true;
 }

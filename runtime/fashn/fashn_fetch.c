@@ -37,16 +37,6 @@ void fashn_forget_outputs(fashn_job *j) {
   j->nouts = j->fetched = 0;
 }
 
-bool fashn_rebuy_gone(fashn_job *j, const char *why) {
-  if (!j->rebuy_if_gone || !j->c) return false;
-  j->rebuy_if_gone = false; /* once */
-  fashn_notice(j->c, j, "job %ld: the stored images of prediction %s were lost and %s; submitting it again", j->seq,
-               j->id, why);
-  fashn_forget_outputs(j);
-  fashn_resubmit_later(j, 0);
-  return true;
-}
-
 /* Fails the job for output i, which could not be taken: st and why from fashn_status.c. */
 static void output_refused(fashn_job *j, int i, fashn_decode_status st, const char *why) {
   if (st == FASHN_DECODE_TOO_LARGE)
