@@ -1,8 +1,13 @@
-/* fashn.c — the FASHN client and its jobs' life cycle: the client, the concurrency gate
- * and credit cap of the local queue, endings (done / failed), ghost slots after unknown
- * outcomes. Submitting is in fashn_submit.c, polling in fashn_poll.c, outputs in
- * fashn_fetch.c, credits and reading a job in fashn_info.c. */
+/* fashn.c — the FASHN client and its jobs' life cycle: the client, a job's constructor,
+ * the local queue with its concurrency gate and credit cap, and the state machine that
+ * moves a job from stage to stage — it calls the stages' entry points (fashn_submit.h,
+ * fashn_poll.h, fashn_fetch.h) and the stages report back through the transitions in
+ * fashn_int.h — up to its ending (done / failed), plus ghost slots after unknown outcomes.
+ * Credits are in fashn_credits.c, reading a job in fashn_info.c. */
+#include "fashn_fetch.h"
 #include "fashn_int.h"
+#include "fashn_poll.h"
+#include "fashn_submit.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -12,10 +17,11 @@
 
 static long live_jobs;
 long fashn_live_jobs(void) { return live_jobs; }
-void fashn_count_live(int delta) { live_jobs += delta; }
+static void fashn_count_live(int delta) { live_jobs += delta; }
 
+static void fashn_dispatch(fashn_client *c);
 static void dispatch_cb(void *ud) { fashn_dispatch(ud); }
-void fashn_dispatch_soon(fashn_client *c) {
+static void fashn_dispatch_soon(fashn_client *c) {
   if (!loop_timer_armed(&c->dispatch_timer)) /* next turn: the caller gets the job first */
     loop_timer_start(c->lp, &c->dispatch_timer, 0, dispatch_cb, c);
 }
@@ -293,10 +299,7 @@ void fashn_job_ref(fashn_job *j) { j->refs++; }
 void fashn_job_unref(fashn_job *j) {
   if (!j || --j->refs > 0) return;
   job_detach(j);
-  for (int i = 0; i < j->nouts; i++) {
-    free(j->outs[i].bytes);
-    free(j->outs[i].source);
-  }
+  fashn_forget_outputs(j);
   free(j->inputs);
   free(j->body);
   free(j->id);
@@ -374,7 +377,8 @@ static int ghosts(const fashn_client *c, double now, double *next) {
   return n;
 }
 
-void fashn_release_slot(fashn_job *j) {
+/* The prediction finished server-side (or never will): its slot is free. */
+static void fashn_release_slot(fashn_job *j) {
   fashn_client *c = j->c;
   if (!c) return;
   if (j->state == FASHN_JOB_SUBMITTING || j->state == FASHN_JOB_RUNNING) c->inflight--;
@@ -446,7 +450,7 @@ static void dry_run(fashn_job *j) {
   job_end(j);
 }
 
-void fashn_dispatch(fashn_client *c) {
+static void fashn_dispatch(fashn_client *c) {
   loop_timer_stop(c->lp, &c->dispatch_timer);
   if (c->dispatching) return; /* a job ending inside the loop below: the loop goes on */
   c->dispatching = true;
@@ -497,6 +501,27 @@ static void dispatch_queue(fashn_client *c) {
   }
 }
 
+/* ---- what the stages report: the transitions between them ------------------------- */
+
+void fashn_job_accepted(fashn_job *j) {
+  fashn_client *c = j->c;
+  j->t_accepted = loop_now();
+  j->state = FASHN_JOB_RUNNING;
+  snprintf(j->status, sizeof j->status, "starting");
+  if (j->hooks.accepted) j->hooks.accepted(j->hooks.ud, j->id);
+  fashn_emit(c, FASHN_EV_SUBMITTED, j, j->id);
+  fashn_poll_start_job(j);
+}
+
+void fashn_job_completed(fashn_job *j, const json_value *output) {
+  fashn_client *c = j->c;
+  fashn_release_slot(j);
+  j->state = FASHN_JOB_FETCHING;
+  snprintf(j->status, sizeof j->status, "fetching");
+  fashn_dispatch(c); /* the slot is free: the next job goes now */
+  fashn_fetch_outputs(j, output);
+}
+
 static void resubmit_cb(void *ud) {
   fashn_job *j = ud;
   if (j->c && j->state == FASHN_JOB_SUBMITTING) fashn_submit_start(j);
@@ -507,8 +532,7 @@ void fashn_resubmit_later(fashn_job *j, double delay) {
   free(j->id);
   j->id = NULL;
   j->t_accepted = j->t_noticed = 0;
-  j->lo_age = 0;
-  j->polls = j->poll_failures = j->not_found = j->null_outputs = 0;
+  fashn_poll_reset(j);
   /* A RUNNING job (its prediction failed) still holds its slot; only a job that gave
    * its slot back (FETCHING) takes one again. Counting RUNNING here too leaked a slot
    * per resubmission, shrinking the concurrency for the rest of the run. */

@@ -40,22 +40,22 @@ void fashn_job_times(const fashn_job *j, fashn_times *out) {
   out->done = j->t_done ? j->t_done - q : -1;
 }
 
-int fashn_job_outputs(const fashn_job *j) { return j->state == FASHN_JOB_DONE ? j->nouts : 0; }
+int fashn_job_outputs(const fashn_job *j) { return j->state == FASHN_JOB_DONE ? j->fetch.nouts : 0; }
 
 bool fashn_job_output(const fashn_job *j, int i, fashn_output *out) {
-  if (j->state != FASHN_JOB_DONE || i < 0 || i >= j->nouts || !j->outs[i].bytes) return false;
-  out->bytes = j->outs[i].bytes;
-  out->len = j->outs[i].len;
-  out->format = j->outs[i].format;
-  out->source = j->outs[i].source ? j->outs[i].source : "data:";
+  if (j->state != FASHN_JOB_DONE || i < 0 || i >= j->fetch.nouts || !j->fetch.outs[i].bytes) return false;
+  out->bytes = j->fetch.outs[i].bytes;
+  out->len = j->fetch.outs[i].len;
+  out->format = j->fetch.outs[i].format;
+  out->source = j->fetch.outs[i].source ? j->fetch.outs[i].source : "data:";
   return true;
 }
 
 void fashn_job_release_outputs(fashn_job *j) {
-  for (int i = 0; i < j->nouts; i++) {
-    free(j->outs[i].bytes);
-    j->outs[i].bytes = NULL;
-    j->outs[i].len = 0;
+  for (int i = 0; i < j->fetch.nouts; i++) {
+    free(j->fetch.outs[i].bytes);
+    j->fetch.outs[i].bytes = NULL;
+    j->fetch.outs[i].len = 0;
   }
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fashn_int.h"
+#include "fashn_poll.h"
 
 /* Ids go into a URL path: the same rule as for ids the API sends (fashn.c). */
 static bool plausible_id(const char *s) {
@@ -54,7 +55,7 @@ fashn_job *fashn_resume(fashn_client *c, const char *inputs_json, size_t len, co
   if (c->jobs) c->jobs->prev = j;
   c->jobs = j;
   fashn_emit(c, FASHN_EV_SUBMITTED, j, j->id);
-  j->next_due = now; /* it may have finished long ago: look at once */
+  j->poll.next_due = now; /* it may have finished long ago: look at once */
   fashn_poll_schedule(c);
   return j;
 }
@@ -76,8 +77,8 @@ fashn_job *fashn_job_stored(fashn_client *c, const char *inputs_json, size_t len
     j->cached = true;
     j->credits = 0;
     for (int i = 0; i < n; i++) {
-      fashn_out *o = &j->outs[i];
-      j->nouts = i + 1;
+      fashn_out *o = &j->fetch.outs[i];
+      j->fetch.nouts = i + 1;
       if (!(o->bytes = malloc(outs[i].len ? outs[i].len : 1))) goto oom;
       memcpy(o->bytes, outs[i].bytes, outs[i].len);
       o->len = outs[i].len;
@@ -87,7 +88,7 @@ fashn_job *fashn_job_stored(fashn_client *c, const char *inputs_json, size_t len
         goto oom;
       o->have = true;
     }
-    j->fetched = n;
+    j->fetch.fetched = n;
     j->state = FASHN_JOB_DONE;
     snprintf(j->status, sizeof j->status, "completed");
   } else {

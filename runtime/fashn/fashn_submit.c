@@ -1,8 +1,8 @@
-/* fashn_submit.c — POST /v1/run and its never-twice rule: a job is checked and queued,
- * each attempt waits for the run budget (and the journal's say-so), a refusal with an
+/* fashn_submit.c — the submit stage: POST /v1/run and its never-twice rule. Each attempt
+ * waits for the run budget (and the journal's say-so), a refusal with an
  * error body and no id is resent, anything else that went out and came back unusable is
  * an unknown outcome: SubmitOutcomeUnknown unless the job opted in to resending. */
-#include "fashn_int.h"
+#include "fashn_submit.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,7 +13,7 @@
  * not from inside the HTTP layer's attempt that asked the gate. */
 static void refused_cb(void *ud) {
   fashn_job *j = ud;
-  fashn_fail(j, j->refused_name, 0, false, "%s", j->refused_msg);
+  fashn_fail(j, j->submit.refused_name, 0, false, "%s", j->submit.refused_msg);
 }
 
 static double run_gate(void *ud) {
@@ -23,8 +23,8 @@ static double run_gate(void *ud) {
   double w = rl_wait(&c->run_rl, now);
   if (w > 0) return w;
   /* The last moment before the request may leave: the journal records it, or it stays. */
-  if (j->hooks.sending && !j->hooks.sending(j->hooks.ud, j->refused_name, sizeof j->refused_name, j->refused_msg,
-                                            sizeof j->refused_msg)) {
+  if (j->hooks.sending && !j->hooks.sending(j->hooks.ud, j->submit.refused_name, sizeof j->submit.refused_name, j->submit.refused_msg,
+                                            sizeof j->submit.refused_msg)) {
     loop_timer_start(c->lp, &j->timer, 0, refused_cb, j);
     return 3600; /* never reached: refused_cb cancels the request first */
   }
@@ -55,7 +55,7 @@ static void run_observe(void *ud, const http_result *r) {
 /* Before resending after an unknown outcome (retry_unknown): the lost attempt may have
  * been charged, so it counts as spent — and when that leaves no room under --max-credits
  * for the resend as well, there is no resend. */
-bool fashn_count_possible_charge(fashn_job *j) {
+static bool count_possible_charge(fashn_job *j) {
   fashn_client *c = j->c;
   long cap = c->cfg.max_credits;
   if (cap >= 0 && c->spent + c->reserved + j->facts.credits > cap) return false;
@@ -70,7 +70,7 @@ static bool run_retry_response(void *ud, const http_result *r) {
   if (r->status < 400) return false;
   char name[64], msg[64];
   bool refusal = fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg);
-  if (!refusal) return j->retry_unknown && r->status >= 500 && fashn_count_possible_charge(j);
+  if (!refusal) return j->retry_unknown && r->status >= 500 && count_possible_charge(j);
   if (r->status == 429) return strcmp(name, "OutOfCredits") != 0;
   return r->status >= 500 || r->status == 408;
 }
@@ -106,8 +106,8 @@ static bool valid_id(const char *s) {
 /* The request went out and nothing trustworthy came back. */
 static void submit_unknown(fashn_job *j, const char *why) {
   fashn_client *c = j->c;
-  if (j->retry_unknown && j->unknown_resends < 3 && fashn_count_possible_charge(j)) {
-    j->unknown_resends++;
+  if (j->retry_unknown && j->submit.unknown_resends < 3 && count_possible_charge(j)) {
+    j->submit.unknown_resends++;
     fashn_notice(c, j, "job %ld: submit outcome unknown (%s); resending because retry_unknown is set",
                  j->seq, why);
     fashn_hold_ghost_slot(j);
@@ -164,12 +164,7 @@ static void submit_done(http_req *req, http_result *r, void *ud) {
         fashn_fail(j, "OutOfMemory", 0, false, "out of memory");
         return;
       }
-      j->t_accepted = loop_now();
-      j->state = FASHN_JOB_RUNNING;
-      snprintf(j->status, sizeof j->status, "starting");
-      if (j->hooks.accepted) j->hooks.accepted(j->hooks.ud, j->id);
-      fashn_emit(c, FASHN_EV_SUBMITTED, j, j->id);
-      fashn_poll_start_job(j);
+      fashn_job_accepted(j);
       return;
     }
     bool refusal = d && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg);
