@@ -25,14 +25,6 @@ static void fashn_dispatch_soon(fashn_client *c) {
   if (!loop_timer_armed(&c->dispatch_timer)) /* next turn: the caller gets the job first */
     loop_timer_start(c->lp, &c->dispatch_timer, 0, dispatch_cb, c);
 }
-char *fashn_strdup(const char *s) {
-  if (!s) return NULL;
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
-
 void fashn_config_defaults(fashn_config *c) {
   memset(c, 0, sizeof *c);
   c->concurrency = 6;
@@ -112,9 +104,9 @@ fashn_client *fashn_client_new(loop *lp, const fashn_config *cfg, char *errbuf, 
   c->cfg = *cfg;
   c->started = loop_now();
   if (c->cfg.concurrency < 1) c->cfg.concurrency = 1;
-  c->base_url = fashn_strdup(cfg->base_url);
-  c->api_key = fashn_strdup(cfg->api_key);
-  c->cainfo = fashn_strdup(cfg->cainfo);
+  c->base_url = cfg->base_url ? strdup(cfg->base_url) : NULL;
+  c->api_key = cfg->api_key ? strdup(cfg->api_key) : NULL;
+  c->cainfo = cfg->cainfo ? strdup(cfg->cainfo) : NULL;
   c->cfg.base_url = c->base_url;
   c->cfg.api_key = c->api_key;
   c->cfg.cainfo = c->cainfo;
@@ -394,8 +386,8 @@ void fashn_fail(fashn_job *j, const char *name, int http_status, bool retryable,
   if (j->c) fashn_redact(j->c, msg, sizeof msg);
   free(j->err_name);
   free(j->err_message);
-  j->err_name = fashn_strdup(name);
-  j->err_message = fashn_strdup(msg);
+  j->err_name = strdup(name);
+  j->err_message = strdup(msg);
   j->err_http = http_status;
   j->err_retryable = retryable;
   if (j->req) http_cancel(j->req);

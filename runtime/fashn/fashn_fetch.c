@@ -164,7 +164,7 @@ void fashn_fetch_outputs(fashn_job *j, const json_value *output) {
                  j->id, why);
       return;
     }
-    j->fetch.outs[i].source = fashn_strdup(s);
+    j->fetch.outs[i].source = strdup(s);
     /* The image is paid for: worth about a minute of retries (0.5, 1, 2, 4, then 8 s
      * apart), not the five attempts that once gave up on one in 3000 downloads when a
      * fifth of the connections dropped. */

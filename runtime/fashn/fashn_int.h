@@ -126,7 +126,6 @@ void fashn_emit(fashn_client *c, fashn_event_kind kind, const fashn_job *j, cons
 void fashn_notice(fashn_client *c, const fashn_job *j, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void fashn_redact(const fashn_client *c, char *s, size_t cap);
-char *fashn_strdup(const char *s);
 void fashn_count_result(fashn_client *c, const http_result *r); /* the client's HTTP counters */
 void fashn_hold_ghost_slot(fashn_job *j);   /* an unknown outcome may hold a server slot */
 

@@ -158,7 +158,7 @@ static void submit_done(http_req *req, http_result *r, void *ud) {
     json_doc *d = json_parse(r->body.data ? r->body.data : "", r->body.len, 8, NULL, 0);
     const char *id = d ? json_str(json_get(json_root(d), "id")) : NULL;
     if (id && valid_id(id)) {
-      j->id = fashn_strdup(id);
+      j->id = strdup(id);
       json_doc_free(d);
       if (!j->id) {
         fashn_fail(j, "OutOfMemory", 0, false, "out of memory");

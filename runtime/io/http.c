@@ -48,14 +48,6 @@ long http_live_requests(void) { return live_requests; }
 
 /* ---- small helpers --------------------------------------------------------- */
 
-static char *dupstr(const char *s) {
-  if (!s) return NULL;
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
-
 static double next_random(http_client *c) {
   /* xorshift64*: jitter needs spread, not secrecy */
   c->rng ^= c->rng >> 12;
@@ -191,9 +183,9 @@ http_client *http_client_new(loop *lp, const http_settings *s, char *errbuf, siz
   if (!c->rng) c->rng = 88172645463325252ULL;
   char ua[64];
   snprintf(ua, sizeof ua, "atelier/%s", ATELIER_VERSION);
-  c->user_agent = dupstr(s->user_agent ? s->user_agent : ua);
+  c->user_agent = strdup(s->user_agent ? s->user_agent : ua);
   if (!c->user_agent) goto oom;
-  if (s->cainfo && !(c->cainfo = dupstr(s->cainfo))) goto oom;
+  if (s->cainfo && !(c->cainfo = strdup(s->cainfo))) goto oom;
   if (s->bearer && *s->bearer) {
     if (strpbrk(s->bearer, "\r\n")) {
       snprintf(errbuf, errlen, "the API key contains a line break");
@@ -209,8 +201,8 @@ http_client *http_client_new(loop *lp, const http_settings *s, char *errbuf, siz
     buf h = BUF_INIT;
     buf_printf(&h, "Authorization: Bearer %s", s->bearer);
     c->auth_header = buf_take(&h, NULL);
-    c->bearer = dupstr(s->bearer);
-    c->auth_origin = dupstr(origin);
+    c->bearer = strdup(s->bearer);
+    c->auth_origin = strdup(origin);
     if (!c->auth_header || !c->bearer || !c->auth_origin) goto oom;
   }
   return c;
@@ -513,8 +505,8 @@ http_req *http_request(http_client *c, const char *method, const char *url, cons
   if (q->p.timeout <= 0) q->p.timeout = 30;
   if (!q->p.max_body) q->p.max_body = 1 << 20;
   q->r.retry_after = -1;
-  q->method = dupstr(method);
-  q->url = dupstr(url);
+  q->method = strdup(method);
+  q->url = strdup(url);
   if (body) {
     q->body = malloc(body_len + 1);
     if (q->body) {
