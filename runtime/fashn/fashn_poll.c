@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/rand.h"
 #include "fashn_poll.h"
 
 #define MAX_POLL_FAILURES 30
@@ -13,11 +14,8 @@
 #define MAX_NULL_OUTPUTS 3
 
 static double jitter(void) {
-  static uint64_t s = 0x9E3779B97F4A7C15ULL;
-  s ^= s << 13;
-  s ^= s >> 7;
-  s ^= s << 17;
-  return (double)(s >> 11) / 9007199254740992.0;
+  static rand_state s = {0x9E3779B97F4A7C15ULL}; /* polling runs on the loop's thread only */
+  return rand_unit(&s);
 }
 
 static void poll_tick(void *ud);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../base/rand.h"
 #include "../base/version.h"
 
 #define MAX_HEADER_BYTES (64 * 1024)
@@ -23,7 +24,7 @@ struct http_client {
   char *cainfo;
   double connect_timeout;
   http_req *live;
-  uint64_t rng;
+  rand_state rng; /* jitter for retry delays */
 };
 
 struct http_req {
@@ -47,14 +48,6 @@ static long live_requests;
 long http_live_requests(void) { return live_requests; }
 
 /* ---- small helpers --------------------------------------------------------- */
-
-static double next_random(http_client *c) {
-  /* xorshift64*: jitter needs spread, not secrecy */
-  c->rng ^= c->rng >> 12;
-  c->rng ^= c->rng << 25;
-  c->rng ^= c->rng >> 27;
-  return (double)((c->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
-}
 
 double http_backoff(int n, double base, double max, double retry_after, double rnd) {
   if (retry_after >= 0) {
@@ -179,8 +172,7 @@ http_client *http_client_new(loop *lp, const http_settings *s, char *errbuf, siz
   if (!c) goto oom;
   c->lp = lp;
   c->connect_timeout = s->connect_timeout > 0 ? s->connect_timeout : 10;
-  c->rng = (uint64_t)time(NULL) * 6364136223846793005ULL ^ (uint64_t)getpid() ^ (uintptr_t)c;
-  if (!c->rng) c->rng = 88172645463325252ULL;
+  rand_seed(&c->rng, (uint64_t)time(NULL) * 6364136223846793005ULL ^ (uint64_t)getpid() ^ (uintptr_t)c);
   char ua[64];
   snprintf(ua, sizeof ua, "atelier/%s", ATELIER_VERSION);
   c->user_agent = strdup(s->user_agent ? s->user_agent : ua);
@@ -482,7 +474,7 @@ static void xfer_done(loop_xfer *x, CURLcode code) {
   }
   if (retry && r->attempts < q->p.max_attempts) {
     double delay = http_backoff(r->attempts, q->p.base_delay, q->p.max_delay, r->retry_after,
-                                next_random(q->c));
+                                rand_unit(&q->c->rng));
     if (!q->p.deadline || loop_now() + delay < q->p.deadline) {
       loop_timer_start(q->c->lp, &q->timer, delay, attempt, q);
       return;
