@@ -373,45 +373,6 @@ page_status page_book_add_file(page_book *b, const char *path, const page_item *
   return st;
 }
 
-void page_book_page_entries(const page_book *b, int p, int *first, int *count) {
-  /* entries are in page order: binary search the first on page p */
-  int lo = 0, hi = b->n;
-  while (lo < hi) {
-    int mid = (lo + hi) / 2;
-    if (b->entries[mid].page < p) lo = mid + 1;
-    else hi = mid;
-  }
-  int end = lo;
-  while (end < b->n && b->entries[end].page == p) end++;
-  *first = lo;
-  *count = end - lo;
-}
-
-int page_book_page_section(const page_book *b, int p) {
-  int first, count;
-  page_book_page_entries(b, p, &first, &count);
-  return count ? b->entries[first].section : -1;
-}
-
-bool page_entry_load(const page_book *b, const page_entry *e, image *im, char *err, size_t errlen) {
-  if (image_alloc(im, e->dst.w, e->dst.h, err, errlen) != IMAGE_OK) return false;
-  size_t n = (size_t)e->dst.w * (size_t)e->dst.h;
-  /* read RGB into the tail of the RGBA buffer, then spread forward in place */
-  uint8_t *rgb = im->rgba + n;
-  if (!page_spool_read(&b->spool, e->off, rgb, n * 3, err, errlen)) {
-    image_free(im);
-    return false;
-  }
-  uint8_t *d = im->rgba;
-  for (size_t i = 0; i < n; i++) {
-    d[4 * i] = rgb[3 * i];
-    d[4 * i + 1] = rgb[3 * i + 1];
-    d[4 * i + 2] = rgb[3 * i + 2];
-    d[4 * i + 3] = 255;
-  }
-  return true;
-}
-
 page_out page_out_from_path(const char *path) {
   const char *dot = strrchr(path, '.');
   const char *slash = strrchr(path, '/');
@@ -423,26 +384,6 @@ page_out page_out_from_path(const char *path) {
   if (strcasecmp(dot, "webp") == 0) return PAGE_OUT_WEBP;
   if (strcasecmp(dot, "html") == 0 || strcasecmp(dot, "htm") == 0) return PAGE_OUT_HTML;
   return PAGE_OUT_NONE;
-}
-
-bool page_files_add(page_files *f, const char *path) {
-  if (!f) return true;
-  if (f->n == f->cap) {
-    int cap = f->cap ? f->cap * 2 : 8;
-    char **p = realloc(f->paths, sizeof *p * (size_t)cap);
-    if (!p) return false;
-    f->paths = p;
-    f->cap = cap;
-  }
-  if (!(f->paths[f->n] = strdup(path))) return false;
-  f->n++;
-  return true;
-}
-
-void page_files_free(page_files *f) {
-  for (int i = 0; i < f->n; i++) free(f->paths[i]);
-  free(f->paths);
-  *f = (page_files){0};
 }
 
 bool page_book_save(page_book *b, const char *path, page_files *files, char *err, size_t errlen) {

@@ -1,6 +1,7 @@
 /* page_book.h — the inside of a lookbook, shared by the files that implement page.h:
- * the book's records (page.c), the spool of cell pixels (page_spool.c), the cairo
- * renderers (page_render.c, page_draw.c) and the HTML writer (page_html.c). Not for use
+ * the book's records (page.c), the spool of cell pixels and reading them back
+ * (page_spool.c), the list of written files (page_files.c), the cairo renderers
+ * (page_render.c, page_draw.c) and the HTML writer (page_html.c). Not for use
  * outside runtime/page*.c. */
 #ifndef ATELIER_PAGE_BOOK_H
 #define ATELIER_PAGE_BOOK_H
@@ -65,7 +66,7 @@ void page_book_page_entries(const page_book *b, int p, int *first, int *count);
 /* The section shown on page p (-1: none). */
 int page_book_page_section(const page_book *b, int p);
 
-/* Reads an entry's pixels back as RGBA into *im (which must be empty). */
+/* Reads an entry's pixels back as RGBA into *im (which must be empty) (page_spool.c). */
 bool page_entry_load(const page_book *b, const page_entry *e, image *im, char *err, size_t errlen);
 
 /* Renderers (page_render.c, page_html.c). */
