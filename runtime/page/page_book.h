@@ -55,10 +55,16 @@ struct page_book {
   int ncol_labels, nrow_labels;
 };
 
-/* page_book_add_image without waiting for the queue (the queue's own commit uses it). */
+/* page_add.c: page_book_add_image without waiting for the queue (the queue's own commit
+ * uses it). */
 page_status page_book_add_image_now(page_book *b, const image *im, const page_item *item, char *err, size_t errlen);
 /* Checks an item's text (UTF-8, lengths, counts) without copying it. */
 page_status page_book_check_item(const page_item *item, char *err, size_t errlen);
+/* Valid UTF-8 of at most max bytes without control characters other than tab; else a
+ * message naming `what` in err. */
+bool page_text_ok(const char *s, size_t max, const char *what, char *err, size_t errlen);
+/* Frees what an entry owns (not the entry). */
+void page_entry_free(page_entry *e);
 void page_queue_free(page_queue *q);
 
 /* Entries [*first, *first + *count) are on page p (they are stored in page order). */
