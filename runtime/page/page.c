@@ -1,6 +1,8 @@
-/* page.c — a lookbook's records (see page.h): creating a book, sections, adding images
- * (scaled to their cell on arrival, spooled to disk), and dispatching a save to the
- * PDF, raster or HTML writer by the path's extension. */
+/* page.c — a lookbook (see page.h): creating a book, labels, sections, adding images
+ * (each call first waits for the files queued before it; page_add.c scales an image to
+ * its cell and spools it), handing files to the decode queue (page_queue.c) or adding them
+ * at once where it has no threads, and dispatching a save to the PDF, raster or HTML
+ * writer by the path's extension. */
 #include <cairo.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -215,6 +217,21 @@ page_status page_book_add_file(page_book *b, const char *path, const page_item *
   page_status st = page_book_add_encoded(b, data.data, data.len, path, &it, err, errlen);
   buf_free(&data);
   return st;
+}
+
+/* To the queue's threads, or added here and now where there are none (one CPU). */
+page_status page_book_queue_file(page_book *b, const char *path, const page_item *item, char *err, size_t errlen) {
+  page_queue *q = page_queue_of(b);
+  if (!q) return page_book_add_file(b, path, item, err, errlen);
+  return page_queue_file(b, q, path, item, err, errlen);
+}
+
+page_status page_book_queue_encoded(page_book *b, const void *bytes, size_t len, const char *name,
+                                    const page_item *item, char *err, size_t errlen) {
+  page_queue *q = page_queue_of(b);
+  if (!name) name = "image";
+  if (!q) return page_book_add_encoded(b, bytes, len, name, item, err, errlen);
+  return page_queue_encoded(b, q, bytes, len, name, item, err, errlen);
 }
 
 page_out page_out_from_path(const char *path) {

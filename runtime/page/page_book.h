@@ -65,6 +65,15 @@ page_status page_book_check_item(const page_item *item, char *err, size_t errlen
 bool page_text_ok(const char *s, size_t max, const char *what, char *err, size_t errlen);
 /* Frees what an entry owns (not the entry). */
 void page_entry_free(page_entry *e);
+/* page_queue.c: the book's queue, its threads started on first use; NULL where there
+ * are none (one CPU, or they could not start): add synchronously then. */
+page_queue *page_queue_of(page_book *b);
+/* Queues a file or encoded bytes on q (page_book_queue_file / _encoded once q is known;
+ * name is not NULL). */
+page_status page_queue_file(page_book *b, page_queue *q, const char *path, const page_item *item, char *err,
+                            size_t errlen);
+page_status page_queue_encoded(page_book *b, page_queue *q, const void *bytes, size_t len, const char *name,
+                               const page_item *item, char *err, size_t errlen);
 void page_queue_free(page_queue *q);
 
 /* Entries [*first, *first + *count) are on page p (they are stored in page order). */
