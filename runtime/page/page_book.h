@@ -1,7 +1,8 @@
 /* page_book.h — the inside of a lookbook, shared by the files that implement page.h:
- * the book's records (page.c), the spool of cell pixels and reading them back
- * (page_spool.c), the list of written files (page_files.c), the cairo renderers
- * (page_render.c, page_draw.c) and the HTML writer (page_html.c). Not for use
+ * the book and its public calls (page.c), adding one image now (page_add.c), the decode
+ * queue (page_queue.c), the spool of cell pixels and reading them back (page_spool.c),
+ * the list of written files (page_files.c), the cairo renderers (page_render.c,
+ * page_draw.c) and the HTML writer (page_html.c). Not for use
  * outside runtime/page*.c. */
 #ifndef ATELIER_PAGE_BOOK_H
 #define ATELIER_PAGE_BOOK_H
