@@ -1,7 +1,7 @@
 /* fashn_submit.c — the submit stage: POST /v1/run and its never-twice rule. Each attempt
- * waits for the run budget (and the journal's say-so), a refusal with an
- * error body and no id is resent, anything else that went out and came back unusable is
- * an unknown outcome: SubmitOutcomeUnknown unless the job opted in to resending. */
+ * waits for the run budget (and the journal's say-so), a refusal with an error body and
+ * no id is resent, anything else that went out and came back unusable is an unknown
+ * outcome: SubmitOutcomeUnknown unless the job opted in to resending. */
 #include "fashn_submit.h"
 
 #include <stdarg.h>
