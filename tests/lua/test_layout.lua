@@ -3,7 +3,10 @@
 -- main.c; no circle between folders (folder A includes from B and B, perhaps through
 -- others, from A); the FASHN job's stages (submit, poll, fetch) include none of each
 -- other's headers, only the core's; runtime/ includes no Lua header (not even through
--- another header); bindings/ include no curl, cairo, libpng or SQLite header.
+-- another header); bindings/ include no curl, cairo, libpng or SQLite header. Where the
+-- release objects are built, the same for calls: the symbols each object defines and
+-- uses (nm) give a call graph between files, in which folders call each other in no
+-- circle and no stage calls another.
 local T = require "testing"
 
 local ROOT = T.root
@@ -144,6 +147,43 @@ end
 
 local STAGES = { "runtime/fashn/fashn_submit", "runtime/fashn/fashn_poll", "runtime/fashn/fashn_fetch" }
 
+-- The call graph between source files from the objects in build_dir: { [a.c] = { [b.c] = "symbol" } },
+-- or nil when there are no objects (or no nm).
+local function call_graph(build_dir)
+  local cmd = "cd " .. T.shell_quote(ROOT) .. " && for o in $(find " .. T.shell_quote(build_dir) ..
+                  "/runtime " .. T.shell_quote(build_dir) .. "/bindings -name '*.o' 2>/dev/null | sort); do " ..
+                  "echo \"== $o\"; nm -P $o 2>/dev/null; done"
+  local p = io.popen(cmd)
+  local defs, uses, cur = {}, {}, nil
+  for line in p:lines() do
+    local o = line:match("^== (.*)$")
+    if o then
+      cur = o:sub(#build_dir + 2):gsub("%.o$", ".c")
+      uses[cur] = uses[cur] or {}
+    elseif cur then
+      local sym, kind = line:match("^(%S+) (%a)")
+      if sym and kind == "U" then
+        uses[cur][#uses[cur] + 1] = sym
+      elseif sym and kind:match("[TDBR]") then
+        defs[sym] = cur
+      end
+    end
+  end
+  p:close()
+  if not next(uses) then return nil end
+  local graph = {}
+  for a, syms in pairs(uses) do
+    for _, sym in ipairs(syms) do
+      local b = defs[sym]
+      if b and b ~= a then
+        graph[a] = graph[a] or {}
+        graph[a][b] = graph[a][b] or sym
+      end
+    end
+  end
+  return graph
+end
+
 T.case("runtime/ holds no .c file directly but main.c", function()
   for _, f in ipairs(source_files()) do
     local top = f:match("^runtime/([^/]+%.c)$")
@@ -224,4 +264,34 @@ T.case("bindings/ include no curl, cairo, libpng or SQLite header", function()
     end
   end
   T.ok(checked > 0, "bindings/ read")
+end)
+
+T.case("the objects' calls: no circle between folders, no stage calling another", function()
+  local build = os.getenv("ATELIER_OBJECTS") or "build/release"
+  local graph = call_graph(build)
+  if not graph then T.skip("no objects in " .. build .. " (make all builds them)") end
+  local folders, why = {}, {}
+  for a, targets in pairs(graph) do
+    for b, sym in pairs(targets) do
+      local fa, fb = dir_of(a), dir_of(b)
+      if fa ~= fb then
+        folders[fa] = folders[fa] or {}
+        folders[fa][fb] = true
+        why[fa .. " -> " .. fb] = why[fa .. " -> " .. fb] or (a .. " calls " .. sym .. " in " .. b)
+      end
+    end
+  end
+  local cycle = find_cycle(folders)
+  local steps = {}
+  for i = 1, cycle and #cycle - 1 or 0 do steps[#steps + 1] = why[cycle[i] .. " -> " .. cycle[i + 1]] end
+  T.ok(cycle == nil, "folders call each other in a circle: " .. table.concat(cycle or {}, " -> ") .. " (" ..
+                         table.concat(steps, "; ") .. ")")
+  for _, stage in ipairs(STAGES) do
+    for _, other in ipairs(STAGES) do
+      local sym = (graph[stage .. ".c"] or {})[other .. ".c"]
+      T.ok(sym == nil, stage .. ".c calls " .. tostring(sym) .. " in " .. other .. ".c: stages report to the core")
+    end
+  end
+  T.ok(graph["runtime/fashn/fashn.c"] and graph["runtime/fashn/fashn.c"]["runtime/fashn/fashn_submit.c"],
+       "the core's calls into the submit stage are seen (the graph is not empty by mistake)")
 end)
