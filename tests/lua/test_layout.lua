@@ -2,7 +2,7 @@
 -- the #include lines of runtime/ and bindings/: no .c file directly in runtime/ but
 -- main.c; no circle between folders (folder A includes from B and B, perhaps through
 -- others, from A); the FASHN job's stages (submit, poll, fetch) include none of each
--- other's headers, only the core's; runtime/ includes no Lua header (not even through
+-- other's headers, only the core's, and each touches only its own part of the job; runtime/ includes no Lua header (not even through
 -- another header); bindings/ include no curl, cairo, libpng or SQLite header. Where the
 -- release objects are built, the same for calls: the symbols each object defines and
 -- uses (nm) give a call graph between files, in which folders call each other in no
@@ -236,6 +236,21 @@ T.case("the job's stages include only the core's header and their own, never eac
         walk(stage .. ".c")
       end
     end
+  end
+end)
+
+T.case("each stage touches the core and its own part of the job; the core touches none", function()
+  local parts = { submit = "runtime/fashn/fashn_submit.c", poll = "runtime/fashn/fashn_poll.c",
+                  fetch = "runtime/fashn/fashn_fetch.c", core = "runtime/fashn/fashn.c" }
+  for owner, file in pairs(parts) do
+    local text = T.read_file(ROOT .. "/" .. file)
+    for part in pairs(parts) do
+      if part ~= "core" and part ~= owner then
+        T.ok(not text:find("->" .. part .. ".", 1, true), file .. " reaches into j->" .. part ..
+                 " (the " .. part .. " stage's part): go through that stage's entry points")
+      end
+    end
+    if owner ~= "core" then T.ok(text:find("->" .. owner .. ".", 1, true), file .. " uses its part j->" .. owner) end
   end
 end)
 
