@@ -2,11 +2,11 @@
 -- the #include lines of runtime/ and bindings/: no .c file directly in runtime/ but
 -- main.c; no circle between folders (folder A includes from B and B, perhaps through
 -- others, from A); the FASHN job's stages (submit, poll, fetch) include none of each
--- other's headers, only the core's, and each touches only its own part of the job; runtime/ includes no Lua header (not even through
--- another header); bindings/ include no curl, cairo, libpng or SQLite header. Where the
--- release objects are built, the same for calls: the symbols each object defines and
--- uses (nm) give a call graph between files, in which folders call each other in no
--- circle and no stage calls another.
+-- other's headers, only the core's, and each touches only its own part of the job;
+-- runtime/ includes no Lua header (not even through another header); bindings/ include
+-- no curl, cairo, libpng or SQLite header. Where the release objects are built, the same
+-- for calls: the symbols each object defines and uses (nm) give a call graph between
+-- files, in which folders call each other in no circle and no stage calls another.
 local T = require "testing"
 
 local ROOT = T.root
