@@ -7,7 +7,7 @@
 
 #include "../io/http.h"
 
-#if __has_include("emu/emu.h")
+#if __has_include("../emu/emu.h")
 #include "../emu/emu.h"
 #define HAVE_EMU 1
 #else
