@@ -25,6 +25,7 @@ static void fashn_dispatch_soon(fashn_client *c) {
   if (!loop_timer_armed(&c->dispatch_timer)) /* next turn: the caller gets the job first */
     loop_timer_start(c->lp, &c->dispatch_timer, 0, dispatch_cb, c);
 }
+
 void fashn_config_defaults(fashn_config *c) {
   memset(c, 0, sizeof *c);
   c->concurrency = 6;
