@@ -260,15 +260,6 @@ int lfashn_api_configure(lua_State *L) {
   return 0;
 }
 
-void lfashn_setnum(lua_State *L, const char *k, double v) {
-  lua_pushnumber(L, v);
-  lua_setfield(L, -2, k);
-}
-void lfashn_setint(lua_State *L, const char *k, long v) {
-  lua_pushinteger(L, v);
-  lua_setfield(L, -2, k);
-}
-
 /* core.stats() -> counters of the client (all zero before the first job). */
 int lfashn_api_stats(lua_State *L) {
   lclient *lc = lfashn_state(L);

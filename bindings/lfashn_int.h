@@ -1,5 +1,5 @@
-/* lfashn_int.h — what the three files of the fashn.core module share (lfashn.c,
- * lfashn_inputs.c, lfashn_account.c). Not for other bindings. */
+/* lfashn_int.h — what the four files of the fashn.core module share (lfashn.c,
+ * lfashn_client.c, lfashn_inputs.c, lfashn_account.c). Not for other bindings. */
 #ifndef ATELIER_LFASHN_INT_H
 #define ATELIER_LFASHN_INT_H
 
@@ -28,10 +28,12 @@ typedef struct lclient {
   double t_first;
 } lclient;
 
-/* lfashn.c */
+/* lfashn_client.c */
 lclient *lfashn_state(lua_State *L);  /* the state's lclient (created empty) */
 lclient *lfashn_client(lua_State *L); /* ... with its runtime client made (raises) */
 void lfashn_set_str(char **slot, const char *s); /* replaces (and wipes) an owned string */
+void lfashn_setnum(lua_State *L, const char *k, double v); /* t[k] = v, t on the top */
+void lfashn_setint(lua_State *L, const char *k, long v);
 
 /* lfashn_inputs.c */
 int lfashn_raise_input(lua_State *L, const char *field, const char *fmt, ...);
@@ -41,8 +43,6 @@ void lfashn_copy_table(lua_State *L, int idx);
 fashn_input_facts lfashn_check_inputs(lua_State *L);
 
 /* lfashn_account.c */
-void lfashn_setnum(lua_State *L, const char *k, double v);
-void lfashn_setint(lua_State *L, const char *k, long v);
 int lfashn_api_credits(lua_State *L);
 int lfashn_api_configure(lua_State *L);
 int lfashn_api_stats(lua_State *L);

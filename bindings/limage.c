@@ -53,8 +53,6 @@ static int img_gc(lua_State *L) {
 
 static limg *check_img(lua_State *L, int idx) { return luaL_checkudata(L, idx, LIMAGE_MT); }
 
-bool limage_is(lua_State *L, int idx) { return luaL_testudata(L, idx, LIMAGE_MT) != NULL; }
-
 bool limage_peek(lua_State *L, int idx, const image **pixels, const void **bytes, size_t *len,
                  const char **source) {
   limg *im = luaL_testudata(L, idx, LIMAGE_MT);

@@ -6,6 +6,7 @@
 #ifndef ATELIER_LIMAGE_H
 #define ATELIER_LIMAGE_H
 
+#include <lauxlib.h>
 #include <lua.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,8 +37,9 @@ bool limage_try_push_encoded(lua_State *L, const void *bytes, size_t len,
  * too deep, more than IMAGE_META_MAX bytes of JSON). */
 void limage_set_meta(lua_State *L, int idx, int tidx);
 
-/* True when the value at idx is an image object. */
-bool limage_is(lua_State *L, int idx);
+/* True when the value at idx is an image object. Inline, so limage_json.c (which
+ * limage.c calls) asks it without calling back into limage.c. */
+static inline bool limage_is(lua_State *L, int idx) { return luaL_testudata(L, idx, LIMAGE_MT) != NULL; }
 
 /* A read-only look at the image at idx for other bindings (lpage adds it to a lookbook):
  * its decoded pixels when it has them (*pixels; possibly changed since loading), else its

@@ -78,7 +78,7 @@ void emu_window_free(emu_window *w);
  * seconds until a slot frees. */
 bool emu_window_admit(emu_window *w, double now, double *retry_after);
 
-/* ---- counters (stats.c) ------------------------------------------------------------ */
+/* ---- counters (counts.c; stats.c reports them) ------------------------------------ */
 
 #define EMU_NAMED_MAX 24
 typedef struct emu_named {

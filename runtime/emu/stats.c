@@ -1,22 +1,11 @@
 /* stats.c — the counters GET /_emu/stats reports, so tests can prove what the server
- * saw (nothing submitted twice, limits honoured, faults injected). */
+ * saw (nothing submitted twice, limits honoured, faults injected), and the predictions
+ * list GET /_emu/predictions reports. Counting itself is counts.c's (emu_count). */
 #include <math.h>
 #include <string.h>
 
 #include "../base/json.h"
 #include "emu_internal.h"
-
-void emu_count(emu_counts *c, const char *name, int64_t by) {
-  for (size_t i = 0; i < c->n; i++)
-    if (!strcmp(c->items[i].name, name)) {
-      c->items[i].n += by;
-      return;
-    }
-  if (c->n == EMU_NAMED_MAX) return; /* names come from a small fixed set */
-  snprintf(c->items[c->n].name, sizeof c->items[c->n].name, "%s", name);
-  c->items[c->n].n = by;
-  c->n++;
-}
 
 static void write_counts(json_writer *w, const char *key, const emu_counts *c) {
   jw_key(w, key);

@@ -14,13 +14,6 @@
 #define HAVE_EMU 0
 #endif
 
-static char *dupstr(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
-
 static bool is_loopback(const char *url) {
   char why[128];
   return strncmp(url, "http://", 7) == 0 && http_url_allowed(url, why, sizeof why);
@@ -54,7 +47,7 @@ static bool start_emulator(backend *b, bool quiet, char *err, size_t errlen) {
   b->kind = BACKEND_EMULATOR;
   b->time_scale = scale;
   snprintf(b->base_url, sizeof b->base_url, "%s", emu_url(e));
-  b->api_key = dupstr("atelier-embedded-emulator");
+  b->api_key = strdup("atelier-embedded-emulator");
   if (!quiet)
     fprintf(stderr,
             "atelier: FASHN_API_KEY is not set: using the embedded fashn-emu (%s, time x%g); "
@@ -99,7 +92,7 @@ bool backend_choose(backend *b, const backend_want *w, char *err, size_t errlen)
   }
   b->kind = BACKEND_API;
   snprintf(b->base_url, sizeof b->base_url, "%s", url);
-  b->api_key = dupstr(key ? key : "local"); /* a loopback server (fashn-emu) without a key */
+  b->api_key = strdup(key ? key : "local"); /* a loopback server (fashn-emu) without a key */
   return b->api_key != NULL;
 }
 

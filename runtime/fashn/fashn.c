@@ -1,8 +1,13 @@
-/* fashn.c — the FASHN client and its jobs' life cycle: the client, the concurrency gate
- * and credit cap of the local queue, endings (done / failed), ghost slots after unknown
- * outcomes. Submitting is in fashn_submit.c, polling in fashn_poll.c, outputs in
- * fashn_fetch.c, credits and reading a job in fashn_info.c. */
+/* fashn.c — the FASHN client and its jobs' life cycle: the client, a job's constructor,
+ * the local queue with its concurrency gate and credit cap, and the state machine that
+ * moves a job from stage to stage — it calls the stages' entry points (fashn_submit.h,
+ * fashn_poll.h, fashn_fetch.h) and the stages report back through the transitions in
+ * fashn_int.h — up to its ending (done / failed), plus ghost slots after unknown outcomes.
+ * Credits are in fashn_credits.c, reading a job in fashn_info.c. */
+#include "fashn_fetch.h"
 #include "fashn_int.h"
+#include "fashn_poll.h"
+#include "fashn_submit.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -12,19 +17,13 @@
 
 static long live_jobs;
 long fashn_live_jobs(void) { return live_jobs; }
-void fashn_count_live(int delta) { live_jobs += delta; }
+static void fashn_count_live(int delta) { live_jobs += delta; }
 
+static void fashn_dispatch(fashn_client *c);
 static void dispatch_cb(void *ud) { fashn_dispatch(ud); }
-void fashn_dispatch_soon(fashn_client *c) {
+static void fashn_dispatch_soon(fashn_client *c) {
   if (!loop_timer_armed(&c->dispatch_timer)) /* next turn: the caller gets the job first */
     loop_timer_start(c->lp, &c->dispatch_timer, 0, dispatch_cb, c);
-}
-char *fashn_strdup(const char *s) {
-  if (!s) return NULL;
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
 }
 
 void fashn_config_defaults(fashn_config *c) {
@@ -74,6 +73,13 @@ void fashn_emit(fashn_client *c, fashn_event_kind kind, const fashn_job *j, cons
   emit(c, kind, j, text);
 }
 
+void fashn_count_result(fashn_client *c, const http_result *r) {
+  if (r->outcome == HTTP_RESPONSE && r->status == 429) c->st.http_429++;
+  if (r->outcome == HTTP_RESPONSE && r->status >= 500) c->st.http_5xx++;
+  if (r->outcome == HTTP_NOT_SENT || r->outcome == HTTP_UNKNOWN) c->st.connection_errors++;
+  if (r->attempts > 1) c->st.retries++;
+}
+
 /* ---- client ---------------------------------------------------------------------- */
 
 static bool limits_init(fashn_client *c) {
@@ -99,9 +105,9 @@ fashn_client *fashn_client_new(loop *lp, const fashn_config *cfg, char *errbuf, 
   c->cfg = *cfg;
   c->started = loop_now();
   if (c->cfg.concurrency < 1) c->cfg.concurrency = 1;
-  c->base_url = fashn_strdup(cfg->base_url);
-  c->api_key = fashn_strdup(cfg->api_key);
-  c->cainfo = fashn_strdup(cfg->cainfo);
+  c->base_url = cfg->base_url ? strdup(cfg->base_url) : NULL;
+  c->api_key = cfg->api_key ? strdup(cfg->api_key) : NULL;
+  c->cainfo = cfg->cainfo ? strdup(cfg->cainfo) : NULL;
   c->cfg.base_url = c->base_url;
   c->cfg.api_key = c->api_key;
   c->cfg.cainfo = c->cainfo;
@@ -199,15 +205,92 @@ void fashn_client_free(fashn_client *c) {
 
 /* ---- jobs ------------------------------------------------------------------------- */
 
+fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len, const fashn_job_opts *o,
+                           char *field, size_t fieldlen, char *errbuf, size_t errlen) {
+  char perr[160];
+  field[0] = '\0';
+  json_doc *d = json_parse(inputs_json, len, 16, perr, sizeof perr);
+  if (!d) {
+    snprintf(errbuf, errlen, "the inputs are not valid JSON: %s", perr);
+    return NULL;
+  }
+  fashn_input_facts facts;
+  fashn_input_error ie;
+  /* The size again: file references were only read after the first check. */
+  bool ok = fashn_inputs_check(json_root(d), &facts, &ie) && fashn_inputs_check_size(json_root(d), len, &ie);
+  buf body = BUF_INIT;
+  if (ok) fashn_inputs_write_body(facts.model, json_root(d), &body); /* passthrough fields flattened */
+  json_doc_free(d);
+  if (!ok) {
+    snprintf(field, fieldlen, "%s", ie.field);
+    snprintf(errbuf, errlen, "%s", ie.message);
+    return NULL;
+  }
+  fashn_job *j = calloc(1, sizeof *j);
+  if (!j || body.oom || !(j->inputs = malloc(len + 1))) {
+    free(j);
+    buf_free(&body);
+    snprintf(errbuf, errlen, "out of memory");
+    return NULL;
+  }
+  fashn_count_live(1);
+  memcpy(j->inputs, inputs_json, len);
+  j->inputs[len] = '\0';
+  j->body = buf_take(&body, &j->body_len);
+  j->c = c;
+  j->refs = 1;
+  j->seq = ++c->seq;
+  j->facts = facts;
+  j->cls = pp_class_of(facts.face, facts.resolution_k);
+  j->credits = -1;
+  j->retry_unknown = o && o->retry_unknown >= 0 ? o->retry_unknown == 1 : c->cfg.retry_unknown;
+  j->timeout = o && o->timeout > 0 ? o->timeout : c->cfg.timeout;
+  if (o && o->hooks) j->hooks = *o->hooks;
+  j->rebuy_if_gone = o && o->rebuy_if_gone;
+  j->t_queued = loop_now();
+  return j;
+}
+
+bool fashn_queue_full(const fashn_client *c, char *errbuf, size_t errlen) {
+  if (c->nqueued < c->cfg.max_queued) return false;
+  snprintf(errbuf, errlen,
+           "%d jobs are already waiting to be submitted (max_queued): wait for some to finish "
+           "(fashn.gather) before submitting more, or raise fashn.configure{max_queued = n}",
+           c->nqueued);
+  return true;
+}
+
+fashn_job *fashn_submit(fashn_client *c, const char *inputs_json, size_t len,
+                        const fashn_job_opts *o, char *field, size_t fieldlen, char *errbuf,
+                        size_t errlen) {
+  if (fashn_queue_full(c, errbuf, errlen)) {
+    snprintf(field, fieldlen, "%s", "");
+    return NULL;
+  }
+  fashn_job *j = fashn_job_alloc(c, inputs_json, len, o, field, fieldlen, errbuf, errlen);
+  if (!j) return NULL;
+  c->st.jobs++;
+  j->refs = 2; /* the caller's and the client's (dropped when the job ends) */
+  j->state = FASHN_JOB_QUEUED;
+  snprintf(j->status, sizeof j->status, "queued");
+  j->next = c->jobs;
+  if (c->jobs) c->jobs->prev = j;
+  c->jobs = j;
+  if (c->qtail) c->qtail->qnext = j;
+  else c->qhead = j;
+  c->qtail = j;
+  c->nqueued++;
+  fashn_emit(c, FASHN_EV_QUEUED, j, NULL);
+  fashn_dispatch_soon(c);
+  return j;
+}
+
 void fashn_job_ref(fashn_job *j) { j->refs++; }
 
 void fashn_job_unref(fashn_job *j) {
   if (!j || --j->refs > 0) return;
   job_detach(j);
-  for (int i = 0; i < j->nouts; i++) {
-    free(j->outs[i].bytes);
-    free(j->outs[i].source);
-  }
+  fashn_forget_outputs(j);
   free(j->inputs);
   free(j->body);
   free(j->id);
@@ -285,7 +368,8 @@ static int ghosts(const fashn_client *c, double now, double *next) {
   return n;
 }
 
-void fashn_release_slot(fashn_job *j) {
+/* The prediction finished server-side (or never will): its slot is free. */
+static void fashn_release_slot(fashn_job *j) {
   fashn_client *c = j->c;
   if (!c) return;
   if (j->state == FASHN_JOB_SUBMITTING || j->state == FASHN_JOB_RUNNING) c->inflight--;
@@ -301,8 +385,8 @@ void fashn_fail(fashn_job *j, const char *name, int http_status, bool retryable,
   if (j->c) fashn_redact(j->c, msg, sizeof msg);
   free(j->err_name);
   free(j->err_message);
-  j->err_name = fashn_strdup(name);
-  j->err_message = fashn_strdup(msg);
+  j->err_name = strdup(name);
+  j->err_message = strdup(msg);
   j->err_http = http_status;
   j->err_retryable = retryable;
   if (j->req) http_cancel(j->req);
@@ -357,7 +441,7 @@ static void dry_run(fashn_job *j) {
   job_end(j);
 }
 
-void fashn_dispatch(fashn_client *c) {
+static void fashn_dispatch(fashn_client *c) {
   loop_timer_stop(c->lp, &c->dispatch_timer);
   if (c->dispatching) return; /* a job ending inside the loop below: the loop goes on */
   c->dispatching = true;
@@ -408,6 +492,27 @@ static void dispatch_queue(fashn_client *c) {
   }
 }
 
+/* ---- what the stages report: the transitions between them ------------------------- */
+
+void fashn_job_accepted(fashn_job *j) {
+  fashn_client *c = j->c;
+  j->t_accepted = loop_now();
+  j->state = FASHN_JOB_RUNNING;
+  snprintf(j->status, sizeof j->status, "starting");
+  if (j->hooks.accepted) j->hooks.accepted(j->hooks.ud, j->id);
+  fashn_emit(c, FASHN_EV_SUBMITTED, j, j->id);
+  fashn_poll_start_job(j);
+}
+
+void fashn_job_completed(fashn_job *j, const json_value *output) {
+  fashn_client *c = j->c;
+  fashn_release_slot(j);
+  j->state = FASHN_JOB_FETCHING;
+  snprintf(j->status, sizeof j->status, "fetching");
+  fashn_dispatch(c); /* the slot is free: the next job goes now */
+  fashn_fetch_outputs(j, output);
+}
+
 static void resubmit_cb(void *ud) {
   fashn_job *j = ud;
   if (j->c && j->state == FASHN_JOB_SUBMITTING) fashn_submit_start(j);
@@ -418,8 +523,7 @@ void fashn_resubmit_later(fashn_job *j, double delay) {
   free(j->id);
   j->id = NULL;
   j->t_accepted = j->t_noticed = 0;
-  j->lo_age = 0;
-  j->polls = j->poll_failures = j->not_found = j->null_outputs = 0;
+  fashn_poll_reset(j);
   /* A RUNNING job (its prediction failed) still holds its slot; only a job that gave
    * its slot back (FETCHING) takes one again. Counting RUNNING here too leaked a slot
    * per resubmission, shrinking the concurrency for the rest of the run. */
@@ -428,4 +532,14 @@ void fashn_resubmit_later(fashn_job *j, double delay) {
   j->resumed = false;
   snprintf(j->status, sizeof j->status, "submitting");
   loop_timer_start(c->lp, &j->timer, delay, resubmit_cb, j);
+}
+
+bool fashn_rebuy_gone(fashn_job *j, const char *why) {
+  if (!j->rebuy_if_gone || !j->c) return false;
+  j->rebuy_if_gone = false; /* once */
+  fashn_notice(j->c, j, "job %ld: the stored images of prediction %s were lost and %s; submitting it again", j->seq,
+               j->id, why);
+  fashn_forget_outputs(j);
+  fashn_resubmit_later(j, 0);
+  return true;
 }

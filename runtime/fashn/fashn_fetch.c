@@ -6,21 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fashn_int.h"
+#include "fashn_fetch.h"
 
 void fashn_cancel_fetches(fashn_job *j) {
-  for (int i = 0; i < j->nouts; i++) {
-    if (j->outs[i].req) http_cancel(j->outs[i].req);
-    j->outs[i].req = NULL;
+  for (int i = 0; i < j->fetch.nouts; i++) {
+    if (j->fetch.outs[i].req) http_cancel(j->fetch.outs[i].req);
+    j->fetch.outs[i].req = NULL;
   }
 }
 
 /* Output i is in hand: the journal stores it now, before anything else can go wrong
  * (a base64 output is only served for 60 minutes). */
 static void got_output(fashn_job *j, int i) {
-  fashn_out *o = &j->outs[i];
+  fashn_out *o = &j->fetch.outs[i];
   o->have = true;
-  j->fetched++;
+  j->fetch.fetched++;
   if (j->hooks.output) {
     fashn_output out = {o->bytes, o->len, o->format, o->source};
     j->hooks.output(j->hooks.ud, i, &out);
@@ -29,22 +29,12 @@ static void got_output(fashn_job *j, int i) {
 
 void fashn_forget_outputs(fashn_job *j) {
   fashn_cancel_fetches(j);
-  for (int i = 0; i < j->nouts; i++) {
-    free(j->outs[i].bytes);
-    free(j->outs[i].source);
-    memset(&j->outs[i], 0, sizeof j->outs[i]);
+  for (int i = 0; i < j->fetch.nouts; i++) {
+    free(j->fetch.outs[i].bytes);
+    free(j->fetch.outs[i].source);
+    memset(&j->fetch.outs[i], 0, sizeof j->fetch.outs[i]);
   }
-  j->nouts = j->fetched = 0;
-}
-
-bool fashn_rebuy_gone(fashn_job *j, const char *why) {
-  if (!j->rebuy_if_gone || !j->c) return false;
-  j->rebuy_if_gone = false; /* once */
-  fashn_notice(j->c, j, "job %ld: the stored images of prediction %s were lost and %s; submitting it again", j->seq,
-               j->id, why);
-  fashn_forget_outputs(j);
-  fashn_resubmit_later(j, 0);
-  return true;
+  j->fetch.nouts = j->fetch.fetched = 0;
 }
 
 /* Fails the job for output i, which could not be taken: st and why from fashn_status.c. */
@@ -73,7 +63,7 @@ static bool header_ok(fashn_job *j, int i, const void *p, size_t n) {
 }
 
 static void maybe_finish(fashn_job *j) {
-  if (j->state != FASHN_JOB_FETCHING || j->fetched < j->nouts) return;
+  if (j->state != FASHN_JOB_FETCHING || j->fetch.fetched < j->fetch.nouts) return;
   fashn_finish(j);
 }
 
@@ -94,9 +84,9 @@ static bool download_retry(void *ud, const http_result *r) {
 static void download_done(http_req *req, http_result *r, void *ud) {
   fashn_job *j = ud;
   int i = 0;
-  while (i < j->nouts && j->outs[i].req != req) i++;
-  if (i == j->nouts) return;
-  fashn_out *o = &j->outs[i];
+  while (i < j->fetch.nouts && j->fetch.outs[i].req != req) i++;
+  if (i == j->fetch.nouts) return;
+  fashn_out *o = &j->fetch.outs[i];
   o->req = NULL;
   if (r->too_large) { /* refused unread (Content-Length) or cut off at the limit */
     fashn_fail(j, "OutputTooLarge", 200, false,
@@ -130,7 +120,7 @@ static void download_done(http_req *req, http_result *r, void *ud) {
 }
 
 static bool decode_data_uri(fashn_job *j, int i, const char *s, size_t len) {
-  fashn_out *o = &j->outs[i];
+  fashn_out *o = &j->fetch.outs[i];
   buf b = BUF_INIT;
   char why[200];
   fashn_decode_status st =
@@ -147,8 +137,8 @@ static bool decode_data_uri(fashn_job *j, int i, const char *s, size_t len) {
 void fashn_fetch_outputs(fashn_job *j, const json_value *output) {
   fashn_client *c = j->c;
   size_t n = output->u.arr.n;
-  j->nouts = (int)n;
-  j->fetched = 0;
+  j->fetch.nouts = (int)n;
+  j->fetch.fetched = 0;
   for (size_t i = 0; i < n && j->state == FASHN_JOB_FETCHING; i++) {
     const json_value *v = &output->u.arr.items[i];
     const char *s = json_str(v);
@@ -174,15 +164,15 @@ void fashn_fetch_outputs(fashn_job *j, const json_value *output) {
                  j->id, why);
       return;
     }
-    j->outs[i].source = fashn_strdup(s);
+    j->fetch.outs[i].source = strdup(s);
     /* The image is paid for: worth about a minute of retries (0.5, 1, 2, 4, then 8 s
      * apart), not the five attempts that once gave up on one in 3000 downloads when a
      * fifth of the connections dropped. */
     http_policy p = {.max_attempts = 10, .base_delay = 0.5, .max_delay = 8, .timeout = c->cfg.download_timeout,
                      .max_body = c->cfg.max_output_bytes, .resend_unknown = true,
                      .retry_response = download_retry, .gate = download_gate, .ud = j};
-    j->outs[i].req = j->outs[i].source ? http_request(c->http, "GET", s, NULL, 0, &p, download_done, j) : NULL;
-    if (!j->outs[i].req) {
+    j->fetch.outs[i].req = j->fetch.outs[i].source ? http_request(c->http, "GET", s, NULL, 0, &p, download_done, j) : NULL;
+    if (!j->fetch.outs[i].req) {
       fashn_fail(j, "OutOfMemory", 0, true, "out of memory starting a download");
       return;
     }

@@ -1,6 +1,13 @@
-/* fashn_int.h — the client's insides, shared by fashn.c (queue, submit, life cycle),
- * fashn_poll.c (the shared status budget and who gets polled) and fashn_fetch.c
- * (outputs). Not for use outside those three files. */
+/* fashn_int.h — the job core: a job's identity and state, the parts each stage of its
+ * life keeps, the client, and the functions fashn.c (the state machine) offers the stages.
+ *
+ * A job's life: QUEUED -> SUBMITTING (fashn_submit.c) -> RUNNING (fashn_poll.c) ->
+ * FETCHING (fashn_fetch.c) -> DONE, or FAILED from anywhere. fashn.c moves a job from one
+ * state to the next and calls each stage's entry points (fashn_submit.h, fashn_poll.h,
+ * fashn_fetch.h); a stage reports back only through the functions below, never by calling
+ * another stage. Each stage reads and writes the core fields and its own part of the job.
+ * fashn_info.c (reading a job) and fashn_stored.c (jobs rebuilt from the journal) may touch
+ * every part. Not for use outside runtime/fashn/. */
 #ifndef ATELIER_FASHN_INT_H
 #define ATELIER_FASHN_INT_H
 
@@ -14,6 +21,20 @@
 
 #define FASHN_MAX_ID 200      /* prediction ids are opaque but not unbounded */
 
+/* fashn_submit.c's part: the state of the POST /v1/run attempts. */
+typedef struct fashn_submit_part {
+  int unknown_resends;                     /* resends after unknown outcomes (retry_unknown) */
+  char refused_name[64], refused_msg[400]; /* hooks.sending said no */
+} fashn_submit_part;
+
+/* fashn_poll.c's part: when to look next and what the looks so far said. */
+typedef struct fashn_poll_part {
+  double next_due;     /* absolute time of the next poll */
+  double lo_age;       /* age of the last poll that saw it unfinished (0 = none) */
+  int polls, poll_failures, not_found, null_outputs;
+  int resubmits;       /* prediction retries after a retryable failure */
+} fashn_poll_part;
+
 typedef struct fashn_out {
   unsigned char *bytes;
   size_t len;
@@ -23,7 +44,14 @@ typedef struct fashn_out {
   bool have;
 } fashn_out;
 
+/* fashn_fetch.c's part: the outputs, fetched or on their way. */
+typedef struct fashn_fetch_part {
+  fashn_out outs[FASHN_MAX_OUTPUTS];
+  int nouts, fetched;
+} fashn_fetch_part;
+
 struct fashn_job {
+  /* identity: fixed when the job is made */
   fashn_client *c;     /* NULL once detached (client freed) */
   int refs;
   long seq;
@@ -34,27 +62,21 @@ struct fashn_job {
   int cls;             /* pollplan class */
   bool retry_unknown;
   double timeout;
-  int resubmits;       /* prediction retries after a retryable failure */
-  int unknown_resends;
-  bool dry;
+  bool rebuy_if_gone;    /* fashn_job_opts.rebuy_if_gone */
+  fashn_job_hooks hooks; /* the journal's; zero = none */
 
+  /* state: where the job is in its life */
   fashn_job_state state;
   char status[24];     /* last status word shown to users */
   char *id;
   double t_queued, t_submit, t_accepted, t_noticed, t_done, deadline;
   bool reserved;       /* credits counted in c->reserved */
-
-  /* polling */
-  double next_due;     /* absolute time of the next poll */
-  double lo_age;       /* age of the last poll that saw it unfinished (0 = none) */
-  int polls, poll_failures, not_found, null_outputs;
-  http_req *req;       /* submit or poll in flight */
-  loop_timer timer;    /* resubmission delay */
-
-  /* outputs */
-  fashn_out outs[FASHN_MAX_OUTPUTS];
-  int nouts, fetched;
   int credits;         /* charged, or -1 until known */
+  bool dry;
+  bool resumed;          /* polled by an id from an earlier run: not a timing sample */
+  bool cached;           /* served from the journal (fashn_job_stored) */
+  http_req *req;       /* the submit or poll request in flight */
+  loop_timer timer;    /* resubmission delay */
 
   /* failure */
   char *err_name, *err_message;
@@ -64,14 +86,13 @@ struct fashn_job {
   void (*on_done)(fashn_job *, void *);
   void *on_done_ud;
 
-  fashn_job_hooks hooks; /* the journal's; zero = none */
-  bool resumed;          /* polled by an id from an earlier run: not a timing sample */
-  bool rebuy_if_gone;    /* fashn_job_opts.rebuy_if_gone */
-  bool cached;           /* served from the journal (fashn_job_stored) */
-  char refused_name[64], refused_msg[400]; /* hooks.sending said no */
-
   fashn_job *prev, *next;   /* c->jobs: every unfinished job */
   fashn_job *qnext;         /* c->queue: waiting to be submitted */
+
+  /* each stage's own */
+  fashn_submit_part submit;
+  fashn_poll_part poll;
+  fashn_fetch_part fetch;
 };
 
 struct fashn_client {
@@ -95,45 +116,33 @@ struct fashn_client {
   double started;
 };
 
-/* fashn.c */
-void fashn_count_live(int delta);           /* job objects alive (fashn_live_jobs) */
-void fashn_dispatch_soon(fashn_client *c);  /* fashn_dispatch on the next turn */
-void fashn_hold_ghost_slot(fashn_job *j);   /* an unknown outcome may hold a server slot */
-
-/* fashn_submit.c */
-void fashn_submit_start(fashn_job *j);      /* POST /v1/run, retried within the rules */
-void fashn_count_result(fashn_client *c, const http_result *r);
-bool fashn_count_possible_charge(fashn_job *j); /* false: the cap leaves no room to resend */
+/* ---- fashn.c: the client and the state machine, for the stages and the readers ---- */
 
 /* Checks inputs_json and allocates a job for it (one reference, in no list). NULL with
  * field / errbuf filled. */
 fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len, const fashn_job_opts *o,
                            char *field, size_t fieldlen, char *errbuf, size_t errlen);
 void fashn_emit(fashn_client *c, fashn_event_kind kind, const fashn_job *j, const char *text);
-void fashn_fail(fashn_job *j, const char *name, int http_status, bool retryable, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-void fashn_finish(fashn_job *j); /* all outputs in hand */
 void fashn_notice(fashn_client *c, const fashn_job *j, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void fashn_dispatch(fashn_client *c);
-void fashn_release_slot(fashn_job *j); /* the prediction finished server-side */
-void fashn_resubmit_later(fashn_job *j, double delay);
-/* Parses {"error": "Name" | {"name","message"}, "message": ...}; false when not one. */
-bool fashn_error_body(const buf *body, char *name, size_t namelen, char *msg, size_t msglen);
-char *fashn_strdup(const char *s);
 void fashn_redact(const fashn_client *c, char *s, size_t cap);
+void fashn_count_result(fashn_client *c, const http_result *r); /* the client's HTTP counters */
+void fashn_hold_ghost_slot(fashn_job *j);   /* an unknown outcome may hold a server slot */
 
-/* fashn_poll.c */
-void fashn_poll_schedule(fashn_client *c);         /* (re)arms the poll timer */
-void fashn_poll_start_job(fashn_job *j);           /* an id is known */
-
-/* fashn_fetch.c */
-/* Drops whatever outputs were fetched (before the job is submitted again). */
-void fashn_forget_outputs(fashn_job *j);
+/* What a stage reports. Each moves the job on (or ends it). */
+/* submit: the API accepted the job and j->id is set: RUNNING, polled from now on. */
+void fashn_job_accepted(fashn_job *j);
+/* poll: the prediction completed with this output list: the slot is free, FETCHING. */
+void fashn_job_completed(fashn_job *j, const json_value *output);
+/* submit or poll: send it again after delay seconds (SUBMITTING). */
+void fashn_resubmit_later(fashn_job *j, double delay);
 /* A prediction the API no longer has (or whose outputs expired): true when the job was
  * resumed to fetch lost images again and is now submitted anew instead of failing. */
 bool fashn_rebuy_gone(fashn_job *j, const char *why);
-void fashn_fetch_outputs(fashn_job *j, const json_value *output); /* status completed */
-void fashn_cancel_fetches(fashn_job *j);
+/* fetch: all outputs in hand: DONE. */
+void fashn_finish(fashn_job *j);
+/* any stage: FAILED with this error. */
+void fashn_fail(fashn_job *j, const char *name, int http_status, bool retryable, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 #endif

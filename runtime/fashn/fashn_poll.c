@@ -6,18 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fashn_int.h"
+#include "../base/rand.h"
+#include "fashn_poll.h"
 
 #define MAX_POLL_FAILURES 30
 #define MAX_NOT_FOUND 3
 #define MAX_NULL_OUTPUTS 3
 
 static double jitter(void) {
-  static uint64_t s = 0x9E3779B97F4A7C15ULL;
-  s ^= s << 13;
-  s ^= s >> 7;
-  s ^= s << 17;
-  return (double)(s >> 11) / 9007199254740992.0;
+  static rand_state s = {0x9E3779B97F4A7C15ULL}; /* polling runs on the loop's thread only */
+  return rand_unit(&s);
 }
 
 static void poll_tick(void *ud);
@@ -25,7 +23,7 @@ static void poll_tick(void *ud);
 void fashn_poll_schedule(fashn_client *c) {
   double earliest = INFINITY;
   for (fashn_job *j = c->jobs; j; j = j->next)
-    if (j->state == FASHN_JOB_RUNNING && !j->req && j->next_due < earliest) earliest = j->next_due;
+    if (j->state == FASHN_JOB_RUNNING && !j->req && j->poll.next_due < earliest) earliest = j->poll.next_due;
   if (!isfinite(earliest)) {
     loop_timer_stop(c->lp, &c->poll_timer);
     return;
@@ -39,9 +37,15 @@ void fashn_poll_schedule(fashn_client *c) {
 
 void fashn_poll_start_job(fashn_job *j) {
   fashn_client *c = j->c;
-  j->next_due = j->t_accepted + pp_first_poll(&c->plan, j->cls);
-  j->lo_age = 0;
+  j->poll.next_due = j->t_accepted + pp_first_poll(&c->plan, j->cls);
+  j->poll.lo_age = 0;
   fashn_poll_schedule(c);
+}
+
+/* Resubmitted: the looks at the earlier prediction say nothing about the next one. */
+void fashn_poll_reset(fashn_job *j) {
+  j->poll.lo_age = 0;
+  j->poll.polls = j->poll.poll_failures = j->poll.not_found = j->poll.null_outputs = 0;
 }
 
 static void poll_done(http_req *req, http_result *r, void *ud);
@@ -57,8 +61,8 @@ static void poll_send(fashn_job *j, double now) {
                    .resend_unknown = true, .ud = j};
   rl_take(&c->status_rl, now);
   c->st.status_requests++;
-  j->polls++;
-  j->next_due = now; /* until the answer says otherwise */
+  j->poll.polls++;
+  j->poll.next_due = now; /* until the answer says otherwise */
   j->req = http_request(c->http, "GET", url, NULL, 0, &p, poll_done, j);
   if (!j->req) fashn_fail(j, "OutOfMemory", 0, true, "out of memory starting a status request");
 }
@@ -77,7 +81,7 @@ static void poll_tick(void *ud) {
     fashn_job *best = NULL;
     double best_z = -INFINITY;
     for (fashn_job *j = c->jobs; j; j = j->next) {
-      if (j->state != FASHN_JOB_RUNNING || j->req || j->next_due > now) continue;
+      if (j->state != FASHN_JOB_RUNNING || j->req || j->poll.next_due > now) continue;
       if (now > j->deadline) {
         best = j;
         best_z = INFINITY;
@@ -115,16 +119,16 @@ static void poll_tick(void *ud) {
   /* Deferred for the budget: look again then, or when another job falls due first. */
   double now = loop_now();
   for (fashn_job *j = c->jobs; j; j = j->next)
-    if (j->state == FASHN_JOB_RUNNING && !j->req && j->next_due > now && j->next_due < retry_at)
-      retry_at = j->next_due;
+    if (j->state == FASHN_JOB_RUNNING && !j->req && j->poll.next_due > now && j->poll.next_due < retry_at)
+      retry_at = j->poll.next_due;
   loop_timer_start(c->lp, &c->poll_timer, retry_at - now, poll_tick, c);
 }
 
 /* status "failed", "canceled" or "time_out": resubmitted when worth it, else failed. */
 static void prediction_ended(fashn_job *j, const fashn_status_view *sv) {
   fashn_client *c = j->c;
-  if (sv->retry_worthy && j->resubmits < c->cfg.retry_failed) {
-    j->resubmits++;
+  if (sv->retry_worthy && j->poll.resubmits < c->cfg.retry_failed) {
+    j->poll.resubmits++;
     fashn_notice(c, j, "job %ld: prediction %s failed with %s; resubmitting (failed predictions cost nothing)",
                  j->seq, j->id, sv->err_name);
     double scale = c->cfg.time_scale < 1 ? c->cfg.time_scale : 1; /* an emulator's clock */
@@ -133,26 +137,26 @@ static void prediction_ended(fashn_job *j, const fashn_status_view *sv) {
   }
   fashn_fail(j, sv->err_name, 0, sv->retry_worthy, "the prediction %s: %s%s",
              sv->failed ? "failed" : sv->status, *sv->err_message ? sv->err_message : sv->err_name,
-             j->resubmits ? " (also after a resubmission)" : "");
+             j->poll.resubmits ? " (also after a resubmission)" : "");
 }
 
 static void poll_failed(fashn_job *j, const char *name, const http_result *r, const char *what) {
   fashn_client *c = j->c;
-  j->poll_failures++;
-  if (j->poll_failures >= MAX_POLL_FAILURES) {
+  j->poll.poll_failures++;
+  if (j->poll.poll_failures >= MAX_POLL_FAILURES) {
     fashn_fail(j, name, (int)r->status, true, "gave up polling after %d failed status requests: %s",
-               j->poll_failures, what);
+               j->poll.poll_failures, what);
     return;
   }
-  j->next_due = loop_now() + http_backoff(j->poll_failures, 0.25, 8, r->retry_after, jitter());
+  j->poll.next_due = loop_now() + http_backoff(j->poll.poll_failures, 0.25, 8, r->retry_after, jitter());
   (void)c;
 }
 
 static void completed(fashn_job *j, const fashn_status_view *sv, http_result *r, double age) {
   fashn_client *c = j->c;
   if (sv->outputs == FASHN_OUTPUTS_NONE) {
-    if (++j->null_outputs < MAX_NULL_OUTPUTS) { /* a race on the server: look again */
-      j->next_due = loop_now() + c->plan.min_interval * 2;
+    if (++j->poll.null_outputs < MAX_NULL_OUTPUTS) { /* a race on the server: look again */
+      j->poll.next_due = loop_now() + c->plan.min_interval * 2;
       return;
     }
     c->spent += j->facts.credits;
@@ -167,23 +171,19 @@ static void completed(fashn_job *j, const fashn_status_view *sv, http_result *r,
                sv->outputs == FASHN_OUTPUTS_NOT_LIST ? "not a list" : "too many entries");
     return;
   }
-  if (!j->resumed) pp_observe(&c->plan, j->cls, j->lo_age, age); /* a resumed one's age is not ours */
+  if (!j->resumed) pp_observe(&c->plan, j->cls, j->poll.lo_age, age); /* a resumed one's age is not ours */
   j->t_noticed = loop_now();
   /* What was just learned applies at once to the jobs of the class not polled yet. */
   for (fashn_job *o = c->jobs; o; o = o->next)
-    if (o != j && o->cls == j->cls && o->state == FASHN_JOB_RUNNING && !o->polls && !o->req)
-      o->next_due = o->t_accepted + pp_first_poll(&c->plan, o->cls);
+    if (o != j && o->cls == j->cls && o->state == FASHN_JOB_RUNNING && !o->poll.polls && !o->req)
+      o->poll.next_due = o->t_accepted + pp_first_poll(&c->plan, o->cls);
   char v[32];
   if (http_result_header(r, "x-fashn-credits-used", v, sizeof v)) {
     char *end;
     long n = strtol(v, &end, 10);
     if (end != v && *end == '\0' && n >= 0 && n <= 1000) j->credits = (int)n;
   }
-  fashn_release_slot(j);
-  j->state = FASHN_JOB_FETCHING;
-  snprintf(j->status, sizeof j->status, "fetching");
-  fashn_dispatch(c); /* the slot is free: the next job goes now */
-  fashn_fetch_outputs(j, sv->output);
+  fashn_job_completed(j, sv->output);
 }
 
 static void poll_done(http_req *req, http_result *r, void *ud) {
@@ -214,32 +214,32 @@ static void poll_done(http_req *req, http_result *r, void *ud) {
     if (sv.kind == FASHN_STATUS_BAD) {
       poll_failed(j, "BadResponse", r, sv.why);
     } else if (sv.kind == FASHN_STATUS_COMPLETED) {
-      j->poll_failures = 0;
+      j->poll.poll_failures = 0;
       completed(j, &sv, r, age);
     } else if (sv.kind == FASHN_STATUS_ENDED) {
       prediction_ended(j, &sv);
     } else { /* starting, in_queue, processing, or a word from a newer API: not done */
-      j->poll_failures = j->not_found = 0;
-      j->lo_age = age;
+      j->poll.poll_failures = j->poll.not_found = 0;
+      j->poll.lo_age = age;
       snprintf(j->status, sizeof j->status, "%s", sv.status);
       double next = j->t_accepted + pp_next_poll(&c->plan, j->cls, age);
-      j->next_due = next > now ? next : now;
+      j->poll.next_due = next > now ? next : now;
     }
     fashn_status_free(&sv);
   } else if (r->status == 404) {
-    if (++j->not_found >= MAX_NOT_FOUND && !fashn_rebuy_gone(j, "the API no longer knows it"))
+    if (++j->poll.not_found >= MAX_NOT_FOUND && !fashn_rebuy_gone(j, "the API no longer knows it"))
       fashn_fail(j, "NotFound", 404, false, "the API does not know prediction %s", j->id);
     else
-      j->next_due = now + 0.5;
+      j->poll.next_due = now + 0.5;
   } else if (r->status == 401 || r->status == 403) {
     fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg);
     fashn_fail(j, *name ? name : "UnauthorizedAccess", (int)r->status, false, "%s",
                *msg ? msg : "the API key was refused");
   } else if (r->status == 429) {
-    double pause = r->retry_after > 0 ? r->retry_after : http_backoff(++j->poll_failures, 0.5, 10, -1, jitter());
+    double pause = r->retry_after > 0 ? r->retry_after : http_backoff(++j->poll.poll_failures, 0.5, 10, -1, jitter());
     rl_pause(&c->status_rl, now + pause);
     fashn_notice(c, j, "status requests rate-limited by the API (429); pausing polls for %.1f s", pause);
-    j->next_due = now;
+    j->poll.next_due = now;
   } else {
     char what[64];
     snprintf(what, sizeof what, "HTTP %ld", r->status);

@@ -1,5 +1,6 @@
 /* fashn_status.c — reads a GET /v1/status/{id} answer and its outputs without a job:
- * the pure half of polling and fetching (fashn_poll.c and fashn_fetch.c act on it). */
+ * the pure half of polling and fetching (fashn_poll.c and fashn_fetch.c act on it), and
+ * the error body any API answer may carry. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -149,4 +150,28 @@ fashn_decode_status fashn_output_decode(const char *s, size_t len, size_t max_by
   }
   *out = b;
   return FASHN_DECODED;
+}
+
+bool fashn_error_body(const buf *body, char *name, size_t namelen, char *msg, size_t msglen) {
+  name[0] = msg[0] = '\0';
+  if (!body->len) return false;
+  json_doc *d = json_parse(body->data, body->len, 8, NULL, 0);
+  if (!d) return false;
+  const json_value *root = json_root(d);
+  const json_value *e = json_get(root, "error");
+  const char *n = json_str(e), *m = json_str(json_get(root, "message"));
+  if (!n && e && e->type == JSON_OBJECT) {
+    n = json_str(json_get(e, "name"));
+    m = json_str(json_get(e, "message"));
+  }
+  bool ok = n && *n && json_is_null(json_get(root, "id"));
+  if (ok) {
+    snprintf(name, namelen, "%s", n);
+    for (char *p = name; *p; p++)
+      if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
+        *p = '_';
+    snprintf(msg, msglen, "%s", m ? m : "");
+  }
+  json_doc_free(d);
+  return ok;
 }

@@ -1,7 +1,8 @@
 /* fashn_status.h — what a GET /v1/status/{id} answer says, read without a job: the kind
  * of answer, the error of an ended prediction, the validated output list, what each output
- * string is and the bytes of a data: URI output. Pure (no I/O, no client state), so
- * fashn_poll.c, fashn_fetch.c, the unit tests and tests/fuzz/fuzz_status.c share it. */
+ * string is and the bytes of a data: URI output; also the error body any API answer may
+ * carry. Pure (no I/O, no client state), so the submit, poll, fetch and credits code, the
+ * unit tests and tests/fuzz/fuzz_status.c share it. */
 #ifndef ATELIER_FASHN_STATUS_H
 #define ATELIER_FASHN_STATUS_H
 
@@ -94,5 +95,10 @@ fashn_decode_status fashn_output_check(const void *p, size_t n, size_t max_bytes
  * FASHN_DECODED *out (empty on entry) owns the bytes; otherwise it is left empty. */
 fashn_decode_status fashn_output_decode(const char *s, size_t len, size_t max_bytes, buf *out, char *fmt,
                                         size_t fmtlen, char *why, size_t whylen);
+
+/* Parses an error answer, {"error": "Name" | {"name","message"}, "message": ...} with no
+ * id: false when the body is not one. name is sanitized to [A-Za-z0-9_]. Read by submit,
+ * poll and credits answers alike. */
+bool fashn_error_body(const buf *body, char *name, size_t namelen, char *msg, size_t msglen);
 
 #endif

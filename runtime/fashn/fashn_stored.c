@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fashn_int.h"
+#include "fashn_poll.h"
 
 /* Ids go into a URL path: the same rule as for ids the API sends (fashn.c). */
 static bool plausible_id(const char *s) {
@@ -33,7 +34,7 @@ fashn_job *fashn_resume(fashn_client *c, const char *inputs_json, size_t len, co
   }
   fashn_job *j = fashn_job_alloc(c, inputs_json, len, o, field, sizeof field, errbuf, errlen);
   if (!j) return NULL;
-  if (!(j->id = fashn_strdup(id))) {
+  if (!(j->id = strdup(id))) {
     snprintf(errbuf, errlen, "out of memory");
     j->hooks.release = NULL; /* NULL returned: the caller keeps what the hooks own */
     fashn_job_unref(j);
@@ -54,7 +55,7 @@ fashn_job *fashn_resume(fashn_client *c, const char *inputs_json, size_t len, co
   if (c->jobs) c->jobs->prev = j;
   c->jobs = j;
   fashn_emit(c, FASHN_EV_SUBMITTED, j, j->id);
-  j->next_due = now; /* it may have finished long ago: look at once */
+  j->poll.next_due = now; /* it may have finished long ago: look at once */
   fashn_poll_schedule(c);
   return j;
 }
@@ -71,28 +72,28 @@ fashn_job *fashn_job_stored(fashn_client *c, const char *inputs_json, size_t len
   if (!j) return NULL;
   j->c = NULL; /* in no list of the client: over before it starts */
   j->t_done = j->t_queued;
-  if (id && !(j->id = fashn_strdup(id))) goto oom;
+  if (id && !(j->id = strdup(id))) goto oom;
   if (outs) {
     j->cached = true;
     j->credits = 0;
     for (int i = 0; i < n; i++) {
-      fashn_out *o = &j->outs[i];
-      j->nouts = i + 1;
+      fashn_out *o = &j->fetch.outs[i];
+      j->fetch.nouts = i + 1;
       if (!(o->bytes = malloc(outs[i].len ? outs[i].len : 1))) goto oom;
       memcpy(o->bytes, outs[i].bytes, outs[i].len);
       o->len = outs[i].len;
       snprintf(o->format, sizeof o->format, "%s", outs[i].format ? outs[i].format : "unknown");
       if (outs[i].source && strncmp(outs[i].source, "data:", 5) != 0 &&
-          !(o->source = fashn_strdup(outs[i].source)))
+          !(o->source = strdup(outs[i].source)))
         goto oom;
       o->have = true;
     }
-    j->fetched = n;
+    j->fetch.fetched = n;
     j->state = FASHN_JOB_DONE;
     snprintf(j->status, sizeof j->status, "completed");
   } else {
-    j->err_name = fashn_strdup(e && e->name ? e->name : "Error");
-    j->err_message = fashn_strdup(e && e->message ? e->message : "");
+    j->err_name = strdup(e && e->name ? e->name : "Error");
+    j->err_message = strdup(e && e->message ? e->message : "");
     if (!j->err_name || !j->err_message) goto oom;
     j->err_http = e ? e->http_status : 0;
     j->err_retryable = e ? e->retryable : false;

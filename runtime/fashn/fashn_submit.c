@@ -1,99 +1,19 @@
-/* fashn_submit.c — POST /v1/run and its never-twice rule: a job is checked and queued,
- * each attempt waits for the run budget (and the journal's say-so), a refusal with an
- * error body and no id is resent, anything else that went out and came back unusable is
- * an unknown outcome: SubmitOutcomeUnknown unless the job opted in to resending. */
-#include "fashn_int.h"
+/* fashn_submit.c — the submit stage: POST /v1/run and its never-twice rule. Each attempt
+ * waits for the run budget (and the journal's say-so), a refusal with an error body and
+ * no id is resent, anything else that went out and came back unusable is an unknown
+ * outcome: SubmitOutcomeUnknown unless the job opted in to resending. */
+#include "fashn_submit.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len, const fashn_job_opts *o,
-                           char *field, size_t fieldlen, char *errbuf, size_t errlen) {
-  char perr[160];
-  field[0] = '\0';
-  json_doc *d = json_parse(inputs_json, len, 16, perr, sizeof perr);
-  if (!d) {
-    snprintf(errbuf, errlen, "the inputs are not valid JSON: %s", perr);
-    return NULL;
-  }
-  fashn_input_facts facts;
-  fashn_input_error ie;
-  /* The size again: file references were only read after the first check. */
-  bool ok = fashn_inputs_check(json_root(d), &facts, &ie) && fashn_inputs_check_size(json_root(d), len, &ie);
-  buf body = BUF_INIT;
-  if (ok) fashn_inputs_write_body(facts.model, json_root(d), &body); /* passthrough fields flattened */
-  json_doc_free(d);
-  if (!ok) {
-    snprintf(field, fieldlen, "%s", ie.field);
-    snprintf(errbuf, errlen, "%s", ie.message);
-    return NULL;
-  }
-  fashn_job *j = calloc(1, sizeof *j);
-  if (!j || body.oom || !(j->inputs = malloc(len + 1))) {
-    free(j);
-    buf_free(&body);
-    snprintf(errbuf, errlen, "out of memory");
-    return NULL;
-  }
-  fashn_count_live(1);
-  memcpy(j->inputs, inputs_json, len);
-  j->inputs[len] = '\0';
-  j->body = buf_take(&body, &j->body_len);
-  j->c = c;
-  j->refs = 1;
-  j->seq = ++c->seq;
-  j->facts = facts;
-  j->cls = pp_class_of(facts.face, facts.resolution_k);
-  j->credits = -1;
-  j->retry_unknown = o && o->retry_unknown >= 0 ? o->retry_unknown == 1 : c->cfg.retry_unknown;
-  j->timeout = o && o->timeout > 0 ? o->timeout : c->cfg.timeout;
-  if (o && o->hooks) j->hooks = *o->hooks;
-  j->rebuy_if_gone = o && o->rebuy_if_gone;
-  j->t_queued = loop_now();
-  return j;
-}
-
-bool fashn_queue_full(const fashn_client *c, char *errbuf, size_t errlen) {
-  if (c->nqueued < c->cfg.max_queued) return false;
-  snprintf(errbuf, errlen,
-           "%d jobs are already waiting to be submitted (max_queued): wait for some to finish "
-           "(fashn.gather) before submitting more, or raise fashn.configure{max_queued = n}",
-           c->nqueued);
-  return true;
-}
-
-fashn_job *fashn_submit(fashn_client *c, const char *inputs_json, size_t len,
-                        const fashn_job_opts *o, char *field, size_t fieldlen, char *errbuf,
-                        size_t errlen) {
-  if (fashn_queue_full(c, errbuf, errlen)) {
-    snprintf(field, fieldlen, "%s", "");
-    return NULL;
-  }
-  fashn_job *j = fashn_job_alloc(c, inputs_json, len, o, field, fieldlen, errbuf, errlen);
-  if (!j) return NULL;
-  c->st.jobs++;
-  j->refs = 2; /* the caller's and the client's (dropped when the job ends) */
-  j->state = FASHN_JOB_QUEUED;
-  snprintf(j->status, sizeof j->status, "queued");
-  j->next = c->jobs;
-  if (c->jobs) c->jobs->prev = j;
-  c->jobs = j;
-  if (c->qtail) c->qtail->qnext = j;
-  else c->qhead = j;
-  c->qtail = j;
-  c->nqueued++;
-  fashn_emit(c, FASHN_EV_QUEUED, j, NULL);
-  fashn_dispatch_soon(c);
-  return j;
-}
-
 /* The journal refused an attempt (hooks.sending): fail the job from a timer of its own,
  * not from inside the HTTP layer's attempt that asked the gate. */
 static void refused_cb(void *ud) {
   fashn_job *j = ud;
-  fashn_fail(j, j->refused_name, 0, false, "%s", j->refused_msg);
+  fashn_fail(j, j->submit.refused_name, 0, false, "%s", j->submit.refused_msg);
 }
 
 static double run_gate(void *ud) {
@@ -103,8 +23,8 @@ static double run_gate(void *ud) {
   double w = rl_wait(&c->run_rl, now);
   if (w > 0) return w;
   /* The last moment before the request may leave: the journal records it, or it stays. */
-  if (j->hooks.sending && !j->hooks.sending(j->hooks.ud, j->refused_name, sizeof j->refused_name, j->refused_msg,
-                                            sizeof j->refused_msg)) {
+  if (j->hooks.sending && !j->hooks.sending(j->hooks.ud, j->submit.refused_name, sizeof j->submit.refused_name, j->submit.refused_msg,
+                                            sizeof j->submit.refused_msg)) {
     loop_timer_start(c->lp, &j->timer, 0, refused_cb, j);
     return 3600; /* never reached: refused_cb cancels the request first */
   }
@@ -112,13 +32,6 @@ static double run_gate(void *ud) {
   c->st.run_requests++;
   if (!j->t_submit) j->t_submit = now;
   return 0;
-}
-
-void fashn_count_result(fashn_client *c, const http_result *r) {
-  if (r->outcome == HTTP_RESPONSE && r->status == 429) c->st.http_429++;
-  if (r->outcome == HTTP_RESPONSE && r->status >= 500) c->st.http_5xx++;
-  if (r->outcome == HTTP_NOT_SENT || r->outcome == HTTP_UNKNOWN) c->st.connection_errors++;
-  if (r->attempts > 1) c->st.retries++;
 }
 
 static void run_observe(void *ud, const http_result *r) {
@@ -142,7 +55,7 @@ static void run_observe(void *ud, const http_result *r) {
 /* Before resending after an unknown outcome (retry_unknown): the lost attempt may have
  * been charged, so it counts as spent — and when that leaves no room under --max-credits
  * for the resend as well, there is no resend. */
-bool fashn_count_possible_charge(fashn_job *j) {
+static bool count_possible_charge(fashn_job *j) {
   fashn_client *c = j->c;
   long cap = c->cfg.max_credits;
   if (cap >= 0 && c->spent + c->reserved + j->facts.credits > cap) return false;
@@ -157,7 +70,7 @@ static bool run_retry_response(void *ud, const http_result *r) {
   if (r->status < 400) return false;
   char name[64], msg[64];
   bool refusal = fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg);
-  if (!refusal) return j->retry_unknown && r->status >= 500 && fashn_count_possible_charge(j);
+  if (!refusal) return j->retry_unknown && r->status >= 500 && count_possible_charge(j);
   if (r->status == 429) return strcmp(name, "OutOfCredits") != 0;
   return r->status >= 500 || r->status == 408;
 }
@@ -178,30 +91,6 @@ void fashn_submit_start(fashn_job *j) {
 }
 
 
-bool fashn_error_body(const buf *body, char *name, size_t namelen, char *msg, size_t msglen) {
-  name[0] = msg[0] = '\0';
-  if (!body->len) return false;
-  json_doc *d = json_parse(body->data, body->len, 8, NULL, 0);
-  if (!d) return false;
-  const json_value *root = json_root(d);
-  const json_value *e = json_get(root, "error");
-  const char *n = json_str(e), *m = json_str(json_get(root, "message"));
-  if (!n && e && e->type == JSON_OBJECT) {
-    n = json_str(json_get(e, "name"));
-    m = json_str(json_get(e, "message"));
-  }
-  bool ok = n && *n && json_is_null(json_get(root, "id"));
-  if (ok) {
-    snprintf(name, namelen, "%s", n);
-    for (char *p = name; *p; p++)
-      if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
-        *p = '_';
-    snprintf(msg, msglen, "%s", m ? m : "");
-  }
-  json_doc_free(d);
-  return ok;
-}
-
 static bool valid_id(const char *s) {
   size_t n = strlen(s);
   if (!n || n > FASHN_MAX_ID) return false;
@@ -217,8 +106,8 @@ static bool valid_id(const char *s) {
 /* The request went out and nothing trustworthy came back. */
 static void submit_unknown(fashn_job *j, const char *why) {
   fashn_client *c = j->c;
-  if (j->retry_unknown && j->unknown_resends < 3 && fashn_count_possible_charge(j)) {
-    j->unknown_resends++;
+  if (j->retry_unknown && j->submit.unknown_resends < 3 && count_possible_charge(j)) {
+    j->submit.unknown_resends++;
     fashn_notice(c, j, "job %ld: submit outcome unknown (%s); resending because retry_unknown is set",
                  j->seq, why);
     fashn_hold_ghost_slot(j);
@@ -269,18 +158,13 @@ static void submit_done(http_req *req, http_result *r, void *ud) {
     json_doc *d = json_parse(r->body.data ? r->body.data : "", r->body.len, 8, NULL, 0);
     const char *id = d ? json_str(json_get(json_root(d), "id")) : NULL;
     if (id && valid_id(id)) {
-      j->id = fashn_strdup(id);
+      j->id = strdup(id);
       json_doc_free(d);
       if (!j->id) {
         fashn_fail(j, "OutOfMemory", 0, false, "out of memory");
         return;
       }
-      j->t_accepted = loop_now();
-      j->state = FASHN_JOB_RUNNING;
-      snprintf(j->status, sizeof j->status, "starting");
-      if (j->hooks.accepted) j->hooks.accepted(j->hooks.ud, j->id);
-      fashn_emit(c, FASHN_EV_SUBMITTED, j, j->id);
-      fashn_poll_start_job(j);
+      fashn_job_accepted(j);
       return;
     }
     bool refusal = d && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../base/rand.h"
 #include "../base/version.h"
 
 #define MAX_HEADER_BYTES (64 * 1024)
@@ -23,7 +24,7 @@ struct http_client {
   char *cainfo;
   double connect_timeout;
   http_req *live;
-  uint64_t rng;
+  rand_state rng; /* jitter for retry delays */
 };
 
 struct http_req {
@@ -47,22 +48,6 @@ static long live_requests;
 long http_live_requests(void) { return live_requests; }
 
 /* ---- small helpers --------------------------------------------------------- */
-
-static char *dupstr(const char *s) {
-  if (!s) return NULL;
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
-
-static double next_random(http_client *c) {
-  /* xorshift64*: jitter needs spread, not secrecy */
-  c->rng ^= c->rng >> 12;
-  c->rng ^= c->rng << 25;
-  c->rng ^= c->rng >> 27;
-  return (double)((c->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
-}
 
 double http_backoff(int n, double base, double max, double retry_after, double rnd) {
   if (retry_after >= 0) {
@@ -187,13 +172,12 @@ http_client *http_client_new(loop *lp, const http_settings *s, char *errbuf, siz
   if (!c) goto oom;
   c->lp = lp;
   c->connect_timeout = s->connect_timeout > 0 ? s->connect_timeout : 10;
-  c->rng = (uint64_t)time(NULL) * 6364136223846793005ULL ^ (uint64_t)getpid() ^ (uintptr_t)c;
-  if (!c->rng) c->rng = 88172645463325252ULL;
+  rand_seed(&c->rng, (uint64_t)time(NULL) * 6364136223846793005ULL ^ (uint64_t)getpid() ^ (uintptr_t)c);
   char ua[64];
   snprintf(ua, sizeof ua, "atelier/%s", ATELIER_VERSION);
-  c->user_agent = dupstr(s->user_agent ? s->user_agent : ua);
+  c->user_agent = strdup(s->user_agent ? s->user_agent : ua);
   if (!c->user_agent) goto oom;
-  if (s->cainfo && !(c->cainfo = dupstr(s->cainfo))) goto oom;
+  if (s->cainfo && !(c->cainfo = strdup(s->cainfo))) goto oom;
   if (s->bearer && *s->bearer) {
     if (strpbrk(s->bearer, "\r\n")) {
       snprintf(errbuf, errlen, "the API key contains a line break");
@@ -209,8 +193,8 @@ http_client *http_client_new(loop *lp, const http_settings *s, char *errbuf, siz
     buf h = BUF_INIT;
     buf_printf(&h, "Authorization: Bearer %s", s->bearer);
     c->auth_header = buf_take(&h, NULL);
-    c->bearer = dupstr(s->bearer);
-    c->auth_origin = dupstr(origin);
+    c->bearer = strdup(s->bearer);
+    c->auth_origin = strdup(origin);
     if (!c->auth_header || !c->bearer || !c->auth_origin) goto oom;
   }
   return c;
@@ -490,7 +474,7 @@ static void xfer_done(loop_xfer *x, CURLcode code) {
   }
   if (retry && r->attempts < q->p.max_attempts) {
     double delay = http_backoff(r->attempts, q->p.base_delay, q->p.max_delay, r->retry_after,
-                                next_random(q->c));
+                                rand_unit(&q->c->rng));
     if (!q->p.deadline || loop_now() + delay < q->p.deadline) {
       loop_timer_start(q->c->lp, &q->timer, delay, attempt, q);
       return;
@@ -513,8 +497,8 @@ http_req *http_request(http_client *c, const char *method, const char *url, cons
   if (q->p.timeout <= 0) q->p.timeout = 30;
   if (!q->p.max_body) q->p.max_body = 1 << 20;
   q->r.retry_after = -1;
-  q->method = dupstr(method);
-  q->url = dupstr(url);
+  q->method = strdup(method);
+  q->url = strdup(url);
   if (body) {
     q->body = malloc(body_len + 1);
     if (q->body) {

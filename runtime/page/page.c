@@ -1,6 +1,8 @@
-/* page.c — a lookbook's records (see page.h): creating a book, sections, adding images
- * (scaled to their cell on arrival, spooled to disk), and dispatching a save to the
- * PDF, raster or HTML writer by the path's extension. */
+/* page.c — a lookbook (see page.h): creating a book, labels, sections, adding images
+ * (each call first waits for the files queued before it; page_add.c scales an image to
+ * its cell and spools it), handing files to the decode queue (page_queue.c) or adding them
+ * at once where it has no threads, and dispatching a save to the PDF, raster or HTML
+ * writer by the path's extension. */
 #include <cairo.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,38 +22,6 @@ static bool fail(char *err, size_t errlen, const char *msg) {
   return false;
 }
 
-/* Valid UTF-8 without control characters other than tab (a caption is one line). */
-static bool text_ok(const char *s, size_t max, const char *what, char *err, size_t errlen) {
-  size_t n = strlen(s);
-  if (n > max) {
-    snprintf(err, errlen, "%s: longer than %zu bytes", what, max);
-    return false;
-  }
-  const unsigned char *p = (const unsigned char *)s;
-  for (size_t i = 0; i < n;) {
-    unsigned c = p[i];
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + len > n) goto bad;
-    if (len == 1 && (c < 0x20 || c == 0x7f) && c != '\t') {
-      snprintf(err, errlen, "%s: contains a control character (byte %zu)", what, i + 1);
-      return false;
-    }
-    uint32_t cp = len == 1 ? c : c & (0x7f >> len);
-    for (size_t k = 1; k < len; k++) {
-      if ((p[i + k] & 0xc0) != 0x80) goto bad;
-      cp = (cp << 6) | (p[i + k] & 0x3f);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-      goto bad;
-    i += len;
-  }
-  return true;
-bad:
-  snprintf(err, errlen, "%s: not valid UTF-8", what);
-  return false;
-}
-
 /* cairo and fontconfig keep process-wide font caches for as long as the process lives;
  * releasing them at exit (after every book is gone: lua_close runs before main returns)
  * keeps leak checkers quiet about memory that is not a leak, so real leaks stand out. */
@@ -66,8 +36,8 @@ static char *dup_opt(const char *s) { return s ? strdup(s) : NULL; }
 
 page_book *page_book_new(const page_options *o, const char *title, const char *subtitle, char *err,
                          size_t errlen) {
-  if (title && !text_ok(title, PAGE_MAX_TEXT, "title", err, errlen)) return NULL;
-  if (subtitle && !text_ok(subtitle, PAGE_MAX_TEXT, "subtitle", err, errlen)) return NULL;
+  if (title && !page_text_ok(title, PAGE_MAX_TEXT, "title", err, errlen)) return NULL;
+  if (subtitle && !page_text_ok(subtitle, PAGE_MAX_TEXT, "subtitle", err, errlen)) return NULL;
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, register_release);
   page_book *b = calloc(1, sizeof *b);
@@ -104,7 +74,7 @@ static bool copy_labels(const char *const *src, int n, const char *what, char **
   if (!v) return fail(err, errlen, "out of memory");
   for (int i = 0; i < n; i++) {
     if (!src || !src[i]) continue;
-    bool ok = text_ok(src[i], PAGE_MAX_TEXT, what, err, errlen);
+    bool ok = page_text_ok(src[i], PAGE_MAX_TEXT, what, err, errlen);
     if (ok && !(v[i] = strdup(src[i]))) ok = fail(err, errlen, "out of memory");
     if (!ok) {
       free_labels(v, n);
@@ -156,18 +126,10 @@ bool page_book_set_labels(page_book *b, const page_labels *lab, char *err, size_
   return true;
 }
 
-static void entry_free(page_entry *e) {
-  free(e->caption[0]);
-  free(e->caption[1]);
-  for (int i = 0; i < 2 * e->nmeta; i++) free(e->meta[i]);
-  free(e->meta);
-  free(e->source);
-}
-
 void page_book_free(page_book *b) {
   if (!b) return;
   page_queue_free(b->q); /* joins the threads first: they may hold jobs */
-  for (int i = 0; i < b->n; i++) entry_free(&b->entries[i]);
+  for (int i = 0; i < b->n; i++) page_entry_free(&b->entries[i]);
   free(b->entries);
   for (int i = 0; i < b->nsections; i++) free(b->sections[i]);
   free(b->sections);
@@ -193,7 +155,7 @@ int page_book_pages(page_book *b) {
 
 bool page_book_section(page_book *b, const char *title, char *err, size_t errlen) {
   if (!title) title = "";
-  if (!text_ok(title, PAGE_MAX_TEXT, "section title", err, errlen)) return false;
+  if (!page_text_ok(title, PAGE_MAX_TEXT, "section title", err, errlen)) return false;
   page_book_wait(b);
   if (b->nsections == b->capsections) {
     int cap = b->capsections ? b->capsections * 2 : 8;
@@ -222,125 +184,9 @@ void page_book_next_box(page_book *b, int *w, int *h) {
   *h = c->image.h;
 }
 
-page_status page_book_check_item(const page_item *item, char *err, size_t errlen) {
-  if (!item) return PAGE_OK;
-  for (int i = 0; i < 2; i++)
-    if (item->caption[i] && !text_ok(item->caption[i], PAGE_MAX_TEXT, "caption", err, errlen)) return PAGE_EINVAL;
-  if (item->nmeta < 0 || item->nmeta > PAGE_MAX_META) {
-    snprintf(err, errlen, "meta: at most %d entries", PAGE_MAX_META);
-    return PAGE_EINVAL;
-  }
-  for (int i = 0; i < 2 * item->nmeta; i++)
-    if (!text_ok(item->meta[i] ? item->meta[i] : "", PAGE_MAX_META_TEXT, i % 2 ? "meta value" : "meta key", err,
-                 errlen))
-      return PAGE_EINVAL;
-  return PAGE_OK;
-}
-
-/* Copies the item's strings into e, checking them. */
-static bool entry_fill(page_entry *e, const page_item *item, char *err, size_t errlen) {
-  if (!item) return true;
-  for (int i = 0; i < 2; i++) {
-    if (!item->caption[i]) continue;
-    if (!text_ok(item->caption[i], PAGE_MAX_TEXT, "caption", err, errlen)) return false;
-    if (!(e->caption[i] = strdup(item->caption[i]))) return fail(err, errlen, "out of memory");
-  }
-  if (item->nmeta < 0 || item->nmeta > PAGE_MAX_META) {
-    snprintf(err, errlen, "meta: at most %d entries", PAGE_MAX_META);
-    return false;
-  }
-  if (item->nmeta) {
-    if (!(e->meta = calloc((size_t)(2 * item->nmeta), sizeof *e->meta))) return fail(err, errlen, "out of memory");
-    e->nmeta = item->nmeta;
-    for (int i = 0; i < 2 * item->nmeta; i++) {
-      const char *s = item->meta[i] ? item->meta[i] : "";
-      if (!text_ok(s, PAGE_MAX_META_TEXT, i % 2 ? "meta value" : "meta key", err, errlen)) return false;
-      if (!(e->meta[i] = strdup(s))) return fail(err, errlen, "out of memory");
-    }
-  }
-  if (item->source && !(e->source = strdup(item->source))) return fail(err, errlen, "out of memory");
-  return true;
-}
-
-/* Writes cell pixels (RGBA, already at their final size) to the spool as opaque RGB,
- * blending any transparency over the page background. */
-static bool spool_pixels(page_book *b, const image *im, uint64_t *off, char *err, size_t errlen) {
-  uint32_t bg = b->l.o.background;
-  int br = (int)(bg >> 16 & 255), bgc = (int)(bg >> 8 & 255), bb = (int)(bg & 255);
-  size_t row = (size_t)im->width * 3;
-  uint8_t *rgb = malloc(row * (size_t)im->height);
-  if (!rgb) return fail(err, errlen, "out of memory");
-  const uint8_t *s = im->rgba;
-  uint8_t *d = rgb;
-  for (size_t i = 0, n = (size_t)im->width * (size_t)im->height; i < n; i++, s += 4, d += 3) {
-    int a = s[3];
-    if (a == 255) {
-      d[0] = s[0], d[1] = s[1], d[2] = s[2];
-    } else {
-      d[0] = (uint8_t)((s[0] * a + br * (255 - a) + 127) / 255);
-      d[1] = (uint8_t)((s[1] * a + bgc * (255 - a) + 127) / 255);
-      d[2] = (uint8_t)((s[2] * a + bb * (255 - a) + 127) / 255);
-    }
-  }
-  bool ok = page_spool_write(&b->spool, rgb, row * (size_t)im->height, off, err, errlen);
-  free(rgb);
-  return ok;
-}
-
 page_status page_book_add_image(page_book *b, const image *im, const page_item *item, char *err, size_t errlen) {
   page_book_wait(b); /* images queued before this one come first */
   return page_book_add_image_now(b, im, item, err, errlen);
-}
-
-page_status page_book_add_image_now(page_book *b, const image *im, const page_item *item, char *err,
-                                    size_t errlen) {
-  if (!im || !im->rgba || im->width < 1 || im->height < 1) return fail(err, errlen, "the image has no pixels"), PAGE_EIMAGE;
-  if (b->n >= PAGE_MAX_IMAGES) {
-    snprintf(err, errlen, "a lookbook holds at most %d images", PAGE_MAX_IMAGES);
-    return PAGE_EINVAL;
-  }
-  if (b->n == b->cap) {
-    int cap = b->cap ? b->cap * 2 : 64;
-    page_entry *e = realloc(b->entries, sizeof *e * (size_t)cap);
-    if (!e) return fail(err, errlen, "out of memory"), PAGE_ESYS;
-    b->entries = e;
-    b->cap = cap;
-  }
-  page_entry *e = &b->entries[b->n];
-  memset(e, 0, sizeof *e);
-  page_status status = PAGE_EINVAL;
-  if (!entry_fill(e, item, err, errlen)) goto failed;
-  status = PAGE_ESYS;
-
-  page_cursor c = b->cur;
-  int page, cell;
-  page_cursor_take(&c, &b->l, &page, &cell);
-  page_rect box = page_layout_plan(&b->l, c.page_in_section)->cells[cell].image;
-  page_rect dst, src;
-  page_fit_rect(b->l.o.fit, im->width, im->height, box, &dst, &src);
-  image scaled = IMAGE_INIT;
-  image_status st;
-  if (dst.w == im->width && dst.h == im->height) { /* already the cell's size */
-    st = IMAGE_OK;
-  } else {
-    st = image_resize_fit(im, dst.w, dst.h, b->l.o.fit == PAGE_FIT ? IMAGE_FILL : IMAGE_CROP, &scaled, err,
-                          errlen);
-  }
-  if (st != IMAGE_OK) goto failed;
-  bool ok = spool_pixels(b, scaled.rgba ? &scaled : im, &e->off, err, errlen);
-  image_free(&scaled);
-  if (!ok) goto failed;
-  e->page = page;
-  e->cell = cell;
-  e->page_in_section = c.page_in_section;
-  e->dst = dst;
-  e->section = b->cur.section;
-  b->cur = c;
-  b->n++;
-  return PAGE_OK;
-failed:
-  entry_free(e);
-  return status;
 }
 
 page_status page_book_add_encoded(page_book *b, const void *data, size_t len, const char *name,
@@ -373,43 +219,19 @@ page_status page_book_add_file(page_book *b, const char *path, const page_item *
   return st;
 }
 
-void page_book_page_entries(const page_book *b, int p, int *first, int *count) {
-  /* entries are in page order: binary search the first on page p */
-  int lo = 0, hi = b->n;
-  while (lo < hi) {
-    int mid = (lo + hi) / 2;
-    if (b->entries[mid].page < p) lo = mid + 1;
-    else hi = mid;
-  }
-  int end = lo;
-  while (end < b->n && b->entries[end].page == p) end++;
-  *first = lo;
-  *count = end - lo;
+/* To the queue's threads, or added here and now where there are none (one CPU). */
+page_status page_book_queue_file(page_book *b, const char *path, const page_item *item, char *err, size_t errlen) {
+  page_queue *q = page_queue_of(b);
+  if (!q) return page_book_add_file(b, path, item, err, errlen);
+  return page_queue_file(b, q, path, item, err, errlen);
 }
 
-int page_book_page_section(const page_book *b, int p) {
-  int first, count;
-  page_book_page_entries(b, p, &first, &count);
-  return count ? b->entries[first].section : -1;
-}
-
-bool page_entry_load(const page_book *b, const page_entry *e, image *im, char *err, size_t errlen) {
-  if (image_alloc(im, e->dst.w, e->dst.h, err, errlen) != IMAGE_OK) return false;
-  size_t n = (size_t)e->dst.w * (size_t)e->dst.h;
-  /* read RGB into the tail of the RGBA buffer, then spread forward in place */
-  uint8_t *rgb = im->rgba + n;
-  if (!page_spool_read(&b->spool, e->off, rgb, n * 3, err, errlen)) {
-    image_free(im);
-    return false;
-  }
-  uint8_t *d = im->rgba;
-  for (size_t i = 0; i < n; i++) {
-    d[4 * i] = rgb[3 * i];
-    d[4 * i + 1] = rgb[3 * i + 1];
-    d[4 * i + 2] = rgb[3 * i + 2];
-    d[4 * i + 3] = 255;
-  }
-  return true;
+page_status page_book_queue_encoded(page_book *b, const void *bytes, size_t len, const char *name,
+                                    const page_item *item, char *err, size_t errlen) {
+  page_queue *q = page_queue_of(b);
+  if (!name) name = "image";
+  if (!q) return page_book_add_encoded(b, bytes, len, name, item, err, errlen);
+  return page_queue_encoded(b, q, bytes, len, name, item, err, errlen);
 }
 
 page_out page_out_from_path(const char *path) {
@@ -423,26 +245,6 @@ page_out page_out_from_path(const char *path) {
   if (strcasecmp(dot, "webp") == 0) return PAGE_OUT_WEBP;
   if (strcasecmp(dot, "html") == 0 || strcasecmp(dot, "htm") == 0) return PAGE_OUT_HTML;
   return PAGE_OUT_NONE;
-}
-
-bool page_files_add(page_files *f, const char *path) {
-  if (!f) return true;
-  if (f->n == f->cap) {
-    int cap = f->cap ? f->cap * 2 : 8;
-    char **p = realloc(f->paths, sizeof *p * (size_t)cap);
-    if (!p) return false;
-    f->paths = p;
-    f->cap = cap;
-  }
-  if (!(f->paths[f->n] = strdup(path))) return false;
-  f->n++;
-  return true;
-}
-
-void page_files_free(page_files *f) {
-  for (int i = 0; i < f->n; i++) free(f->paths[i]);
-  free(f->paths);
-  *f = (page_files){0};
 }
 
 bool page_book_save(page_book *b, const char *path, page_files *files, char *err, size_t errlen) {

@@ -1,6 +1,8 @@
 /* page_book.h — the inside of a lookbook, shared by the files that implement page.h:
- * the book's records (page.c), the spool of cell pixels (page_spool.c), the cairo
- * renderers (page_render.c, page_draw.c) and the HTML writer (page_html.c). Not for use
+ * the book and its public calls (page.c), adding one image now (page_add.c), the decode
+ * queue (page_queue.c), the spool of cell pixels and reading them back (page_spool.c),
+ * the list of written files (page_files.c), the cairo renderers (page_render.c,
+ * page_draw.c) and the HTML writer (page_html.c). Not for use
  * outside runtime/page*.c. */
 #ifndef ATELIER_PAGE_BOOK_H
 #define ATELIER_PAGE_BOOK_H
@@ -54,10 +56,25 @@ struct page_book {
   int ncol_labels, nrow_labels;
 };
 
-/* page_book_add_image without waiting for the queue (the queue's own commit uses it). */
+/* page_add.c: page_book_add_image without waiting for the queue (the queue's own commit
+ * uses it). */
 page_status page_book_add_image_now(page_book *b, const image *im, const page_item *item, char *err, size_t errlen);
 /* Checks an item's text (UTF-8, lengths, counts) without copying it. */
 page_status page_book_check_item(const page_item *item, char *err, size_t errlen);
+/* Valid UTF-8 of at most max bytes without control characters other than tab; else a
+ * message naming `what` in err. */
+bool page_text_ok(const char *s, size_t max, const char *what, char *err, size_t errlen);
+/* Frees what an entry owns (not the entry). */
+void page_entry_free(page_entry *e);
+/* page_queue.c: the book's queue, its threads started on first use; NULL where there
+ * are none (one CPU, or they could not start): add synchronously then. */
+page_queue *page_queue_of(page_book *b);
+/* Queues a file or encoded bytes on q (page_book_queue_file / _encoded once q is known;
+ * name is not NULL). */
+page_status page_queue_file(page_book *b, page_queue *q, const char *path, const page_item *item, char *err,
+                            size_t errlen);
+page_status page_queue_encoded(page_book *b, page_queue *q, const void *bytes, size_t len, const char *name,
+                               const page_item *item, char *err, size_t errlen);
 void page_queue_free(page_queue *q);
 
 /* Entries [*first, *first + *count) are on page p (they are stored in page order). */
@@ -65,7 +82,7 @@ void page_book_page_entries(const page_book *b, int p, int *first, int *count);
 /* The section shown on page p (-1: none). */
 int page_book_page_section(const page_book *b, int p);
 
-/* Reads an entry's pixels back as RGBA into *im (which must be empty). */
+/* Reads an entry's pixels back as RGBA into *im (which must be empty) (page_spool.c). */
 bool page_entry_load(const page_book *b, const page_entry *e, image *im, char *err, size_t errlen);
 
 /* Renderers (page_render.c, page_html.c). */

@@ -77,7 +77,7 @@ static void job_free(page_job *j) {
 
 /* The queue of b, started on first use; NULL when threads do not pay (one CPU) or
  * cannot be started — callers then add synchronously. */
-static page_queue *queue_of(page_book *b) {
+page_queue *page_queue_of(page_book *b) {
   if (b->q) return b->q;
   if (b->q_unavailable) return NULL;
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -233,9 +233,8 @@ static page_status queue_bytes(page_book *b, page_queue *q, buf *data, const cha
   return PAGE_OK;
 }
 
-page_status page_book_queue_file(page_book *b, const char *path, const page_item *item, char *err, size_t errlen) {
-  page_queue *q = queue_of(b);
-  if (!q) return page_book_add_file(b, path, item, err, errlen);
+page_status page_queue_file(page_book *b, page_queue *q, const char *path, const page_item *item, char *err,
+                            size_t errlen) {
   wait_for_room(b, q);
   buf data = BUF_INIT;
   if (image_read_file(path, 0, &data, err, errlen) != IMAGE_OK) { /* names the path */
@@ -247,11 +246,8 @@ page_status page_book_queue_file(page_book *b, const char *path, const page_item
   return queue_bytes(b, q, &data, path, &it, err, errlen);
 }
 
-page_status page_book_queue_encoded(page_book *b, const void *bytes, size_t len, const char *name,
-                                    const page_item *item, char *err, size_t errlen) {
-  page_queue *q = queue_of(b);
-  if (!name) name = "image";
-  if (!q) return page_book_add_encoded(b, bytes, len, name, item, err, errlen);
+page_status page_queue_encoded(page_book *b, page_queue *q, const void *bytes, size_t len, const char *name,
+                               const page_item *item, char *err, size_t errlen) {
   wait_for_room(b, q);
   buf data = BUF_INIT;
   if (len > IMAGE_DEFAULT_MAX_BYTES) {

@@ -3,7 +3,7 @@
 #include <math.h>
 
 #include "../../runtime/api/fashn_inputs.h"
-#include "../../runtime/fashn/fashn_int.h"
+#include "../../runtime/fashn/fashn_status.h"
 #include "../../runtime/io/http.h"
 #include "unit.h"
 
