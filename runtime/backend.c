@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "netaddr.h"
 
 #if __has_include("emu/emu.h")
 #include "emu/emu.h"
@@ -19,11 +20,6 @@ static char *dupstr(const char *s) {
   char *d = malloc(n);
   if (d) memcpy(d, s, n);
   return d;
-}
-
-static bool is_loopback(const char *url) {
-  char why[128];
-  return strncmp(url, "http://", 7) == 0 && http_url_allowed(url, why, sizeof why);
 }
 
 static bool start_emulator(backend *b, bool quiet, char *err, size_t errlen) {
@@ -93,7 +89,7 @@ bool backend_choose(backend *b, const backend_want *w, char *err, size_t errlen)
     snprintf(err, errlen, "bad API base URL: %s", why);
     return false;
   }
-  if (!key && !is_loopback(url)) {
+  if (!key && !net_url_is_loopback(url)) {
     snprintf(err, errlen, "FASHN_API_KEY is not set (needed to talk to %s)", url);
     return false;
   }

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "netaddr.h"
 #include "version.h"
 
 #define MAX_HEADER_BYTES (64 * 1024)
@@ -39,7 +40,7 @@ struct http_req {
   struct curl_slist *hdrs;
   char errbuf[CURL_ERROR_SIZE];
   double t_first;
-  bool with_auth, https;
+  bool with_auth, https, loopback;
   http_req *prev, *next;
 };
 
@@ -90,9 +91,10 @@ static bool url_origin(const char *url, char *out, size_t outlen, bool *https, b
     for (char *p = host; *p; p++) *p = (char)tolower((unsigned char)*p);
     snprintf(out, outlen, "%s://%s:%s", scheme, host, port);
     if (https) *https = strcmp(scheme, "https") == 0;
-    if (loopback)
-      *loopback = strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
-                  strcmp(host, "::1") == 0 || strncmp(host, "127.", 4) == 0;
+    /* Loopback by the program's one rule (netaddr.h), read from the text as written AND
+     * from the host curl will connect to: curl turns 0x7f.1 into 127.0.0.1, and the raw
+     * text alone could in theory be read differently by curl; both must say loopback. */
+    if (loopback) *loopback = net_url_is_loopback(url) && net_host_is_loopback(host);
     ok = true;
   }
   curl_free(scheme);
@@ -330,6 +332,9 @@ static bool setup_easy(http_req *q) {
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
+  /* Loopback traffic never goes through a proxy (it may be plain http with the key):
+   * "" disables the proxy whatever the environment says, for all of 127.0.0.0/8. */
+  if (q->loopback) curl_easy_setopt(e, CURLOPT_PROXY, "");
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
   if (c->cainfo) curl_easy_setopt(e, CURLOPT_CAINFO, c->cainfo);
@@ -532,9 +537,8 @@ http_req *http_request(http_client *c, const char *method, const char *url, cons
   }
   q->t_first = loop_now();
   char origin[512], why[128];
-  bool loopback = false;
   if (!http_url_allowed(url, why, sizeof why) ||
-      !url_origin(url, origin, sizeof origin, &q->https, &loopback)) {
+      !url_origin(url, origin, sizeof origin, &q->https, &q->loopback)) {
     q->r.outcome = HTTP_LOCAL;
     snprintf(q->r.error, sizeof q->r.error, "refused URL: %s", why);
     loop_timer_start(c->lp, &q->timer, 0, finish_cb, q);
