@@ -3,44 +3,56 @@
 
 #include <lauxlib.h>
 #include <stdarg.h>
+#include <string.h>
+
+#include "../runtime/textsafe.h"
 
 #define ERROR_MT "atelier.error"
 
+/* name: message (prediction ID, HTTP N), escaped as a whole: the parts may be server
+ * text, or a script's, and this is what reaches a terminal. */
 static int err_tostring(lua_State *L) {
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
+  buf raw = BUF_INIT;
   lua_getfield(L, 1, "where");
-  if (lua_type(L, -1) == LUA_TSTRING) luaL_addvalue(&b);
-  else lua_pop(L, 1);
+  if (lua_type(L, -1) == LUA_TSTRING) buf_append_str(&raw, lua_tostring(L, -1));
   lua_getfield(L, 1, "name");
-  luaL_addstring(&b, lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "Error");
-  lua_pop(L, 1);
+  buf_append_str(&raw, lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "Error");
   lua_getfield(L, 1, "message");
   if (lua_type(L, -1) == LUA_TSTRING) {
-    luaL_addstring(&b, ": ");
-    luaL_addvalue(&b);
-  } else {
-    lua_pop(L, 1);
+    size_t n;
+    const char *m = lua_tolstring(L, -1, &n);
+    buf_append_str(&raw, ": ");
+    buf_append(&raw, m, n);
   }
   lua_getfield(L, 1, "id");
   bool has_id = lua_type(L, -1) == LUA_TSTRING;
   lua_getfield(L, 1, "http_status");
   lua_Integer http = lua_tointeger(L, -1);
   if (has_id || http) {
-    luaL_addstring(&b, " (");
+    buf_append_str(&raw, " (");
     if (has_id) {
-      lua_pushfstring(L, "prediction %s", lua_tostring(L, -2));
-      luaL_addvalue(&b);
+      buf_append_str(&raw, "prediction ");
+      buf_append_str(&raw, lua_tostring(L, -2));
     }
-    if (http) {
-      lua_pushfstring(L, "%sHTTP %d", has_id ? ", " : "", (int)http);
-      luaL_addvalue(&b);
-    }
-    luaL_addstring(&b, ")");
+    if (http) buf_printf(&raw, "%sHTTP %d", has_id ? ", " : "", (int)http);
+    buf_append_str(&raw, ")");
   }
-  lua_pop(L, 2);
-  luaL_pushresult(&b);
+  lua_pop(L, 5);
+  buf safe = BUF_INIT;
+  text_escape(&safe, raw.data ? raw.data : "", raw.len);
+  if (raw.oom || safe.oom) lua_pushliteral(L, "Error (out of memory describing it)");
+  else lua_pushlstring(L, safe.data ? safe.data : "", safe.len);
+  buf_free(&raw);
+  buf_free(&safe);
   return 1;
+}
+
+void lerr_print(FILE *f, const char *prefix, const char *text) {
+  buf safe = BUF_INIT;
+  if (!text) text = "?";
+  text_escape_lines(&safe, text, strlen(text));
+  fprintf(f, "%s: %s\n", prefix, safe.oom || !safe.data ? "(out of memory)" : safe.data);
+  buf_free(&safe);
 }
 
 void lerr_push(lua_State *L, const lerr_info *e, int level) {

@@ -1,6 +1,7 @@
 /* fashn_info.c — what the client tells: GET /v1/credits, a job's state, outputs and
  * timings, and the counters of the whole client (for progress, stats and tests). */
 #include "fashn_int.h"
+#include "textsafe.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -41,7 +42,7 @@ static void credits_done(http_req *req, http_result *r, void *ud) {
     json_doc_free(d);
     if (!ok) snprintf(msg, sizeof msg, "the credits answer has no credits.total");
     snprintf(name, sizeof name, "BadResponse");
-  } else if (r->outcome == HTTP_RESPONSE && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg)) {
+  } else if (r->outcome == HTTP_RESPONSE && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg, k->c->api_key)) {
   } else if (r->outcome == HTTP_RESPONSE) {
     snprintf(name, sizeof name, "HTTPError");
     snprintf(msg, sizeof msg, "HTTP %ld", r->status);
@@ -50,6 +51,7 @@ static void credits_done(http_req *req, http_result *r, void *ud) {
     snprintf(msg, sizeof msg, "%s", r->error);
   }
   fashn_redact(k->c, msg, sizeof msg);
+  text_escape_inplace(msg, sizeof msg);
   e.name = name;
   e.message = msg;
   e.http_status = r->outcome == HTTP_RESPONSE ? (int)r->status : 0;

@@ -12,7 +12,6 @@
 #include "pollplan.h"
 #include "ratelimit.h"
 
-#define FASHN_MAX_ID 200      /* prediction ids are opaque but not unbounded */
 
 typedef struct fashn_out {
   unsigned char *bytes;
@@ -48,6 +47,8 @@ struct fashn_job {
   double next_due;     /* absolute time of the next poll */
   double lo_age;       /* age of the last poll that saw it unfinished (0 = none) */
   int polls, poll_failures, not_found, null_outputs;
+  int bad_answers, bad_same; /* unreadable status answers in a row; identical ones in a row */
+  uint64_t bad_hash;         /* of the last unreadable answer */
   http_req *req;       /* submit or poll in flight */
   loop_timer timer;    /* resubmission delay */
 
@@ -118,10 +119,15 @@ void fashn_notice(fashn_client *c, const fashn_job *j, const char *fmt, ...)
 void fashn_dispatch(fashn_client *c);
 void fashn_release_slot(fashn_job *j); /* the prediction finished server-side */
 void fashn_resubmit_later(fashn_job *j, double delay);
-/* Parses {"error": "Name" | {"name","message"}, "message": ...}; false when not one. */
-bool fashn_error_body(const buf *body, char *name, size_t namelen, char *msg, size_t msglen);
+/* Parses {"error": "Name" | {"name","message"}, "message": ...}; false when not one. The
+ * name and message are redacted of secret (the API key; NULL = none) before they are cut
+ * to size; the name is kept to [A-Za-z0-9_] and the message escaped (textsafe.h). */
+bool fashn_error_body(const buf *body, char *name, size_t namelen, char *msg, size_t msglen, const char *secret);
 char *fashn_strdup(const char *s);
 void fashn_redact(const fashn_client *c, char *s, size_t cap);
+/* fashn_id_valid, and the id does not carry the API key (a key in a URL path and in the
+ * journal is a key leaked): the test for every id the API sends. */
+bool fashn_id_usable(const fashn_client *c, const char *id, size_t len);
 
 /* fashn_poll.c */
 void fashn_poll_schedule(fashn_client *c);         /* (re)arms the poll timer */

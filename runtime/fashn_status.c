@@ -1,6 +1,7 @@
 /* fashn_status.c — reads a GET /v1/status/{id} answer and its outputs without a job:
  * the pure half of polling and fetching (fashn_poll.c and fashn_fetch.c act on it). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -9,6 +10,26 @@
 #include "fashn_status.h"
 #include "http.h"
 #include "image.h"
+#include "textsafe.h"
+
+bool fashn_id_valid(const char *id, size_t len) {
+  if (!id || len == 0 || len > FASHN_ID_MAX) return false;
+  if ((len == 1 && id[0] == '.') || (len == 2 && id[0] == '.' && id[1] == '.')) return false;
+  for (size_t i = 0; i < len; i++) {
+    char ch = id[i];
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+          ch == '_' || ch == '.'))
+      return false; /* unreserved URL characters only: nothing that changes the request */
+  }
+  return true;
+}
+
+/* Copies server text into out (cap bytes): redacted while whole, then cut. */
+static void copy_redacted(char *out, size_t cap, const char *s, const char *secret) {
+  char *r = http_redact_dup(s, secret);
+  snprintf(out, cap, "%s", r ? r : "");
+  free(r);
+}
 
 bool fashn_status_retry_worthy(const char *name) {
   static const char *const names[] = {"ThirdPartyError", "UnavailableError", "PipelineError",
@@ -25,16 +46,17 @@ void fashn_status_sanitize(char *s) {
 }
 
 /* status "failed", "canceled" or "time_out": the error, with a name for every ending. */
-static void read_ended(fashn_status_view *v, const json_value *root, const char *status) {
+static void read_ended(fashn_status_view *v, const json_value *root, const char *status, const char *secret) {
   const json_value *e = json_get(root, "error");
   const char *n = json_str(json_get(e, "name")), *m = json_str(json_get(e, "message"));
   if (!n) n = json_str(e); /* tolerate "error": "Name" */
   if (!n || !*n)
     n = strcmp(status, "canceled") == 0 ? "PredictionCanceled"
         : strcmp(status, "time_out") == 0 ? "PredictionTimedOut" : "PredictionFailed";
-  snprintf(v->err_name, sizeof v->err_name, "%s", n);
+  copy_redacted(v->err_name, sizeof v->err_name, n, secret);
   fashn_status_sanitize(v->err_name);
-  snprintf(v->err_message, sizeof v->err_message, "%s", m ? m : "");
+  copy_redacted(v->err_message, sizeof v->err_message, m ? m : "", secret);
+  text_escape_inplace(v->err_message, sizeof v->err_message);
   v->failed = strcmp(status, "failed") == 0;
   v->retry_worthy = v->failed && fashn_status_retry_worthy(v->err_name);
 }
@@ -54,6 +76,10 @@ static void read_completed(fashn_status_view *v, const json_value *root) {
 }
 
 void fashn_status_read(const char *body, size_t len, fashn_status_view *v) {
+  fashn_status_read_secret(body, len, NULL, v);
+}
+
+void fashn_status_read_secret(const char *body, size_t len, const char *secret, fashn_status_view *v) {
   memset(v, 0, sizeof *v);
   v->kind = FASHN_STATUS_BAD;
   v->outputs = FASHN_OUTPUTS_NONE;
@@ -65,14 +91,14 @@ void fashn_status_read(const char *body, size_t len, fashn_status_view *v) {
     v->why = v->doc ? "the status answer has no status" : "the status answer is not valid JSON";
     return;
   }
-  snprintf(v->status, sizeof v->status, "%.23s", status);
+  copy_redacted(v->status, sizeof v->status, status, secret);
   fashn_status_sanitize(v->status);
   if (strcmp(status, "completed") == 0) {
     v->kind = FASHN_STATUS_COMPLETED;
     read_completed(v, root);
   } else if (strcmp(status, "failed") == 0 || strcmp(status, "canceled") == 0 || strcmp(status, "time_out") == 0) {
     v->kind = FASHN_STATUS_ENDED;
-    read_ended(v, root, status);
+    read_ended(v, root, status, secret);
   } else { /* starting, in_queue, processing, or a word from a newer API: not done */
     v->kind = FASHN_STATUS_PENDING;
   }

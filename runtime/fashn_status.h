@@ -37,7 +37,7 @@ typedef struct fashn_status_view {
   /* ENDED */
   char err_name[64];      /* error.name, or "error": "Name", else PredictionCanceled /
                              PredictionTimedOut / PredictionFailed; sanitized like status */
-  char err_message[400];  /* error.message, "" when none */
+  char err_message[400];  /* error.message, "" when none; escaped (textsafe.h) */
   bool failed;            /* the word is "failed" (not canceled or time_out) */
   bool retry_worthy;      /* failed with a name worth a resubmission (fashn-api.md) */
   /* COMPLETED */
@@ -50,6 +50,18 @@ typedef struct fashn_status_view {
  * is always filled (running out of memory while parsing reads as BAD, not valid JSON).
  * Call fashn_status_free(v) afterwards, whatever the kind. */
 void fashn_status_read(const char *body, size_t len, fashn_status_view *v);
+
+/* The same, with the text the server chose (status word, error name and message) made
+ * safe before it is cut to the view's sizes: secret (the API key; NULL = none) redacted as
+ * http_redact does, then the message escaped (textsafe.h). fashn_status_read passes NULL. */
+void fashn_status_read_secret(const char *body, size_t len, const char *secret, fashn_status_view *v);
+
+/* The one rule for a prediction id, wherever one comes from (a submit answer, the
+ * journal, a resumed job): len bytes (an embedded NUL is refused, not cut at), 1 to
+ * FASHN_ID_MAX, of [A-Za-z0-9._-], and not "." or ".." (it becomes a URL path segment:
+ * /v1/status/.. would be another resource). */
+#define FASHN_ID_MAX 200
+bool fashn_id_valid(const char *id, size_t len);
 void fashn_status_free(fashn_status_view *v); /* idempotent */
 
 /* True for the runtime error names worth one resubmission: ThirdPartyError,

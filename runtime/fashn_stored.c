@@ -7,23 +7,10 @@
 
 #include "fashn_int.h"
 
-/* Ids go into a URL path: the same rule as for ids the API sends (fashn.c). */
-static bool plausible_id(const char *s) {
-  size_t n = s ? strlen(s) : 0;
-  if (!n || n > FASHN_MAX_ID) return false;
-  for (size_t i = 0; i < n; i++) {
-    char ch = s[i];
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-          ch == '_' || ch == '.'))
-      return false;
-  }
-  return true;
-}
-
 fashn_job *fashn_resume(fashn_client *c, const char *inputs_json, size_t len, const char *id,
                         const fashn_job_opts *o, char *errbuf, size_t errlen) {
   char field[64];
-  if (!plausible_id(id)) {
+  if (!id || !fashn_id_usable(c, id, strlen(id))) {
     snprintf(errbuf, errlen, "the journal's prediction id is not one the API could have sent");
     return NULL;
   }

@@ -3,6 +3,7 @@
  * error body and no id is resent, anything else that went out and came back unusable is
  * an unknown outcome: SubmitOutcomeUnknown unless the job opted in to resending. */
 #include "fashn_int.h"
+#include "textsafe.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -129,12 +130,12 @@ static void run_observe(void *ud, const http_result *r) {
   if (j->hooks.not_created) { /* certainly nothing created: never connected, or refused */
     char name[64], msg[64];
     if (r->outcome == HTTP_NOT_SENT ||
-        (r->outcome == HTTP_RESPONSE && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg)))
+        (r->outcome == HTTP_RESPONSE && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg, j->c->api_key)))
       j->hooks.not_created(j->hooks.ud);
   }
   if (r->outcome == HTTP_RESPONSE && r->status == 429) {
     char name[64], msg[64];
-    if (fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg) && strcmp(name, "RateLimitExceeded") == 0)
+    if (fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg, j->c->api_key) && strcmp(name, "RateLimitExceeded") == 0)
       rl_pause(&j->c->run_rl, loop_now() + (r->retry_after > 0 ? r->retry_after : 1.0));
   }
 }
@@ -158,7 +159,7 @@ static bool run_retry_response(void *ud, const http_result *r) {
   fashn_job *j = ud;
   if (r->status < 400) return false;
   char name[64], msg[64];
-  bool refusal = fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg);
+  bool refusal = fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg, j->c->api_key);
   if (!refusal) return j->retry_unknown && r->status >= 500 && fashn_count_possible_charge(j);
   if (r->status == 429) return strcmp(name, "OutOfCredits") != 0;
   return r->status >= 500 || r->status == 408;
@@ -180,7 +181,7 @@ void fashn_submit_start(fashn_job *j) {
 }
 
 
-bool fashn_error_body(const buf *body, char *name, size_t namelen, char *msg, size_t msglen) {
+bool fashn_error_body(const buf *body, char *name, size_t namelen, char *msg, size_t msglen, const char *secret) {
   name[0] = msg[0] = '\0';
   if (!body->len) return false;
   json_doc *d = json_parse(body->data, body->len, 8, NULL, 0);
@@ -193,27 +194,34 @@ bool fashn_error_body(const buf *body, char *name, size_t namelen, char *msg, si
     m = json_str(json_get(e, "message"));
   }
   bool ok = n && *n && json_is_null(json_get(root, "id"));
-  if (ok) {
-    snprintf(name, namelen, "%s", n);
-    for (char *p = name; *p; p++)
-      if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
-        *p = '_';
-    snprintf(msg, msglen, "%s", m ? m : "");
+  if (ok) { /* server text: redacted while whole, then cut, kept to a name, escaped */
+    char *rn = http_redact_dup(n, secret), *rm = http_redact_dup(m ? m : "", secret);
+    snprintf(name, namelen, "%s", rn ? rn : "BadResponse");
+    fashn_status_sanitize(name);
+    snprintf(msg, msglen, "%s", rm ? rm : "");
+    text_escape_inplace(msg, msglen);
+    free(rn);
+    free(rm);
   }
   json_doc_free(d);
   return ok;
 }
 
-static bool valid_id(const char *s) {
-  size_t n = strlen(s);
-  if (!n || n > FASHN_MAX_ID) return false;
-  for (size_t i = 0; i < n; i++) {
-    char ch = s[i];
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-          ch == '-' || ch == '_' || ch == '.'))
-      return false; /* it goes into a URL path: keep it to unreserved characters */
-  }
-  return true;
+/* A 200 answer whose id cannot be used: not one the API could send (fashn_id_valid), or
+ * one that carries the API key. A prediction may have been created and charged all the
+ * same, so this is an unknown outcome in everything but its name: counted as spent, its
+ * slot held, never resent (a server that answers like this would answer so again), and
+ * the journal keeps the job `unknown` so a rerun does not buy it blindly. */
+static void submit_bad_id(fashn_job *j, const char *why) {
+  fashn_client *c = j->c;
+  c->st.unknown_outcomes++;
+  c->spent += j->facts.credits;
+  c->st.credits_spent += j->facts.credits;
+  fashn_hold_ghost_slot(j);
+  fashn_fail(j, "BadResponse", 200, false,
+             "the API accepted the job but its answer carries %s: a prediction may have been created "
+             "and charged, so it was not resubmitted",
+             why);
 }
 
 /* The request went out and nothing trustworthy came back. */
@@ -269,8 +277,9 @@ static void submit_done(http_req *req, http_result *r, void *ud) {
   }
   if (r->status == 200) {
     json_doc *d = json_parse(r->body.data ? r->body.data : "", r->body.len, 8, NULL, 0);
-    const char *id = d ? json_str(json_get(json_root(d), "id")) : NULL;
-    if (id && valid_id(id)) {
+    const json_value *idv = d ? json_get(json_root(d), "id") : NULL;
+    const char *id = json_str(idv);
+    if (id && fashn_id_usable(c, id, idv->u.str.len)) {
       j->id = fashn_strdup(id);
       json_doc_free(d);
       if (!j->id) {
@@ -285,16 +294,22 @@ static void submit_done(http_req *req, http_result *r, void *ud) {
       fashn_poll_start_job(j);
       return;
     }
-    bool refusal = d && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg);
+    bool refusal = d && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg, j->c->api_key);
+    bool has_id = d && idv && !json_is_null(idv);
+    bool key_id = id && http_has_secret(id, c->api_key);
     json_doc_free(d);
     if (refusal) {
       fashn_fail(j, name, 200, false, "the API refused the job: %s", msg);
       return;
     }
+    if (has_id) {
+      submit_bad_id(j, key_id ? "a prediction id that holds the API key" : "an invalid prediction id");
+      return;
+    }
     submit_unknown(j, "a 200 answer without a valid prediction id");
     return;
   }
-  if (fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg)) {
+  if (fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg, j->c->api_key)) {
     bool retryable = r->status == 429 ? strcmp(name, "OutOfCredits") != 0 : r->status >= 500;
     if (strcmp(name, "OutOfCredits") == 0) c->out_of_credits = true;
     fashn_fail(j, name, (int)r->status, retryable, "%s%s(after %d attempt%s)", msg, *msg ? " " : "",

@@ -121,42 +121,82 @@ bool http_url_allowed(const char *url, char *why, size_t whylen) {
   return false;
 }
 
-void http_redact(char *s, size_t cap, const char *secret) {
-  static const char mark[] = "[redacted]";
-  if (!s || !cap) return;
-  buf out = BUF_INIT;
+static bool is_word_byte(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* How many bytes of secret (sl bytes) match at p, as written or as sanitized (every byte
+ * outside [A-Za-z0-9_] turned into '_'); stops at the end of p. */
+static size_t secret_match(const char *p, const char *secret, size_t sl) {
+  size_t i = 0;
+  while (i < sl && p[i] && (p[i] == secret[i] || (p[i] == '_' && !is_word_byte(secret[i])))) i++;
+  return i;
+}
+
+static const char REDACT_MARK[] = "[redacted]";
+
+/* The redaction itself, into out. */
+static void redact_into(buf *out, const char *s, const char *secret) {
   /* A key of a few letters would turn every word that contains them into "[redacted]";
    * real API keys are long, so short ones (test stand-ins) are left alone. */
   size_t sl = secret ? strlen(secret) : 0;
   if (sl < 6) sl = 0;
   const char *p = s;
   while (*p) {
-    if (sl && strncmp(p, secret, sl) == 0) {
-      buf_append_str(&out, mark);
-      p += sl;
-      continue;
+    if (sl) {
+      size_t m = secret_match(p, secret, sl);
+      if (m == sl || (m >= 4 && p[m] == '\0')) { /* whole, or a cut-off start at the end */
+        buf_append_str(out, REDACT_MARK);
+        p += m;
+        continue;
+      }
     }
     if (strncmp(p, "://", 3) == 0) { /* scheme://user:pass@host -> scheme://[redacted]@host */
-      buf_append(&out, p, 3);
+      buf_append(out, p, 3);
       p += 3;
       const char *end = p;
       while (*end && *end != '@' && *end != '/' && *end != ' ' && *end != '"' && *end != '\'') end++;
       if (*end == '@') {
-        buf_append_str(&out, mark);
+        buf_append_str(out, REDACT_MARK);
         p = end;
       }
       continue;
     }
-    buf_append_char(&out, *p++);
+    buf_append_char(out, *p++);
   }
+}
+
+void http_redact(char *s, size_t cap, const char *secret) {
+  if (!s || !cap) return;
+  buf out = BUF_INIT;
+  redact_into(&out, s, secret);
   if (out.oom) { /* cannot rebuild it: say nothing rather than risk the secret */
-    snprintf(s, cap, "%s", mark);
+    snprintf(s, cap, "%s", REDACT_MARK);
   } else {
     size_t n = out.len < cap - 1 ? out.len : cap - 1;
     memcpy(s, out.data ? out.data : "", n);
     s[n] = '\0';
   }
   buf_free(&out);
+}
+
+char *http_redact_dup(const char *s, const char *secret) {
+  buf out = BUF_INIT;
+  redact_into(&out, s ? s : "", secret);
+  buf_append_char(&out, '\0');
+  if (out.oom) {
+    buf_free(&out);
+    return NULL;
+  }
+  return out.data;
+}
+
+bool http_has_secret(const char *s, const char *secret) {
+  size_t sl = secret ? strlen(secret) : 0;
+  if (sl < 6 || !s) return false;
+  for (const char *p = s; *p; p++)
+    if (secret_match(p, secret, sl) == sl) return true;
+  return false;
 }
 
 bool http_result_header(const http_result *r, const char *name, char *out, size_t outlen) {
