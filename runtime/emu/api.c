@@ -151,6 +151,10 @@ static void handle_run(emu *e, const emu_request *rq, emu_reply *rp) {
   } else {
     hook = NULL; /* owned by p */
     reply_json(rp, 200);
+  }
+  if (p && e->run_body.len) { /* --run-body: the chosen bytes, whatever they are */
+    buf_append(&rp->body, e->run_body.data, e->run_body.len);
+  } else if (p) {
     json_writer w;
     jw_init(&w, &rp->body);
     jw_object_begin(&w);
