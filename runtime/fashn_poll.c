@@ -219,11 +219,13 @@ static void poll_done(http_req *req, http_result *r, void *ud) {
     fashn_status_view sv;
     fashn_status_read_secret(r->body.data, r->body.len, c->api_key, &sv);
     if (sv.kind == FASHN_STATUS_BAD) {
-      /* The same unreadable answer again and again (nested too deep, not UTF-8, not JSON)
-       * will not change by waiting for the timeout: a few in a row end the job. */
+      /* The same whole but unreadable answer again and again (nested too deep, not
+       * UTF-8) will not change by waiting for the timeout: a few in a row end the job.
+       * Cut or garbled answers (damage in transit, which repeats identically too) keep
+       * the patient path: poll_failed and its MAX_POLL_FAILURES. */
       uint64_t h = 0xcbf29ce484222325ULL;
       for (size_t i = 0; i < r->body.len; i++) h = (h ^ (unsigned char)r->body.data[i]) * 0x100000001b3ULL;
-      j->bad_same = j->bad_answers && h == j->bad_hash ? j->bad_same + 1 : 1;
+      j->bad_same = !sv.malformed ? 0 : j->bad_answers && h == j->bad_hash ? j->bad_same + 1 : 1;
       j->bad_hash = h;
       j->bad_answers++;
       if (j->bad_same >= MAX_SAME_BAD_ANSWERS)

@@ -89,6 +89,15 @@ void fashn_status_read_secret(const char *body, size_t len, const char *secret, 
   const char *status = json_str(json_get(root, "status"));
   if (!v->doc || !status) {
     v->why = v->doc ? "the status answer has no status" : "the status answer is not valid JSON";
+    if (!v->doc && strstr(err, "nested deeper")) v->why = "the status answer is nested too deep";
+    else if (!v->doc && strstr(err, "invalid UTF-8")) v->why = "the status answer is not valid UTF-8";
+    else if (!v->doc && strstr(err, "control character")) v->why = "the status answer has a control character in a string";
+    /* ... and it ends like whole JSON: a cut in the middle of a character reads as
+     * invalid UTF-8 too, but then the answer does not end with its closing bracket. */
+    size_t e = len;
+    while (e > 0 && (body[e - 1] == ' ' || body[e - 1] == '\n' || body[e - 1] == '\r' || body[e - 1] == '\t')) e--;
+    v->malformed = v->doc == NULL && strcmp(v->why, "the status answer is not valid JSON") != 0 && e > 0 &&
+                   (body[e - 1] == '}' || body[e - 1] == ']');
     return;
   }
   copy_redacted(v->status, sizeof v->status, status, secret);

@@ -31,7 +31,12 @@ typedef enum {
  * `output` points into the parsed document the view owns, so it lives until then. */
 typedef struct fashn_status_view {
   fashn_status_kind kind;
-  const char *why;        /* BAD: "the status answer is not valid JSON" / "... has no status" */
+  const char *why;        /* BAD: "the status answer is not valid JSON" / "... has no status" /
+                             "... is nested too deep" / "... is not valid UTF-8" / "... has a
+                             control character in a string" */
+  bool malformed;         /* BAD for one of the last three reasons: an answer that arrived
+                             whole and is unreadable as sent (damage in transit cuts or
+                             garbles; it does not nest 17 deep or write invalid UTF-8) */
   char status[24];        /* the status word (first 23 bytes) with bytes outside
                              [A-Za-z0-9_] replaced by '_'; "" when BAD */
   /* ENDED */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fashn_int.h"
+#include "textsafe.h"
 
 fashn_job *fashn_resume(fashn_client *c, const char *inputs_json, size_t len, const char *id,
                         const fashn_job_opts *o, char *errbuf, size_t errlen) {
@@ -78,8 +79,14 @@ fashn_job *fashn_job_stored(fashn_client *c, const char *inputs_json, size_t len
     j->state = FASHN_JOB_DONE;
     snprintf(j->status, sizeof j->status, "completed");
   } else {
-    j->err_name = fashn_strdup(e && e->name ? e->name : "Error");
-    j->err_message = fashn_strdup(e && e->message ? e->message : "");
+    /* Journal text (a file, written by any earlier version): escaped and redacted as
+     * fashn_fail does for what the server says now. */
+    char *name = http_redact_dup(e && e->name ? e->name : "Error", c->api_key);
+    char *msg = http_redact_dup(e && e->message ? e->message : "", c->api_key);
+    j->err_name = text_escape_dup(name);
+    j->err_message = text_escape_dup(msg);
+    free(name);
+    free(msg);
     if (!j->err_name || !j->err_message) goto oom;
     j->err_http = e ? e->http_status : 0;
     j->err_retryable = e ? e->retryable : false;

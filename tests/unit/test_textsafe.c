@@ -103,3 +103,24 @@ TEST(a_status_answer_is_redacted_before_it_is_cut) {
   CHECK(!strstr(v.status, "5EcReT"));
   fashn_status_free(&v);
 }
+
+TEST(only_whole_unreadable_status_answers_count_as_malformed) {
+  fashn_status_view v;
+  static const char *const whole[] = {"[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]", "{\"status\":\"processing\xff\"}\n",
+                                      "{\"status\":\"a\x01\"}"};
+  for (size_t i = 0; i < sizeof whole / sizeof *whole; i++) {
+    fashn_status_read(whole[i], strlen(whole[i]), &v);
+    CHECK_INT(v.kind, FASHN_STATUS_BAD);
+    if (!v.malformed) unit_fail(__FILE__, __LINE__, "answer %zu not malformed: %s", i, v.why);
+    fashn_status_free(&v);
+  }
+  /* damage in transit: cut (also in the middle of a character), or garbled */
+  static const char *const damaged[] = {"{\"status\":\"proc", "{\"status\":\"caf\xc3",
+                                        "{\"id\": \"<html>502 Bad Gateway</html>", "{}"};
+  for (size_t i = 0; i < sizeof damaged / sizeof *damaged; i++) {
+    fashn_status_read(damaged[i], strlen(damaged[i]), &v);
+    CHECK_INT(v.kind, FASHN_STATUS_BAD);
+    if (v.malformed) unit_fail(__FILE__, __LINE__, "answer %zu malformed: %s", i, v.why);
+    fashn_status_free(&v);
+  }
+}
