@@ -88,6 +88,7 @@ fashn_job *fashn_job_stored(fashn_client *c, const char *inputs_json, size_t len
     free(name);
     free(msg);
     if (!j->err_name || !j->err_message) goto oom;
+    fashn_status_sanitize(j->err_name);
     j->err_http = e ? e->http_status : 0;
     j->err_retryable = e ? e->retryable : false;
     j->state = FASHN_JOB_FAILED;
