@@ -3,13 +3,20 @@
 
 #include <lauxlib.h>
 #include <stdarg.h>
+#include <string.h>
+
+#include "../runtime/base/textsafe.h"
+#include "lbuf.h"
 
 #define ERROR_MT "atelier.error"
 
-/* "where" .. name .. ": " .. message .. " (prediction ID, HTTP N)". Each piece is pushed
- * in order and one lua_concat joins them, rather than a luaL_Buffer: the fields are Lua
- * values that sit on the stack while in use, and a buffer grown past LUAL_BUFFERSIZE
- * needs the stack top for itself (a long name once crashed here). */
+/* "where" .. name .. ": " .. message .. " (prediction ID, HTTP N)", escaped as a whole:
+ * the parts may be server text or a script's, and this is what reaches a terminal.
+ * Each piece is pushed in order and one lua_concat joins them, rather than a
+ * luaL_Buffer: the fields are Lua values that sit on the stack while in use, and a
+ * buffer grown past LUAL_BUFFERSIZE needs the stack top for itself (a long name once
+ * crashed here). The escaped text is built in a stack-owned buf (lbuf), so a raise
+ * cannot leak it. */
 static int err_tostring(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
@@ -36,7 +43,21 @@ static int err_tostring(lua_State *L) {
   if (http) lua_pushfstring(L, "%sHTTP %d)", has_id ? ", " : " (", (int)http);
   else if (has_id) lua_pushliteral(L, ")");
   lua_concat(L, lua_gettop(L) - 1);
+  size_t n;
+  const char *raw = lua_tolstring(L, -1, &n);
+  buf *safe = lbuf_push(L);
+  text_escape(safe, raw, n);
+  if (safe->oom) return luaL_error(L, "out of memory describing an error");
+  lua_pushlstring(L, safe->data ? safe->data : "", safe->len);
   return 1;
+}
+
+void lerr_print(FILE *f, const char *prefix, const char *text) {
+  buf safe = BUF_INIT;
+  if (!text) text = "?";
+  text_escape_lines(&safe, text, strlen(text));
+  fprintf(f, "%s: %s\n", prefix, safe.oom || !safe.data ? "(out of memory)" : safe.data);
+  buf_free(&safe);
 }
 
 void lerr_push(lua_State *L, const lerr_info *e, int level) {

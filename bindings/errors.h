@@ -5,6 +5,7 @@
 #define ATELIER_ERRORS_H
 
 #include <lua.h>
+#include <stdio.h>
 #include <stdbool.h>
 
 typedef struct lerr_info {
@@ -34,5 +35,9 @@ void lerr_open(lua_State *L);
 /* atelier.error({name=, message=, ...} [, level]) -> a new error table (not raised);
  * with level, `where` names that stack level, as error(msg, level) would. */
 int lerr_new_from_table(lua_State *L);
+
+/* Prints "prefix: text\n" to f with text escaped as runtime/textsafe.h does for several
+ * lines (newlines and tabs kept): how uncaught errors and load errors reach stderr. */
+void lerr_print(FILE *f, const char *prefix, const char *text);
 
 #endif

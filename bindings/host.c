@@ -115,7 +115,7 @@ static const char MAIN_BODY[] =
     "if script then return script(table.unpack(args, 1, args.n)) end\n";
 
 static int report_load_error(lua_State *L, const char *progname) {
-  fprintf(stderr, "%s: %s\n", progname, lua_tostring(L, -1));
+  lerr_print(stderr, progname, lua_tostring(L, -1));
   lua_pop(L, 1);
   return 1;
 }

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
+
 #define TASK_MT "atelier.task"
 
 /* Uservalue slots of a task handle. */
@@ -106,8 +108,13 @@ static void report_failure(lua_State *L, int idx, task *t, const char *why) {
   sched *s = t->s;
   lua_getiuservalue(L, idx, UV_TRACEBACK);
   const char *tb = lua_tostring(L, -1);
-  if (why) fprintf(stderr, "%s: task %ld %s: %s\n", s->progname, t->id, why, tb ? tb : "?");
-  else fprintf(stderr, "%s: %s\n", s->progname, tb ? tb : "?");
+  if (why) {
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "%s: task %ld %s", s->progname, t->id, why);
+    lerr_print(stderr, prefix, tb);
+  } else {
+    lerr_print(stderr, s->progname, tb);
+  }
   fflush(stderr);
   lua_pop(L, 1);
 }

@@ -151,11 +151,15 @@ static void handle_run(emu *e, const emu_request *rq, emu_reply *rp) {
   } else {
     hook = NULL; /* owned by p */
     reply_json(rp, 200);
+  }
+  if (p && e->run_body.len) { /* --run-body: the chosen bytes, whatever they are */
+    buf_append(&rp->body, e->run_body.data, e->run_body.len);
+  } else if (p) {
     json_writer w;
     jw_init(&w, &rp->body);
     jw_object_begin(&w);
     jw_key(&w, "id");
-    jw_string(&w, p->id);
+    jw_string(&w, e->cfg.echo_key && !strcmp(e->cfg.echo_key, "id") ? e->cfg.api_key : p->id);
     jw_key(&w, "error");
     jw_null(&w);
     jw_object_end(&w);
@@ -182,6 +186,9 @@ static void handle_status(emu *e, const emu_request *rq, emu_reply *rp) {
     emu_pred *p = *id && strlen(id) < sizeof p->id ? emu_pred_find(e, id) : NULL;
     if (!p) {
       emu_reply_error(rp, 404, "NotFound", "no prediction with id '%.60s'", id);
+    } else if (e->status_body.len) { /* --status-body: the chosen bytes, whatever they are */
+      reply_json(rp, 200);
+      buf_append(&rp->body, e->status_body.data, e->status_body.len);
     } else {
       reply_json(rp, 200);
       emu_pred_json(e, p, now, &rp->body);

@@ -84,6 +84,13 @@ static const opt OPTS[] = {
      "endpoints the transport faults apply to: run,status,credits,cdn (all)"},
     {"output-file", O_STR, F(output_file), 0, 0,
      "serve this file's bytes as every output instead of a rendered picture (client tests)"},
+    {"fail-message", O_STR, F(fail_message), 0, 0, "the error message of --fail-rate failures (any text)"},
+    {"echo-key", O_STR, F(echo_key), 0, 0,
+     "leak the --api-key back: id (as the submit answer's prediction id) or error (as failures' name and message)"},
+    {"run-body", O_STR, F(run_body), 0, 0,
+     "answer every accepted run (still created and charged) 200 with this file's bytes (client tests)"},
+    {"status-body", O_STR, F(status_body), 0, 0,
+     "answer every status request of a known prediction 200 with this file's bytes (client tests)"},
     {"tls-cert", O_STR, F(tls_cert), 0, 0, "PEM certificate (chain): serve HTTPS (needs --tls-key)"},
     {"tls-key", O_STR, F(tls_key), 0, 0, "PEM private key of --tls-cert"},
 };

@@ -56,6 +56,16 @@ typedef struct emu_config {
                                   /_emu/ is never faulted */
   const char *output_file; /* --output-file: every output is this file's bytes instead of
                               a rendered picture (hostile outputs for client tests) */
+  const char *fail_message; /* --fail-message: the error message --fail-rate failures carry
+                               (any bytes: hostile text for client tests) */
+  const char *echo_key;   /* --echo-key id|error: a server that leaks the API key back (needs
+                             --api-key): "id" answers POST /v1/run with the key as the
+                             prediction id (the prediction is still created and charged);
+                             "error" makes --fail-rate failures name it and quote it */
+  const char *run_body;   /* --run-body: every accepted POST /v1/run (the prediction is
+                             created and charged) is answered 200 with this file's bytes */
+  const char *status_body; /* --status-body: every GET /v1/status of a known prediction is
+                              answered 200 with this file's bytes (hostile status answers) */
   const char *tls_cert;   /* --tls-cert / --tls-key: PEM files; serve HTTPS (both needed) */
   const char *tls_key;
 } emu_config;

@@ -180,6 +180,9 @@ struct emu {
   emu_config cfg;       /* strings below are the emulator's own copies */
   char *api_key, *fail_names, *fault_endpoints, *http429_name, *drop_when, *malformed_kind;
   buf output_file;      /* --output-file's bytes (empty = render) */
+  buf status_body;      /* --status-body's bytes (empty = real answers) */
+  buf run_body;         /* --run-body's bytes (empty = real answers) */
+  char *fail_message, *echo_key;
   buf tls_cert, tls_key; /* PEM, NUL-terminated (empty = plain HTTP) */
   struct MHD_Daemon *daemon;
   int port;

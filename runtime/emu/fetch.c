@@ -6,28 +6,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../io/netaddr.h"
 #include "emu_internal.h"
 
-bool emu_is_loopback_url(const char *url) {
-  const char *host;
-  if (!strncasecmp(url, "http://", 7)) host = url + 7;
-  else if (!strncasecmp(url, "https://", 8)) host = url + 8;
-  else return false;
-  if (strpbrk(host, "@\\ \t\r\n")) return false; /* no userinfo tricks, no odd characters */
-  size_t n = strcspn(host, "/?#");
-  if (n >= 2 && host[0] == '[') return n >= 5 && !strncmp(host, "[::1]", 5) && (n == 5 || host[5] == ':');
-  size_t hn = strcspn(host, ":/?#");
-  if (hn == 9 && !strncasecmp(host, "localhost", 9)) return true;
-  /* 127.0.0.0/8, written as a plain dotted quad. */
-  unsigned a, b, c, d;
-  char tail;
-  char tmp[64];
-  if (hn == 0 || hn >= sizeof tmp) return false;
-  memcpy(tmp, host, hn);
-  tmp[hn] = '\0';
-  if (sscanf(tmp, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4) return false;
-  return a == 127 && b < 256 && c < 256 && d < 256;
-}
+/* The program's one loopback rule (netaddr.h): 127.0.0.0/8 as a dotted quad, [::1], localhost. */
+bool emu_is_loopback_url(const char *url) { return net_url_is_loopback(url); }
 
 typedef struct sink {
   buf *out;

@@ -149,8 +149,14 @@ void emu_advance(emu *e, double now) {
   for (emu_pred *p = e->ufirst; p; p = next) {
     next = p->unext;
     if (now < p->t_due) continue;
-    if (p->fail_name)
-      finish(e, p, ST_FAILED, p->fail_name, "emulated failure (fashn-emu --fail-rate)", now);
+    if (p->fail_name && e->cfg.echo_key && !strcmp(e->cfg.echo_key, "error")) {
+      char msg[200];
+      snprintf(msg, sizeof msg, "%s (key %s)", e->cfg.fail_message ? e->cfg.fail_message : "emulated failure",
+               e->cfg.api_key);
+      finish(e, p, ST_FAILED, e->cfg.api_key, msg, now);
+    } else if (p->fail_name)
+      finish(e, p, ST_FAILED, p->fail_name,
+             e->cfg.fail_message ? e->cfg.fail_message : "emulated failure (fashn-emu --fail-rate)", now);
     else if (p->render == RS_FAILED)
       finish(e, p, ST_FAILED, p->render_error_name, p->render_error, now);
     else if (p->render == RS_DONE)

@@ -310,7 +310,11 @@ emu *emu_start(const emu_config *c, char *err, size_t errlen) {
   e->cfg.http429_name = e->http429_name;
   e->cfg.drop_when = e->drop_when;
   e->cfg.malformed_kind = e->malformed_kind;
-  e->cfg.output_file = e->cfg.tls_cert = e->cfg.tls_key = NULL; /* read below, not kept */
+  e->fail_message = dup_or_null(c->fail_message);
+  e->echo_key = dup_or_null(c->echo_key);
+  e->cfg.fail_message = e->fail_message;
+  e->cfg.echo_key = e->echo_key;
+  e->cfg.output_file = e->cfg.tls_cert = e->cfg.tls_key = e->cfg.status_body = e->cfg.run_body = NULL;
   e->balance = c->credits;
   pthread_mutex_init(&e->mu, NULL);
   pthread_condattr_t ca;
@@ -329,6 +333,18 @@ emu *emu_start(const emu_config *c, char *err, size_t errlen) {
   if (!emu_faults_init(&e->faults, &e->cfg, err, errlen)) goto fail;
   if (c->output_file && !read_file("output-file", c->output_file, (size_t)1 << 30, &e->output_file, err, errlen))
     goto fail;
+  if (c->run_body && !read_file("run-body", c->run_body, (size_t)1 << 30, &e->run_body, err, errlen))
+    goto fail;
+  if (c->status_body && !read_file("status-body", c->status_body, (size_t)1 << 30, &e->status_body, err, errlen))
+    goto fail;
+  if (c->echo_key && strcmp(c->echo_key, "id") != 0 && strcmp(c->echo_key, "error") != 0) {
+    snprintf(err, errlen, "--echo-key: '%s' is not one of id, error", c->echo_key);
+    goto fail;
+  }
+  if (c->echo_key && (!c->api_key || !*c->api_key)) {
+    snprintf(err, errlen, "--echo-key needs --api-key (the key it leaks)");
+    goto fail;
+  }
   if (!c->tls_cert != !c->tls_key) {
     snprintf(err, errlen, "--tls-cert and --tls-key go together");
     goto fail;
@@ -411,6 +427,10 @@ void emu_stop(emu *e) {
   free(e->drop_when);
   free(e->malformed_kind);
   buf_free(&e->output_file);
+  buf_free(&e->status_body);
+  buf_free(&e->run_body);
+  free(e->fail_message);
+  free(e->echo_key);
   if (e->tls_key.data) memset(e->tls_key.data, 0, e->tls_key.len); /* a test key, but still a key */
   buf_free(&e->tls_cert);
   buf_free(&e->tls_key);

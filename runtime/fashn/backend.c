@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../io/http.h"
+#include "../io/netaddr.h"
 
 #if __has_include("../emu/emu.h")
 #include "../emu/emu.h"
@@ -13,11 +14,6 @@
 #else
 #define HAVE_EMU 0
 #endif
-
-static bool is_loopback(const char *url) {
-  char why[128];
-  return strncmp(url, "http://", 7) == 0 && http_url_allowed(url, why, sizeof why);
-}
 
 static bool start_emulator(backend *b, bool quiet, char *err, size_t errlen) {
 #if HAVE_EMU
@@ -86,7 +82,7 @@ bool backend_choose(backend *b, const backend_want *w, char *err, size_t errlen)
     snprintf(err, errlen, "bad API base URL: %s", why);
     return false;
   }
-  if (!key && !is_loopback(url)) {
+  if (!key && !net_url_is_loopback(url)) {
     snprintf(err, errlen, "FASHN_API_KEY is not set (needed to talk to %s)", url);
     return false;
   }

@@ -8,6 +8,7 @@
 #include "fashn_int.h"
 #include "fashn_poll.h"
 #include "fashn_submit.h"
+#include "../base/textsafe.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -51,6 +52,10 @@ void fashn_config_defaults(fashn_config *c) {
 
 void fashn_redact(const fashn_client *c, char *s, size_t cap) { http_redact(s, cap, c->api_key); }
 
+bool fashn_id_usable(const fashn_client *c, const char *id, size_t len) {
+  return fashn_id_valid(id, len) && !http_has_secret(id, c->api_key);
+}
+
 void fashn_notice(fashn_client *c, const fashn_job *j, const char *fmt, ...) {
   if (!c->cfg.on_event) return;
   char text[512];
@@ -59,6 +64,7 @@ void fashn_notice(fashn_client *c, const fashn_job *j, const char *fmt, ...) {
   vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
   fashn_redact(c, text, sizeof text);
+  text_escape_inplace(text, sizeof text);
   fashn_event ev = {FASHN_EV_NOTICE, j, text};
   c->cfg.on_event(c->cfg.event_ud, &ev);
 }
@@ -382,10 +388,19 @@ void fashn_fail(fashn_job *j, const char *name, int http_status, bool retryable,
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  if (j->c) fashn_redact(j->c, msg, sizeof msg);
+  /* Everything a failure says may hold server text: no key, no control bytes, from here
+   * to every place it goes (error tables, the journal, progress lines). */
+  char nm[64];
+  snprintf(nm, sizeof nm, "%s", name);
+  if (j->c) {
+    fashn_redact(j->c, msg, sizeof msg);
+    fashn_redact(j->c, nm, sizeof nm);
+  }
+  text_escape_inplace(msg, sizeof msg);
+  fashn_status_sanitize(nm);
   free(j->err_name);
   free(j->err_message);
-  j->err_name = strdup(name);
+  j->err_name = strdup(nm);
   j->err_message = strdup(msg);
   j->err_http = http_status;
   j->err_retryable = retryable;

@@ -108,9 +108,12 @@ typedef enum {
   FASHN_JOB_FAILED,     /* see fashn_job_error */
 } fashn_job_state;
 
+/* What a failure says is stored safe, not raw: the server's text is data, and this is
+ * what error tables, the journal and progress lines carry. So name is [A-Za-z0-9_] only
+ * and message is escaped (textsafe.h); both have the API key redacted. */
 typedef struct fashn_error {
   const char *name;     /* API error name or a runtime one (SubmitOutcomeUnknown, ...) */
-  const char *message;  /* free of secrets */
+  const char *message;  /* free of secrets and of control bytes */
   int http_status;      /* 0 when none */
   bool retryable;
 } fashn_error;

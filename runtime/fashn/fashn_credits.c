@@ -1,6 +1,7 @@
 /* fashn_credits.c — GET /v1/credits: the account's balance, asked under its own request
  * budget (credits_rl) and answered through a callback. */
 #include "fashn_int.h"
+#include "../base/textsafe.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,7 @@ static void credits_done(http_req *req, http_result *r, void *ud) {
     json_doc_free(d);
     if (!ok) snprintf(msg, sizeof msg, "the credits answer has no credits.total");
     snprintf(name, sizeof name, "BadResponse");
-  } else if (r->outcome == HTTP_RESPONSE && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg)) {
+  } else if (r->outcome == HTTP_RESPONSE && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg, k->c->api_key)) {
   } else if (r->outcome == HTTP_RESPONSE) {
     snprintf(name, sizeof name, "HTTPError");
     snprintf(msg, sizeof msg, "HTTP %ld", r->status);
@@ -47,6 +48,7 @@ static void credits_done(http_req *req, http_result *r, void *ud) {
     snprintf(msg, sizeof msg, "%s", r->error);
   }
   fashn_redact(k->c, msg, sizeof msg);
+  text_escape_inplace(msg, sizeof msg);
   e.name = name;
   e.message = msg;
   e.http_status = r->outcome == HTTP_RESPONSE ? (int)r->status : 0;

@@ -159,6 +159,14 @@ void fashn_fetch_outputs(fashn_job *j, const json_value *output) {
       if (!decode_data_uri(j, (int)i, s, len)) return;
       continue;
     }
+    if (kind == FASHN_OUTPUT_URL && strlen(s) != len) {
+      kind = FASHN_OUTPUT_BAD_URL;
+      snprintf(why, sizeof why, "it holds a NUL byte");
+    }
+    if (kind == FASHN_OUTPUT_URL && http_has_secret(s, c->api_key)) { /* it would be journaled */
+      kind = FASHN_OUTPUT_BAD_URL;
+      snprintf(why, sizeof why, "it holds the API key");
+    }
     if (kind != FASHN_OUTPUT_URL) {
       fashn_fail(j, "BadOutput", 200, false, "output %zu of prediction %s is not a usable URL: %s", i + 1,
                  j->id, why);

@@ -19,7 +19,6 @@
 #include "pollplan.h"
 #include "../io/ratelimit.h"
 
-#define FASHN_MAX_ID 200      /* prediction ids are opaque but not unbounded */
 
 /* fashn_submit.c's part: the state of the POST /v1/run attempts. */
 typedef struct fashn_submit_part {
@@ -32,6 +31,8 @@ typedef struct fashn_poll_part {
   double next_due;     /* absolute time of the next poll */
   double lo_age;       /* age of the last poll that saw it unfinished (0 = none) */
   int polls, poll_failures, not_found, null_outputs;
+  int bad_answers, bad_same; /* unreadable status answers in a row; identical ones in a row */
+  uint64_t bad_hash;         /* of the last unreadable answer */
   int resubmits;       /* prediction retries after a retryable failure */
 } fashn_poll_part;
 
@@ -128,6 +129,9 @@ void fashn_notice(fashn_client *c, const fashn_job *j, const char *fmt, ...)
 void fashn_redact(const fashn_client *c, char *s, size_t cap);
 void fashn_count_result(fashn_client *c, const http_result *r); /* the client's HTTP counters */
 void fashn_hold_ghost_slot(fashn_job *j);   /* an unknown outcome may hold a server slot */
+/* fashn_id_valid, and the id does not carry the API key (a key in a URL path and in the
+ * journal is a key leaked): the test for every id the API sends. */
+bool fashn_id_usable(const fashn_client *c, const char *id, size_t len);
 
 /* What a stage reports. Each moves the job on (or ends it). */
 /* submit: the API accepted the job and j->id is set: RUNNING, polled from now on. */

@@ -2,6 +2,7 @@
  * the pure half of polling and fetching (fashn_poll.c and fashn_fetch.c act on it), and
  * the error body any API answer may carry. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -10,6 +11,26 @@
 #include "fashn_status.h"
 #include "../io/http.h"
 #include "../image/image.h"
+#include "../base/textsafe.h"
+
+bool fashn_id_valid(const char *id, size_t len) {
+  if (!id || len == 0 || len > FASHN_ID_MAX) return false;
+  if ((len == 1 && id[0] == '.') || (len == 2 && id[0] == '.' && id[1] == '.')) return false;
+  for (size_t i = 0; i < len; i++) {
+    char ch = id[i];
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+          ch == '_' || ch == '.'))
+      return false; /* unreserved URL characters only: nothing that changes the request */
+  }
+  return true;
+}
+
+/* Copies server text into out (cap bytes): redacted while whole, then cut. */
+static void copy_redacted(char *out, size_t cap, const char *s, const char *secret) {
+  char *r = http_redact_dup(s, secret);
+  snprintf(out, cap, "%s", r ? r : "");
+  free(r);
+}
 
 bool fashn_status_retry_worthy(const char *name) {
   static const char *const names[] = {"ThirdPartyError", "UnavailableError", "PipelineError",
@@ -26,16 +47,17 @@ void fashn_status_sanitize(char *s) {
 }
 
 /* status "failed", "canceled" or "time_out": the error, with a name for every ending. */
-static void read_ended(fashn_status_view *v, const json_value *root, const char *status) {
+static void read_ended(fashn_status_view *v, const json_value *root, const char *status, const char *secret) {
   const json_value *e = json_get(root, "error");
   const char *n = json_str(json_get(e, "name")), *m = json_str(json_get(e, "message"));
   if (!n) n = json_str(e); /* tolerate "error": "Name" */
   if (!n || !*n)
     n = strcmp(status, "canceled") == 0 ? "PredictionCanceled"
         : strcmp(status, "time_out") == 0 ? "PredictionTimedOut" : "PredictionFailed";
-  snprintf(v->err_name, sizeof v->err_name, "%s", n);
+  copy_redacted(v->err_name, sizeof v->err_name, n, secret);
   fashn_status_sanitize(v->err_name);
-  snprintf(v->err_message, sizeof v->err_message, "%s", m ? m : "");
+  copy_redacted(v->err_message, sizeof v->err_message, m ? m : "", secret);
+  text_escape_inplace(v->err_message, sizeof v->err_message);
   v->failed = strcmp(status, "failed") == 0;
   v->retry_worthy = v->failed && fashn_status_retry_worthy(v->err_name);
 }
@@ -55,6 +77,10 @@ static void read_completed(fashn_status_view *v, const json_value *root) {
 }
 
 void fashn_status_read(const char *body, size_t len, fashn_status_view *v) {
+  fashn_status_read_secret(body, len, NULL, v);
+}
+
+void fashn_status_read_secret(const char *body, size_t len, const char *secret, fashn_status_view *v) {
   memset(v, 0, sizeof *v);
   v->kind = FASHN_STATUS_BAD;
   v->outputs = FASHN_OUTPUTS_NONE;
@@ -64,16 +90,25 @@ void fashn_status_read(const char *body, size_t len, fashn_status_view *v) {
   const char *status = json_str(json_get(root, "status"));
   if (!v->doc || !status) {
     v->why = v->doc ? "the status answer has no status" : "the status answer is not valid JSON";
+    if (!v->doc && strstr(err, "nested deeper")) v->why = "the status answer is nested too deep";
+    else if (!v->doc && strstr(err, "invalid UTF-8")) v->why = "the status answer is not valid UTF-8";
+    else if (!v->doc && strstr(err, "control character")) v->why = "the status answer has a control character in a string";
+    /* ... and it ends like whole JSON: a cut in the middle of a character reads as
+     * invalid UTF-8 too, but then the answer does not end with its closing bracket. */
+    size_t e = len;
+    while (e > 0 && (body[e - 1] == ' ' || body[e - 1] == '\n' || body[e - 1] == '\r' || body[e - 1] == '\t')) e--;
+    v->malformed = v->doc == NULL && strcmp(v->why, "the status answer is not valid JSON") != 0 && e > 0 &&
+                   (body[e - 1] == '}' || body[e - 1] == ']');
     return;
   }
-  snprintf(v->status, sizeof v->status, "%.23s", status);
+  copy_redacted(v->status, sizeof v->status, status, secret);
   fashn_status_sanitize(v->status);
   if (strcmp(status, "completed") == 0) {
     v->kind = FASHN_STATUS_COMPLETED;
     read_completed(v, root);
   } else if (strcmp(status, "failed") == 0 || strcmp(status, "canceled") == 0 || strcmp(status, "time_out") == 0) {
     v->kind = FASHN_STATUS_ENDED;
-    read_ended(v, root, status);
+    read_ended(v, root, status, secret);
   } else { /* starting, in_queue, processing, or a word from a newer API: not done */
     v->kind = FASHN_STATUS_PENDING;
   }
@@ -152,7 +187,7 @@ fashn_decode_status fashn_output_decode(const char *s, size_t len, size_t max_by
   return FASHN_DECODED;
 }
 
-bool fashn_error_body(const buf *body, char *name, size_t namelen, char *msg, size_t msglen) {
+bool fashn_error_body(const buf *body, char *name, size_t namelen, char *msg, size_t msglen, const char *secret) {
   name[0] = msg[0] = '\0';
   if (!body->len) return false;
   json_doc *d = json_parse(body->data, body->len, 8, NULL, 0);
@@ -165,12 +200,14 @@ bool fashn_error_body(const buf *body, char *name, size_t namelen, char *msg, si
     m = json_str(json_get(e, "message"));
   }
   bool ok = n && *n && json_is_null(json_get(root, "id"));
-  if (ok) {
-    snprintf(name, namelen, "%s", n);
-    for (char *p = name; *p; p++)
-      if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
-        *p = '_';
-    snprintf(msg, msglen, "%s", m ? m : "");
+  if (ok) { /* server text: redacted while whole, then cut, kept to a name, escaped */
+    char *rn = http_redact_dup(n, secret), *rm = http_redact_dup(m ? m : "", secret);
+    snprintf(name, namelen, "%s", rn ? rn : "BadResponse");
+    fashn_status_sanitize(name);
+    snprintf(msg, msglen, "%s", rm ? rm : "");
+    text_escape_inplace(msg, msglen);
+    free(rn);
+    free(rm);
   }
   json_doc_free(d);
   return ok;

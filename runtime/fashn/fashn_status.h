@@ -32,13 +32,18 @@ typedef enum {
  * `output` points into the parsed document the view owns, so it lives until then. */
 typedef struct fashn_status_view {
   fashn_status_kind kind;
-  const char *why;        /* BAD: "the status answer is not valid JSON" / "... has no status" */
+  const char *why;        /* BAD: "the status answer is not valid JSON" / "... has no status" /
+                             "... is nested too deep" / "... is not valid UTF-8" / "... has a
+                             control character in a string" */
+  bool malformed;         /* BAD for one of the last three reasons: an answer that arrived
+                             whole and is unreadable as sent (damage in transit cuts or
+                             garbles; it does not nest 17 deep or write invalid UTF-8) */
   char status[24];        /* the status word (first 23 bytes) with bytes outside
                              [A-Za-z0-9_] replaced by '_'; "" when BAD */
   /* ENDED */
   char err_name[64];      /* error.name, or "error": "Name", else PredictionCanceled /
                              PredictionTimedOut / PredictionFailed; sanitized like status */
-  char err_message[400];  /* error.message, "" when none */
+  char err_message[400];  /* error.message, "" when none; escaped (textsafe.h) */
   bool failed;            /* the word is "failed" (not canceled or time_out) */
   bool retry_worthy;      /* failed with a name worth a resubmission (runtime/api/API.md, "Errors") */
   /* COMPLETED */
@@ -51,6 +56,18 @@ typedef struct fashn_status_view {
  * is always filled (running out of memory while parsing reads as BAD, not valid JSON).
  * Call fashn_status_free(v) afterwards, whatever the kind. */
 void fashn_status_read(const char *body, size_t len, fashn_status_view *v);
+
+/* The same, with the text the server chose (status word, error name and message) made
+ * safe before it is cut to the view's sizes: secret (the API key; NULL = none) redacted as
+ * http_redact does, then the message escaped (textsafe.h). fashn_status_read passes NULL. */
+void fashn_status_read_secret(const char *body, size_t len, const char *secret, fashn_status_view *v);
+
+/* The one rule for a prediction id, wherever one comes from (a submit answer, the
+ * journal, a resumed job): len bytes (an embedded NUL is refused, not cut at), 1 to
+ * FASHN_ID_MAX, of [A-Za-z0-9._-], and not "." or ".." (it becomes a URL path segment:
+ * /v1/status/.. would be another resource). */
+#define FASHN_ID_MAX 200
+bool fashn_id_valid(const char *id, size_t len);
 void fashn_status_free(fashn_status_view *v); /* idempotent */
 
 /* True for the runtime error names worth one resubmission: ThirdPartyError,
@@ -97,8 +114,9 @@ fashn_decode_status fashn_output_decode(const char *s, size_t len, size_t max_by
                                         size_t fmtlen, char *why, size_t whylen);
 
 /* Parses an error answer, {"error": "Name" | {"name","message"}, "message": ...} with no
- * id: false when the body is not one. name is sanitized to [A-Za-z0-9_]. Read by submit,
- * poll and credits answers alike. */
-bool fashn_error_body(const buf *body, char *name, size_t namelen, char *msg, size_t msglen);
+ * id: false when the body is not one. The name and message are redacted of secret (the
+ * API key; NULL = none) before they are cut to size; the name is kept to [A-Za-z0-9_] and
+ * the message escaped (base/textsafe.h). Read by submit, poll and credits answers alike. */
+bool fashn_error_body(const buf *body, char *name, size_t namelen, char *msg, size_t msglen, const char *secret);
 
 #endif

@@ -7,24 +7,12 @@
 
 #include "fashn_int.h"
 #include "fashn_poll.h"
-
-/* Ids go into a URL path: the same rule as for ids the API sends (fashn.c). */
-static bool plausible_id(const char *s) {
-  size_t n = s ? strlen(s) : 0;
-  if (!n || n > FASHN_MAX_ID) return false;
-  for (size_t i = 0; i < n; i++) {
-    char ch = s[i];
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-          ch == '_' || ch == '.'))
-      return false;
-  }
-  return true;
-}
+#include "../base/textsafe.h"
 
 fashn_job *fashn_resume(fashn_client *c, const char *inputs_json, size_t len, const char *id,
                         const fashn_job_opts *o, char *errbuf, size_t errlen) {
   char field[64];
-  if (!plausible_id(id)) {
+  if (!id || !fashn_id_usable(c, id, strlen(id))) {
     snprintf(errbuf, errlen, "the journal's prediction id is not one the API could have sent");
     return NULL;
   }
@@ -92,9 +80,16 @@ fashn_job *fashn_job_stored(fashn_client *c, const char *inputs_json, size_t len
     j->state = FASHN_JOB_DONE;
     snprintf(j->status, sizeof j->status, "completed");
   } else {
-    j->err_name = strdup(e && e->name ? e->name : "Error");
-    j->err_message = strdup(e && e->message ? e->message : "");
+    /* Journal text (a file, written by any earlier version): escaped and redacted as
+     * fashn_fail does for what the server says now. */
+    char *name = http_redact_dup(e && e->name ? e->name : "Error", c->api_key);
+    char *msg = http_redact_dup(e && e->message ? e->message : "", c->api_key);
+    j->err_name = text_escape_dup(name);
+    j->err_message = text_escape_dup(msg);
+    free(name);
+    free(msg);
     if (!j->err_name || !j->err_message) goto oom;
+    fashn_status_sanitize(j->err_name);
     j->err_http = e ? e->http_status : 0;
     j->err_retryable = e ? e->retryable : false;
     j->state = FASHN_JOB_FAILED;

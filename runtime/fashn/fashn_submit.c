@@ -3,6 +3,7 @@
  * no id is resent, anything else that went out and came back unusable is an unknown
  * outcome: SubmitOutcomeUnknown unless the job opted in to resending. */
 #include "fashn_submit.h"
+#include "../base/textsafe.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,12 +41,12 @@ static void run_observe(void *ud, const http_result *r) {
   if (j->hooks.not_created) { /* certainly nothing created: never connected, or refused */
     char name[64], msg[64];
     if (r->outcome == HTTP_NOT_SENT ||
-        (r->outcome == HTTP_RESPONSE && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg)))
+        (r->outcome == HTTP_RESPONSE && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg, j->c->api_key)))
       j->hooks.not_created(j->hooks.ud);
   }
   if (r->outcome == HTTP_RESPONSE && r->status == 429) {
     char name[64], msg[64];
-    if (fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg) && strcmp(name, "RateLimitExceeded") == 0)
+    if (fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg, j->c->api_key) && strcmp(name, "RateLimitExceeded") == 0)
       rl_pause(&j->c->run_rl, loop_now() + (r->retry_after > 0 ? r->retry_after : 1.0));
   }
 }
@@ -69,7 +70,7 @@ static bool run_retry_response(void *ud, const http_result *r) {
   fashn_job *j = ud;
   if (r->status < 400) return false;
   char name[64], msg[64];
-  bool refusal = fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg);
+  bool refusal = fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg, j->c->api_key);
   if (!refusal) return j->retry_unknown && r->status >= 500 && count_possible_charge(j);
   if (r->status == 429) return strcmp(name, "OutOfCredits") != 0;
   return r->status >= 500 || r->status == 408;
@@ -91,16 +92,21 @@ void fashn_submit_start(fashn_job *j) {
 }
 
 
-static bool valid_id(const char *s) {
-  size_t n = strlen(s);
-  if (!n || n > FASHN_MAX_ID) return false;
-  for (size_t i = 0; i < n; i++) {
-    char ch = s[i];
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-          ch == '-' || ch == '_' || ch == '.'))
-      return false; /* it goes into a URL path: keep it to unreserved characters */
-  }
-  return true;
+/* A 200 answer whose id cannot be used: not one the API could send (fashn_id_valid), or
+ * one that carries the API key. A prediction may have been created and charged all the
+ * same, so this is an unknown outcome in everything but its name: counted as spent, its
+ * slot held, never resent (a server that answers like this would answer so again), and
+ * the journal keeps the job `unknown` so a rerun does not buy it blindly. */
+static void submit_bad_id(fashn_job *j, const char *why) {
+  fashn_client *c = j->c;
+  c->st.unknown_outcomes++;
+  c->spent += j->facts.credits;
+  c->st.credits_spent += j->facts.credits;
+  fashn_hold_ghost_slot(j);
+  fashn_fail(j, "BadResponse", 200, false,
+             "the API accepted the job but its answer carries %s: a prediction may have been created "
+             "and charged, so it was not resubmitted",
+             why);
 }
 
 /* The request went out and nothing trustworthy came back. */
@@ -156,8 +162,9 @@ static void submit_done(http_req *req, http_result *r, void *ud) {
   }
   if (r->status == 200) {
     json_doc *d = json_parse(r->body.data ? r->body.data : "", r->body.len, 8, NULL, 0);
-    const char *id = d ? json_str(json_get(json_root(d), "id")) : NULL;
-    if (id && valid_id(id)) {
+    const json_value *idv = d ? json_get(json_root(d), "id") : NULL;
+    const char *id = json_str(idv);
+    if (id && fashn_id_usable(c, id, idv->u.str.len)) {
       j->id = strdup(id);
       json_doc_free(d);
       if (!j->id) {
@@ -167,16 +174,22 @@ static void submit_done(http_req *req, http_result *r, void *ud) {
       fashn_job_accepted(j);
       return;
     }
-    bool refusal = d && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg);
+    bool refusal = d && fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg, j->c->api_key);
+    bool has_id = d && idv && !json_is_null(idv);
+    bool key_id = id && http_has_secret(id, c->api_key);
     json_doc_free(d);
     if (refusal) {
       fashn_fail(j, name, 200, false, "the API refused the job: %s", msg);
       return;
     }
+    if (has_id) {
+      submit_bad_id(j, key_id ? "a prediction id that holds the API key" : "an invalid prediction id");
+      return;
+    }
     submit_unknown(j, "a 200 answer without a valid prediction id");
     return;
   }
-  if (fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg)) {
+  if (fashn_error_body(&r->body, name, sizeof name, msg, sizeof msg, j->c->api_key)) {
     bool retryable = r->status == 429 ? strcmp(name, "OutOfCredits") != 0 : r->status >= 500;
     if (strcmp(name, "OutOfCredits") == 0) c->out_of_credits = true;
     fashn_fail(j, name, (int)r->status, retryable, "%s%s(after %d attempt%s)", msg, *msg ? " " : "",

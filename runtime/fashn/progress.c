@@ -1,8 +1,12 @@
 /* progress.c — the live progress line and the plain log lines (see progress.h). */
 #include "progress.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../base/textsafe.h"
 
 struct progress {
   FILE *out, *listing;
@@ -35,6 +39,29 @@ void progress_clear(progress *p) {
   p->drawn = false;
 }
 
+/* One whole line: formatted, then escaped (ids, error names and messages may be server
+ * text; nothing in them may reach the terminal as a control byte), then the newline. */
+__attribute__((format(printf, 2, 3))) static void put_line(FILE *out, const char *fmt, ...) {
+  char small[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  char *text = small;
+  if (n >= (int)sizeof small && (text = malloc((size_t)n + 1))) {
+    va_start(ap, fmt);
+    vsnprintf(text, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+  }
+  if (!text) text = small; /* out of memory: the cut line */
+  buf b = BUF_INIT;
+  text_escape(&b, text, strlen(text));
+  if (!b.oom && b.len) fwrite(b.data, 1, b.len, out);
+  fputc('\n', out);
+  buf_free(&b);
+  if (text != small) free(text);
+}
+
 static void fmt_eta(char *out, size_t n, double s) {
   if (s < 0) s = 0;
   long t = (long)(s + 0.5);
@@ -58,7 +85,7 @@ void progress_tick(progress *p, const fashn_stats *st) {
 void progress_event(progress *p, const fashn_event *ev, const fashn_stats *st) {
   if (ev->kind == FASHN_EV_DRY_RUN) {
     progress_clear(p);
-    fprintf(p->listing, "dry run: %s\n", ev->text);
+    put_line(p->listing, "dry run: %s", ev->text);
     fflush(p->listing);
     p->dry_jobs++;
     p->dry_credits += ev->job ? fashn_job_estimated_credits(ev->job) : 0;
@@ -68,7 +95,7 @@ void progress_event(progress *p, const fashn_event *ev, const fashn_stats *st) {
   if (p->live) {
     if (ev->kind == FASHN_EV_FAILED || ev->kind == FASHN_EV_NOTICE) { /* worth a line of its own */
       progress_clear(p);
-      fprintf(p->out, "%s: %s\n", p->progname, ev->text);
+      put_line(p->out, "%s: %s", p->progname, ev->text);
     }
     progress_tick(p, st);
     return;
@@ -77,22 +104,22 @@ void progress_event(progress *p, const fashn_event *ev, const fashn_stats *st) {
   long total = st->jobs;
   switch (ev->kind) {
     case FASHN_EV_SUBMITTED:
-      fprintf(p->out, "%s: submitted prediction %s (%ld running, %ld queued)\n", p->progname, id ? id : "?",
+      put_line(p->out, "%s: submitted prediction %s (%ld running, %ld queued)", p->progname, id ? id : "?",
               st->submitting + st->running, st->queued);
       break;
     case FASHN_EV_COMPLETED: {
       int cr = fashn_job_credits(ev->job);
-      fprintf(p->out, "%s: completed %s in %.1f s, %d credit%s (%ld/%ld done)\n", p->progname, id ? id : "?",
+      put_line(p->out, "%s: completed %s in %.1f s, %d credit%s (%ld/%ld done)", p->progname, id ? id : "?",
               fashn_job_elapsed(ev->job), cr, cr == 1 ? "" : "s", st->done, total);
       break;
     }
     case FASHN_EV_FAILED: {
       fashn_error e;
       if (fashn_job_error(ev->job, &e))
-        fprintf(p->out, "%s: failed%s%s: %s: %s\n", p->progname, id ? " " : "", id ? id : "", e.name, e.message);
+        put_line(p->out, "%s: failed%s%s: %s: %s", p->progname, id ? " " : "", id ? id : "", e.name, e.message);
       break;
     }
-    case FASHN_EV_NOTICE: fprintf(p->out, "%s: %s\n", p->progname, ev->text); break;
+    case FASHN_EV_NOTICE: put_line(p->out, "%s: %s", p->progname, ev->text); break;
     default: break;
   }
   fflush(p->out);

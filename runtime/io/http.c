@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "netaddr.h"
 #include "../base/rand.h"
 #include "../base/version.h"
 
@@ -40,7 +41,7 @@ struct http_req {
   struct curl_slist *hdrs;
   char errbuf[CURL_ERROR_SIZE];
   double t_first;
-  bool with_auth, https;
+  bool with_auth, https, loopback;
   http_req *prev, *next;
 };
 
@@ -75,9 +76,10 @@ static bool url_origin(const char *url, char *out, size_t outlen, bool *https, b
     for (char *p = host; *p; p++) *p = (char)tolower((unsigned char)*p);
     snprintf(out, outlen, "%s://%s:%s", scheme, host, port);
     if (https) *https = strcmp(scheme, "https") == 0;
-    if (loopback)
-      *loopback = strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
-                  strcmp(host, "::1") == 0 || strncmp(host, "127.", 4) == 0;
+    /* Loopback by the program's one rule (netaddr.h), read from the text as written AND
+     * from the host curl will connect to: curl turns 0x7f.1 into 127.0.0.1, and the raw
+     * text alone could in theory be read differently by curl; both must say loopback. */
+    if (loopback) *loopback = net_url_is_loopback(url) && net_host_is_loopback(host);
     ok = true;
   }
   curl_free(scheme);
@@ -104,42 +106,82 @@ bool http_url_allowed(const char *url, char *why, size_t whylen) {
   return false;
 }
 
-void http_redact(char *s, size_t cap, const char *secret) {
-  static const char mark[] = "[redacted]";
-  if (!s || !cap) return;
-  buf out = BUF_INIT;
+static bool is_word_byte(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* How many bytes of secret (sl bytes) match at p, as written or as sanitized (every byte
+ * outside [A-Za-z0-9_] turned into '_'); stops at the end of p. */
+static size_t secret_match(const char *p, const char *secret, size_t sl) {
+  size_t i = 0;
+  while (i < sl && p[i] && (p[i] == secret[i] || (p[i] == '_' && !is_word_byte(secret[i])))) i++;
+  return i;
+}
+
+static const char REDACT_MARK[] = "[redacted]";
+
+/* The redaction itself, into out. */
+static void redact_into(buf *out, const char *s, const char *secret) {
   /* A key of a few letters would turn every word that contains them into "[redacted]";
    * real API keys are long, so short ones (test stand-ins) are left alone. */
   size_t sl = secret ? strlen(secret) : 0;
   if (sl < 6) sl = 0;
   const char *p = s;
   while (*p) {
-    if (sl && strncmp(p, secret, sl) == 0) {
-      buf_append_str(&out, mark);
-      p += sl;
-      continue;
+    if (sl) {
+      size_t m = secret_match(p, secret, sl);
+      if (m == sl || (m >= 4 && p[m] == '\0')) { /* whole, or a cut-off start at the end */
+        buf_append_str(out, REDACT_MARK);
+        p += m;
+        continue;
+      }
     }
     if (strncmp(p, "://", 3) == 0) { /* scheme://user:pass@host -> scheme://[redacted]@host */
-      buf_append(&out, p, 3);
+      buf_append(out, p, 3);
       p += 3;
       const char *end = p;
       while (*end && *end != '@' && *end != '/' && *end != ' ' && *end != '"' && *end != '\'') end++;
       if (*end == '@') {
-        buf_append_str(&out, mark);
+        buf_append_str(out, REDACT_MARK);
         p = end;
       }
       continue;
     }
-    buf_append_char(&out, *p++);
+    buf_append_char(out, *p++);
   }
+}
+
+void http_redact(char *s, size_t cap, const char *secret) {
+  if (!s || !cap) return;
+  buf out = BUF_INIT;
+  redact_into(&out, s, secret);
   if (out.oom) { /* cannot rebuild it: say nothing rather than risk the secret */
-    snprintf(s, cap, "%s", mark);
+    snprintf(s, cap, "%s", REDACT_MARK);
   } else {
     size_t n = out.len < cap - 1 ? out.len : cap - 1;
     memcpy(s, out.data ? out.data : "", n);
     s[n] = '\0';
   }
   buf_free(&out);
+}
+
+char *http_redact_dup(const char *s, const char *secret) {
+  buf out = BUF_INIT;
+  redact_into(&out, s ? s : "", secret);
+  buf_append_char(&out, '\0');
+  if (out.oom) {
+    buf_free(&out);
+    return NULL;
+  }
+  return out.data;
+}
+
+bool http_has_secret(const char *s, const char *secret) {
+  size_t sl = secret ? strlen(secret) : 0;
+  if (sl < 6 || !s) return false;
+  for (const char *p = s; *p; p++)
+    if (secret_match(p, secret, sl) == sl) return true;
+  return false;
 }
 
 bool http_result_header(const http_result *r, const char *name, char *out, size_t outlen) {
@@ -314,6 +356,9 @@ static bool setup_easy(http_req *q) {
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
+  /* Loopback traffic never goes through a proxy (it may be plain http with the key):
+   * "" disables the proxy whatever the environment says, for all of 127.0.0.0/8. */
+  if (q->loopback) curl_easy_setopt(e, CURLOPT_PROXY, "");
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
   if (c->cainfo) curl_easy_setopt(e, CURLOPT_CAINFO, c->cainfo);
@@ -516,9 +561,8 @@ http_req *http_request(http_client *c, const char *method, const char *url, cons
   }
   q->t_first = loop_now();
   char origin[512], why[128];
-  bool loopback = false;
   if (!http_url_allowed(url, why, sizeof why) ||
-      !url_origin(url, origin, sizeof origin, &q->https, &loopback)) {
+      !url_origin(url, origin, sizeof origin, &q->https, &q->loopback)) {
     q->r.outcome = HTTP_LOCAL;
     snprintf(q->r.error, sizeof q->r.error, "refused URL: %s", why);
     loop_timer_start(c->lp, &q->timer, 0, finish_cb, q);

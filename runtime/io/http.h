@@ -103,8 +103,17 @@ bool http_url_allowed(const char *url, char *why, size_t whylen);
 
 /* Replaces every occurrence of secret (6 bytes or longer) in s (NUL-terminated, edited in
  * place) with "[redacted]" (truncating when it does not fit) and removes URL
- * user:password parts. */
+ * user:password parts. Also redacted: the secret as fashn_status_sanitize would write it
+ * (other bytes than [A-Za-z0-9_] as '_'), and a piece of 4 or more of its first bytes that
+ * ends s (what is left of it after someone cut the text short). */
 void http_redact(char *s, size_t cap, const char *secret);
+
+/* The same on a string of any length: a malloc'd redacted copy (NULL when out of memory).
+ * Redact before cutting text short, so no piece of the secret survives the cut. */
+char *http_redact_dup(const char *s, const char *secret);
+
+/* True when s holds secret (6 bytes or longer) in either form http_redact removes. */
+bool http_has_secret(const char *s, const char *secret);
 
 /* Number of live requests (curl easy handles) of all clients: for leak checks. */
 long http_live_requests(void);

@@ -13,6 +13,8 @@ static bool is(const char *name, const char *what) { return name && strcmp(name,
 
 journal_state fashn_journal_failure_state(const char *name, journal_state st, bool refetch) {
   if (is(name, "SubmitOutcomeUnknown")) return JOURNAL_UNKNOWN;
+  /* A 200 submit answer with an unusable id (fashn_submit.c): created, maybe charged, no id. */
+  if (is(name, "BadResponse") && st == JOURNAL_SUBMITTING) return JOURNAL_UNKNOWN;
   if (st != JOURNAL_SUBMITTED) return JOURNAL_FAILED; /* refused or never sent: nothing created */
   /* An id is known from here on. */
   if (is(name, "NotFound")) return refetch ? JOURNAL_FAILED : JOURNAL_UNKNOWN;

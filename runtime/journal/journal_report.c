@@ -14,6 +14,7 @@
 #include "journal_db.h"
 #include "../base/sha256.h"
 #include "../base/json.h"
+#include "../base/textsafe.h"
 
 typedef struct report {
   sqlite3 *db;
@@ -52,12 +53,20 @@ static void fmt_time(double t, char *out, size_t len) {
     snprintf(out, len, "?");
 }
 
-/* Writes s with control characters replaced, at most max bytes (journal text is
- * untrusted: it must not drive the terminal). */
+/* Writes s escaped (textsafe.h), at most max bytes of it (journal text is untrusted: it
+ * must not drive the terminal). */
 static void put_clean(FILE *out, const char *s, size_t max) {
-  size_t n = 0;
-  for (; s && *s && n < max; s++, n++) fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, out);
-  if (s && *s) fputs("...", out);
+  if (!s) return;
+  buf b = BUF_INIT;
+  text_escape(&b, s, strlen(s));
+  if (b.oom) {
+    fputs("?", out);
+  } else {
+    size_t n = text_cut_len(b.data ? b.data : "", b.len, max);
+    fwrite(b.data ? b.data : "", 1, n, out);
+    if (n < b.len) fputs("...", out);
+  }
+  buf_free(&b);
 }
 
 /* One line naming the job by what the user wrote: prompt, seed, images, price. */

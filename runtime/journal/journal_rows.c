@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../fashn/fashn_status.h"
 #include "journal_db.h"
 
 /* strdup of a text column; NULL for SQL NULL. Sets *oom when a copy fails. */
@@ -76,6 +77,11 @@ bool journal_find(journal *j, const char *key, journal_job *out, char *errbuf, s
     out->id = sqlite3_column_int64(st, 0);
     out->state = jdb_state_from_name((const char *)sqlite3_column_text(st, 1));
     out->prediction_id = col_dup(st, 2, &oom);
+    /* An id the API could not have sent (one with a NUL, cut by col_dup, included) is a
+     * damaged row: "" makes resume treat it as one instead of polling another id. */
+    if (out->prediction_id &&
+        !fashn_id_valid((const char *)sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2)))
+      out->prediction_id[0] = '\0';
     out->credits = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
     out->expected_credits = sqlite3_column_int64(st, 4);
     out->attempts = sqlite3_column_int64(st, 5);
@@ -185,8 +191,8 @@ bool journal_mark_submitting(journal *j, int64_t row, char *errbuf, size_t errle
 
 bool journal_mark_submitted(journal *j, int64_t row, const char *prediction_id, char *errbuf, size_t errlen) {
   int changed = 0;
-  if (!prediction_id || !*prediction_id) {
-    snprintf(errbuf, errlen, "journal: a submitted job needs its prediction id");
+  if (!prediction_id || !fashn_id_valid(prediction_id, strlen(prediction_id))) {
+    snprintf(errbuf, errlen, "journal: a submitted job needs a valid prediction id");
     return false;
   }
   return jdb_exec(j, &changed, errbuf, errlen,

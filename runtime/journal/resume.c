@@ -9,22 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../fashn/fashn_status.h"
+
 const char *resume_action_name(resume_action a) {
   static const char *const names[] = {"submit", "cached", "poll", "refetch", "unknown"};
   return (unsigned)a < sizeof names / sizeof *names ? names[a] : "?";
 }
 
-/* Ids are opaque, but one read back from a file becomes part of a URL path: accept
- * what an id can plausibly be and nothing that could change the request's meaning. */
-static bool plausible_id(const char *id) {
-  size_t n = id ? strlen(id) : 0;
-  if (n == 0 || n > 256) return false;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)id[i];
-    if (c <= 0x20 || c >= 0x7f || strchr("/?#%\\", c)) return false;
-  }
-  return true;
-}
+/* An id read back from the journal becomes part of a URL path: the one id rule. */
+static bool plausible_id(const char *id) { return id && fashn_id_valid(id, strlen(id)); }
 
 static void short_key(const char *key, char out[13]) { snprintf(out, 13, "%.12s", key); }
 

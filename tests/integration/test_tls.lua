@@ -114,3 +114,17 @@ T.case("plain http is refused for any host but loopback (no downgrade to http ei
   T.eq(r.code, 1, "a configuration error ends the run")
   T.match(r.stderr, "plain http is only allowed to a loopback address")
 end)
+
+T.case("plain http to a host that only looks like loopback is refused before any connection", function()
+  -- Loopback is an IP literal in 127.0.0.0/8 (four decimal octets), [::1] or localhost;
+  -- these are DNS names or odd spellings. No DNS is needed: the refusal comes first, so the
+  -- key never travels in clear text to whoever answers for 127.0.0.1.nip.io.
+  for _, url in ipairs{ "http://127.0.0.1.nip.io:1/", "http://127.evil.example:1/", "http://0x7f.1:1/",
+    "http://2130706433:1/", "http://127.1:1/", "http://[::ffff:127.0.0.1]:1/", "http://localhost.evil:1/",
+    "http://127.0.0.1@evil.example:1/" } do
+    local r = R.run(nil, JOB, { url = false, key = "k", args = { "-q" }, env = { FASHN_BASE_URL = url } })
+    T.eq(r.code, 1, url .. ": a configuration error ends the run")
+    T.match(r.stderr, "bad API base URL: plain http is only allowed to a loopback address", url)
+    T.ok(not r.stderr:find("resolve", 1, true), url .. ": no name lookup was tried")
+  end
+end)

@@ -61,9 +61,10 @@ T.case("tostring of an error table with a long message, where, id and http_statu
     local atelier = require "atelier"
     local mt = getmetatable(atelier.error{ name = "X" })
     local e = setmetatable({ name = "N\0ame", message = "m\0m", id = "p\0id" }, mt)
-    assert(tostring(e) == "N\0ame: m\0m (prediction p\0id)", "NUL bytes kept")
+    -- every part is kept whole past its NUL, and shown escaped (control bytes never reach a terminal)
+    assert(tostring(e) == "N\\x00ame: m\\x00m (prediction p\\x00id)", "NUL bytes kept, escaped: " .. tostring(e))
     print("ok")
-  ]], "ok\n", false, "NUL bytes in name, message and id")
+  ]], "ok\n", false, "NUL bytes in name, message and id, shown escaped")
   -- About 2 KB of message: the " (prediction abc, HTTP 500)" tail is what grows the buffer.
   survives([[
     local atelier = require "atelier"

@@ -47,7 +47,7 @@ TEST(redaction_removes_the_secret_and_url_credentials) {
 static bool body(const char *text, char *name, char *msg) {
   buf b = BUF_INIT;
   buf_append_str(&b, text);
-  bool ok = fashn_error_body(&b, name, 64, msg, 200);
+  bool ok = fashn_error_body(&b, name, 64, msg, 200, NULL);
   buf_free(&b);
   return ok;
 }

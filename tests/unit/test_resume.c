@@ -1,4 +1,5 @@
 /* test_resume.c — the spend-or-not decision against every state a row can be in. */
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -193,18 +194,44 @@ TEST(resume_resubmits_a_lost_output_the_api_no_longer_keeps) {
   teardown(&f);
 }
 
+/* Writes prediction_id (n bytes, NULs allowed) into every row behind the journal's back,
+ * as a damaged or hand-edited file would hold it. */
+static void damage_id(fixture *f, const char *id, int n) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_open(f->path, &db) != SQLITE_OK ||
+      sqlite3_prepare_v2(db, "UPDATE jobs SET prediction_id = ?", -1, &st, NULL) != SQLITE_OK ||
+      sqlite3_bind_text(st, 1, id, n, SQLITE_TRANSIENT) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
+    unit_fail(__FILE__, __LINE__, "damaging the row: %s", sqlite3_errmsg(db));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
 TEST(resume_refuses_a_damaged_prediction_id) {
-  fixture f;
-  setup(&f);
-  resume_plan p;
-  plan(&f, false, 0, &p);
-  int64_t row = p.row;
-  resume_plan_free(&p);
-  CHECK(journal_mark_submitting(f.j, row, err, sizeof err));
-  CHECK(journal_mark_submitted(f.j, row, "../../v1/credits?x=", err, sizeof err));
-  CHECK_INT(plan(&f, false, 0, &p), RESUME_UNKNOWN);
-  resume_plan_free(&p);
-  teardown(&f);
+  /* The one id rule (fashn_id_valid): ".." would poll GET /v1/status/.. (= /v1/), and an
+   * id with a NUL was cut at it and polled another prediction ("pred" here). */
+  static const struct {
+    const char *id;
+    int n;
+  } bad[] = {{"../../v1/credits?x=", -1}, {"..", -1}, {".", -1}, {"pred\0-other", 11}, {"pred 1", -1}, {"", -1}};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    fixture f;
+    setup(&f);
+    resume_plan p;
+    plan(&f, false, 0, &p);
+    int64_t row = p.row;
+    resume_plan_free(&p);
+    CHECK(journal_mark_submitting(f.j, row, err, sizeof err));
+    /* the journal itself refuses to record such an id ... */
+    if (bad[i].n < 0) CHECK(!journal_mark_submitted(f.j, row, bad[i].id, err, sizeof err));
+    CHECK(journal_mark_submitted(f.j, row, "pred", err, sizeof err));
+    /* ... and one found in the file is not polled */
+    damage_id(&f, bad[i].id, bad[i].n);
+    if (plan(&f, false, 0, &p) != RESUME_UNKNOWN) unit_fail(__FILE__, __LINE__, "bad id %zu was planned", i);
+    CHECK(p.prediction_id == NULL || strcmp(p.prediction_id, "pred") != 0);
+    resume_plan_free(&p);
+    teardown(&f);
+  }
 }
 
 TEST(resume_submits_again_what_an_ended_embedded_emulator_had_in_flight) {
