@@ -333,17 +333,22 @@ bool fashn_inputs_write_body(const fashn_model *m, const json_value *in, buf *ou
 bool fashn_inputs_check_size(const json_value *inputs, size_t json_len, fashn_input_error *e) {
   size_t body = json_len + FASHN_BODY_OVERHEAD;
   if (body <= FASHN_MAX_BODY) return true;
-  /* Name the largest input: almost always an image sent as a data: URI. */
+  /* Name the large inputs (almost always images sent as data: URIs), the largest first
+   * as the field at fault. */
   const char *largest = "";
   size_t most = 0;
+  char sizes[200] = "";
   for (size_t i = 0; inputs && inputs->type == JSON_OBJECT && i < inputs->u.obj.n; i++) {
     const json_member *m = &inputs->u.obj.members[i];
-    if (m->value.type == JSON_STRING && m->value.u.str.len > most) most = m->value.u.str.len, largest = m->key;
+    if (m->value.type != JSON_STRING || m->value.u.str.len < 1024) continue;
+    if (m->value.u.str.len > most) most = m->value.u.str.len, largest = m->key;
+    size_t n = strlen(sizes);
+    snprintf(sizes + n, sizeof sizes - n, "%s%.40s %zu", n ? ", " : "", m->key, m->value.u.str.len);
   }
   return fail(e, largest,
-              "the request would be %zu bytes (%s alone %zu); at most %u are sent (oversized bodies make the "
+              "the request would be %zu bytes (%s); at most %u are sent (oversized bodies make the "
               "API fail): pass file paths so they are resized, or shrink the images",
-              body, *largest ? largest : "the inputs", most, FASHN_MAX_BODY);
+              body, *sizes ? sizes : "no single large input", FASHN_MAX_BODY);
 }
 
 bool fashn_inputs_check_json(const char *json, size_t len, fashn_input_facts *f, fashn_input_error *e) {
