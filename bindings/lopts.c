@@ -36,7 +36,7 @@ int lopts_raise(lua_State *L, const lopts *o, const char *name, const char *fmt,
   lerr_push(L, &e, o->level);
   if (*full) {
     lua_pushstring(L, full);
-    lua_setfield(L, -2, "option");
+    lua_setfield(L, -2, "field");
   }
   return lua_error(L);
 }
@@ -65,7 +65,7 @@ void lopts_check_keys(lua_State *L, const lopts *o, const char *const *known) {
     lerr_info e = {.name = "BadOption", .message = msg};
     lerr_push(L, &e, o->level);
     lua_pushstring(L, full);
-    lua_setfield(L, -2, "option");
+    lua_setfield(L, -2, "field");
     lua_error(L);
   }
 }

@@ -55,7 +55,7 @@ T.case("every bad option is refused with the option and the allowed values named
     local err = T.raises(function() lookbook.new(case[1]) end, nil, "lookbook.new")
     T.match(tostring(err), case[2], "message for " .. T.describe(case[1]))
   end
-  T.raises(function() lookbook.new("A4") end, "expected a table")
+  T.raises(function() lookbook.new("A4") end, "bad argument #1 to 'lookbook.new' %(table expected, got string%)")
 end)
 
 T.case("page count follows the images, the grid and sections", function()
