@@ -12,8 +12,8 @@
  *   - a name that is not an option is refused, naming it and listing the known ones.
  * A refusal raises a BadOption error table (errors.h) whose message starts with where the
  * options went and the option's name ("lookbook.new: columns: expected an integer from 1
- * to 32, got 0") and whose `option` field is the option's name ("poll.rate" inside a
- * nested table). */
+ * to 32, got 0") and whose `field` is the option's name ("poll.rate" inside a nested
+ * table). */
 #ifndef ATELIER_LOPTS_H
 #define ATELIER_LOPTS_H
 

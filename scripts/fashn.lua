@@ -39,6 +39,7 @@ local Job = core.job_methods
 --- job:wait(opts) -> result. Yields until the job ends. A failed prediction raises its
 --- error unless opts.raise == false, in which case result.error holds it.
 function Job:wait(opts)
+  checkarg(self, 1, "wait", "userdata") -- job.wait(x) rather than job:wait()
   checkarg(opts, 1, "wait", "table", "nil")
   local r = self:_wait()
   if r.error and not (opts and opts.raise == false) then raise(r.error, 1) end
@@ -46,7 +47,10 @@ function Job:wait(opts)
 end
 
 --- job:done() -> true once the job has ended (never waits).
-function Job:done() return self:result() ~= nil end
+function Job:done()
+  checkarg(self, 1, "done", "userdata")
+  return self:result() ~= nil
+end
 
 -- ---- the API ---------------------------------------------------------------------------
 
@@ -99,7 +103,7 @@ function M.map(items, fn, opts)
   checkarg(fn, 2, "fashn.map", "function")
   checkarg(opts, 3, "fashn.map", "table", "nil")
   local concurrency = (opts and opts.concurrency) or core.settings().concurrency
-  tasks.check_concurrency(concurrency, "fashn.map", 2)
+  tasks._check_concurrency(concurrency, "fashn.map", 2)
   return tasks.map(items, fn, { concurrency = concurrency })
 end
 

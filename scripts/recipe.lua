@@ -8,8 +8,10 @@ local M = {}
 
 -- A wrong argument is an argument error (atelier.checkarg); a wrong value inside one is
 -- an atelier error table named BadOption, pointing at the caller.
-local function bad(msg, level)
-  error(atelier.error({ name = "BadOption", message = msg }, level + 1), 0)
+local function bad(msg, level, field)
+  local e = atelier.error({ name = "BadOption", message = msg }, level + 1)
+  e.field = field
+  error(e, 0)
 end
 
 M.expand = template.expand
@@ -29,17 +31,17 @@ function M.product(spec, opts)
   atelier.checkarg(opts, 2, "recipe.product", "table", "nil")
   local axes, constants = {}, {}
   for k, v in pairs(spec) do
-    if type(k) ~= "string" then bad("recipe.product: input names must be strings, got " .. tostring(k), 2) end
+    if type(k) ~= "string" then bad("recipe.product: input names must be strings, got " .. tostring(k), 2, "spec") end
     if is_list(v) then axes[#axes + 1] = k else constants[k] = v end
   end
   local order = opts and opts.order
   if order ~= nil and type(order) ~= "table" then
-    bad("recipe.product: order must be a list of input names, got " .. type(order), 2)
+    bad("recipe.product: order must be a list of input names, got " .. type(order), 2, "order")
   end
   if order then
     local seen = {}
     for _, k in ipairs(order) do
-      if not is_list(spec[k]) then bad("recipe.product: order names " .. tostring(k) .. ", which is not a list in the spec", 2) end
+      if not is_list(spec[k]) then bad("recipe.product: order names " .. tostring(k) .. ", which is not a list in the spec", 2, "order") end
       seen[k] = true
     end
     table.sort(axes)

@@ -4,10 +4,10 @@ local atelier = require "atelier"
 
 local M = {}
 
---- check_concurrency(n, fname, level): raises a BadOption table (field "concurrency") at
+--- _check_concurrency(n, fname, level): raises a BadOption table (field "concurrency") at
 --- `level` (as error(msg, level) counts from the caller of check_concurrency) unless n is
 --- an integer >= 1. For modules that pass a concurrency on to map.
-function M.check_concurrency(n, fname, level)
+function M._check_concurrency(n, fname, level)
   local i = type(n) == "number" and math.tointeger(n) -- 2.0 is 2, as everywhere
   if not i or i < 1 then
     local e = atelier.error({ name = "BadOption",
@@ -27,7 +27,7 @@ function M.map(items, fn, opts)
   atelier.checkarg(items, 1, "tasks.map", "table")
   atelier.checkarg(fn, 2, "tasks.map", "function")
   atelier.checkarg(opts, 3, "tasks.map", "table", "nil")
-  local concurrency = M.check_concurrency(opts and opts.concurrency or 6, "tasks.map", 2)
+  local concurrency = M._check_concurrency(opts and opts.concurrency or 6, "tasks.map", 2)
   local n = #items
   local results = { n = n }
   local next_index, failed = 1, false

@@ -8,8 +8,10 @@ local M = {}
 -- Errors are atelier error tables (name + message), like the rest of the runtime's.
 -- level, as error(msg, level) counts from the function calling raise, places `where` at
 -- the script's line (check_opts: 3 = the caller of count/expand); nil = no position.
-local function raise(name, msg, level)
-  error(atelier.error({ name = name, message = msg }, level and level + 1), 0)
+local function raise(name, msg, level, field)
+  local e = atelier.error({ name = name, message = msg }, level and level + 1)
+  e.field = field
+  error(e, 0)
 end
 
 local DEFAULT_MAX = 10000        -- combinations before we refuse (credits are real money)
@@ -142,13 +144,13 @@ local function dir_list(w, what, level)
     local dirs = {}
     for i, d in ipairs(w) do
       if type(d) ~= "string" or d == "" then
-        raise("BadOption", string.format("%s[%d]: expected a directory name, got %s", what, i, tostring(d)), level)
+        raise("BadOption", string.format("%s[%d]: expected a directory name, got %s", what, i, tostring(d)), level, "wildcards")
       end
       dirs[i] = d
     end
     return dirs
   end
-  raise("BadOption", string.format("%s: expected a directory or a list of directories, got %s", what, tostring(w)), level)
+  raise("BadOption", string.format("%s: expected a directory or a list of directories, got %s", what, tostring(w)), level, "wildcards")
 end
 
 -- Where __name__ files are looked for: opts.wildcards, else what configure set, else
@@ -167,7 +169,7 @@ end
 function M.configure(settings)
   atelier.checkarg(settings, 1, "recipe.configure", "table")
   for k in pairs(settings) do
-    if k ~= "wildcards" then raise("BadOption", "recipe.configure: unknown setting " .. tostring(k) .. " (known: wildcards)", 2) end
+    if k ~= "wildcards" then raise("BadOption", "recipe.configure: unknown setting " .. tostring(k) .. " (known: wildcards)", 2, tostring(k)) end
   end
   if settings.wildcards == false then
     configured = nil
@@ -405,14 +407,14 @@ local function check_opts(opts, fname)
   if type(opts) ~= "table" then atelier.argerror(2, fname, "table expected, got " .. type(opts), 3) end
   for k in pairs(opts) do
     if not EXPAND_OPTIONS[k] then
-      raise("BadOption", fname .. ": unknown option " .. tostring(k) .. " (known: n, seed, max, wildcards)", 3)
+      raise("BadOption", fname .. ": unknown option " .. tostring(k) .. " (known: n, seed, max, wildcards)", 3, tostring(k))
     end
   end
   if opts.seed ~= nil and not is_int(opts.seed) then
-    raise("BadOption", fname .. ": seed must be an integer, got " .. tostring(opts.seed), 3)
+    raise("BadOption", fname .. ": seed must be an integer, got " .. tostring(opts.seed), 3, "seed")
   end
   if opts.max ~= nil and (not is_int(opts.max) or opts.max < 1) then
-    raise("BadOption", fname .. ": max must be an integer >= 1, got " .. tostring(opts.max), 3)
+    raise("BadOption", fname .. ": max must be an integer >= 1, got " .. tostring(opts.max), 3, "max")
   end
   return opts
 end
@@ -434,7 +436,7 @@ function M.expand(src, opts)
   atelier.checkarg(src, 1, "recipe.expand", "string")
   opts = check_opts(opts, "recipe.expand")
   if opts.n ~= nil and (not is_int(opts.n) or opts.n < 0) then
-    raise("BadOption", "recipe.expand: n must be an integer >= 0, got " .. tostring(opts.n), 2)
+    raise("BadOption", "recipe.expand: n must be an integer >= 0, got " .. tostring(opts.n), 2, "n")
   end
   local seq = M.parse(src)
   local ctx = new_ctx(opts)
