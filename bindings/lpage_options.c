@@ -22,6 +22,18 @@ int lpage_raise(lua_State *L, int level, const char *name, const char *fmt, ...)
   va_end(ap);
   lerr_info e = {.name = name, .message = msg};
   lerr_push(L, &e, level);
+  /* A BadOption names the option in `field` (errors.h). Every message here reads
+   * "<function>: <option>: what is wrong", so the option is the second part when it is
+   * a name such as columns, margin.top or pages[1].spans[2].row. */
+  const char *colon = strchr(msg, ':'), *paren = strchr(msg, '('); /* "lookbook.new (layout ...):" */
+  if (strcmp(name, "BadOption") == 0 && colon && colon[1] == ' ' && (!paren || paren > colon)) {
+    const char *f = colon + 2;
+    size_t n = strspn(f, "abcdefghijklmnopqrstuvwxyz_.[]0123456789");
+    if (n > 0 && f[n] == ':') {
+      lua_pushlstring(L, f, n);
+      lua_setfield(L, -2, "field");
+    }
+  }
   return lua_error(L);
 }
 
@@ -85,7 +97,8 @@ static void opt_margin(lua_State *L, int idx, page_options *o) {
   int m = lua_gettop(L);
   if (t == LUA_TTABLE) { /* {top=, right=, bottom=, left=} */
     static const char *const sides[] = {"top", "right", "bottom", "left", NULL};
-    lpage_check_keys(L, m, sides, "lookbook.new: margin", 2);
+    lopts book = book_opts(L, idx), mo = lopts_nested(L, &book, m, "margin");
+    lopts_check_keys(L, &mo, sides);
     for (int i = 0; i < 4; i++) {
       if (lua_getfield(L, m, sides[i]) != LUA_TNIL && !length_of(L, -1, o->dpi, &o->margin_pt[i], "margin"))
         lpage_raise(L, 2, "BadOption", "lookbook.new: margin.%s: expected a length such as 12 or \"12mm\"", sides[i]);
