@@ -1,6 +1,22 @@
 /* errors.h — the error values atelier raises into Lua: tables with name, message, id,
  * http_status, retryable (and where the call was made), sharing one metatable whose
- * __tostring reads well in a traceback. */
+ * __tostring reads well in a traceback.
+ *
+ * The error policy, the same for every binding and every module in scripts/ (README,
+ * "Errors"; tests/lua/test_error_policy.lua holds every public function to it):
+ *   - a wrong argument type is a Lua argument error, a string positioned at the script's
+ *     line: luaL_checktype / luaL_argerror in C, atelier.checkarg / atelier.argerror in
+ *     scripts/ (a C function called through a Lua wrapper is checked by the wrapper,
+ *     since an argument error from inside a pcall has no position);
+ *   - a wrong option value or an unknown option name is a BadOption table whose `field`
+ *     names the option: lopts.h reads every options table;
+ *   - a wrong job input is an InvalidInput table whose `field` names the input;
+ *   - failures of the API, the network, files and images are error tables named for
+ *     what failed, raised with lerr_raise / lerr_raisef;
+ *   - an outcome that is an answer rather than a failure (image.probe: is this an
+ *     image?) returns nil, message and never raises.
+ * Every raised table carries `where`, the script's line: lerr_push's `level`, or the
+ * Lua wrapper that adds it (fashn.lua's raise). */
 #ifndef ATELIER_ERRORS_H
 #define ATELIER_ERRORS_H
 

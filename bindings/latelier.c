@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "../runtime/io/interrupt.h"
@@ -52,8 +53,8 @@ static int l_gather(lua_State *L) {
     for (lua_Integer i = 1; i <= n; i++) {
       lua_geti(L, 1, i);
       if (!luaL_testudata(L, -1, "atelier.task"))
-        return luaL_error(L, "atelier.gather: item %d of the list is a %s, not a task", (int)i,
-                          luaL_typename(L, -1));
+        return luaL_argerror(L, 1, lua_pushfstring(L, "list of tasks expected, item %d is a %s", (int)i,
+                                                   luaL_typename(L, -1)));
     }
     return task_gather_args(L, 2, (int)n + 1, true);
   }
@@ -114,10 +115,60 @@ static int l_interrupted(lua_State *L) {
   return 1;
 }
 
+/* ---- argument errors for the Lua modules in scripts/ ------------------------------------
+ * A wrong argument is reported as Lua reports one to a C function (luaL_argerror): a
+ * string "file:line: bad argument #1 to 'lookbook.new' (table expected, got string)"
+ * at the line that made the call. These two are how scripts/ modules do the same, and
+ * they need no debug library (a --sandbox run has none). */
+
+/* atelier.argerror(arg, fname, message [, level]) raises "bad argument #arg to 'fname'
+ * (message)" positioned at `level`: 1 = the function calling argerror, 2 (the default) =
+ * its caller, as error(msg, level) counts. */
+static int l_argerror(lua_State *L) {
+  lua_Integer arg = luaL_checkinteger(L, 1);
+  const char *fname = luaL_checkstring(L, 2);
+  const char *msg = luaL_checkstring(L, 3);
+  int level = (int)luaL_optinteger(L, 4, 2);
+  luaL_where(L, level < 0 ? 0 : level);
+  lua_pushfstring(L, "bad argument #%I to '%s' (%s)", (LUAI_UACINT)arg, fname, msg);
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
+/* atelier.checkarg(value, arg, fname, type [, type ...]) -> value: raises
+ * "bad argument #arg to 'fname' (table expected, got string)" at the caller of the
+ * function calling checkarg unless type(value) is one of the types; "nil" among them
+ * makes the argument optional (and is left out of the message, as Lua does). */
+static int l_checkarg(lua_State *L) {
+  int top = lua_gettop(L);
+  lua_Integer arg = luaL_checkinteger(L, 2);
+  const char *fname = luaL_checkstring(L, 3);
+  const char *got = lua_isnoneornil(L, 1) ? "nil" : luaL_typename(L, 1);
+  for (int i = 4; i <= top; i++)
+    if (strcmp(luaL_checkstring(L, i), got) == 0) {
+      lua_settop(L, 1);
+      return 1;
+    }
+  int base = lua_gettop(L);
+  luaL_where(L, 2);
+  lua_pushfstring(L, "bad argument #%I to '%s' (", (LUAI_UACINT)arg, fname);
+  bool first = true;
+  for (int i = 4; i <= top; i++) {
+    if (strcmp(lua_tostring(L, i), "nil") == 0) continue;
+    if (!first) lua_pushliteral(L, " or ");
+    lua_pushvalue(L, i);
+    first = false;
+  }
+  lua_pushfstring(L, " expected, got %s)", lua_isnone(L, 1) ? "no value" : luaL_typename(L, 1));
+  lua_concat(L, lua_gettop(L) - base);
+  return lua_error(L);
+}
+
 int luaopen_atelier(lua_State *L) {
   static const luaL_Reg funcs[] = {{"sleep", l_sleep},   {"spawn", l_spawn}, {"gather", l_gather},
                                    {"now", l_now},       {"running", l_running}, {"error", lerr_new_from_table},
                                    {"interrupted", l_interrupted}, {"writable", l_writable},
+                                   {"argerror", l_argerror},       {"checkarg", l_checkarg},
                                    {NULL, NULL}};
   luaL_newlib(L, funcs);
   lua_pushstring(L, ATELIER_VERSION);

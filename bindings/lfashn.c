@@ -25,6 +25,7 @@
 #include "../runtime/fashn/progress.h"
 #include "../runtime/fashn/backend.h"
 #include "errors.h"
+#include "lopts.h"
 #include "limage.h"
 #include "ljournal.h"
 #include "sandbox.h"
@@ -275,13 +276,14 @@ static int l_submit(lua_State *L) {
   fashn_input_facts f = lfashn_check_inputs(L);
   fashn_job_opts o = {.retry_unknown = -1, .timeout = 0};
   if (lua_type(L, 2) == LUA_TTABLE) {
-    if (lua_getfield(L, 2, "retry_unknown") != LUA_TNIL) o.retry_unknown = lua_toboolean(L, -1);
+    /* fashn.lua's wrapper adds where the script called; `raise` is fashn.run's */
+    static const char *const keys[] = {"retry_unknown", "timeout", "raise", NULL};
+    lopts op = lopts_at(L, 2, "fashn.submit", 0);
+    lopts_check_keys(L, &op, keys);
+    if (lua_getfield(L, 2, "retry_unknown") != LUA_TNIL) o.retry_unknown = lopts_boolean(L, &op, "retry_unknown", false);
     if (o.retry_unknown == 1 && sandbox_enabled(L) && !ljournal_retry_unknown(L)) lfashn_sandbox_retry_unknown(L);
-    if (lua_getfield(L, 2, "timeout") != LUA_TNIL) {
-      o.timeout = lua_tonumber(L, -1);
-      luaL_argcheck(L, o.timeout > 0, 2, "timeout must be a number of seconds > 0");
-    }
-    lua_pop(L, 2);
+    o.timeout = lopts_number(L, &op, "timeout", 0.001, 86400 * 365, 0);
+    lua_pop(L, 1);
   } else {
     luaL_argexpected(L, lua_isnoneornil(L, 2), 2, "table of options");
   }

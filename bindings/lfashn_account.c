@@ -11,6 +11,7 @@
 #include "../runtime/io/http.h"
 #include "../runtime/journal/objstore.h"
 #include "errors.h"
+#include "lopts.h"
 #include "lfashn_int.h"
 #include "ljournal.h"
 #include "sandbox.h"
@@ -75,49 +76,6 @@ int lfashn_api_credits(lua_State *L) {
   return task_wait(L, 0, credits_k);
 }
 
-
-static double opt_number(lua_State *L, int t, const char *k, double lo, double hi, double cur) {
-  int ty = lua_getfield(L, t, k);
-  double v = cur;
-  if (ty != LUA_TNIL) {
-    int isnum;
-    v = lua_tonumberx(L, -1, &isnum);
-    if (!isnum || !(v >= lo && v <= hi)) {
-      char msg[160]; /* (lua_pushfstring has no %g) */
-      snprintf(msg, sizeof msg, "fashn.configure: %s must be a number from %g to %g", k, lo, hi);
-      luaL_error(L, "%s", msg);
-    }
-  }
-  lua_pop(L, 1);
-  return v;
-}
-
-static int opt_int(lua_State *L, int t, const char *k, int lo, int hi, int cur) {
-  double v = opt_number(L, t, k, lo, hi, cur);
-  if (v != floor(v)) luaL_error(L, "fashn.configure: %s must be an integer", k);
-  return (int)v;
-}
-
-static void check_known(lua_State *L, int t, const char *const *known, const char *what) {
-  lua_pushnil(L);
-  while (lua_next(L, t)) {
-    lua_pop(L, 1);
-    const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-    bool ok = false;
-    for (int i = 0; k && known[i]; i++) ok = ok || strcmp(k, known[i]) == 0;
-    if (!ok) {
-      luaL_Buffer b;
-      luaL_buffinit(L, &b);
-      for (int i = 0; known[i]; i++) {
-        if (i) luaL_addstring(&b, ", ");
-        luaL_addstring(&b, known[i]);
-      }
-      luaL_pushresult(&b);
-      luaL_error(L, "fashn.configure: unknown %s%ssetting %s (known: %s)", what, *what ? " " : "",
-                 k ? k : luaL_typename(L, -2), lua_tostring(L, -1));
-    }
-  }
-}
 
 /* --sandbox: a recipe may lower the limits that protect the account (how many jobs at
  * once, how fast it submits and polls, how much it retries and buffers), never raise
@@ -194,53 +152,56 @@ int lfashn_api_configure(lua_State *L) {
                                     "download_timeout", "max_output_bytes", "max_queued", NULL};
   static const char *const pollk[] = {"rate", "limit", "window", "min_interval", "max_interval", NULL};
   static const char *const runk[] = {"limit", "window", NULL};
-  check_known(L, 1, top, "");
+  /* fashn.lua's wrapper adds where the script called fashn.configure */
+  lopts o = lopts_at(L, 1, "fashn.configure", 0);
+  lopts_check_keys(L, &o, top);
   lclient *lc = lfashn_state(L);
   if (sandbox_enabled(L)) sandbox_ceilings(L, lc); /* before anything changes */
   fashn_config f = lc->c ? *fashn_client_config(lc->c) : lc->cfg;
-  f.concurrency = opt_int(L, 1, "concurrency", 1, 64, f.concurrency);
-  f.timeout = opt_number(L, 1, "timeout", 0.001, 86400 * 7, f.timeout);
-  f.time_scale = opt_number(L, 1, "time_scale", 1e-6, 1e6, f.time_scale);
-  f.retry_failed = opt_int(L, 1, "retry_failed", 0, 5, f.retry_failed);
-  f.request_timeout = opt_number(L, 1, "request_timeout", 0.01, 3600, f.request_timeout);
-  f.download_timeout = opt_number(L, 1, "download_timeout", 0.01, 86400, f.download_timeout);
+  f.concurrency = (int)lopts_integer(L, &o, "concurrency", 1, 64, f.concurrency);
+  f.timeout = lopts_number(L, &o, "timeout", 0.001, 86400 * 7, f.timeout);
+  f.time_scale = lopts_number(L, &o, "time_scale", 1e-6, 1e6, f.time_scale);
+  f.retry_failed = (int)lopts_integer(L, &o, "retry_failed", 0, 5, f.retry_failed);
+  f.request_timeout = lopts_number(L, &o, "request_timeout", 0.01, 3600, f.request_timeout);
+  f.download_timeout = lopts_number(L, &o, "download_timeout", 0.01, 86400, f.download_timeout);
   /* The journal's store takes objects up to OBJSTORE_MAX_BYTES: no output may be larger. */
-  f.max_output_bytes = (size_t)opt_number(L, 1, "max_output_bytes", 1024, (double)OBJSTORE_MAX_BYTES,
-                                          (double)f.max_output_bytes);
-  f.max_queued = opt_int(L, 1, "max_queued", 1, 10000000, f.max_queued);
-  if (lua_getfield(L, 1, "retry_unknown") != LUA_TNIL) f.retry_unknown = lua_toboolean(L, -1);
-  lua_pop(L, 1);
+  f.max_output_bytes = (size_t)lopts_integer(L, &o, "max_output_bytes", 1024, (lua_Integer)OBJSTORE_MAX_BYTES,
+                                             (lua_Integer)f.max_output_bytes);
+  f.max_queued = (int)lopts_integer(L, &o, "max_queued", 1, 10000000, f.max_queued);
+  f.retry_unknown = lopts_boolean(L, &o, "retry_unknown", f.retry_unknown);
   if (sandbox_enabled(L) && f.retry_unknown && !ljournal_retry_unknown(L))
     lfashn_sandbox_retry_unknown(L);
   int ty = lua_getfield(L, 1, "max_credits");
   if (ty == LUA_TBOOLEAN && !lua_toboolean(L, -1)) f.max_credits = -1;
-  else if (ty != LUA_TNIL) f.max_credits = (long)opt_number(L, 1, "max_credits", 0, 1e12, 0);
+  else if (ty != LUA_TNIL) f.max_credits = (long)lopts_integer_or(L, &o, "max_credits", 0, 1000000000000, 0, "or false");
   lua_pop(L, 1);
-  if (lua_getfield(L, 1, "poll") == LUA_TTABLE) {
-    int p = lua_gettop(L);
-    check_known(L, p, pollk, "poll");
-    f.status_rate = opt_number(L, p, "rate", 0.01, 1000, f.status_rate);
-    f.status_limit = opt_int(L, p, "limit", 1, 100000, f.status_limit);
-    f.status_window = opt_number(L, p, "window", 0.001, 3600, f.status_window);
-    f.poll_min_interval = opt_number(L, p, "min_interval", 0.001, 60, f.poll_min_interval);
-    f.poll_max_interval = opt_number(L, p, "max_interval", 0.001, 600, f.poll_max_interval);
-  } else if (!lua_isnil(L, -1)) {
-    luaL_error(L, "fashn.configure: poll must be a table {rate=, limit=, window=, min_interval=, max_interval=}");
+  int pt = lua_getfield(L, 1, "poll");
+  if (pt == LUA_TTABLE) {
+    lopts p = lopts_nested(L, &o, -1, "poll");
+    lopts_check_keys(L, &p, pollk);
+    f.status_rate = lopts_number(L, &p, "rate", 0.01, 1000, f.status_rate);
+    f.status_limit = (int)lopts_integer(L, &p, "limit", 1, 100000, f.status_limit);
+    f.status_window = lopts_number(L, &p, "window", 0.001, 3600, f.status_window);
+    f.poll_min_interval = lopts_number(L, &p, "min_interval", 0.001, 60, f.poll_min_interval);
+    f.poll_max_interval = lopts_number(L, &p, "max_interval", 0.001, 600, f.poll_max_interval);
+  } else if (pt != LUA_TNIL) {
+    lopts_raise(L, &o, "poll", "expected a table {rate=, limit=, window=, min_interval=, max_interval=}, got a %s",
+                luaL_typename(L, -1));
   }
   lua_pop(L, 1);
-  if (lua_getfield(L, 1, "run") == LUA_TTABLE) {
-    int p = lua_gettop(L);
-    check_known(L, p, runk, "run");
-    f.run_limit = opt_int(L, p, "limit", 1, 100000, f.run_limit);
-    f.run_window = opt_number(L, p, "window", 0.001, 3600, f.run_window);
-  } else if (!lua_isnil(L, -1)) {
-    luaL_error(L, "fashn.configure: run must be a table {limit=, window=}");
+  int rt = lua_getfield(L, 1, "run");
+  if (rt == LUA_TTABLE) {
+    lopts r = lopts_nested(L, &o, -1, "run");
+    lopts_check_keys(L, &r, runk);
+    f.run_limit = (int)lopts_integer(L, &r, "limit", 1, 100000, f.run_limit);
+    f.run_window = lopts_number(L, &r, "window", 0.001, 3600, f.run_window);
+  } else if (rt != LUA_TNIL) {
+    lopts_raise(L, &o, "run", "expected a table {limit=, window=}, got a %s", luaL_typename(L, -1));
   }
   lua_pop(L, 1);
-  const char *url = NULL, *key = NULL, *ca = NULL;
-  if (lua_getfield(L, 1, "base_url") != LUA_TNIL) url = luaL_checkstring(L, -1);
-  if (lua_getfield(L, 1, "api_key") != LUA_TNIL) key = luaL_checkstring(L, -1);
-  if (lua_getfield(L, 1, "cacert") != LUA_TNIL) ca = luaL_checkstring(L, -1);
+  const char *url = lopts_string(L, &o, "base_url", NULL, NULL);
+  const char *key = lopts_string(L, &o, "api_key", NULL, NULL);
+  const char *ca = lopts_string(L, &o, "cacert", NULL, NULL);
   /* A shared recipe must not send the key elsewhere, trust another CA, nor lift the
    * user's credit cap. */
   if (sandbox_enabled(L) && (url || key || ca))
@@ -254,7 +215,6 @@ int lfashn_api_configure(lua_State *L) {
   if (url) lfashn_set_str(&lc->base_url, url);
   if (key) lfashn_set_str(&lc->api_key, key);
   if (ca) lfashn_set_str(&lc->cacert, ca);
-  lua_pop(L, 3);
   if (lc->c) fashn_client_reconfigure(lc->c, &f);
   else lc->cfg = f;
   return 0;

@@ -1,11 +1,10 @@
-/* lfashn_inputs.c — a recipe's inputs table into the canonical JSON the API gets (keys
- * sorted, integral numbers as integers, bounded depth), local reference files and image
+/* lfashn_inputs.c — a recipe's inputs table into the canonical JSON the API gets (the
+ * shared walker of ljson.h: keys sorted, integral numbers as integers, bounded depth), local reference files and image
  * objects into data: URIs, and the local check of every input rule. Errors are
  * InvalidInput tables naming the field; buffers live in userdata so no error leaks them. */
 #define MAX_DEPTH 8
 
 #include <lauxlib.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "../runtime/fashn/fashn_ref.h"
 #include "../runtime/base/json.h"
 #include "errors.h"
+#include "ljson.h"
 #include "lbuf.h"
 #include "lfashn_int.h"
 #include "sandbox.h"
@@ -33,116 +33,44 @@ int lfashn_raise_input(lua_State *L, const char *field, const char *fmt, ...) {
   return lua_error(L);
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+/* How a reference given as a file path or an image object is written: a dummy data: URI
+ * (when checking, before any file is read), or the data: URI already resolved into refs.
+ * Every string passes the sandbox's URL check on the way. */
+typedef struct refs_writer {
+  bool placeholder;
+  int refs; /* stack index of the resolved refs table */
+} refs_writer;
 
-static void value_to_json(lua_State *L, int idx, json_writer *w, int depth, const char *field,
-                          bool placeholder_refs);
-
-static void table_to_json(lua_State *L, int idx, json_writer *w, int depth, const char *field,
-                          bool top, bool placeholder_refs) {
-  idx = lua_absindex(L, idx);
-  if (depth > MAX_DEPTH) lfashn_raise_input(L, field, "%s: nested more than %d levels deep", field, MAX_DEPTH);
-  lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
-  lua_Integer count = 0;
-  bool all_strings = true;
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    count++;
-    if (lua_type(L, -2) != LUA_TSTRING) all_strings = false;
-    lua_pop(L, 1);
+static bool write_ref(lua_State *L, int idx, json_writer *w, const char *field, int depth, void *ud) {
+  const refs_writer *r = ud;
+  if (lua_type(L, idx) == LUA_TSTRING) { /* --sandbox: a URL, at any depth, only on an allowed host */
+    size_t n;
+    const char *text = lua_tolstring(L, idx, &n);
+    sandbox_check_url(L, field, text, n);
   }
-  if (!top && count > 0 && count == n) { /* a list */
-    jw_array_begin(w);
-    for (lua_Integer i = 1; i <= n; i++) {
-      lua_rawgeti(L, idx, i);
-      value_to_json(L, -1, w, depth + 1, field, placeholder_refs);
-      lua_pop(L, 1);
-    }
-    jw_array_end(w);
-    return;
+  if (depth != 1 || (strcmp(field, "face_reference") != 0 && strcmp(field, "image_reference") != 0)) return false;
+  size_t len = 0;
+  const char *s = lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &len) : NULL;
+  if (!((s && fashn_ref_classify(s, len) == REF_PATH) || limage_is(L, idx))) return false;
+  if (r->placeholder) {
+    jw_string(w, "data:image/png;base64,AAAA"); /* checked for real when sent */
+    return true;
   }
-  if (!all_strings)
-    lfashn_raise_input(L, field, "%s%skeys must be strings (a table of named fields)", field, *field ? ": " : "");
-  if (count > 4096) lfashn_raise_input(L, field, "%s: more than 4096 fields", field);
-  const char **keys = lua_newuserdatauv(L, (size_t)(count ? count : 1) * sizeof *keys, 0);
-  lua_Integer k = 0;
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    lua_pop(L, 1);
-    keys[k++] = lua_tostring(L, -1); /* anchored by the table */
-  }
-  qsort(keys, (size_t)count, sizeof *keys, cmp_str);
-  jw_object_begin(w);
-  for (k = 0; k < count; k++) {
-    jw_key(w, keys[k]);
-    lua_getfield(L, idx, keys[k]);
-    bool is_ref = top && (strcmp(keys[k], "face_reference") == 0 || strcmp(keys[k], "image_reference") == 0);
-    size_t len = 0;
-    const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
-    if (is_ref && ((s && fashn_ref_classify(s, len) == REF_PATH) || limage_is(L, -1))) {
-      if (placeholder_refs) {
-        jw_string(w, "data:image/png;base64,AAAA"); /* checked for real when sent */
-      } else {
-        /* the resolved data: URI sits in the table's place at the top of the stack */
-        lua_getfield(L, lua_upvalueindex(1), keys[k]);
-        size_t dl;
-        const char *d = lua_tolstring(L, -1, &dl);
-        jw_string_len(w, d, dl);
-        lua_pop(L, 1);
-      }
-    } else {
-      value_to_json(L, -1, w, depth + 1, top ? keys[k] : field, placeholder_refs);
-    }
-    lua_pop(L, 1);
-  }
-  jw_object_end(w);
-  lua_pop(L, 1); /* keys */
+  lua_getfield(L, r->refs, field);
+  size_t dl;
+  const char *d = lua_tolstring(L, -1, &dl);
+  jw_string_len(w, d ? d : "", d ? dl : 0);
+  lua_pop(L, 1);
+  return true;
 }
 
-static void value_to_json(lua_State *L, int idx, json_writer *w, int depth, const char *field,
-                          bool placeholder_refs) {
-  switch (lua_type(L, idx)) {
-    case LUA_TSTRING: {
-      size_t len;
-      const char *s = lua_tolstring(L, idx, &len);
-      sandbox_check_url(L, field, s, len); /* --sandbox: a URL only on an allowed host */
-      jw_string_len(w, s, len);
-      return;
-    }
-    case LUA_TBOOLEAN: jw_bool(w, lua_toboolean(L, idx)); return;
-    case LUA_TNUMBER:
-      if (lua_isinteger(L, idx)) {
-        jw_int(w, (int64_t)lua_tointeger(L, idx));
-      } else {
-        double d = lua_tonumber(L, idx);
-        if (!isfinite(d)) lfashn_raise_input(L, field, "%s: must be a finite number", field);
-        if (d == floor(d) && fabs(d) < 9007199254740992.0) jw_int(w, (int64_t)d);
-        else jw_double(w, d);
-      }
-      return;
-    case LUA_TTABLE: table_to_json(L, idx, w, depth, field, false, placeholder_refs); return;
-    case LUA_TLIGHTUSERDATA:
-      if (lua_touserdata(L, idx) == NULL) { /* cjson.null */
-        jw_null(w);
-        return;
-      }
-      /* fall through */
-    default:
-      lfashn_raise_input(L, field, "%s: a %s cannot be sent to the API", field, luaL_typename(L, idx));
-  }
-}
-
-/* Converts the inputs table at idx; with placeholder_refs, file paths stand as a dummy
- * data: URI (for checking before any file is read). Pushes the JSON text. */
+/* Converts the inputs table at 1 (refs at upvalue 1); with placeholder_refs (arg 2), file
+ * paths stand as a dummy data: URI. Pushes the JSON text. */
 static int inputs_json_k(lua_State *L) {
-  bool placeholder = lua_toboolean(L, 2);
-  buf *out = lbuf_push(L);
-  json_writer w;
-  jw_init(&w, out);
-  table_to_json(L, 1, &w, 0, "", true, placeholder);
-  if (out->oom) return luaL_error(L, "out of memory");
-  lua_pushlstring(L, out->data ? out->data : "{}", out->len);
-  buf_free(out);
+  refs_writer r = {.placeholder = lua_toboolean(L, 2), .refs = lua_upvalueindex(1)};
+  ljson_opts o = {.max_depth = MAX_DEPTH, .top_object = true, .error_name = "InvalidInput",
+                  .refused = "cannot be sent to the API", .special = write_ref, .ud = &r};
+  ljson_push(L, 1, &o, NULL);
   return 1;
 }
 

@@ -20,6 +20,7 @@
 #include "errors.h"
 #include "limage_json.h"
 #include "limits.h"
+#include "lopts.h"
 #include "sandbox.h"
 
 typedef struct limg {
@@ -166,47 +167,37 @@ static const char *meta_for_output(lua_State *L, limg *im, size_t *len) {
   return NULL;
 }
 
-/* Encoding options from the table at idx (may be absent). Returns true when any option
- * asks for a particular encoding (so the original bytes cannot be reused). */
-static bool read_encode_opts(lua_State *L, int idx, image_encode_opts *o) {
-  bool explicit = false;
+static const char *const ENCODE_OPTIONS[] = {"format", "quality", "lossless", "near_lossless", "progressive",
+                                             "effort", "meta", NULL};
+
+/* Encoding options from the table at idx (may be absent), for `where` ("img:save").
+ * Returns true when any option asks for a particular encoding (so the original bytes
+ * cannot be reused). */
+static bool read_encode_opts(lua_State *L, int idx, const char *where, image_encode_opts *o) {
   if (lua_isnoneornil(L, idx)) return false;
   luaL_checktype(L, idx, LUA_TTABLE);
-  if (lua_getfield(L, idx, "quality") != LUA_TNIL) {
-    lua_Integer q = luaL_checkinteger(L, -1);
-    luaL_argcheck(L, q >= 1 && q <= 100, idx, "quality must be an integer 1..100");
-    o->quality = (int)q;
-    explicit = true;
+  lopts op = lopts_at(L, idx, where, 1);
+  lopts_check_keys(L, &op, ENCODE_OPTIONS);
+  image_encode_opts d = *o;
+  o->quality = (int)lopts_integer(L, &op, "quality", 1, 100, d.quality);
+  o->lossless = lopts_boolean(L, &op, "lossless", d.lossless);
+  o->near_lossless = (int)lopts_integer(L, &op, "near_lossless", 0, 100, d.near_lossless);
+  o->progressive = lopts_boolean(L, &op, "progressive", d.progressive);
+  o->effort = (int)lopts_integer(L, &op, "effort", 1, 9, d.effort);
+  static const char *const names[] = {"quality", "lossless", "near_lossless", "progressive", "effort", NULL};
+  bool explicit = false;
+  for (int i = 0; names[i]; i++) {
+    if (lua_getfield(L, idx, names[i]) != LUA_TNIL) explicit = true;
+    lua_pop(L, 1);
   }
-  if (lua_getfield(L, idx, "lossless") != LUA_TNIL) {
-    o->lossless = lua_toboolean(L, -1);
-    explicit = true;
-  }
-  if (lua_getfield(L, idx, "near_lossless") != LUA_TNIL) {
-    lua_Integer q = luaL_checkinteger(L, -1);
-    luaL_argcheck(L, q >= 0 && q <= 100, idx, "near_lossless must be an integer 0..100");
-    o->near_lossless = (int)q;
-    explicit = true;
-  }
-  if (lua_getfield(L, idx, "progressive") != LUA_TNIL) {
-    o->progressive = lua_toboolean(L, -1);
-    explicit = true;
-  }
-  if (lua_getfield(L, idx, "effort") != LUA_TNIL) {
-    lua_Integer e = luaL_checkinteger(L, -1);
-    luaL_argcheck(L, e >= 1 && e <= 9, idx, "effort must be an integer 1..9");
-    o->effort = (int)e;
-    explicit = true;
-  }
-  lua_pop(L, 5);
   return explicit;
 }
 
 /* Encodes im per the format and the options table at opts_idx into a new Lua string
  * (pushed). Original bytes are reused when nothing asks for new pixels or encoding. */
-static void push_encoded(lua_State *L, limg *im, image_format f, int opts_idx) {
+static void push_encoded(lua_State *L, limg *im, image_format f, int opts_idx, const char *where) {
   image_encode_opts o = {.format = f};
-  bool explicit = read_encode_opts(L, opts_idx, &o);
+  bool explicit = read_encode_opts(L, opts_idx, where, &o);
   int top = lua_gettop(L);
   size_t mlen = 0;
   const char *meta;
@@ -219,7 +210,8 @@ static void push_encoded(lua_State *L, limg *im, image_format f, int opts_idx) {
     if (!lua_isnoneornil(L, opts_idx)) lua_pop(L, 1);
     meta = meta_for_output(L, im, &mlen);
   } else {
-    luaL_error(L, "opts.meta must be a table or false");
+    lopts op = lopts_at(L, opts_idx, where, 1);
+    lopts_raise(L, &op, "meta", "expected a table or false, got a %s", luaL_typename(L, -1));
     return;
   }
   char err[256];
@@ -251,20 +243,32 @@ static image_format check_format(lua_State *L, int arg, const char *name) {
   return f;
 }
 
+/* The format option of the options table at idx ("png", "jpeg", "jpg", "webp"), or
+ * IMAGE_UNKNOWN when absent. */
+static image_format opt_format(lua_State *L, int idx, const char *where) {
+  if (!lua_istable(L, idx)) return IMAGE_UNKNOWN;
+  lopts op = lopts_at(L, idx, where, 1);
+  const char *name = lopts_string(L, &op, "format", "png, jpeg, jpg or webp", NULL);
+  if (!name) return IMAGE_UNKNOWN;
+  image_format f = image_format_from_name(name);
+  if (f == IMAGE_UNKNOWN) lopts_raise(L, &op, "format", "unknown image format \"%s\" (png, jpeg, jpg or webp)", name);
+  return f;
+}
+
 /* img:save(path [, opts]) -> path. Format from opts.format or the extension. */
 static int img_save(lua_State *L) {
   limg *im = check_img(L, 1);
   const char *path = luaL_checkstring(L, 2);
-  image_format f;
-  if (lua_istable(L, 3) && lua_getfield(L, 3, "format") != LUA_TNIL) f = check_format(L, 3, luaL_checkstring(L, -1));
-  else {
+  if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
+  image_format f = opt_format(L, 3, "img:save");
+  if (f == IMAGE_UNKNOWN) {
     f = image_format_from_path(path);
     if (f == IMAGE_UNKNOWN)
       return luaL_argerror(L, 2, lua_pushfstring(L, "cannot tell the format of '%s' (use .png, .jpg, .webp or opts.format)", path));
   }
   lua_settop(L, 3);
   const char *real = sandbox_check_write(L, path); /* pushes the path to use */
-  push_encoded(L, im, f, 3);
+  push_encoded(L, im, f, 3, "img:save");
   size_t n;
   const char *data = lua_tolstring(L, -1, &n);
   char err[512];
@@ -278,7 +282,7 @@ static int img_encode(lua_State *L) {
   limg *im = check_img(L, 1);
   image_format f = lua_isnoneornil(L, 2) ? im->format : check_format(L, 2, luaL_checkstring(L, 2));
   lua_settop(L, 3);
-  push_encoded(L, im, f, 3);
+  push_encoded(L, im, f, 3, "img:encode");
   return 1;
 }
 
@@ -293,17 +297,18 @@ static int img_bytes(lua_State *L) {
   }
   lua_settop(L, 1);
   lua_pushnil(L);
-  push_encoded(L, im, im->format, 2);
+  push_encoded(L, im, im->format, 2, "img:bytes");
   return 1;
 }
 
 /* img:data_uri([opts]) -> "data:image/...;base64,..." (opts as for encode, plus format). */
 static int img_data_uri(lua_State *L) {
   limg *im = check_img(L, 1);
-  image_format f = im->format;
-  if (lua_istable(L, 2) && lua_getfield(L, 2, "format") != LUA_TNIL) f = check_format(L, 2, luaL_checkstring(L, -1));
+  if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
+  image_format f = opt_format(L, 2, "img:data_uri");
+  if (f == IMAGE_UNKNOWN) f = im->format;
   lua_settop(L, 2);
-  push_encoded(L, im, f, 2);
+  push_encoded(L, im, f, 2, "img:data_uri");
   size_t n;
   const char *bytes = lua_tolstring(L, -1, &n);
   buf *b = lbuf_push(L);
@@ -325,35 +330,25 @@ void limage_data_uri(lua_State *L, int idx, buf *out) {
     lua_pushinteger(L, 95);
     lua_setfield(L, -2, "quality");
   }
-  push_encoded(L, im, f, lua_gettop(L));
+  push_encoded(L, im, f, lua_gettop(L), "img:data_uri");
   size_t n;
   const char *bytes = lua_tolstring(L, -1, &n);
   if (!data_uri_build(out, image_format_mime(f), bytes, n)) luaL_error(L, "out of memory building a data: URI");
   lua_settop(L, top);
 }
 
-static int opt_int(lua_State *L, int t, const char *k, int def, int lo, int hi) {
-  int ty = lua_getfield(L, t, k);
-  int v = def;
-  if (ty != LUA_TNIL) {
-    if (!lua_isinteger(L, -1)) luaL_error(L, "%s must be an integer", k);
-    lua_Integer x = lua_tointeger(L, -1);
-    if (x < lo || x > hi) luaL_error(L, "%s must be between %d and %d", k, lo, hi);
-    v = (int)x;
-  }
-  lua_pop(L, 1);
-  return v;
-}
-
 /* img:resize{width=, height=, fit="fit"|"fill"|"crop"} -> img (changed in place). */
 static int img_resize(lua_State *L) {
   limg *im = check_img(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
-  int w = opt_int(L, 2, "width", 0, 1, IMAGE_MAX_SIDE), h = opt_int(L, 2, "height", 0, 1, IMAGE_MAX_SIDE);
-  if (!w && !h) return luaL_argerror(L, 2, "give width, height or both");
-  lua_getfield(L, 2, "fit");
+  lopts op = lopts_at(L, 2, "img:resize", 1);
+  static const char *const keys[] = {"width", "height", "fit", NULL};
+  lopts_check_keys(L, &op, keys);
+  int w = (int)lopts_integer(L, &op, "width", 1, IMAGE_MAX_SIDE, 0);
+  int h = (int)lopts_integer(L, &op, "height", 1, IMAGE_MAX_SIDE, 0);
+  if (!w && !h) return lopts_raise(L, &op, NULL, "give width, height or both");
   static const char *const modes[] = {"fit", "fill", "crop", NULL};
-  image_fit mode = (image_fit)luaL_checkoption(L, -1, "fit", modes);
+  image_fit mode = (image_fit)lopts_enum(L, &op, "fit", modes, 0);
   need_pixels(L, im);
   image out = IMAGE_INIT;
   char err[256];
@@ -369,14 +364,17 @@ static int img_resize(lua_State *L) {
 static int img_crop(lua_State *L) {
   limg *im = check_img(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
-  int x = opt_int(L, 2, "x", 0, 0, IMAGE_MAX_SIDE), y = opt_int(L, 2, "y", 0, 0, IMAGE_MAX_SIDE);
-  int w = opt_int(L, 2, "width", im->px.width - x, 1, IMAGE_MAX_SIDE);
-  int h = opt_int(L, 2, "height", im->px.height - y, 1, IMAGE_MAX_SIDE);
+  lopts op = lopts_at(L, 2, "img:crop", 1);
+  static const char *const keys[] = {"x", "y", "width", "height", NULL};
+  lopts_check_keys(L, &op, keys);
+  int x = (int)lopts_integer(L, &op, "x", 0, IMAGE_MAX_SIDE, 0), y = (int)lopts_integer(L, &op, "y", 0, IMAGE_MAX_SIDE, 0);
+  int w = (int)lopts_integer(L, &op, "width", 1, IMAGE_MAX_SIDE, im->px.width - x);
+  int h = (int)lopts_integer(L, &op, "height", 1, IMAGE_MAX_SIDE, im->px.height - y);
   need_pixels(L, im);
   image out = IMAGE_INIT;
   char err[256];
   if (image_crop(&im->px, x, y, w, h, &out, err, sizeof err) != IMAGE_OK)
-    return luaL_argerror(L, 2, lua_pushstring(L, err));
+    return lopts_raise(L, &op, NULL, "%s", err);
   set_pixels(L, im, &out);
   lua_settop(L, 1);
   return 1;

@@ -4,7 +4,6 @@
 #include "ljournal.h"
 
 #include <lauxlib.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "errors.h"
 #include "lbuf.h"
 #include "limage.h"
+#include "ljson.h"
 #include "sandbox.h"
 
 #define LJOURNAL_MT "atelier.journal"
@@ -127,109 +127,35 @@ static bool is_image_field(const char *k) {
   return strcmp(k, "face_reference") == 0 || strcmp(k, "image_reference") == 0;
 }
 
-/* Writes the Lua value at idx as JSON; false with errbuf naming the field otherwise. */
-static bool value_json(lua_State *L, int idx, json_writer *w, int depth, const char *field, char *errbuf,
-                       size_t errlen);
-
-static bool table_json(lua_State *L, int idx, json_writer *w, int depth, const char *field, char *errbuf,
-                       size_t errlen) {
-  if (depth > MAX_DEPTH) {
-    snprintf(errbuf, errlen, "%s: nested more than %d levels deep", field, MAX_DEPTH);
-    return false;
-  }
-  if (!lua_checkstack(L, 4)) {
-    snprintf(errbuf, errlen, "%s: out of stack space", field);
-    return false;
-  }
-  idx = lua_absindex(L, idx);
-  lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
-  bool is_array = n > 0;
-  if (is_array) { /* a sequence 1..n and nothing else */
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-      lua_pop(L, 1);
-      if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > n) is_array = false;
-    }
-  }
-  if (is_array) {
-    jw_array_begin(w);
-    for (lua_Integer i = 1; i <= n; i++) {
-      lua_rawgeti(L, idx, i);
-      bool ok = value_json(L, -1, w, depth + 1, field, errbuf, errlen);
-      lua_pop(L, 1);
-      if (!ok) return false;
-    }
-    jw_array_end(w);
+/* Image inputs as the key hashes them: an image object as its data: URI, a file path as
+ * the path the sandbox allows (jobkey hashes the file); anything else by the rules. */
+static bool write_image_input(lua_State *L, int idx, json_writer *w, const char *field, int depth, void *ud) {
+  (void)ud;
+  if (depth != 1 || !is_image_field(field)) return false;
+  if (limage_is(L, idx)) {
+    buf *b = lbuf_push(L);
+    limage_data_uri(L, idx, b);
+    jw_string_len(w, b->data ? b->data : "", b->len);
+    buf_free(b);
+    lua_pop(L, 1);
     return true;
   }
-  jw_object_begin(w); /* key order does not matter: jobkey sorts */
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    if (lua_type(L, -2) != LUA_TSTRING) {
-      snprintf(errbuf, errlen, "%s: input names must be strings, not %s", field, luaL_typename(L, -2));
-      lua_pop(L, 2);
-      return false;
-    }
-    size_t klen;
-    const char *k = lua_tolstring(L, -2, &klen);
-    jw_key_len(w, k, klen);
-    bool ok = true;
-    if (depth == 0 && is_image_field(k) && limage_is(L, -1)) { /* an image object: its data: URI */
-      buf *b = lbuf_push(L);
-      limage_data_uri(L, -2, b);
-      jw_string_len(w, b->data ? b->data : "", b->len);
-      buf_free(b);
-      lua_pop(L, 1);
-    } else if (depth == 0 && is_image_field(k) && lua_type(L, -1) == LUA_TSTRING) {
-      size_t len;
-      const char *s = lua_tolstring(L, -1, &len);
-      if (jobkey_image_kind_of(s, len) == JOBKEY_IMAGE_PATH) {
-        /* A file the key reads to hash: a sandboxed recipe may only name allowed ones. */
-        const char *real = sandbox_check_read(L, s); /* pushes the path to use */
-        jw_string(w, real);
-        lua_pop(L, 1);
-      } else {
-        jw_string_len(w, s, len);
-      }
-    } else {
-      ok = value_json(L, -1, w, depth + 1, depth == 0 ? k : field, errbuf, errlen);
-    }
-    lua_pop(L, 1);
-    if (!ok) {
-      lua_pop(L, 1);
-      return false;
-    }
-  }
-  jw_object_end(w);
+  size_t len;
+  const char *s = lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &len) : NULL;
+  if (!s || jobkey_image_kind_of(s, len) != JOBKEY_IMAGE_PATH) return false;
+  /* A file the key reads to hash: a sandboxed recipe may only name allowed ones. */
+  const char *real = sandbox_check_read(L, s); /* pushes the path to use */
+  jw_string(w, real);
+  lua_pop(L, 1);
   return true;
 }
 
-static bool value_json(lua_State *L, int idx, json_writer *w, int depth, const char *field, char *errbuf,
-                       size_t errlen) {
-  switch (lua_type(L, idx)) {
-    case LUA_TBOOLEAN: jw_bool(w, lua_toboolean(L, idx)); return true;
-    case LUA_TNUMBER:
-      if (lua_isinteger(L, idx)) {
-        jw_int(w, (int64_t)lua_tointeger(L, idx));
-        return true;
-      }
-      if (!isfinite(lua_tonumber(L, idx))) {
-        snprintf(errbuf, errlen, "%s: numbers must be finite", field);
-        return false;
-      }
-      jw_double(w, (double)lua_tonumber(L, idx));
-      return true;
-    case LUA_TSTRING: {
-      size_t len;
-      const char *s = lua_tolstring(L, idx, &len);
-      jw_string_len(w, s, len);
-      return true;
-    }
-    case LUA_TTABLE: return table_json(L, idx, w, depth, field, errbuf, errlen);
-    default:
-      snprintf(errbuf, errlen, "%s: a %s cannot be sent to the API", field, luaL_typename(L, idx));
-      return false;
-  }
+/* The inputs table at 1 as JSON (key order does not matter: jobkey sorts again). */
+static int key_json_k(lua_State *L) {
+  ljson_opts o = {.max_depth = MAX_DEPTH, .top_object = true, .error_name = "InvalidInput", .what = "inputs",
+                  .refused = "cannot be sent to the API", .special = write_image_input};
+  ljson_push(L, 1, &o, NULL);
+  return 1;
 }
 
 bool ljournal_key(lua_State *L, int idx, const char *backend, const char *model_name, jobkey *k, char *errbuf,
@@ -240,16 +166,27 @@ bool ljournal_key(lua_State *L, int idx, const char *backend, const char *model_
     return false;
   }
   idx = lua_absindex(L, idx);
-  buf *json = lbuf_push(L);
-  json_writer w;
-  jw_init(&w, json);
-  bool ok = table_json(L, idx, &w, 0, "inputs", errbuf, errlen);
-  if (ok && json->oom) {
-    snprintf(errbuf, errlen, "out of memory");
-    ok = false;
+  int top = lua_gettop(L);
+  lua_pushcfunction(L, key_json_k);
+  lua_pushvalue(L, idx);
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+    /* The walker's refusal (InvalidInput) becomes the message, which names the field
+     * first; anything else (the sandbox refusing a file) is raised as it is. */
+    bool refusal = lerr_is(L, -1) && lua_getfield(L, -1, "name") == LUA_TSTRING &&
+                   strcmp(lua_tostring(L, -1), "InvalidInput") == 0;
+    if (!refusal) {
+      lua_settop(L, top + 1);
+      lua_error(L);
+    }
+    lua_getfield(L, -2, "message");
+    const char *msg = lua_tostring(L, -1);
+    snprintf(errbuf, errlen, "%s", msg ? msg : "the inputs cannot be written as JSON");
+    lua_settop(L, top);
+    return false;
   }
-  if (ok) ok = jobkey_compute(backend, model_name, json->data, json->len, k, errbuf, errlen);
-  buf_free(json);
+  size_t len;
+  const char *json = lua_tolstring(L, -1, &len);
+  bool ok = jobkey_compute(backend, model_name, json, len, k, errbuf, errlen);
   lua_pop(L, 1);
   return ok;
 }

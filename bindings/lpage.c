@@ -153,7 +153,7 @@ static int l_add(lua_State *L) {
   size_t nbytes = 0;
   bool img = t == LUA_TUSERDATA && limage_peek(L, 2, &pixels, &bytes, &nbytes, &source);
   if (t != LUA_TSTRING && !img)
-    lpage_raise(L, 1, "BadOption", "book:add: expected an image or a file path, got a %s", luaL_typename(L, 2));
+    luaL_typeerror(L, 2, "image or file path"); /* a wrong type: an argument error */
   if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
   lua_settop(L, 3);
   page_item item = {0};

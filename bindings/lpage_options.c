@@ -8,6 +8,7 @@
 
 #include "errors.h"
 #include "lpage.h"
+#include "lopts.h"
 
 /* Raises an atelier error `name` with a printf-style message, positioned `level`
  * functions up: 1 = whoever called the C function. page.new is only called by
@@ -21,6 +22,18 @@ int lpage_raise(lua_State *L, int level, const char *name, const char *fmt, ...)
   va_end(ap);
   lerr_info e = {.name = name, .message = msg};
   lerr_push(L, &e, level);
+  /* A BadOption names the option in `field` (errors.h). Every message here reads
+   * "<function>: <option>: what is wrong", so the option is the second part when it is
+   * a name such as columns, margin.top or pages[1].spans[2].row. */
+  const char *colon = strchr(msg, ':'), *paren = strchr(msg, '('); /* "lookbook.new (layout ...):" */
+  if (strcmp(name, "BadOption") == 0 && colon && colon[1] == ' ' && (!paren || paren > colon)) {
+    const char *f = colon + 2;
+    size_t n = strspn(f, "abcdefghijklmnopqrstuvwxyz_.[]0123456789");
+    if (n > 0 && f[n] == ':') {
+      lua_pushlstring(L, f, n);
+      lua_setfield(L, -2, "field");
+    }
+  }
   return lua_error(L);
 }
 
@@ -31,63 +44,36 @@ static const char *const BOOK_OPTIONS[] = {
     "color", "fit", "dpi", "caption_lines", "page_numbers", "type_size", "quality", "pages", "layout",
     "column_labels", "row_labels", "row_label_width", "cell_width", NULL};
 
-/* Raises unless every key of the table at idx is in allowed. */
+/* Raises unless every key of the table at idx is in allowed (lopts.h says how). */
 void lpage_check_keys(lua_State *L, int idx, const char *const *allowed, const char *where, int level) {
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    lua_pop(L, 1);
-    bool known = false;
-    if (lua_type(L, -1) == LUA_TSTRING)
-      for (const char *const *a = allowed; *a && !known; a++) known = strcmp(*a, lua_tostring(L, -1)) == 0;
-    if (!known) {
-      luaL_Buffer b;
-      luaL_buffinit(L, &b);
-      for (const char *const *a = allowed; *a; a++) {
-        if (a != allowed) luaL_addstring(&b, ", ");
-        luaL_addstring(&b, *a);
-      }
-      luaL_pushresult(&b);
-      const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2);
-      lpage_raise(L, level, "BadOption", "%s: unknown option '%s' (known: %s)", where, key, lua_tostring(L, -1));
-    }
-  }
+  lopts o = lopts_at(L, idx, where, level);
+  lopts_check_keys(L, &o, allowed);
 }
+
+/* lookbook.new's options: lookbook.lua calls page.new, so errors are raised at level 2,
+ * the script's line. */
+static lopts book_opts(lua_State *L, int idx) { return lopts_at(L, idx, "lookbook.new", 2); }
 
 /* The string field `name` of the table at idx, or NULL when absent; raises on other types. */
 static const char *opt_string(lua_State *L, int idx, const char *name, const char *what) {
-  int t = lua_getfield(L, idx, name);
-  const char *s = NULL;
-  if (t == LUA_TSTRING) s = lua_tostring(L, -1);
-  else if (t != LUA_TNIL) lpage_raise(L, 2, "BadOption", "lookbook.new: %s: expected %s, got a %s", name, what, lua_typename(L, t));
-  lua_pop(L, 1); /* the string stays alive: it is referenced by the options table */
-  return s;
+  lopts o = book_opts(L, idx);
+  return lopts_string(L, &o, name, what, NULL);
 }
 
-/* An integer field in [lo, hi], "auto" (-> auto_value) when allowed, or def when absent. */
+/* An integer field in [lo, hi], "auto" (-> 0) when allowed, or def when absent. */
 static int opt_int(lua_State *L, int idx, const char *name, int lo, int hi, int def, bool allow_auto) {
-  int t = lua_getfield(L, idx, name);
-  int v = def;
-  if (t == LUA_TNUMBER && lua_isinteger(L, -1) && lua_tointeger(L, -1) >= lo && lua_tointeger(L, -1) <= hi) {
-    v = (int)lua_tointeger(L, -1);
-  } else if (allow_auto && t == LUA_TSTRING && strcmp(lua_tostring(L, -1), "auto") == 0) {
-    v = 0;
-  } else if (t != LUA_TNIL) {
-    lpage_raise(L, 2, "BadOption", "lookbook.new: %s: expected an integer from %d to %d%s, got %s", name, lo, hi,
-                allow_auto ? " or \"auto\"" : "", luaL_tolstring(L, -1, NULL));
+  if (allow_auto) {
+    bool is_auto = lua_getfield(L, idx, name) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "auto") == 0;
+    lua_pop(L, 1);
+    if (is_auto) return 0;
   }
-  lua_pop(L, 1);
-  return v;
+  lopts o = book_opts(L, idx);
+  return (int)lopts_integer_or(L, &o, name, lo, hi, def, allow_auto ? "or \"auto\"" : NULL);
 }
 
 static double opt_number(lua_State *L, int idx, const char *name, double lo, double hi, double def) {
-  int t = lua_getfield(L, idx, name);
-  double v = def;
-  if (t == LUA_TNUMBER && lua_tonumber(L, -1) >= lo && lua_tonumber(L, -1) <= hi) v = lua_tonumber(L, -1);
-  else if (t != LUA_TNIL)
-    lpage_raise(L, 2, "BadOption", "lookbook.new: %s: expected a number from %g to %g, got %s", name, lo, hi,
-                luaL_tolstring(L, -1, NULL));
-  lua_pop(L, 1);
-  return v;
+  lopts o = book_opts(L, idx);
+  return lopts_number(L, &o, name, lo, hi, def);
 }
 
 /* A length: a number (millimetres) or a string with a unit. */
@@ -111,7 +97,8 @@ static void opt_margin(lua_State *L, int idx, page_options *o) {
   int m = lua_gettop(L);
   if (t == LUA_TTABLE) { /* {top=, right=, bottom=, left=} */
     static const char *const sides[] = {"top", "right", "bottom", "left", NULL};
-    lpage_check_keys(L, m, sides, "lookbook.new: margin", 2);
+    lopts book = book_opts(L, idx), mo = lopts_nested(L, &book, m, "margin");
+    lopts_check_keys(L, &mo, sides);
     for (int i = 0; i < 4; i++) {
       if (lua_getfield(L, m, sides[i]) != LUA_TNIL && !length_of(L, -1, o->dpi, &o->margin_pt[i], "margin"))
         lpage_raise(L, 2, "BadOption", "lookbook.new: margin.%s: expected a length such as 12 or \"12mm\"", sides[i]);
@@ -266,11 +253,8 @@ void lpage_read_options(lua_State *L, lpage_new_args *a) {
     o->color_set = true;
   }
   o->caption_lines = opt_int(L, 1, "caption_lines", 0, 2, o->caption_lines, false);
-  if (lua_getfield(L, 1, "page_numbers") != LUA_TNIL) {
-    if (!lua_isboolean(L, -1)) lpage_raise(L, 2, "BadOption", "lookbook.new: page_numbers: expected true or false");
-    o->page_numbers = lua_toboolean(L, -1);
-  }
-  lua_pop(L, 1);
+  lopts bo = book_opts(L, 1);
+  o->page_numbers = lopts_boolean(L, &bo, "page_numbers", o->page_numbers);
   o->type_size_pt = opt_number(L, 1, "type_size", 4, 72, o->type_size_pt);
   if (lua_getfield(L, 1, "row_label_width") != LUA_TNIL &&
       !length_of(L, -1, o->dpi, &o->row_label_pt, "row_label_width"))

@@ -9,6 +9,8 @@
 -- Errors are atelier error tables: name, message, id, http_status, retryable.
 local core = require "fashn.core"
 local tasks = require "tasks"
+local atelier = require "atelier"
+local checkarg = atelier.checkarg
 require "image" -- job results are image objects: their metatable must exist
 
 local M = {}
@@ -16,11 +18,9 @@ local M = {}
 -- Raise an error table from the caller's point of view (adds `where` like error(msg, 2)).
 local function raise(err, level)
   if type(err) == "table" and err.where == nil then
-    -- --sandbox removes the debug library: the error then goes without `where`
-    local info = debug and debug.getinfo((level or 1) + 2, "Sl")
-    if info and info.currentline and info.currentline > 0 then
-      err.where = info.short_src .. ":" .. info.currentline .. ": "
-    end
+    -- the same position error(msg, level) would give; atelier.error needs no debug
+    -- library, which --sandbox removes
+    err.where = atelier.error({ name = "x" }, (level or 1) + 2).where
   end
   error(err, 0)
 end
@@ -39,13 +39,18 @@ local Job = core.job_methods
 --- job:wait(opts) -> result. Yields until the job ends. A failed prediction raises its
 --- error unless opts.raise == false, in which case result.error holds it.
 function Job:wait(opts)
+  checkarg(self, 1, "wait", "userdata") -- job.wait(x) rather than job:wait()
+  checkarg(opts, 1, "wait", "table", "nil")
   local r = self:_wait()
   if r.error and not (opts and opts.raise == false) then raise(r.error, 1) end
   return r
 end
 
 --- job:done() -> true once the job has ended (never waits).
-function Job:done() return self:result() ~= nil end
+function Job:done()
+  checkarg(self, 1, "done", "userdata")
+  return self:result() ~= nil
+end
 
 -- ---- the API ---------------------------------------------------------------------------
 
@@ -54,12 +59,16 @@ function Job:done() return self:result() ~= nil end
 --- returns at once. opts: retry_unknown (resubmit when a submit's outcome is unknown:
 --- may spend twice), timeout (seconds before giving up on it).
 function M.submit(inputs, opts)
+  checkarg(inputs, 1, "fashn.submit", "table")
+  checkarg(opts, 2, "fashn.submit", "table", "nil")
   local job = call(1, core.submit, inputs, opts)
   return job
 end
 
 --- fashn.run(inputs, opts) -> result: submit + wait (opts also take raise = false).
 function M.run(inputs, opts)
+  checkarg(inputs, 1, "fashn.run", "table")
+  checkarg(opts, 2, "fashn.run", "table", "nil")
   local job = call(1, core.submit, inputs, opts)
   local r = job:_wait()
   if r.error and not (opts and opts.raise == false) then raise(r.error, 1) end
@@ -69,7 +78,13 @@ end
 --- fashn.gather(jobs, opts) -> results in the order of jobs (results.n = count). Waits for
 --- all, then raises the first failure in order unless opts.raise == false.
 function M.gather(jobs, opts)
-  assert(type(jobs) == "table", "fashn.gather: expected a list of jobs")
+  checkarg(jobs, 1, "fashn.gather", "table")
+  checkarg(opts, 2, "fashn.gather", "table", "nil")
+  for i = 1, #jobs do
+    if type(jobs[i]) ~= "userdata" then
+      atelier.argerror(1, "fashn.gather", "list of jobs expected, item " .. i .. " is a " .. type(jobs[i]))
+    end
+  end
   local results, first = { n = #jobs }, nil
   for i, job in ipairs(jobs) do
     local r = job:_wait()
@@ -84,7 +99,11 @@ end
 --- task, at most opts.concurrency (default: the client's concurrency) at a time; results
 --- in input order. fn typically calls fashn.run.
 function M.map(items, fn, opts)
+  checkarg(items, 1, "fashn.map", "table")
+  checkarg(fn, 2, "fashn.map", "function")
+  checkarg(opts, 3, "fashn.map", "table", "nil")
   local concurrency = (opts and opts.concurrency) or core.settings().concurrency
+  tasks._check_concurrency(concurrency, "fashn.map", 2)
   return tasks.map(items, fn, { concurrency = concurrency })
 end
 
@@ -98,12 +117,13 @@ end
 --- run = {limit, window}, timeout, base_url, api_key, time_scale, retry_unknown,
 --- retry_failed, max_credits}
 function M.configure(settings)
+  checkarg(settings, 1, "fashn.configure", "table")
   call(1, core.configure, settings)
 end
 
 --- fashn.cost(inputs_or_list) -> credits the job(s) would spend (checks them too).
 function M.cost(x)
-  assert(type(x) == "table", "fashn.cost: expected inputs or a list of inputs")
+  checkarg(x, 1, "fashn.cost", "table")
   if x.prompt ~= nil or #x == 0 then
     local n = call(1, core.check, x)
     return n
@@ -115,6 +135,7 @@ end
 
 --- fashn.check(inputs) -> true; raises InvalidInput naming the field (sends nothing).
 function M.check(inputs)
+  checkarg(inputs, 1, "fashn.check", "table")
   call(1, core.check, inputs)
   return true
 end

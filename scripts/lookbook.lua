@@ -10,6 +10,7 @@
 --   book:add("out/look-1.png", { caption = "match_base · seed 7", meta = { seed = 7 } })
 --   book:save("out/resort27.pdf")     -- or .png / .jpg / .webp pages, or .html (a folder)
 local page = require "page"
+local atelier = require "atelier"
 
 local M = {}
 
@@ -50,6 +51,13 @@ local function layout_names()
   return table.concat(names, ", ")
 end
 
+-- A BadOption table naming the option, at the line that called lookbook.new.
+local function bad_option(field, msg)
+  local e = atelier.error({ name = "BadOption", message = "lookbook.new: " .. field .. ": " .. msg }, 3)
+  e.field = field
+  error(e, 0)
+end
+
 --- lookbook.new{...} -> book. Options (all optional):
 ---   title, subtitle          header text (pages and web page)
 ---   layout                   "grid" (default), "hero", "contact", or a layout table
@@ -67,24 +75,21 @@ end
 ---   type_size                caption size in points; titles scale from it (8)
 ---   quality                  JPEG/WebP quality of pages and embedded images (90)
 ---   pages                    page templates (see M.layouts.hero)
---- Raises an error naming the option when one is wrong.
+--- A wrong argument raises an argument error; a wrong option a BadOption table naming it.
 function M.new(opts)
-  if opts ~= nil and type(opts) ~= "table" then
-    error("lookbook.new: expected a table of options, got a " .. type(opts), 2)
-  end
+  atelier.checkarg(opts, 1, "lookbook.new", "table", "nil")
   opts = opts or {}
   local layout = opts.layout or "grid"
   local name = layout
   if type(layout) == "string" then
     layout = M.layouts[layout]
     if not layout then
-      error(string.format("lookbook.new: layout: unknown layout %q (shipped: %s; or give a table)", name,
-        layout_names()), 2)
+      bad_option("layout", string.format("unknown layout %q (shipped: %s; or give a table)", name, layout_names()))
     end
   elseif type(layout) == "table" then
     name = layout.name or "custom"
   else
-    error("lookbook.new: layout: expected a layout name or a table, got a " .. type(layout), 2)
+    bad_option("layout", "expected a layout name or a table, got a " .. type(layout))
   end
   local merged = copy_into({}, layout, "name")
   copy_into(merged, opts, "layout")

@@ -6,9 +6,12 @@ local template = require "recipe.template"
 
 local M = {}
 
--- Argument errors are atelier error tables named BadOption, pointing at the caller.
-local function bad(msg, level)
-  error(atelier.error({ name = "BadOption", message = msg }, level + 1), 0)
+-- A wrong argument is an argument error (atelier.checkarg); a wrong value inside one is
+-- an atelier error table named BadOption, pointing at the caller.
+local function bad(msg, level, field)
+  local e = atelier.error({ name = "BadOption", message = msg }, level + 1)
+  e.field = field
+  error(e, 0)
 end
 
 M.expand = template.expand
@@ -28,21 +31,21 @@ end
 M.PRODUCT_MAX = 100000
 
 function M.product(spec, opts)
-  if type(spec) ~= "table" then bad("recipe.product: expected a table of inputs, got " .. type(spec), 2) end
+  atelier.checkarg(spec, 1, "recipe.product", "table")
+  atelier.checkarg(opts, 2, "recipe.product", "table", "nil")
   local axes, constants = {}, {}
   for k, v in pairs(spec) do
-    if type(k) ~= "string" then bad("recipe.product: input names must be strings, got " .. tostring(k), 2) end
+    if type(k) ~= "string" then bad("recipe.product: input names must be strings, got " .. tostring(k), 2, "spec") end
     if is_list(v) then axes[#axes + 1] = k else constants[k] = v end
   end
-  if opts ~= nil and type(opts) ~= "table" then bad("recipe.product: options must be a table, got " .. type(opts), 2) end
   local order = opts and opts.order
   if order ~= nil and type(order) ~= "table" then
-    bad("recipe.product: order must be a list of input names, got " .. type(order), 2)
+    bad("recipe.product: order must be a list of input names, got " .. type(order), 2, "order")
   end
   if order then
     local seen = {}
     for _, k in ipairs(order) do
-      if not is_list(spec[k]) then bad("recipe.product: order names " .. tostring(k) .. ", which is not a list in the spec", 2) end
+      if not is_list(spec[k]) then bad("recipe.product: order names " .. tostring(k) .. ", which is not a list in the spec", 2, "order") end
       seen[k] = true
     end
     table.sort(axes)
@@ -95,7 +98,7 @@ end
 
 --- Credits one input table would spend and how many images it makes (fashn.cost's prices).
 function M.credits_for(inputs)
-  if type(inputs) ~= "table" then bad("recipe.cost: each item must be an input table, got " .. type(inputs), 3) end
+  atelier.checkarg(inputs, 1, "recipe.credits_for", "table")
   -- fashn.cost checks every input (an unknown name is an InvalidInput) and prices it as the API does.
   local credits = require("fashn").cost(inputs)
   local n = math.tointeger(inputs.num_images or inputs.num_samples or 1) or 1
@@ -107,8 +110,13 @@ end
 --- 1 credit per image, 4 with face_reference). Failed predictions cost nothing, so
 --- this is the most a run can spend.
 function M.cost(list)
-  if type(list) ~= "table" then bad("recipe.cost: expected a list of input tables, got " .. type(list), 2) end
+  atelier.checkarg(list, 1, "recipe.cost", "table")
   if list.prompt ~= nil then list = { list } end -- a single input table
+  for i, inputs in ipairs(list) do
+    if type(inputs) ~= "table" then
+      atelier.argerror(1, "recipe.cost", "list of input tables expected, item " .. i .. " is a " .. type(inputs))
+    end
+  end
   local credits, images = 0, 0
   for _, inputs in ipairs(list) do
     local c, n = M.credits_for(inputs)
@@ -121,6 +129,7 @@ end
 --- grid{base =, x =, y =, z =, out =, ...} -> report: a labelled comparison grid
 --- (recipe/grid.lua; loaded on first use, so sweeps and templates need no API client).
 function M.grid(spec)
+  atelier.checkarg(spec, 1, "recipe.grid", "table")
   return require("recipe.grid").grid(spec)
 end
 

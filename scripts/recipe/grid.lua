@@ -364,11 +364,21 @@ local function check_writable(path)
   end
 end
 
+-- Runs fn(...); an error table it raises without a position gets the line that called
+-- grid (at_caller <- grid <- the script), as the other modules' option errors do.
+local function at_caller(fn, ...)
+  local ok, a, b = pcall(fn, ...)
+  if ok then return a, b end
+  if type(a) == "table" and a.where == nil then a.where = atelier.error({ name = "x" }, 3).where end
+  error(a, 0)
+end
+
 --- grid(spec) -> report. See README "Comparison grids".
 function M.grid(spec)
-  local o = check_spec(spec)
+  atelier.checkarg(spec, 1, "recipe.grid", "table")
+  local o = at_caller(check_spec, spec)
   local cells = plan_cells(o)
-  local estimate = check_cells(o, cells)
+  local estimate = at_caller(check_cells, o, cells)
   local files = outputs(o)
   local settings = fashn.settings()
   for _, p in ipairs(files) do check_writable(p) end

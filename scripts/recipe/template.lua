@@ -6,8 +6,12 @@ local atelier = require "atelier"
 local M = {}
 
 -- Errors are atelier error tables (name + message), like the rest of the runtime's.
-local function raise(name, msg)
-  error(atelier.error { name = name, message = msg }, 0)
+-- level, as error(msg, level) counts from the function calling raise, places `where` at
+-- the script's line (check_opts: 3 = the caller of count/expand); nil = no position.
+local function raise(name, msg, level, field)
+  local e = atelier.error({ name = name, message = msg }, level and level + 1)
+  e.field = field
+  error(e, 0)
 end
 
 local DEFAULT_MAX = 10000        -- combinations before we refuse (credits are real money)
@@ -134,25 +138,26 @@ end
 local configured = nil -- M.configure{wildcards = ...}: directories searched by default
 
 -- A directory or a list of directories, checked; `what` names the option in errors.
-local function dir_list(w, what)
+local function dir_list(w, what, level)
   if type(w) == "string" and w ~= "" then return { w } end
   if type(w) == "table" and #w > 0 then
     local dirs = {}
     for i, d in ipairs(w) do
       if type(d) ~= "string" or d == "" then
-        raise("BadOption", string.format("%s[%d]: expected a directory name, got %s", what, i, tostring(d)))
+        raise("BadOption", string.format("%s[%d]: expected a directory name, got %s", what, i, tostring(d)), level, "wildcards")
       end
       dirs[i] = d
     end
     return dirs
   end
-  raise("BadOption", string.format("%s: expected a directory or a list of directories, got %s", what, tostring(w)))
+  raise("BadOption", string.format("%s: expected a directory or a list of directories, got %s", what, tostring(w)), level, "wildcards")
 end
 
 -- Where __name__ files are looked for: opts.wildcards, else what configure set, else
 -- wildcards/ beside the running script (the working directory for -e and stdin).
 local function wildcard_dirs(opts)
-  if opts.wildcards ~= nil then return dir_list(opts.wildcards, "recipe.expand: wildcards") end
+  -- dir_list <- wildcard_dirs <- new_ctx <- expand/count <- the script
+  if opts.wildcards ~= nil then return dir_list(opts.wildcards, "recipe.expand: wildcards", 5) end
   if configured then return configured end
   local script = arg and arg[0]
   local dir = script and script ~= "-" and script:match("^(.*)/[^/]*$") or "."
@@ -162,16 +167,14 @@ end
 --- configure{wildcards = dir | {dir, ...} | false}: where __name__ files are looked for
 --- when expand is not given opts.wildcards (false: back to wildcards/ beside the script).
 function M.configure(settings)
-  if type(settings) ~= "table" then
-    raise("BadOption", "recipe.configure: expected a table such as { wildcards = \"prompts/wildcards\" }, got " .. type(settings))
-  end
+  atelier.checkarg(settings, 1, "recipe.configure", "table")
   for k in pairs(settings) do
-    if k ~= "wildcards" then raise("BadOption", "recipe.configure: unknown setting " .. tostring(k) .. " (known: wildcards)") end
+    if k ~= "wildcards" then raise("BadOption", "recipe.configure: unknown setting " .. tostring(k) .. " (known: wildcards)", 2, tostring(k)) end
   end
   if settings.wildcards == false then
     configured = nil
   elseif settings.wildcards ~= nil then
-    configured = dir_list(settings.wildcards, "recipe.configure: wildcards")
+    configured = dir_list(settings.wildcards, "recipe.configure: wildcards", 3)
   end
 end
 
@@ -395,25 +398,30 @@ end
 
 local EXPAND_OPTIONS = { n = true, seed = true, max = true, wildcards = true }
 
+-- An integer as every option reader takes one: 2 and 2.0, not 2.5 or "2".
+local function is_int(v) return type(v) == "number" and math.tointeger(v) ~= nil end
+
 local function check_opts(opts, fname)
   if opts == nil then return {} end
-  if type(opts) ~= "table" then raise("BadOption", fname .. ": options must be a table, got " .. type(opts)) end
+  -- check_opts <- count/expand <- the script: errors at level 3
+  if type(opts) ~= "table" then atelier.argerror(2, fname, "table expected, got " .. type(opts), 3) end
   for k in pairs(opts) do
     if not EXPAND_OPTIONS[k] then
-      raise("BadOption", fname .. ": unknown option " .. tostring(k) .. " (known: n, seed, max, wildcards)")
+      raise("BadOption", fname .. ": unknown option " .. tostring(k) .. " (known: n, seed, max, wildcards)", 3, tostring(k))
     end
   end
-  if opts.seed ~= nil and math.type(opts.seed) ~= "integer" then
-    raise("BadOption", fname .. ": seed must be an integer, got " .. tostring(opts.seed))
+  if opts.seed ~= nil and not is_int(opts.seed) then
+    raise("BadOption", fname .. ": seed must be an integer, got " .. tostring(opts.seed), 3, "seed")
   end
-  if opts.max ~= nil and (math.type(opts.max) ~= "integer" or opts.max < 1) then
-    raise("BadOption", fname .. ": max must be an integer >= 1, got " .. tostring(opts.max))
+  if opts.max ~= nil and (not is_int(opts.max) or opts.max < 1) then
+    raise("BadOption", fname .. ": max must be an integer >= 1, got " .. tostring(opts.max), 3, "max")
   end
   return opts
 end
 
 --- Number of prompts the template expands to (math.huge when astronomically many).
 function M.count(src, opts)
+  atelier.checkarg(src, 1, "recipe.count", "string")
   opts = check_opts(opts, "recipe.count")
   return count_seq(M.parse(src), new_ctx(opts))
 end
@@ -425,14 +433,15 @@ end
 --- list) holding name.txt files (default: what configure set, else wildcards/ beside
 --- the running script).
 function M.expand(src, opts)
+  atelier.checkarg(src, 1, "recipe.expand", "string")
   opts = check_opts(opts, "recipe.expand")
-  if opts.n ~= nil and (math.type(opts.n) ~= "integer" or opts.n < 0) then
-    raise("BadOption", "recipe.expand: n must be an integer >= 0, got " .. tostring(opts.n))
+  if opts.n ~= nil and (not is_int(opts.n) or opts.n < 0) then
+    raise("BadOption", "recipe.expand: n must be an integer >= 0, got " .. tostring(opts.n), 2, "n")
   end
   local seq = M.parse(src)
   local ctx = new_ctx(opts)
   local total = count_seq(seq, ctx)
-  local max = opts.max or DEFAULT_MAX
+  local max = opts.max and math.tointeger(opts.max) or DEFAULT_MAX
   if opts.n == nil then
     if total > max then
       raise("TemplateError", string.format("recipe.expand: %q expands to %s prompts, more than max = %d " ..
@@ -441,11 +450,11 @@ function M.expand(src, opts)
     end
     return expand_seq(seq, ctx)
   end
-  local want = opts.n
+  local want = math.tointeger(opts.n)
   if total <= max and total <= want then
     return expand_seq(seq, ctx) -- every prompt there is
   end
-  local rng = new_rng(opts.seed or 0)
+  local rng = new_rng(opts.seed and math.tointeger(opts.seed) or 0)
   local out, seen = {}, {}
   local attempts = 0
   while #out < want and attempts < want * 50 + 100 do

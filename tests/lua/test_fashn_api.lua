@@ -24,10 +24,10 @@ T.case("integral floats are integers; other numbers keep their value", function(
 end)
 
 T.case("configure checks its settings and keeps them", function()
-  T.raises(function() fashn.configure{ concurrency = 0 } end, "concurrency must be a number from 1 to 64")
-  T.raises(function() fashn.configure{ concurency = 3 } end, "unknown setting concurency")
-  T.raises(function() fashn.configure{ poll = { rat = 1 } } end, "unknown poll setting rat")
-  T.raises(function() fashn.configure{ poll = 3 } end, "poll must be a table")
+  T.raises(function() fashn.configure{ concurrency = 0 } end, "fashn.configure: concurrency: expected an integer from 1 to 64, got 0")
+  T.raises(function() fashn.configure{ concurency = 3 } end, "fashn.configure: unknown option 'concurency'")
+  T.raises(function() fashn.configure{ poll = { rat = 1 } } end, "fashn.configure: poll: unknown option 'rat'")
+  T.raises(function() fashn.configure{ poll = 3 } end, "poll: expected a table")
   fashn.configure{ concurrency = 4, timeout = 120, poll = { rate = 3, min_interval = 0.2 }, retry_unknown = true }
   local s = fashn.settings()
   T.eq({ s.concurrency, s.timeout, s.poll.rate, s.poll.min_interval, s.retry_unknown },

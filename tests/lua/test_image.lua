@@ -82,7 +82,7 @@ T.case("set_meta replaces metadata without re-encoding and summarises data: URIs
   -- the pixels were not re-encoded: everything from the scan on is the same
   local a, b = T.read_file(dir .. "/a.jpg"), T.read_file(dir .. "/b.jpg")
   T.eq(a:sub(a:find("\xFF\xDA", 1, true)), b:sub(b:find("\xFF\xDA", 1, true)), "scan data")
-  T.raises(function() img:set_meta { f = print } end, "metadata cannot hold a function")
+  T.raises(function() img:set_meta { f = print } end, "a function cannot be kept in metadata")
 end)
 
 T.case("resize gives the requested sizes and keeps the aspect where promised", function()
@@ -101,8 +101,8 @@ T.case("resize gives the requested sizes and keeps the aspect where promised", f
   local img = image.new(300, 200, { 50, 60, 70 }):resize { width = 31, height = 17, fit = "crop" }
   near_colour(img, 30, 16, { 50, 60, 70 }, 0, "flat colour survives")
   T.raises(function() image.new(4, 4):resize {} end, "give width, height or both")
-  T.raises(function() image.new(4, 4):resize { width = 0 } end, "width must be between")
-  T.raises(function() image.new(4, 4):resize { width = 2, fit = "stretch" } end, "invalid option 'stretch'")
+  T.raises(function() image.new(4, 4):resize { width = 0 } end, "img:resize: width: expected an integer from 1 to 65535, got 0")
+  T.raises(function() image.new(4, 4):resize { width = 2, fit = "stretch" } end, "fit: expected \"fit\", \"fill\" or \"crop\", got \"stretch\"")
 end)
 
 T.case("crop takes a rectangle and refuses one outside the image", function()
@@ -171,7 +171,7 @@ T.case("encoding options change the output", function()
   local lossless = image.load(img:encode("webp", { lossless = true }))
   near_colour(lossless, 3, 3, { 90, 160, 30 }, 0, "lossless WebP is exact")
   T.ok(image.probe(img:encode("jpeg", { progressive = true })).progressive, "progressive JPEG")
-  T.raises(function() img:encode("jpeg", { quality = 0 }) end, "quality must be an integer 1..100")
+  T.raises(function() img:encode("jpeg", { quality = 0 }) end, "img:encode: quality: expected an integer from 1 to 100, got 0")
 end)
 
 T.case("copy is independent of the original", function()

@@ -55,7 +55,7 @@ T.case("every bad option is refused with the option and the allowed values named
     local err = T.raises(function() lookbook.new(case[1]) end, nil, "lookbook.new")
     T.match(tostring(err), case[2], "message for " .. T.describe(case[1]))
   end
-  T.raises(function() lookbook.new("A4") end, "expected a table")
+  T.raises(function() lookbook.new("A4") end, "bad argument #1 to 'lookbook.new' %(table expected, got string%)")
 end)
 
 T.case("page count follows the images, the grid and sections", function()
@@ -167,7 +167,7 @@ T.case("bad image files are refused with the file named and the book goes on", f
     local err = T.raises(function() book:add(bad) end, name)
     T.ok(tostring(err):find(bad, 1, true), "the message names " .. bad .. ": " .. tostring(err))
   end
-  T.raises(function() book:add(42) end, "expected an image or a file path")
+  T.raises(function() book:add(42) end, "bad argument #1 to .add. %(image or file path expected, got number%)")
   T.raises(function() book:add(good, { caption = 5 }) end, "caption: expected a string")
   T.raises(function() book:add(good, { captoin = "x" }) end, "unknown option 'captoin'")
   T.raises(function() book:add(good, { meta = { seed = function() end } }) end, "meta.seed")

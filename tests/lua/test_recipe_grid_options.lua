@@ -53,7 +53,7 @@ T.case("every bad grid option is refused naming the field and the allowed values
     T.match(tostring(err), "recipe.grid: ", "says who")
     T.match(tostring(err), case[3], "message for " .. T.describe(case[1]))
   end
-  T.raises(function() recipe.grid("grid.png") end, "BadOption")
+  T.raises(function() recipe.grid("grid.png") end, "bad argument #1 to 'recipe.grid' %(table expected, got string%)")
   T.eq(fashn.stats().jobs, 0, "nothing was submitted")
 end)
 

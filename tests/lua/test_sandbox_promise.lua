@@ -73,7 +73,9 @@ T.case("an image URL on a host nobody allowed is refused before anything is sent
   local lines = {}
   for l in r.stdout:gmatch("[^\n]+") do lines[#lines + 1] = l end
   T.eq(#lines, 8, r.stdout)
-  for i = 1, 7 do T.match(lines[i], "^REFUSED SandboxViolation", "attempt " .. i .. ": " .. lines[i]) end
+  for i = 1, 7 do
+    T.match(lines[i], "^REFUSED [^\n]-SandboxViolation", "attempt " .. i .. ": " .. lines[i])
+  end
   T.match(lines[1], "face_reference: .*host evil%.example.*%-%-allow%-host evil%.example", "names the option")
   T.match(lines[2], "host Evil%.Example", "port and case")
   T.match(lines[4], "lora_url", "names the field")
@@ -137,7 +139,9 @@ T.case("a sandboxed recipe may tighten the account's limits, never loosen them",
   local lines = {}
   for l in r.stdout:gmatch("[^\n]+") do lines[#lines + 1] = l end
   T.eq(#lines, 7, r.stdout)
-  for i = 1, 7 do T.match(lines[i], "^REFUSED SandboxViolation", "attempt " .. i .. ": " .. lines[i]) end
+  for i = 1, 7 do
+    T.match(lines[i], "^REFUSED [^\n]-SandboxViolation", "attempt " .. i .. ": " .. lines[i])
+  end
   T.match(lines[1], "tighten concurrency: at most 3", "names the option and the command line's ceiling")
   T.match(lines[2], "at most 3")
   T.match(lines[3], "run%.limit: at most 48", "the default is the ceiling")
@@ -161,7 +165,7 @@ T.case("a sandboxed recipe may tighten the account's limits, never loosen them",
                attempt("require('fashn').submit({ prompt = 'x' }, { retry_unknown = true })")
   r = sandboxed(code, { "--dry-run" })
   T.eq(r.code, 0, r.stderr)
-  T.match(r.stdout, "^REFUSED SandboxViolation.-retry_unknown.-\nREFUSED SandboxViolation.-retry_unknown", r.stdout)
+  T.match(r.stdout, "^REFUSED [^\n]-SandboxViolation.-retry_unknown.-\nREFUSED [^\n]-SandboxViolation.-retry_unknown", r.stdout)
   r = sandboxed(code, { "--dry-run", "--retry-unknown" })
   T.match(r.stdout, "^ALLOWED\nALLOWED\n", r.stderr)
 end)

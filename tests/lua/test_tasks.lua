@@ -157,7 +157,7 @@ T.case("sleep rejects negative and non-finite durations", function()
 end)
 
 T.case("gather rejects lists holding something other than tasks", function()
-  T.raises(function() atelier.gather({ 1 }) end, "not a task")
+  T.raises(function() atelier.gather({ 1 }) end, "bad argument #1 to '[%w.]*gather' %(list of tasks expected, item 1 is a number%)")
 end)
 
 T.case("a thousand tasks are scheduled without trouble", function()
