@@ -18,7 +18,7 @@ Q       := $(if $(V),,@)
 DEB_PKGS := pkg-config liblua5.4-dev lua-cjson-dev libcurl4-openssl-dev libwebp-dev \
             libpng-dev libturbojpeg0-dev libcairo2-dev libsqlite3-dev libmicrohttpd-dev \
             poppler-utils fonts-dejavu-core curl libfontconfig-dev groff-base \
-            gnutls-bin sqlite3 clang libclang-rt-14-dev valgrind libssl-dev
+            gnutls-bin sqlite3 clang libclang-rt-14-dev valgrind libssl-dev ffmpeg
 # Wanted but not required: the HTML lookbook test drives headless Chromium and is skipped
 # (saying why) where it cannot be installed; a failed install never fails the build.
 OPTIONAL_DEB_PKGS := chromium
