@@ -14,7 +14,8 @@ Q       := $(if $(V),,@)
 
 # Debian packages: libraries (README.md, "Dependencies", says why each) and the tools the
 # tests use (pdfinfo, groff, certtool for the TLS test certificates, sqlite3 to read
-# journals; clang's libFuzzer and valgrind for the fuzz and memcheck phases of make test).
+# journals, ffprobe (ffmpeg) to read fashn-emu's MP4s; clang's libFuzzer and valgrind for the fuzz
+# and memcheck phases of make test).
 DEB_PKGS := pkg-config liblua5.4-dev lua-cjson-dev libcurl4-openssl-dev libwebp-dev \
             libpng-dev libturbojpeg0-dev libcairo2-dev libsqlite3-dev libmicrohttpd-dev \
             poppler-utils fonts-dejavu-core curl libfontconfig-dev groff-base \
