@@ -170,18 +170,21 @@ static void prompt_box(cairo_t *cr, const emu_model_scene *s, int w, int h, cons
     size_t len = 0;
     for (;;) { /* add words while they fit */
       const char *sp = strchr(p, ' ');
-      size_t wl = sp ? (size_t)(sp - p) : strlen(p);
-      if (len + wl + 2 >= sizeof line) break;
-      char trial[200];
-      snprintf(trial, sizeof trial, "%s%s%.*s", line, len ? " " : "", (int)wl, p);
+      size_t wl = sp ? (size_t)(sp - p) : strlen(p), at = len ? len + 1 : 0;
+      if (at + wl >= sizeof line) break;
+      char trial[sizeof line];
+      memcpy(trial, line, len);
+      if (len) trial[len] = ' ';
+      memcpy(trial + at, p, wl);
+      trial[at + wl] = '\0';
       cairo_text_extents_t ex;
       cairo_text_extents(cr, trial, &ex);
       if (len && ex.x_advance > maxw) break;
-      snprintf(line, sizeof line, "%s", trial);
-      len = strlen(line);
+      memcpy(line, trial, at + wl + 1);
+      len = at + wl;
       p += wl;
       while (*p == ' ') p++;
-      if (!*p || !sp) break;
+      if (!*p) break;
     }
     if (!len) break; /* one word wider than the box: stop here */
     snprintf(lines[n++], sizeof lines[0], "%s", line);
