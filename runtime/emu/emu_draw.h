@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Called before a renderer first draws: cairo's font caches are released at exit. */
+void emu_draw_once(void);
+
 /* The backdrop and standing figure of a model-create picture for this prompt and seed
  * (salt varies it further, as the image index does). */
 void emu_draw_figure_scene(cairo_t *cr, const char *prompt, size_t prompt_len, uint32_t seed, uint64_t salt,

@@ -178,7 +178,9 @@ static void text(cairo_t *cr, double x, double y, double size, bool bold, const 
   cairo_show_text(cr, s);
 }
 
-void emu_draw_text(cairo_t *cr, double x, double y, double size, bool bold, const char *s) { text(cr, x, y, size, bold, s); }
+void emu_draw_text(cairo_t *cr, double x, double y, double size, bool bold, const char *s) {
+  text(cr, x, y, size, bold, s);
+}
 
 void emu_printable(char *out, size_t outlen, const char *s, size_t len, size_t max) {
   printable(out, outlen, s, len, max);
@@ -255,6 +257,11 @@ static void release_font_caches(void) {
 }
 static void register_release(void) { atexit(release_font_caches); }
 
+void emu_draw_once(void) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, register_release);
+}
+
 cairo_surface_t *emu_surface_from_rgba(const unsigned char *rgba, int w, int h) {
   cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
   if (cairo_surface_status(sf) != CAIRO_STATUS_SUCCESS) return sf;
@@ -297,8 +304,7 @@ void emu_draw_figure_scene(cairo_t *cr, const char *prompt, size_t prompt_len, u
 }
 
 unsigned char *emu_render(const emu_scene *s, int w, int h) {
-  static pthread_once_t once = PTHREAD_ONCE_INIT;
-  pthread_once(&once, register_release);
+  emu_draw_once();
   if (w <= 0 || h <= 0 || w > 20000 || h > 20000) return NULL;
   int stride = cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, w);
   if (stride != w * 4) return NULL;

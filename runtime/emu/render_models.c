@@ -323,6 +323,7 @@ static const struct {
 
 /* A w x h ARGB32 canvas over caller-owned pixels (stride w * 4), or NULL. */
 static unsigned char *canvas(int w, int h, cairo_surface_t **surf, cairo_t **cr) {
+  emu_draw_once();
   if (w <= 0 || h <= 0 || w > 20000 || h > 20000) return NULL;
   if (cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, w) != w * 4) return NULL;
   unsigned char *px = calloc((size_t)w * (size_t)h, 4); /* transparent */
