@@ -280,3 +280,28 @@ T.case("an output of the emulator chains into the next model from its store, wit
   T.eq(gone.json.status, "failed")
   T.eq(gone.json.error.name, "ImageLoadError")
 end)
+
+T.case("edit writes its prompt on the image: same prompt, same bytes; another prompt, other pixels", function()
+  local emu <close> = fast()
+  local function edited(prompt)
+    return (output(emu, (finish(emu, "edit", { image = PORTRAIT, prompt = prompt, seed = 3 }))))
+  end
+  local a, again, b = edited("add a straw hat"), edited("add a straw hat"), edited("remove the belt")
+  T.ok(a == again, "deterministic")
+  T.ok(a ~= b, "the prompt shows")
+  -- The words sit in a box in the lower part of the image; above it the input is untouched.
+  local ia, ib = image.load(a), image.load(b)
+  local differ, same = 0, 0
+  for x = 40, ia.width - 40, 8 do
+    for _, f in ipairs{ 0.665, 0.67, 0.675, 0.68, 0.40 } do
+      local y = math.floor(ia.height * f)
+      local r1, g1, b1 = ia:pixel(x, y)
+      local r2, g2, b2 = ib:pixel(x, y)
+      local d = r1 ~= r2 or g1 ~= g2 or b1 ~= b2
+      if y > ia.height // 2 and d then differ = differ + 1 end
+      if y < ia.height // 2 and not d then same = same + 1 end
+    end
+  end
+  T.ok(differ > 10, "the text box differs (" .. differ .. " points)")
+  T.ok(same > 80, "the rest is the same (" .. same .. " points)")
+end)
