@@ -14,11 +14,12 @@ Q       := $(if $(V),,@)
 
 # Debian packages: libraries (README.md, "Dependencies", says why each) and the tools the
 # tests use (pdfinfo, groff, certtool for the TLS test certificates, sqlite3 to read
-# journals; clang's libFuzzer and valgrind for the fuzz and memcheck phases of make test).
+# journals, ffprobe (ffmpeg) to read fashn-emu's MP4s; clang's libFuzzer and valgrind for the fuzz
+# and memcheck phases of make test).
 DEB_PKGS := pkg-config liblua5.4-dev lua-cjson-dev libcurl4-openssl-dev libwebp-dev \
             libpng-dev libturbojpeg0-dev libcairo2-dev libsqlite3-dev libmicrohttpd-dev \
             poppler-utils fonts-dejavu-core curl libfontconfig-dev groff-base \
-            gnutls-bin sqlite3 clang libclang-rt-14-dev valgrind libssl-dev
+            gnutls-bin sqlite3 clang libclang-rt-14-dev valgrind libssl-dev ffmpeg
 # Wanted but not required: the HTML lookbook test drives headless Chromium and is skipped
 # (saying why) where it cannot be installed; a failed install never fails the build.
 OPTIONAL_DEB_PKGS := chromium

@@ -230,7 +230,7 @@ static void handle_credits(emu *e, const emu_request *rq, emu_reply *rp) {
   pthread_mutex_unlock(&e->mu);
 }
 
-/* /cdn/<id>/output_<n>.<png|jpg>: public like a CDN (no key), only for completed
+/* /cdn/<id>/output_<n>.<png|jpg|mp4>: public like a CDN (no key), only for completed
  * predictions that did not ask for base64 (those outputs are never stored). */
 static void handle_cdn(emu *e, const emu_request *rq, emu_reply *rp) {
   if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
@@ -244,20 +244,22 @@ static void handle_cdn(emu *e, const emu_request *rq, emu_reply *rp) {
   if (slash && (size_t)(slash - rest) < sizeof id) {
     memcpy(id, rest, (size_t)(slash - rest));
     id[slash - rest] = '\0';
-    if (sscanf(slash, "/output_%d.%7[a-z]%n", &n, ext, &used) != 2 || slash[used] != '\0') n = -1;
+    if (sscanf(slash, "/output_%d.%7[a-z0-9]%n", &n, ext, &used) != 2 || slash[used] != '\0') n = -1;
   }
   double now = emu_now();
   pthread_mutex_lock(&e->mu);
   e->stats.downloads++;
   emu_advance(e, now);
   emu_pred *p = n >= 0 ? emu_pred_find(e, id) : NULL;
+  const char *mime = NULL, *want = NULL;
+  if (p) emu_output_type(&p->in, &mime, &want);
   bool ok = p && p->finished && p->final == ST_COMPLETED && !p->in.base64 && n < p->in.num_images &&
-            !strcmp(ext, p->in.jpeg ? "jpg" : "png");
+            !strcmp(ext, want);
   if (!ok) {
     emu_reply_error(rp, 404, "NotFound", "no such output");
   } else {
     rp->status = 200;
-    rp->content_type = p->in.jpeg ? "image/jpeg" : "image/png";
+    rp->content_type = mime;
     rp->download = true;
     buf_append(&rp->body, p->outputs[n].data, p->outputs[n].len);
     e->stats.download_bytes += (int64_t)p->outputs[n].len;

@@ -199,9 +199,16 @@ void emu_config_usage(FILE *out, const char *progname) {
           "runtime/api/API.md in atelier's source). When ready it prints one line:\n"
           "  fashn-emu listening on http://127.0.0.1:PORT (https:// with --tls-cert).\n"
           "SIGINT/SIGTERM stop it.\n"
-          "Endpoints: POST /v1/run, GET /v1/status/ID, GET /v1/credits, GET /cdn/ID/output_N.png,\n"
-          "GET /_emu/stats (counters as JSON), GET /_emu/predictions (every prediction kept: id,\n"
-          "prompt, seed, status, cost, charged, injected fault).\n\nflags:\n",
+          "Endpoints: POST /v1/run, GET /v1/status/ID, GET /v1/credits, GET /cdn/ID/output_N.png\n"
+          "(.jpg, .mp4), GET /_emu/stats (counters as JSON), GET /_emu/predictions (every prediction\n"
+          "kept: id, model, prompt, seed, status, cost, charged, injected fault, image inputs).\n"
+          "Models: every FASHN model (model-create, tryon-max, tryon-v1.6, product-to-model,\n"
+          "face-to-model, model-swap, edit, reframe, background-remove, image-to-video, packshot,\n"
+          "and the deprecated background-change), checked, priced and timed by their descriptions;\n"
+          "model-variation is retired (400). Outputs are EMULATED placeholders that show what the\n"
+          "model did; image-to-video serves a short MP4. Their own failures, on purpose:\n"
+          "  reframe: InputValidationError when the image already has the ratio (within 2%%);\n"
+          "  tryon-v1.6: PoseError when model_image is wider than it is tall.\n\nflags:\n",
           progname);
   for (size_t i = 0; i < sizeof OPTS / sizeof OPTS[0]; i++) {
     const opt *o = &OPTS[i];

@@ -111,27 +111,47 @@ typedef struct emu_stats {
 typedef enum { ST_STARTING, ST_IN_QUEUE, ST_PROCESSING, ST_COMPLETED, ST_FAILED } emu_status;
 const char *emu_status_name(emu_status s);
 
-/* Validated model-create inputs (validate.c). Strings are owned copies. */
+/* An image input as it arrived: the field it came in and the URL, data: URI or (for
+ * fields that take one) "saved:<name>". */
+#define EMU_MAX_INPUT_IMAGES 6
+typedef struct emu_image_input {
+  const char *field; /* static: the model description's field name */
+  char *ref;         /* owned copy */
+  size_t len;
+} emu_image_input;
+
+/* Validated inputs of any model (validate.c), checked against its description in
+ * runtime/api/fashn_models.h. Strings are owned copies; what a renderer does not use is
+ * not kept. */
 typedef struct emu_inputs {
-  char *prompt;
+  const struct fashn_model *model;
+  char *prompt;       /* NULL when the model has none or it was not given */
   size_t prompt_len;
   int aspect;         /* index into the aspect table; -1 = not given */
-  int res;            /* 1, 2 or 4 (k) */
+  int res;            /* 1, 2 or 4 (k); 1 for models without resolution */
   uint32_t seed;
-  int num_images;     /* 1..4 */
+  int num_images;     /* outputs: num_images or num_samples, 1..4; 1 for the others */
   bool jpeg;
+  bool video;         /* image-to-video: one MP4 */
   bool base64;
   bool match_base;    /* face_reference_mode */
+  bool face;          /* face_reference given (priced and timed) */
   const char *generation_mode; /* static text, NULL when not given (priced by fashn_models) */
-  char *face_ref;     /* URL or data URI, NULL when absent */
-  size_t face_ref_len;
-  char *image_ref;
-  size_t image_ref_len;
+  int duration;       /* image-to-video seconds (5 or 10) */
+  int credits;        /* fashn_model_credits for these inputs */
+  double seconds;     /* fashn_model_seconds: the contract's typical time (before scaling) */
+  emu_image_input images[EMU_MAX_INPUT_IMAGES];
+  int nimages;
 } emu_inputs;
+
+/* The image given in field (its emu_image_input), or NULL. */
+const emu_image_input *emu_input_image(const emu_inputs *in, const char *field);
 
 /* Parses and validates a POST /v1/run body. False with msg naming the field otherwise. */
 bool emu_parse_run(const char *body, size_t len, emu_inputs *out, char *msg, size_t msglen);
 void emu_inputs_free(emu_inputs *in);
+/* The MIME type and file extension of the outputs ("image/png", "png"; "video/mp4", "mp4"). */
+void emu_output_type(const emu_inputs *in, const char **mime, const char **ext);
 int emu_credit_cost(const emu_inputs *in);
 
 typedef enum { RS_QUEUED, RS_RUNNING, RS_DONE, RS_FAILED } emu_render_state;
@@ -152,9 +172,9 @@ typedef struct emu_pred {
   char render_error[256];
   int width, height;
   buf outputs[EMU_MAX_IMAGES];
-  /* What arrived as face_reference (refs[0]) and image_reference (refs[1]): the encoded
-   * size and the decoded header, so tests can see what a client really sent. */
-  struct { size_t bytes; int width, height; char format[8]; } refs[2];
+  /* What arrived in each image input (in.images order): the encoded size and the decoded
+   * header, so tests can see what a client really sent. */
+  struct { size_t bytes; int width, height; char format[8]; } refs[EMU_MAX_INPUT_IMAGES];
   /* Terminal state, set once by emu_advance. */
   bool finished;
   emu_status final;
@@ -253,6 +273,42 @@ typedef struct emu_scene {
 /* Draws the picture into a fresh w*h*4 RGBA buffer (the caller frees it); NULL when out
  * of memory or the size is unusable. */
 unsigned char *emu_render(const emu_scene *s, int w, int h);
+
+/* render_models.c: the placeholder outputs of the other models, each showing what the
+ * model did to its inputs (runtime/emu/README in fashn-emu --help has the list). */
+typedef struct emu_picture {
+  const unsigned char *rgba; /* decoded RGBA, NULL = not given */
+  int w, h;
+} emu_picture;
+
+typedef struct emu_model_scene {
+  const char *model;         /* the model's name: picks the renderer */
+  const char *prompt;        /* NULL = none */
+  size_t prompt_len;
+  uint32_t seed;
+  int index, count;          /* this output, of how many */
+  const char *aspect;        /* the output's ratio (label) */
+  int res;                   /* 1, 2, 4 (label) */
+  emu_picture main;          /* the picture worked on: model_image, image, product_image, face_image */
+  emu_picture garment;       /* try-on's product_image / garment_image, product-to-model's product */
+  emu_picture face;          /* face_reference */
+  emu_picture extra;         /* a further reference shown as a thumbnail (image_context, ...) */
+  const char *extra_label;   /* its field name */
+  const char *from_aspect;   /* reframe: the input's closest ratio */
+  bool match_base;
+} emu_model_scene;
+
+/* Draws output s->index of the scene into a fresh w*h*4 RGBA buffer (straight alpha;
+ * transparent only for background-remove); NULL when out of memory or the size is
+ * unusable. Pure: the same scene gives the same pixels. */
+unsigned char *emu_render_model(const emu_model_scene *s, int w, int h);
+
+/* Frame `frame` of `frames` of image-to-video's clip: a slow zoom into s->main. */
+unsigned char *emu_render_video_frame(const emu_model_scene *s, int w, int h, int frame, int frames);
+
+/* Where try-on puts the product on a w x h model image: the torso, a box of bw x bh
+ * with its top-left corner at (x, y). */
+void emu_torso_box(int w, int h, int *x, int *y, int *bw, int *bh);
 
 /* fetch.c: loopback-only HTTP with libcurl. */
 bool emu_is_loopback_url(const char *url);

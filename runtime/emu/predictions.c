@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "../api/fashn_models.h"
 #include "../base/json.h"
 #include "emu_internal.h"
 
@@ -38,14 +39,19 @@ static void make_id(emu *e, char *out, size_t outlen) {
            r[13], r[14], r[15]);
 }
 
-/* Seconds of processing for these inputs on the contract's clock (before scaling): about
- * 12 s in all, 20-30 s more with a face reference, longer at 2k and 4k. */
+/* Seconds of processing for these inputs on the contract's clock (before scaling).
+ * model-create: about 12 s in all, 20-30 s more with a face reference, longer at 2k and
+ * 4k (pinned by its tests since before the other models). The other models: the
+ * typical time of their description (fashn_model_seconds), a little more or less by a
+ * hash of the inputs so a batch does not finish in one instant. */
 static double processing_seconds(const emu_inputs *in) {
-  double base = 10.0 * (in->res == 4 ? 2.5 : in->res == 2 ? 1.5 : 1.0);
-  if (in->face_ref) {
-    uint64_t h = emu_hash(in->prompt, in->prompt_len, EMU_HASH_INIT ^ in->seed);
-    base += 20.0 + (double)(h % 1001) / 100.0;
+  uint64_t h = emu_hash(in->prompt ? in->prompt : "", in->prompt_len, EMU_HASH_INIT ^ in->seed);
+  if (strcmp(in->model->name, "model-create") != 0) {
+    for (int i = 0; i < in->nimages; i++) h = emu_hash(in->images[i].ref, in->images[i].len, h);
+    return in->seconds * (0.9 + (double)(emu_mix(h) % 201) / 1000.0);
   }
+  double base = 10.0 * (in->res == 4 ? 2.5 : in->res == 2 ? 1.5 : 1.0);
+  if (in->face) base += 20.0 + (double)(h % 1001) / 100.0;
   return base;
 }
 
@@ -198,18 +204,20 @@ void emu_pred_json(emu *e, emu_pred *p, double now, buf *out) {
     double ttl;
     emu_base64_ttl(e, &ttl);
     bool expired = p->in.base64 && (p->expired || now - p->finished_at >= ttl);
+    const char *mime, *ext;
+    emu_output_type(&p->in, &mime, &ext);
     jw_array_begin(&w);
     for (int i = 0; i < p->in.num_images; i++) {
       if (expired) {
         jw_string(&w, "<base64>_expired");
       } else if (p->in.base64) {
         buf uri = BUF_INIT;
-        emu_data_uri(&uri, p->in.jpeg ? "image/jpeg" : "image/png", &p->outputs[i]);
+        emu_data_uri(&uri, mime, &p->outputs[i]);
         jw_string_len(&w, uri.data ? uri.data : "", uri.len);
         buf_free(&uri);
       } else {
         char url[200];
-        snprintf(url, sizeof url, "%s/cdn/%s/output_%d.%s", e->url, p->id, i, p->in.jpeg ? "jpg" : "png");
+        snprintf(url, sizeof url, "%s/cdn/%s/output_%d.%s", e->url, p->id, i, ext);
         jw_string(&w, url);
       }
     }

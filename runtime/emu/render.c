@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu_draw.h"
 #include "emu_internal.h"
 
 typedef struct rgb {
@@ -177,7 +178,15 @@ static void text(cairo_t *cr, double x, double y, double size, bool bold, const 
   cairo_show_text(cr, s);
 }
 
-static void draw_marks(cairo_t *cr, const emu_scene *s, int w, int h) {
+void emu_draw_text(cairo_t *cr, double x, double y, double size, bool bold, const char *s) {
+  text(cr, x, y, size, bold, s);
+}
+
+void emu_printable(char *out, size_t outlen, const char *s, size_t len, size_t max) {
+  printable(out, outlen, s, len, max);
+}
+
+void emu_draw_banner(cairo_t *cr, int w, int h) {
   double m = w < h ? w : h, u = m / 100.0;
   /* Banner. */
   cairo_set_source_rgba(cr, 0.05, 0.05, 0.08, 0.78);
@@ -197,6 +206,11 @@ static void draw_marks(cairo_t *cr, const emu_scene *s, int w, int h) {
   cairo_move_to(cr, -ex.width / 2 - ex.x_bearing, ex.height / 2);
   cairo_show_text(cr, "EMULATED");
   cairo_restore(cr);
+}
+
+static void draw_marks(cairo_t *cr, const emu_scene *s, int w, int h) {
+  double m = w < h ? w : h, u = m / 100.0;
+  emu_draw_banner(cr, w, h);
   /* Seed and settings, small, bottom left; the prompt's start above them. */
   char line[200], prompt[160];
   snprintf(line, sizeof line, "seed %u \xc2\xb7 %s \xc2\xb7 %dk \xc2\xb7 image %d/%d%s", s->seed, s->aspect, s->res,
@@ -215,20 +229,8 @@ static void draw_face(cairo_t *cr, const emu_scene *s, int w, int h) {
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_rectangle(cr, x - 0.8 * u, y - 0.8 * u, size + 1.6 * u, size + 1.6 * u);
   cairo_fill(cr);
-  cairo_surface_t *face = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, s->face_w, s->face_h);
+  cairo_surface_t *face = emu_surface_from_rgba(s->face, s->face_w, s->face_h);
   if (cairo_surface_status(face) == CAIRO_STATUS_SUCCESS) {
-    cairo_surface_flush(face);
-    unsigned char *dst = cairo_image_surface_get_data(face);
-    int stride = cairo_image_surface_get_stride(face);
-    for (int j = 0; j < s->face_h; j++) {
-      uint32_t *row = (uint32_t *)(dst + (size_t)j * (size_t)stride);
-      const unsigned char *src = s->face + (size_t)j * (size_t)s->face_w * 4;
-      for (int i = 0; i < s->face_w; i++, src += 4) {
-        uint32_t a = src[3];
-        row[i] = a << 24 | (src[0] * a / 255) << 16 | (src[1] * a / 255) << 8 | (src[2] * a / 255);
-      }
-    }
-    cairo_surface_mark_dirty(face);
     cairo_save(cr);
     cairo_rectangle(cr, x, y, size, size);
     cairo_clip(cr);
@@ -255,9 +257,54 @@ static void release_font_caches(void) {
 }
 static void register_release(void) { atexit(release_font_caches); }
 
-unsigned char *emu_render(const emu_scene *s, int w, int h) {
+void emu_draw_once(void) {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, register_release);
+}
+
+cairo_surface_t *emu_surface_from_rgba(const unsigned char *rgba, int w, int h) {
+  cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+  if (cairo_surface_status(sf) != CAIRO_STATUS_SUCCESS) return sf;
+  cairo_surface_flush(sf);
+  unsigned char *dst = cairo_image_surface_get_data(sf);
+  int stride = cairo_image_surface_get_stride(sf);
+  for (int j = 0; j < h; j++) {
+    uint32_t *row = (uint32_t *)(dst + (size_t)j * (size_t)stride);
+    const unsigned char *src = rgba + (size_t)j * (size_t)w * 4;
+    for (int i = 0; i < w; i++, src += 4) {
+      uint32_t a = src[3];
+      row[i] = a << 24 | (src[0] * a / 255) << 16 | (src[1] * a / 255) << 8 | (src[2] * a / 255);
+    }
+  }
+  cairo_surface_mark_dirty(sf);
+  return sf;
+}
+
+void emu_surface_to_rgba(unsigned char *px, int w, int h, bool opaque) {
+  /* Cairo's native-endian premultiplied ARGB to straight RGBA bytes. */
+  uint32_t *p32 = (uint32_t *)px;
+  for (size_t i = 0, n = (size_t)w * (size_t)h; i < n; i++) {
+    uint32_t v = p32[i], a = opaque ? 255 : v >> 24;
+    unsigned char *o = px + i * 4;
+    unsigned r = (v >> 16) & 255, g = (v >> 8) & 255, b = v & 255;
+    if (!opaque && a && a < 255) r = (r * 255 + a / 2) / a, g = (g * 255 + a / 2) / a, b = (b * 255 + a / 2) / a;
+    o[0] = (unsigned char)(r > 255 ? 255 : r);
+    o[1] = (unsigned char)(g > 255 ? 255 : g);
+    o[2] = (unsigned char)(b > 255 ? 255 : b);
+    o[3] = (unsigned char)a;
+  }
+}
+
+void emu_draw_figure_scene(cairo_t *cr, const char *prompt, size_t prompt_len, uint32_t seed, uint64_t salt,
+                           int w, int h) {
+  uint64_t ph = emu_mix(emu_hash(prompt ? prompt : "", prompt ? prompt_len : 0, EMU_HASH_INIT));
+  dice d = {emu_mix(ph ^ emu_mix(seed) ^ emu_mix(salt))};
+  draw_backdrop(cr, w, h, ph, &d);
+  draw_figure(cr, w, h, ph, &d);
+}
+
+unsigned char *emu_render(const emu_scene *s, int w, int h) {
+  emu_draw_once();
   if (w <= 0 || h <= 0 || w > 20000 || h > 20000) return NULL;
   int stride = cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, w);
   if (stride != w * 4) return NULL;
@@ -279,15 +326,6 @@ unsigned char *emu_render(const emu_scene *s, int w, int h) {
     free(px);
     return NULL;
   }
-  /* Cairo's native-endian premultiplied ARGB to RGBA bytes; the picture is opaque. */
-  uint32_t *p32 = (uint32_t *)px;
-  for (size_t i = 0, n = (size_t)w * (size_t)h; i < n; i++) {
-    uint32_t v = p32[i];
-    unsigned char *o = px + i * 4;
-    o[0] = (unsigned char)(v >> 16);
-    o[1] = (unsigned char)(v >> 8);
-    o[2] = (unsigned char)v;
-    o[3] = 255;
-  }
+  emu_surface_to_rgba(px, w, h, true); /* the picture is opaque */
   return px;
 }

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../api/fashn_models.h"
 #include "../base/json.h"
 #include "emu_internal.h"
 
@@ -62,7 +63,8 @@ void emu_predictions_write(emu *e, double now, buf *out) {
     jw_key(&w, "id");
     jw_string(&w, p->id);
     jw_key(&w, "prompt");
-    jw_string_len(&w, p->in.prompt, p->in.prompt_len < 300 ? p->in.prompt_len : 300);
+    if (p->in.prompt) jw_string_len(&w, p->in.prompt, p->in.prompt_len < 300 ? p->in.prompt_len : 300);
+    else jw_null(&w);
     write_int(&w, "seed", p->in.seed);
     write_int(&w, "num_images", p->in.num_images);
     jw_key(&w, "base64");
@@ -81,10 +83,11 @@ void emu_predictions_write(emu *e, double now, buf *out) {
       jw_key(&w, "error");
       jw_string(&w, p->error_name);
     }
-    static const char *const ref_keys[2] = {"face_reference", "image_reference"};
-    for (int i = 0; i < 2; i++) {
-      if (!p->refs[i].format[0]) continue; /* none, or not loaded (yet) */
-      jw_key(&w, ref_keys[i]);
+    jw_key(&w, "model");
+    jw_string(&w, p->in.model->name);
+    for (int i = 0; i < p->in.nimages; i++) { /* each image input, under its field's name */
+      if (!p->refs[i].format[0]) continue; /* not loaded (yet), or saved:<name> */
+      jw_key(&w, p->in.images[i].field);
       jw_object_begin(&w);
       write_int(&w, "bytes", (int64_t)p->refs[i].bytes);
       write_int(&w, "width", p->refs[i].width);

@@ -1,11 +1,17 @@
-/* validate.c — the Model Create input rules of runtime/api/API.md: a POST /v1/run body
- * becomes an emu_inputs or a BadRequest message naming the field that was wrong. Unknown
- * inputs are accepted and ignored: the contract does not say the service refuses them. */
+/* validate.c — a POST /v1/run body checked as the service checks it: the model by its
+ * name, its inputs against the model's description (runtime/api/fashn_models.h, through
+ * fashn_inputs_check_model), becoming an emu_inputs or a BadRequest message naming the
+ * field that was wrong. As a server it is more lenient than atelier's client, which
+ * checks the same descriptions before sending: unknown inputs are accepted and ignored
+ * (the contract does not say the service refuses them), a field that only means
+ * something with another (face_reference_mode without face_reference) is ignored rather
+ * than refused, and the deprecated background-change still runs. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "../api/fashn_inputs.h"
 #include "../api/fashn_models.h"
 #include "../base/json.h"
 #include "emu_internal.h"
@@ -50,83 +56,41 @@ bool emu_output_size(const char *aspect, const char *resolution, int *w, int *h)
 
 void emu_inputs_free(emu_inputs *in) {
   free(in->prompt);
-  free(in->face_ref);
-  free(in->image_ref);
+  for (int i = 0; i < in->nimages; i++) free(in->images[i].ref);
   memset(in, 0, sizeof *in);
 }
 
-/* What the API charges: the shared price table of runtime/api/fashn_models.h. */
-int emu_credit_cost(const emu_inputs *in) {
-  static const char *const res_names[] = {NULL, "1k", "2k", NULL, "4k"};
-  fashn_price_inputs p = {in->generation_mode, in->res >= 1 && in->res <= 4 ? res_names[in->res] : NULL,
-                          in->face_ref != NULL, in->num_images, 0};
-  int cost = fashn_model_credits(fashn_model_find(FASHN_DEFAULT_MODEL), &p);
-  return cost < 0 ? in->num_images : cost;
+const emu_image_input *emu_input_image(const emu_inputs *in, const char *field) {
+  for (int i = 0; i < in->nimages; i++)
+    if (!strcmp(in->images[i].field, field)) return &in->images[i];
+  return NULL;
 }
 
-/* A string member, or NULL when absent/null; false (with msg) when of another type. */
-static bool opt_string(const json_value *inputs, const char *key, const json_value **out, char *msg,
-                       size_t msglen) {
-  const json_value *v = json_get(inputs, key);
-  *out = NULL;
+void emu_output_type(const emu_inputs *in, const char **mime, const char **ext) {
+  if (in->video) *mime = "video/mp4", *ext = "mp4";
+  else if (in->jpeg) *mime = "image/jpeg", *ext = "jpg";
+  else *mime = "image/png", *ext = "png";
+}
+
+/* What the API charges: computed from the model's price rule when the inputs were read. */
+int emu_credit_cost(const emu_inputs *in) { return in->credits > 0 ? in->credits : in->num_images; }
+
+/* An image input's form: an http(s) URL, data:image/<format>;base64,..., or (fields that
+ * take one) "saved:<name>". Checked here, before the shared checker, so the message
+ * speaks to a server's caller (the client's version talks about local files). */
+static bool image_form(const json_value *v, const fashn_field *f, char *msg, size_t msglen) {
   if (json_is_null(v)) return true;
   if (v->type != JSON_STRING) {
-    snprintf(msg, msglen, "inputs.%s must be a string", key);
+    snprintf(msg, msglen, "inputs.%s must be a string (an image URL or a data URI)", f->name);
     return false;
   }
-  *out = v;
-  return true;
-}
-
-/* An integral number in [lo, hi] (42 and 42.0 alike), or absent/null (*given false). */
-static bool opt_integer(const json_value *inputs, const char *key, double lo, double hi, int64_t *out,
-                        bool *given, char *msg, size_t msglen) {
-  const json_value *v = json_get(inputs, key);
-  *given = false;
-  if (json_is_null(v)) return true;
-  double d;
-  if (!json_num(v, &d) || d != floor(d) || d < lo || d > hi) {
-    snprintf(msg, msglen, "inputs.%s must be an integer from %.0f to %.0f", key, lo, hi);
-    return false;
-  }
-  *out = v->u.num.is_int ? v->u.num.i : (int64_t)d;
-  *given = true;
-  return true;
-}
-
-/* One of `choices` (NULL-terminated); returns its index, or -1 when absent. */
-static bool opt_choice(const json_value *inputs, const char *key, const char *const *choices, int *out,
-                       char *msg, size_t msglen) {
-  const json_value *v;
-  *out = -1;
-  if (!opt_string(inputs, key, &v, msg, msglen)) return false;
-  if (!v) return true;
-  for (int i = 0; choices[i]; i++)
-    if (strlen(choices[i]) == v->u.str.len && !memcmp(choices[i], v->u.str.s, v->u.str.len)) {
-      *out = i;
-      return true;
-    }
-  buf list = BUF_INIT;
-  for (int i = 0; choices[i]; i++) buf_printf(&list, "%s%s", i ? ", " : "", choices[i]);
-  snprintf(msg, msglen, "inputs.%s must be one of %s", key, list.data ? list.data : "");
-  buf_free(&list);
-  return false;
-}
-
-/* An input image: an http(s) URL or data:image/<format>;base64,... Copied to *out. */
-static bool opt_image(const json_value *inputs, const char *key, char **out, size_t *outlen, char *msg,
-                      size_t msglen) {
-  const json_value *v;
-  *out = NULL;
-  *outlen = 0;
-  if (!opt_string(inputs, key, &v, msg, msglen)) return false;
-  if (!v) return true;
   const char *s = v->u.str.s;
   size_t n = v->u.str.len;
   if (memchr(s, '\0', n)) {
-    snprintf(msg, msglen, "inputs.%s must not contain NUL characters", key);
+    snprintf(msg, msglen, "inputs.%s must not contain NUL characters", f->name);
     return false;
   }
+  if ((f->flags & FIELD_SAVED_OK) && n > 6 && !strncmp(s, "saved:", 6)) return true;
   bool url = (n > 7 && !strncasecmp(s, "http://", 7)) || (n > 8 && !strncasecmp(s, "https://", 8));
   bool data = n > 11 && !strncmp(s, "data:image/", 11);
   if (data) {
@@ -137,67 +101,113 @@ static bool opt_image(const json_value *inputs, const char *key, char **out, siz
   if (!url && !data) {
     snprintf(msg, msglen,
              "inputs.%s must be an image URL (http/https) or a data URI starting with "
-             "data:image/<format>;base64,",
-             key);
+             "data:image/<format>;base64,%s",
+             f->name, (f->flags & FIELD_SAVED_OK) ? " (or saved:<name>)" : "");
     return false;
   }
-  *out = malloc(n + 1);
-  if (!*out) {
-    snprintf(msg, msglen, "out of memory");
-    return false;
-  }
-  memcpy(*out, s, n + 1);
-  *outlen = n;
   return true;
 }
 
-static bool parse_inputs(const json_value *inputs, emu_inputs *in, char *msg, size_t msglen) {
-  const json_value *v;
-  if (!opt_string(inputs, "prompt", &v, msg, msglen)) return false;
-  if (!v || v->u.str.len == 0) {
-    snprintf(msg, msglen, "inputs.prompt is required and must be a non-empty string");
+/* The model names this server runs, for the unknown-name message. */
+static void known_models(char *out, size_t outlen) {
+  size_t o = 0;
+  out[0] = '\0';
+  for (int i = 0; fashn_models[i] && o + 2 < outlen; i++) {
+    if (fashn_models[i]->state == MODEL_RETIRED) continue;
+    int n = snprintf(out + o, outlen - o, "%s%s", o ? ", " : "", fashn_models[i]->name);
+    if (n < 0) break;
+    o += (size_t)n;
+  }
+}
+
+/* One static copy of each generation mode, so inputs can point at it after the JSON is freed. */
+static const char *static_mode(const char *s) {
+  static const char *const modes[] = {"fast", "balanced", "quality", NULL};
+  for (int i = 0; s && modes[i]; i++)
+    if (!strcmp(s, modes[i])) return modes[i];
+  return NULL;
+}
+
+#define MAX_FIELDS 64
+#define MAX_RULES 16
+
+static bool check_inputs(const fashn_model *m, const json_value *inputs, emu_inputs *in, char *msg,
+                         size_t msglen) {
+  /* The inputs this model knows; the rest is ignored. SDK 0.11.1 calls reframe's ratio
+   * target_aspect_ratio (with mode "aspect_ratio"): taken as aspect_ratio when that is
+   * not given. */
+  json_member kept[MAX_FIELDS];
+  size_t nkept = 0;
+  bool reframe = !strcmp(m->name, "reframe");
+  for (size_t i = 0; i < inputs->u.obj.n && nkept < MAX_FIELDS; i++) {
+    const json_member *mb = &inputs->u.obj.members[i];
+    if (strlen(mb->key) != mb->keylen) continue;
+    if (fashn_model_field(m, mb->key)) {
+      kept[nkept++] = *mb;
+    } else if (reframe && !strcmp(mb->key, "target_aspect_ratio") && !json_get(inputs, "aspect_ratio")) {
+      kept[nkept] = *mb;
+      kept[nkept].key = "aspect_ratio";
+      kept[nkept++].keylen = strlen("aspect_ratio");
+    }
+  }
+  json_value known = {.type = JSON_OBJECT};
+  known.u.obj.members = kept;
+  known.u.obj.n = nkept;
+
+  for (const fashn_field *f = m->fields; f->name; f++)
+    if (f->type == FIELD_IMAGE && !image_form(json_get(&known, f->name), f, msg, msglen)) return false;
+
+  /* The description as a server applies it: active (background-change is deprecated but
+   * runs), and without the rules that only refuse a field that would be ignored. */
+  fashn_rule rules[MAX_RULES + 1];
+  size_t nrules = 0;
+  for (const fashn_rule *r = m->rules; r && r->field && nrules < MAX_RULES; r++)
+    if (r->kind != RULE_NEEDS) rules[nrules++] = *r;
+  memset(&rules[nrules], 0, sizeof rules[nrules]);
+  fashn_model served = *m;
+  served.state = MODEL_ACTIVE;
+  served.rules = rules;
+
+  fashn_input_facts facts;
+  fashn_input_error ierr;
+  if (!fashn_inputs_check_model(&served, &known, &facts, &ierr)) {
+    snprintf(msg, msglen, "%s%s", ierr.field[0] ? "inputs." : "", ierr.message);
     return false;
   }
-  in->prompt = malloc(v->u.str.len + 1);
-  if (!in->prompt) return snprintf(msg, msglen, "out of memory"), false;
-  memcpy(in->prompt, v->u.str.s, v->u.str.len + 1);
-  in->prompt_len = v->u.str.len;
 
-  static const char *const aspects[] = {"21:9", "16:9", "9:16", "4:3", "3:4", "3:2",
-                                        "2:3",  "4:5",  "5:4",  "1:1", NULL};
-  static const char *const resolutions[] = {"1k", "2k", "4k", NULL};
-  static const char *const formats[] = {"png", "jpeg", NULL};
-  static const char *const modes[] = {"match_base", "match_reference", NULL};
-  int choice;
-  if (!opt_choice(inputs, "aspect_ratio", aspects, &in->aspect, msg, msglen)) return false;
-  if (in->aspect >= 0) in->aspect = aspect_index(aspects[in->aspect]);
-  if (!opt_choice(inputs, "resolution", resolutions, &choice, msg, msglen)) return false;
-  in->res = choice < 0 ? 1 : res_factor(resolutions[choice]);
-  if (!opt_choice(inputs, "output_format", formats, &choice, msg, msglen)) return false;
-  in->jpeg = choice == 1;
-  if (!opt_choice(inputs, "face_reference_mode", modes, &choice, msg, msglen)) return false;
-  in->match_base = choice == 0;
-  static const char *const generation_modes[] = {"fast", "balanced", "quality", NULL};
-  if (!opt_choice(inputs, "generation_mode", generation_modes, &choice, msg, msglen)) return false;
-  in->generation_mode = choice < 0 ? NULL : generation_modes[choice];
-
+  in->model = m;
+  const json_value *v = json_get(&known, "prompt");
+  if (v && v->type == JSON_STRING) {
+    if (!(in->prompt = malloc(v->u.str.len + 1))) return snprintf(msg, msglen, "out of memory"), false;
+    memcpy(in->prompt, v->u.str.s, v->u.str.len + 1);
+    in->prompt_len = v->u.str.len;
+  }
+  const char *aspect = json_str(json_get(&known, "aspect_ratio"));
+  in->aspect = aspect ? aspect_index(aspect) : -1;
+  in->video = m->output == MODEL_OUTPUT_VIDEO;
+  in->res = facts.resolution_k >= 1 ? facts.resolution_k : 1;
+  in->num_images = in->video ? 1 : facts.num_images >= 1 ? facts.num_images : 1;
+  in->jpeg = !strcmp(facts.output_format, "jpeg");
+  in->base64 = facts.base64;
+  in->face = facts.face;
+  const char *mode = json_str(json_get(&known, "face_reference_mode"));
+  in->match_base = mode && !strcmp(mode, "match_base");
+  in->generation_mode = static_mode(json_str(json_get(&known, "generation_mode")));
   int64_t n;
-  bool given;
-  if (!opt_integer(inputs, "seed", 0, 4294967295.0, &n, &given, msg, msglen)) return false;
-  in->seed = given ? (uint32_t)n : 42;
-  if (!opt_integer(inputs, "num_images", 1, EMU_MAX_IMAGES, &n, &given, msg, msglen)) return false;
-  in->num_images = given ? (int)n : 1;
-
-  v = json_get(inputs, "return_base64");
-  if (!json_is_null(v) && !json_bool(v, &in->base64)) {
-    snprintf(msg, msglen, "inputs.return_base64 must be a boolean");
-    return false;
-  }
-  if (!opt_image(inputs, "image_reference", &in->image_ref, &in->image_ref_len, msg, msglen)) return false;
-  if (!opt_image(inputs, "face_reference", &in->face_ref, &in->face_ref_len, msg, msglen)) return false;
-  if (in->face_ref && in->res > 2) {
-    snprintf(msg, msglen, "inputs.face_reference is only supported with resolution 1k or 2k (the output is capped at 2k)");
-    return false;
+  in->seed = json_int(json_get(&known, "seed"), &n) ? (uint32_t)n : 42;
+  in->duration = json_int(json_get(&known, "duration"), &n) ? (int)n : 5;
+  in->credits = facts.credits;
+  in->seconds = facts.seconds;
+  for (const fashn_field *f = m->fields; f->name && in->nimages < EMU_MAX_INPUT_IMAGES; f++) {
+    if (f->type != FIELD_IMAGE) continue;
+    v = json_get(&known, f->name);
+    if (json_is_null(v)) continue;
+    emu_image_input *im = &in->images[in->nimages];
+    if (!(im->ref = malloc(v->u.str.len + 1))) return snprintf(msg, msglen, "out of memory"), false;
+    memcpy(im->ref, v->u.str.s, v->u.str.len + 1);
+    im->len = v->u.str.len;
+    im->field = f->name;
+    in->nimages++;
   }
   return true;
 }
@@ -217,13 +227,20 @@ bool emu_parse_run(const char *body, size_t len, emu_inputs *out, char *msg, siz
     snprintf(msg, msglen, "the body must be a JSON object");
     goto done;
   }
-  const char *model = json_str(json_get(root, "model_name"));
-  if (!model) {
+  const char *name = json_str(json_get(root, "model_name"));
+  if (!name) {
     snprintf(msg, msglen, "model_name is required and must be a string");
     goto done;
   }
-  if (strcmp(model, "model-create") != 0) {
-    snprintf(msg, msglen, "unknown model_name '%.60s' (this server knows model-create)", model);
+  const fashn_model *m = fashn_model_find(name);
+  if (!m) {
+    char list[300];
+    known_models(list, sizeof list);
+    snprintf(msg, msglen, "unknown model_name '%.60s' (this server knows %s)", name, list);
+    goto done;
+  }
+  if (m->state == MODEL_RETIRED) {
+    snprintf(msg, msglen, "model_name '%s' is retired: use %s", m->name, m->replacement);
     goto done;
   }
   const json_value *inputs = json_get(root, "inputs");
@@ -231,7 +248,7 @@ bool emu_parse_run(const char *body, size_t len, emu_inputs *out, char *msg, siz
     snprintf(msg, msglen, "inputs is required and must be an object");
     goto done;
   }
-  ok = parse_inputs(inputs, out, msg, msglen);
+  ok = check_inputs(m, inputs, out, msg, msglen);
 done:
   json_doc_free(doc);
   if (!ok) emu_inputs_free(out);

@@ -1,14 +1,18 @@
 /* worker.c — render workers: off the request path, each takes a queued prediction, loads
- * its input images (data URIs or loopback URLs; a failure becomes ImageLoadError), picks
- * the output size, draws and encodes every output once, and caches the bytes on the
- * prediction. A 16 MP render therefore never holds up another request. */
+ * its input images (data URIs, loopback URLs, or this emulator's own outputs; a failure
+ * becomes ImageLoadError), picks the output size, raises the model's own failures
+ * (reframe's InputValidationError, tryon-v1.6's PoseError), draws and encodes every
+ * output once (image-to-video: an MP4), and caches the bytes on the prediction. A 16 MP
+ * render therefore never holds up another request. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../api/fashn_models.h"
 #include "../base/base64.h"
 #include "../image/image.h"
 #include "emu_internal.h"
+#include "mp4.h"
 
 /* Input images larger than this (encoded) are refused, as the service refuses them. */
 #define MAX_INPUT_BYTES ((size_t)64 << 20)
@@ -27,23 +31,49 @@ void emu_render_enqueue(emu *e, emu_pred *p) {
   pthread_cond_signal(&e->render_cv);
 }
 
-/* Fetches or decodes one input image, decoded to fit a box of `box` pixels (cover);
+/* An output of this emulator given back as an input (its own /cdn/ URL, as a pipeline
+ * chains models): read from the store rather than over HTTP, so chaining does not depend
+ * on the CDN's injected faults. 0 = not one of ours, 1 = copied, -1 = no such output. */
+static int own_output(emu *e, const char *ref, buf *out, char *why, size_t whylen) {
+  size_t n = strlen(e->url);
+  if (strncmp(ref, e->url, n) != 0 || strncmp(ref + n, "/cdn/", 5) != 0) return 0;
+  const char *rest = ref + n + 5, *slash = strchr(rest, '/');
+  char id[48];
+  int index = -1, used = 0;
+  if (!slash || (size_t)(slash - rest) >= sizeof id) return 0;
+  memcpy(id, rest, (size_t)(slash - rest));
+  id[slash - rest] = '\0';
+  if (sscanf(slash, "/output_%d.%*[a-z0-9]%n", &index, &used) != 1 || slash[used] != '\0') return 0;
+  int found = -1;
+  pthread_mutex_lock(&e->mu);
+  const emu_pred *p = emu_pred_find(e, id);
+  if (p && p->finished && p->final == ST_COMPLETED && !p->in.base64 && index >= 0 && index < p->in.num_images)
+    found = buf_append(out, p->outputs[index].data, p->outputs[index].len) ? 1 : -1;
+  pthread_mutex_unlock(&e->mu);
+  if (found < 0) snprintf(why, whylen, "%.80s: HTTP 404 (no such output)", ref);
+  return found;
+}
+
+/* Fetches or decodes one input image, decoded to fit (or cover) a box of `box` pixels;
  * *nbytes gets its encoded size. */
-static bool load_input(const char *what, const char *ref, size_t len, int box, image *out, image_info *info,
-                       size_t *nbytes, char *err, size_t errlen) {
+static bool load_input(emu *e, const char *what, const char *ref, size_t len, int box, bool cover, image *out,
+                       image_info *info, size_t *nbytes, char *err, size_t errlen) {
   buf bytes = BUF_INIT;
   char why[200] = "";
   bool ok;
+  int own;
   if (!strncmp(ref, "data:", 5)) {
     char mime[DATA_URI_MIME_MAX];
     ok = data_uri_parse(ref, len, B64_WHITESPACE, MAX_INPUT_BYTES, mime, &bytes, why, sizeof why);
+  } else if ((own = own_output(e, ref, &bytes, why, sizeof why)) != 0) {
+    ok = own > 0;
   } else {
     ok = emu_fetch_image(ref, MAX_INPUT_BYTES, &bytes, why, sizeof why);
   }
   *nbytes = bytes.len;
   if (ok) {
     image_decode_opts opts = {.limits = {MAX_INPUT_BYTES, MAX_INPUT_PIXELS}, .box_width = box, .box_height = box,
-                              .cover = true};
+                              .cover = cover};
     ok = image_decode(bytes.data, bytes.len, &opts, out, info, why, sizeof why) == IMAGE_OK;
   }
   if (!ok) snprintf(err, errlen, "could not load %s: %s", what, why);
@@ -65,38 +95,47 @@ static int nearest_aspect(int w, int h) {
   return best;
 }
 
+/* The exact ratio an aspect name stands for ("4:5" -> 0.8). */
+static double nominal_ratio(int aspect) {
+  const char *name;
+  unsigned a = 1, b = 1;
+  if (!emu_aspect(aspect, &name, NULL, NULL) || sscanf(name, "%u:%u", &a, &b) != 2 || !b) return 1;
+  return (double)a / b;
+}
+
 typedef struct render_result {
   bool ok;
   const char *error_name;
   char error[256];
   int width, height;
   buf outputs[EMU_MAX_IMAGES];
-  image_info refs[2]; /* face_reference, image_reference (format 0 = none) */
-  size_t ref_bytes[2];
+  image_info refs[EMU_MAX_INPUT_IMAGES]; /* per in.images entry (format 0 = not loaded) */
+  size_t ref_bytes[EMU_MAX_INPUT_IMAGES];
 } render_result;
 
-static void render_prediction(emu *e, const emu_pred *p, render_result *r) {
+static bool encode(const emu_inputs *in, image *im, buf *out, render_result *r) {
+  /* Fast zlib settings for the big ones: a 16 MP PNG at level 6 takes seconds. */
+  image_encode_opts eo = {.format = in->jpeg ? IMAGE_JPEG : IMAGE_PNG, .quality = 90,
+                          .effort = in->jpeg ? 0 : (im->width * im->height > 2000000 ? 1 : 6)};
+  char why[200];
+  if (image_encode(im, &eo, out, why, sizeof why) == IMAGE_OK) return true;
+  snprintf(r->error, sizeof r->error, "encoding failed: %s", why);
+  return false;
+}
+
+/* model-create: the figure of render.c, as it has always been drawn. */
+static void render_model_create(emu *e, const emu_pred *p, const image *pics, const image_info *infos,
+                                render_result *r) {
   const emu_inputs *in = &p->in;
-  image face = IMAGE_INIT, ref = IMAGE_INIT;
-  image_info face_info, ref_info;
-  uint64_t ref_hash = 0;
-  r->ok = false;
-  r->error_name = "ImageLoadError";
-  if (in->face_ref) {
-    if (!load_input("face_reference", in->face_ref, in->face_ref_len, 512, &face, &face_info, &r->ref_bytes[0],
-                    r->error, sizeof r->error))
-      goto done;
-    r->refs[0] = face_info;
+  const image *face = NULL, *ref = NULL;
+  const image_info *ref_info = NULL;
+  for (int i = 0; i < in->nimages; i++) {
+    if (!strcmp(in->images[i].field, "face_reference")) face = &pics[i];
+    if (!strcmp(in->images[i].field, "image_reference")) ref = &pics[i], ref_info = &infos[i];
   }
-  if (in->image_ref) {
-    if (!load_input("image_reference", in->image_ref, in->image_ref_len, 256, &ref, &ref_info, &r->ref_bytes[1],
-                    r->error, sizeof r->error))
-      goto done;
-    r->refs[1] = ref_info;
-    ref_hash = emu_hash(ref.rgba, (size_t)ref.width * (size_t)ref.height * 4, EMU_HASH_INIT) | 1;
-  }
-  int aspect = in->aspect >= 0 ? in->aspect : in->image_ref ? nearest_aspect(ref_info.width, ref_info.height)
-                                                            : EMU_ASPECT_COUNT - 1 /* 1:1 */;
+  uint64_t ref_hash = ref ? emu_hash(ref->rgba, (size_t)ref->width * (size_t)ref->height * 4, EMU_HASH_INIT) | 1 : 0;
+  int aspect = in->aspect >= 0 ? in->aspect : ref ? nearest_aspect(ref_info->width, ref_info->height)
+                                                  : EMU_ASPECT_COUNT - 1 /* 1:1 */;
   const char *aspect_name;
   int w, h;
   emu_aspect(aspect, &aspect_name, &w, &h);
@@ -105,7 +144,205 @@ static void render_prediction(emu *e, const emu_pred *p, render_result *r) {
   r->width = w;
   r->height = h;
   r->error_name = "InternalServerError";
+  for (int i = 0; i < in->num_images; i++) {
+    emu_scene s = {.prompt = in->prompt, .prompt_len = in->prompt_len, .seed = in->seed, .index = i,
+                   .count = in->num_images, .aspect = aspect_name, .res = in->res, .ref_hash = ref_hash,
+                   .face = face ? face->rgba : NULL, .face_w = face ? face->width : 0,
+                   .face_h = face ? face->height : 0, .match_base = in->match_base};
+    if (__atomic_load_n(&e->stopping, __ATOMIC_RELAXED)) {
+      snprintf(r->error, sizeof r->error, "the server is stopping");
+      return;
+    }
+    image im = {w, h, emu_render(&s, w, h)};
+    if (!im.rgba) {
+      snprintf(r->error, sizeof r->error, "out of memory rendering %dx%d", w, h);
+      return;
+    }
+    bool ok = encode(in, &im, &r->outputs[i], r);
+    image_free(&im);
+    if (!ok) return;
+  }
+  r->ok = true;
+}
+
+/* What each image field is to the renderers of render_models.c. */
+typedef enum { ROLE_NONE, ROLE_MAIN, ROLE_GARMENT, ROLE_FACE, ROLE_EXTRA } image_role;
+
+static image_role role_of(const char *model, const char *field) {
+  if (!strcmp(field, "product_image")) return strcmp(model, "packshot") ? ROLE_GARMENT : ROLE_MAIN;
+  if (!strcmp(field, "model_image") || !strcmp(field, "image") || !strcmp(field, "face_image")) return ROLE_MAIN;
+  if (!strcmp(field, "garment_image")) return ROLE_GARMENT;
+  if (!strcmp(field, "face_reference")) return ROLE_FACE;
+  if (!strcmp(field, "background_reference") || !strcmp(field, "image_prompt") || !strcmp(field, "image_context"))
+    return ROLE_EXTRA;
+  return ROLE_NONE; /* mask, end_image: accepted, not drawn */
+}
+
+/* Fields whose picture gives the output its ratio when aspect_ratio is not given, in
+ * order (product-to-model inherits background_reference, then image_prompt, then its
+ * product; the others their main input). */
+static const char *const ASPECT_SOURCES[] = {"background_reference", "image_prompt", "model_image", "image",
+                                             "face_image", "product_image", NULL};
+
+/* image-to-video: one short Motion-JPEG MP4 (mp4.h) of a slow zoom into the input, the
+ * closest of the ten ratios at 480 pixels on the long side, 12 frames a second, 2 s
+ * (4 s for duration 10). */
+#define VIDEO_LONG_SIDE 480
+#define VIDEO_FPS 12
+static void render_video(emu *e, const emu_inputs *in, const emu_model_scene *base, int aspect, render_result *r) {
+  int aw, ah;
+  emu_aspect(aspect, NULL, &aw, &ah);
+  double k = (double)VIDEO_LONG_SIDE / (aw > ah ? aw : ah);
+  int w = (int)lround(aw * k / 8) * 8, h = (int)lround(ah * k / 8) * 8;
+  int frames = VIDEO_FPS * (in->duration == 10 ? 4 : 2);
+  r->width = w;
+  r->height = h;
+  r->error_name = "InternalServerError";
+  buf *jpegs = calloc((size_t)frames, sizeof *jpegs);
+  if (!jpegs) {
+    snprintf(r->error, sizeof r->error, "out of memory");
+    return;
+  }
+  bool ok = true;
+  for (int f = 0; ok && f < frames; f++) {
+    if (__atomic_load_n(&e->stopping, __ATOMIC_RELAXED)) {
+      snprintf(r->error, sizeof r->error, "the server is stopping");
+      ok = false;
+      break;
+    }
+    image im = {w, h, emu_render_video_frame(base, w, h, f, frames)};
+    if (!im.rgba) {
+      snprintf(r->error, sizeof r->error, "out of memory rendering a %dx%d frame", w, h);
+      ok = false;
+      break;
+    }
+    char why[200];
+    image_encode_opts eo = {.format = IMAGE_JPEG, .quality = 80};
+    if (image_encode(&im, &eo, &jpegs[f], why, sizeof why) != IMAGE_OK) {
+      snprintf(r->error, sizeof r->error, "frame encoding failed: %s", why);
+      ok = false;
+    }
+    image_free(&im);
+  }
+  if (ok) ok = emu_mp4_mjpeg(&r->outputs[0], w, h, VIDEO_FPS, jpegs, frames, r->error, sizeof r->error);
+  for (int f = 0; f < frames; f++) buf_free(&jpegs[f]);
+  free(jpegs);
+  r->ok = ok;
+}
+
+/* Every other model: roles, output size, the model's own failures, then its renderer. */
+static void render_other(emu *e, const emu_pred *p, const image *pics, const image_info *infos, render_result *r) {
+  const emu_inputs *in = &p->in;
+  const fashn_model *m = in->model;
+  emu_model_scene s = {.model = m->name, .prompt = in->prompt, .prompt_len = in->prompt_len, .seed = in->seed,
+                       .count = in->num_images, .res = in->res, .match_base = in->match_base};
+  const image_info *main_info = NULL;
+  for (int i = 0; i < in->nimages; i++) {
+    if (!pics[i].rgba) continue;
+    emu_picture pic = {pics[i].rgba, pics[i].width, pics[i].height};
+    switch (role_of(m->name, in->images[i].field)) {
+      case ROLE_MAIN: if (!s.main.rgba) s.main = pic, main_info = &infos[i]; break;
+      case ROLE_GARMENT: if (!s.garment.rgba) s.garment = pic; break;
+      case ROLE_FACE: s.face = pic; break;
+      case ROLE_EXTRA: if (!s.extra.rgba) s.extra = pic, s.extra_label = in->images[i].field; break;
+      default: break;
+    }
+  }
+  /* The output's ratio: given, else the field's documented default, else the picture's. */
+  int aspect = in->aspect;
+  const fashn_field *af = fashn_model_field(m, "aspect_ratio");
+  if (aspect < 0 && af && af->default_value) {
+    for (int i = 0; i < EMU_ASPECT_COUNT; i++) {
+      const char *name;
+      emu_aspect(i, &name, NULL, NULL);
+      if (!strcmp(name, af->default_value)) aspect = i;
+    }
+  }
+  for (int k = 0; aspect < 0 && ASPECT_SOURCES[k]; k++)
+    for (int i = 0; i < in->nimages; i++)
+      if (pics[i].rgba && !strcmp(in->images[i].field, ASPECT_SOURCES[k])) {
+        aspect = nearest_aspect(infos[i].width, infos[i].height);
+        break;
+      }
+  if (aspect < 0) aspect = EMU_ASPECT_COUNT - 1; /* 1:1 */
+  emu_aspect(aspect, &s.aspect, NULL, NULL);
+
+  /* The failures only this model has, on conditions a test can set up (documented in
+   * fashn-emu --help). */
+  r->error_name = "InputValidationError";
+  if (!strcmp(m->name, "reframe") && main_info) {
+    double have = (double)main_info->width / main_info->height, want = nominal_ratio(aspect);
+    s.from_aspect = NULL;
+    emu_aspect(nearest_aspect(main_info->width, main_info->height), &s.from_aspect, NULL, NULL);
+    if (fabs(have / want - 1) <= 0.02) {
+      snprintf(r->error, sizeof r->error,
+               "the image (%dx%d) already has the aspect ratio %s (within 2%%): nothing to reframe",
+               main_info->width, main_info->height, s.aspect);
+      return;
+    }
+  }
+  r->error_name = "PoseError";
+  if (!strcmp(m->name, "tryon-v1.6") && main_info && main_info->width > main_info->height) {
+    snprintf(r->error, sizeof r->error,
+             "no standing person found in model_image (%dx%d): fashn-emu finds no pose in an image wider "
+             "than it is tall",
+             main_info->width, main_info->height);
+    return;
+  }
+  if (in->video) {
+    render_video(e, in, &s, aspect, r);
+    return;
+  }
+
+  int w, h;
+  emu_aspect(aspect, NULL, &w, &h);
+  w *= in->res;
+  h *= in->res;
+  if (m->fixed_width > 0) w = m->fixed_width, h = m->fixed_height;
+  r->width = w;
+  r->height = h;
+  r->error_name = "InternalServerError";
+  for (int i = 0; i < in->num_images; i++) {
+    if (__atomic_load_n(&e->stopping, __ATOMIC_RELAXED)) {
+      snprintf(r->error, sizeof r->error, "the server is stopping");
+      return;
+    }
+    s.index = i;
+    image im = {w, h, emu_render_model(&s, w, h)};
+    if (!im.rgba) {
+      snprintf(r->error, sizeof r->error, "out of memory rendering %dx%d", w, h);
+      return;
+    }
+    bool ok = encode(in, &im, &r->outputs[i], r);
+    image_free(&im);
+    if (!ok) return;
+  }
+  r->ok = true;
+}
+
+static void render_prediction(emu *e, const emu_pred *p, render_result *r) {
+  const emu_inputs *in = &p->in;
+  image pics[EMU_MAX_INPUT_IMAGES];
+  image_info infos[EMU_MAX_INPUT_IMAGES];
+  memset(infos, 0, sizeof infos);
+  for (int i = 0; i < EMU_MAX_INPUT_IMAGES; i++) pics[i] = (image)IMAGE_INIT;
+  bool create = !strcmp(in->model->name, "model-create");
+  r->ok = false;
+  r->error_name = "ImageLoadError";
+  for (int i = 0; i < in->nimages; i++) {
+    const emu_image_input *ii = &in->images[i];
+    if (!strncmp(ii->ref, "saved:", 6)) continue; /* a studio's saved model: drawn, not loaded */
+    /* model-create decodes as it always has (the face thumbnail, the reference's hash);
+     * the others at most 1024 pixels on a side, whole. */
+    bool face = !strcmp(ii->field, "face_reference");
+    int box = create ? (face ? 512 : 256) : 1024;
+    if (!load_input(e, ii->field, ii->ref, ii->len, box, create, &pics[i], &infos[i], &r->ref_bytes[i], r->error,
+                    sizeof r->error))
+      goto done;
+    r->refs[i] = infos[i];
+  }
   if (e->output_file.len) { /* --output-file: the same bytes for every output, as they are */
+    r->error_name = "InternalServerError";
     for (int i = 0; i < in->num_images; i++)
       if (!buf_append(&r->outputs[i], e->output_file.data, e->output_file.len)) {
         snprintf(r->error, sizeof r->error, "out of memory copying --output-file");
@@ -114,34 +351,10 @@ static void render_prediction(emu *e, const emu_pred *p, render_result *r) {
     r->ok = true;
     goto done;
   }
-  for (int i = 0; i < in->num_images; i++) {
-    emu_scene s = {.prompt = in->prompt, .prompt_len = in->prompt_len, .seed = in->seed, .index = i,
-                   .count = in->num_images, .aspect = aspect_name, .res = in->res, .ref_hash = ref_hash,
-                   .face = face.rgba, .face_w = face.width, .face_h = face.height, .match_base = in->match_base};
-    if (__atomic_load_n(&e->stopping, __ATOMIC_RELAXED)) {
-      snprintf(r->error, sizeof r->error, "the server is stopping");
-      goto done;
-    }
-    image im = {w, h, emu_render(&s, w, h)};
-    if (!im.rgba) {
-      snprintf(r->error, sizeof r->error, "out of memory rendering %dx%d", w, h);
-      goto done;
-    }
-    /* Fast zlib settings for the big ones: a 16 MP PNG at level 6 takes seconds. */
-    image_encode_opts eo = {.format = in->jpeg ? IMAGE_JPEG : IMAGE_PNG, .quality = 90,
-                            .effort = in->jpeg ? 0 : (in->res >= 2 ? 1 : 6)};
-    char why[200];
-    image_status st = image_encode(&im, &eo, &r->outputs[i], why, sizeof why);
-    image_free(&im);
-    if (st != IMAGE_OK) {
-      snprintf(r->error, sizeof r->error, "encoding failed: %s", why);
-      goto done;
-    }
-  }
-  r->ok = true;
+  if (create) render_model_create(e, p, pics, infos, r);
+  else render_other(e, p, pics, infos, r);
 done:
-  image_free(&face);
-  image_free(&ref);
+  for (int i = 0; i < EMU_MAX_INPUT_IMAGES; i++) image_free(&pics[i]);
 }
 
 static void *worker_main(void *arg) {
@@ -161,7 +374,7 @@ static void *worker_main(void *arg) {
 
     pthread_mutex_lock(&e->mu);
     e->stats.renders++;
-    for (int i = 0; r && i < 2; i++)
+    for (int i = 0; r && i < EMU_MAX_INPUT_IMAGES; i++)
       if (r->refs[i].format != IMAGE_UNKNOWN) {
         p->refs[i].bytes = r->ref_bytes[i];
         p->refs[i].width = r->refs[i].width;

@@ -21,6 +21,9 @@ local CHECKS = {
   "an unknown id is 404 NotFoundError",
   "a failed prediction comes back from subscribe with its error",
   "429 RateLimitExceeded reaches the SDK as RateLimitError with Retry-After",
+  "every model SDK 0.11.1 types runs through subscribe with its price and output",
+  "the models' own failures come back from subscribe: PoseError, InputValidationError",
+  "a retired model is 400 BadRequestError saying what replaces it",
 }
 
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/integration"

@@ -99,8 +99,69 @@ check('bad inputs are 400 BadRequestError naming the field', async () => {
   assert(e instanceof Fashn.BadRequestError, `got ${e && e.constructor.name}: ${e}`);
   assert(e.status === 400 && e.error.error === 'BadRequest', JSON.stringify(e.error));
   assert(/num_images/.test(e.message), e.message);
-  const m = await thrown(client.predictions.run({ model_name: 'tryon-v1.6', inputs: { prompt: 'x' } }));
+  const m = await thrown(client.predictions.run({ model_name: 'tryon-v9', inputs: { prompt: 'x' } }));
   assert(m instanceof Fashn.BadRequestError && /model_name/.test(m.message), `${m}`);
+  const t = await thrown(client.predictions.run({ model_name: 'tryon-v1.6', inputs: { garment_image: firstOutput } }));
+  assert(t instanceof Fashn.BadRequestError && /model_image/.test(t.message), `${t}`);
+});
+
+// Every model SDK 0.11.1 types (tryon-max, edit and packshot came later), run the way
+// its types spell the inputs, chained from the first check's output (an emulator URL).
+// Each: model_name, inputs, credits, Content-Type, [width, height] of a PNG.
+const MODELS = [
+  ['tryon-v1.6', { category: 'tops', mode: 'performance', num_samples: 1 }, 1, 'image/png', [864, 1296]],
+  ['product-to-model', { resolution: '1k', prompt: 'studio' }, 1, 'image/png', [880, 1176]],
+  ['face-to-model', { aspect_ratio: '4:5' }, 1, 'image/jpeg', null],
+  ['model-swap', { prompt: 'another model' }, 1, 'image/png', [880, 1176]],
+  ['reframe', { mode: 'aspect_ratio', target_aspect_ratio: '16:9' }, 1, 'image/png', [1360, 768]],
+  ['background-change', { prompt: 'a plain studio wall' }, 1, 'image/png', [880, 1176]],
+  ['background-remove', {}, 1, 'image/png', [880, 1176]],
+  ['image-to-video', { duration: 5, resolution: '480p', prompt: 'a slow turn' }, 1, 'video/mp4', null],
+];
+const IMAGE_FIELDS = {
+  'tryon-v1.6': ['model_image', 'garment_image'], 'product-to-model': ['product_image'],
+  'face-to-model': ['face_image'], 'model-swap': ['model_image'],
+};
+let wideOutput;
+
+check('every model SDK 0.11.1 types runs through subscribe with its price and output', async () => {
+  assert(firstOutput, 'no output from the first check');
+  for (const [model, extra, credits, type, size] of MODELS) {
+    const inputs = { ...extra };
+    for (const f of IMAGE_FIELDS[model] || ['image']) inputs[f] = firstOutput;
+    const r = await client.predictions.subscribe({ model_name: model, inputs, pollInterval: 50 });
+    assert(r.status === 'completed', `${model}: ${r.status} ${JSON.stringify(r.error)}`);
+    assert(r.creditsUsed === credits, `${model}: creditsUsed ${r.creditsUsed}, expected ${credits}`);
+    assert(Array.isArray(r.output) && r.output.length === 1, `${model}: one output`);
+    const res = await fetch(r.output[0]);
+    assert(res.headers.get('content-type') === type, `${model}: content-type ${res.headers.get('content-type')}`);
+    const body = Buffer.from(await res.arrayBuffer());
+    if (size) {
+      const [w, h] = pngSize(body);
+      assert(w === size[0] && h === size[1], `${model}: size ${w}x${h}`);
+    }
+    if (model === 'reframe') wideOutput = r.output[0];
+  }
+});
+
+check("the models' own failures come back from subscribe: PoseError, InputValidationError", async () => {
+  assert(wideOutput, 'no 16:9 output from the previous check');
+  const pose = await client.predictions.subscribe({
+    model_name: 'tryon-v1.6', inputs: { model_image: wideOutput, garment_image: firstOutput }, pollInterval: 50,
+  });
+  assert(pose.status === 'failed' && pose.error && pose.error.name === 'PoseError', JSON.stringify(pose.error));
+  const same = await client.predictions.subscribe({
+    model_name: 'reframe', inputs: { image: wideOutput, mode: 'aspect_ratio', target_aspect_ratio: '16:9' },
+    pollInterval: 50,
+  });
+  assert(same.status === 'failed' && same.error && same.error.name === 'InputValidationError',
+    JSON.stringify(same.error));
+  assert(same.creditsUsed === undefined, 'a failure is not charged');
+});
+
+check('a retired model is 400 BadRequestError saying what replaces it', async () => {
+  const e = await thrown(client.predictions.run({ model_name: 'model-variation', inputs: { model_image: firstOutput } }));
+  assert(e instanceof Fashn.BadRequestError && /retired/.test(e.message), `${e}`);
 });
 
 check('a wrong key is 401 AuthenticationError', async () => {
