@@ -153,7 +153,7 @@ TEST(safe_temp_beside_makes_a_fresh_file_with_the_usual_mode) {
   make_tmpdir(dir);
   snprintf(path, sizeof path, "%s/out.png", dir);
   mode_t mask = umask(022);
-  int fd = safe_temp_beside(path, tmp, sizeof tmp, err, sizeof err);
+  int fd = safe_temp_beside(path, 0, tmp, sizeof tmp, err, sizeof err);
   umask(mask);
   CHECK(fd >= 0);
   struct stat st;
