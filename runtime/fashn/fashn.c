@@ -165,7 +165,10 @@ void fashn_client_reconfigure(fashn_client *c, const fashn_config *f) {
     c->cfg = keep;
     limits_init(c);
   }
-  if (scale) pp_init(&c->plan, c->cfg.time_scale, c->cfg.poll_min_interval, c->cfg.poll_max_interval);
+  if (scale) {
+    pp_init(&c->plan, c->cfg.time_scale, c->cfg.poll_min_interval, c->cfg.poll_max_interval);
+    eta_init(&c->eta);
+  }
   c->plan.min_interval = c->cfg.poll_min_interval > 0 ? c->cfg.poll_min_interval : 0.1;
   c->plan.max_interval = c->cfg.poll_max_interval > c->plan.min_interval ? c->cfg.poll_max_interval
                                                                          : c->plan.min_interval;
@@ -330,6 +333,8 @@ static void queue_remove(fashn_client *c, fashn_job *j) {
 static void job_end(fashn_job *j) {
   fashn_client *c = j->c;
   j->t_done = loop_now();
+  if (c && j->state == FASHN_JOB_DONE && !j->resumed && !j->dry && j->t_slot > 0 && j->t_noticed >= j->t_slot)
+    eta_observe(&c->eta, j->cls, j->t_noticed - j->t_slot, j->t_done - j->t_noticed);
   if (c) {
     if (j->reserved) {
       c->reserved -= j->facts.credits;
@@ -502,6 +507,7 @@ static void dispatch_queue(fashn_client *c) {
     j->reserved = true;
     j->state = FASHN_JOB_SUBMITTING;
     snprintf(j->status, sizeof j->status, "submitting");
+    if (!j->t_slot) j->t_slot = now;
     if (!j->deadline) j->deadline = loop_now() + j->timeout;
     fashn_submit_start(j);
   }
