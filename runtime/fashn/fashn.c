@@ -426,7 +426,10 @@ void fashn_fail(fashn_job *j, const char *name, int http_status, bool retryable,
   }
   j->state = FASHN_JOB_FAILED;
   snprintf(j->status, sizeof j->status, "failed");
-  if (j->c) j->c->st.failed++;
+  if (j->c) {
+    j->c->st.failed++;
+    if (!fashn_job_sent(j)) j->c->st.not_submitted++;
+  }
   job_end(j);
 }
 
@@ -477,7 +480,7 @@ static void dispatch_queue(fashn_client *c) {
       continue;
     }
     if (c->out_of_credits) {
-      fashn_fail(j, "OutOfCredits", 429, false, "no credits left on the account (not submitted)");
+      fashn_fail(j, "OutOfCredits", 429, false, "not submitted: no credits left on the account");
       continue;
     }
     long cap = c->cfg.max_credits;
