@@ -80,7 +80,10 @@ static int l_running(lua_State *L) {
 /* atelier.writable(path) -> true | nil, message: whether a file can be created beside
  * path, found by creating and removing a probe (path .. ".atelier-probe") without
  * following a link: a link planted under the probe's name is removed, never written
- * through. --sandbox rules apply (a refused path raises SandboxViolation). */
+ * through. Missing folders on the way are created, as the writers themselves would
+ * (walked from --out under --sandbox), so a path whose folder cannot exist (under a
+ * file, in /proc) is refused here, before anything is spent. --sandbox rules apply (a
+ * refused path raises SandboxViolation). */
 static int l_writable(lua_State *L) {
   const char *path = sandbox_check_write(L, luaL_checkstring(L, 1)); /* pushed */
   char probe[PATH_MAX], name[NAME_MAX + 1], err[PATH_MAX + 200];
@@ -89,7 +92,7 @@ static int l_writable(lua_State *L) {
     lua_pushfstring(L, "%s: path too long", path);
     return 2;
   }
-  int dfd = safe_open_parent(NULL, probe, 0, name, sizeof name, err, sizeof err);
+  int dfd = safe_open_parent(safe_write_root(), probe, SAFE_MKDIRS, name, sizeof name, err, sizeof err);
   int fd = -1;
   if (dfd >= 0) {
     fd = safe_open_in(dfd, name, O_WRONLY | O_CREAT | O_EXCL, 0666, probe, err, sizeof err);

@@ -82,7 +82,7 @@ static void on_event(void *ud, const fashn_event *ev) {
   fashn_client_stats(lc->c, &st);
   progress_event(lc->prog, ev, &st);
   if (!loop_timer_armed(&lc->tick) && st.queued + st.submitting + st.running + st.fetching > 0 &&
-      isatty(STDERR_FILENO) && !lc->cli.quiet)
+      progress_live(lc->prog))
     loop_timer_start(lc->lp, &lc->tick, 0.25, tick_cb, lc);
 }
 
@@ -97,16 +97,34 @@ static void tick_cb(void *ud) {
 }
 
 /* print and io.write while the live line is on the terminal: erase it first, so the
- * script's output starts on a clean line (the next tick draws it again below). */
+ * script's output starts on a clean line, and draw it again after, below that output
+ * (stdout is flushed first, so the two never interleave mid-line). */
 static int print_clearing(lua_State *L) {
   lua_rawgetp(L, LUA_REGISTRYINDEX, &CLIENT_KEY);
   lclient *lc = lua_touserdata(L, -1);
   lua_pop(L, 1);
-  if (lc && lc->prog) progress_clear(lc->prog);
+  bool was = lc && lc->prog && progress_drawn(lc->prog);
+  if (was) progress_clear(lc->prog);
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
   lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  if (was && lc->c && lc->prog) {
+    fflush(stdout);
+    fashn_stats st;
+    fashn_client_stats(lc->c, &st);
+    progress_tick(lc->prog, &st);
+  }
   return lua_gettop(L);
+}
+
+/* ATELIER_PROGRESS=live or plain overrides the terminal test (README, "Progress"):
+ * live draws the in-place line wherever stderr goes, plain writes log lines even on a
+ * terminal. Returns -1 when unset or anything else. */
+static int progress_forced(void) {
+  const char *v = getenv("ATELIER_PROGRESS");
+  if (v && strcmp(v, "live") == 0) return 1;
+  if (v && strcmp(v, "plain") == 0) return 0;
+  return -1;
 }
 
 static void wrap_output(lua_State *L) {
@@ -147,9 +165,11 @@ lclient *lfashn_client(lua_State *L) {
   }
   if (ca) fclose(ca);
   if (!lc->prog) {
-    bool live = isatty(STDERR_FILENO) && !lc->cli.quiet;
+    int forced = progress_forced();
+    bool live = (forced >= 0 ? forced == 1 : isatty(STDERR_FILENO)) && !lc->cli.quiet;
     lc->prog = progress_new(stderr, stdout, live, lc->cli.quiet, "atelier");
-    if (live && isatty(STDOUT_FILENO)) wrap_output(L);
+    if (lc->prog) progress_set_emulated(lc->prog, lc->be.kind == BACKEND_EMULATOR);
+    if (live && (forced == 1 || isatty(STDOUT_FILENO))) wrap_output(L);
   }
   cfg.on_event = on_event;
   cfg.event_ud = lc;

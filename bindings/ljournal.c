@@ -26,6 +26,7 @@ typedef struct ljournal {
   bool failed; /* opening failed: the message stays in error */
   char error[512];
   long served, saved, resumed, unknown; /* this run, for the closing line */
+  bool emulated;                        /* its jobs ran on the embedded emulator */
 } ljournal;
 
 static const char STATE_KEY = 0;  /* registry: the ljournal userdata */
@@ -98,8 +99,8 @@ void ljournal_finish(lua_State *L, bool quiet) {
   fprintf(stderr, "atelier: journal: ");
   const char *sep = "";
   if (s->served) {
-    fprintf(stderr, "%ld job%s served from it, %ld credit%s saved", s->served, s->served == 1 ? "" : "s",
-            s->saved, s->saved == 1 ? "" : "s");
+    fprintf(stderr, "%ld job%s served from it, %ld %scredit%s saved", s->served, s->served == 1 ? "" : "s",
+            s->saved, s->emulated ? "emulated " : "", s->saved == 1 ? "" : "s");
     sep = "; ";
   }
   if (s->resumed) {
@@ -264,6 +265,7 @@ ljentry *ljournal_entry(lua_State *L, int idx, const char *backend, bool ephemer
   }
   lua_setmetatable(L, -2);
   e->ephemeral = ephemeral;
+  if (ephemeral) state(L)->emulated = true; /* saved credits are emulated ones */
   if (!(e->backend = strdup(backend))) luaL_error(L, "out of memory");
   char err[600];
   if (!ljournal_key(L, idx, backend, "model-create", &e->key, err, sizeof err)) {

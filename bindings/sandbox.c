@@ -423,6 +423,7 @@ static int sandbox_gc(lua_State *L) {
   free_names(sb->hosts, sb->nhosts);
   sb->envs = sb->hosts = NULL;
   sb->nenvs = sb->nhosts = 0;
+  if (sb->out[0] && safe_write_root() && strcmp(safe_write_root(), sb->out) == 0) safe_set_write_root(NULL);
   return 0;
 }
 
@@ -477,6 +478,9 @@ bool sandbox_apply(lua_State *L, const sandbox_policy *p, char *errbuf, size_t e
     return false;
   }
   lua_rawsetp(L, LUA_REGISTRYINDEX, &SANDBOX_KEY);
+  /* Writers that create their folders (img:save, book:save into a missing folder) walk
+   * from --out, never following a link on the way. */
+  safe_set_write_root(sb->out);
 
   remove_field(L, "os", "execute");
   remove_field(L, "os", "tmpname");

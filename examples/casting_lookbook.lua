@@ -11,7 +11,6 @@ local lookbook = require "lookbook"
 
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 local out = arg[1] or "out"
-os.execute("mkdir -p '" .. out:gsub("'", "'\\''") .. "'")
 
 -- __looks__ reads wildcards/looks.txt beside this script; each line is a template too
 local looks = recipe.expand("model wearing a __looks__, editorial, full length")

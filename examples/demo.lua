@@ -8,7 +8,6 @@ local atelier = require "atelier"
 
 local prompt = "tall model in a linen suit, golden hour, rooftop"
 local out = arg and arg[1] or "out"
-os.execute("mkdir -p " .. out)
 
 local t0 = atelier.now()
 local jobs = {}

@@ -7,7 +7,6 @@ local recipe = require "recipe"
 
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 local out = arg[1] or "out"
-os.execute("mkdir -p '" .. out:gsub("'", "'\\''") .. "'")
 
 local report = recipe.grid {
   base = {

@@ -5,7 +5,6 @@
 local fashn = require "fashn"
 
 local out = arg[1] or "out"
-os.execute("mkdir -p '" .. out:gsub("'", "'\\''") .. "'")
 
 local result = fashn.run {
   prompt = "tall model in a linen suit, golden hour, rooftop",

@@ -8,7 +8,6 @@ local recipe = require "recipe"
 
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 local out = arg[1] or "out"
-os.execute("mkdir -p '" .. (out .. "/pose_from_reference"):gsub("'", "'\\''") .. "'")
 
 local outfits = { "linen suit", "silk slip dress", "denim jacket" }
 local prompts = recipe.expand("full-length model in a {linen suit|silk slip dress|denim jacket}, white studio")

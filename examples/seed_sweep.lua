@@ -6,7 +6,6 @@
 local recipe = require "recipe"
 
 local out = arg[1] or "out"
-os.execute("mkdir -p '" .. (out .. "/seed_sweep"):gsub("'", "'\\''") .. "'")
 
 local report = recipe.grid {
   base = { prompt = "model in a camel trench coat, city street, overcast", aspect_ratio = "3:4" },

@@ -47,7 +47,7 @@ static bool start_emulator(backend *b, bool quiet, char *err, size_t errlen) {
   if (!quiet)
     fprintf(stderr,
             "atelier: FASHN_API_KEY is not set: using the embedded fashn-emu (%s, time x%g); "
-            "images are emulated and no credits are spent\n",
+            "images are emulated, credits too (nothing is charged)\n",
             b->base_url, scale);
   return b->api_key != NULL;
 #else

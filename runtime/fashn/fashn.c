@@ -165,7 +165,10 @@ void fashn_client_reconfigure(fashn_client *c, const fashn_config *f) {
     c->cfg = keep;
     limits_init(c);
   }
-  if (scale) pp_init(&c->plan, c->cfg.time_scale, c->cfg.poll_min_interval, c->cfg.poll_max_interval);
+  if (scale) {
+    pp_init(&c->plan, c->cfg.time_scale, c->cfg.poll_min_interval, c->cfg.poll_max_interval);
+    eta_init(&c->eta);
+  }
   c->plan.min_interval = c->cfg.poll_min_interval > 0 ? c->cfg.poll_min_interval : 0.1;
   c->plan.max_interval = c->cfg.poll_max_interval > c->plan.min_interval ? c->cfg.poll_max_interval
                                                                          : c->plan.min_interval;
@@ -330,6 +333,8 @@ static void queue_remove(fashn_client *c, fashn_job *j) {
 static void job_end(fashn_job *j) {
   fashn_client *c = j->c;
   j->t_done = loop_now();
+  if (c && j->state == FASHN_JOB_DONE && !j->resumed && !j->dry && j->t_slot > 0 && j->t_noticed >= j->t_slot)
+    eta_observe(&c->eta, j->cls, j->t_noticed - j->t_slot, j->t_done - j->t_noticed);
   if (c) {
     if (j->reserved) {
       c->reserved -= j->facts.credits;
@@ -421,7 +426,10 @@ void fashn_fail(fashn_job *j, const char *name, int http_status, bool retryable,
   }
   j->state = FASHN_JOB_FAILED;
   snprintf(j->status, sizeof j->status, "failed");
-  if (j->c) j->c->st.failed++;
+  if (j->c) {
+    j->c->st.failed++;
+    if (!fashn_job_sent(j)) j->c->st.not_submitted++;
+  }
   job_end(j);
 }
 
@@ -472,7 +480,7 @@ static void dispatch_queue(fashn_client *c) {
       continue;
     }
     if (c->out_of_credits) {
-      fashn_fail(j, "OutOfCredits", 429, false, "no credits left on the account (not submitted)");
+      fashn_fail(j, "OutOfCredits", 429, false, "not submitted: no credits left on the account");
       continue;
     }
     long cap = c->cfg.max_credits;
@@ -502,6 +510,7 @@ static void dispatch_queue(fashn_client *c) {
     j->reserved = true;
     j->state = FASHN_JOB_SUBMITTING;
     snprintf(j->status, sizeof j->status, "submitting");
+    if (!j->t_slot) j->t_slot = now;
     if (!j->deadline) j->deadline = loop_now() + j->timeout;
     fashn_submit_start(j);
   }

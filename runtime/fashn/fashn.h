@@ -160,6 +160,9 @@ fashn_job *fashn_job_stored(fashn_client *c, const char *inputs_json, size_t len
                             const fashn_output *outs, int n, const fashn_error *e, char *errbuf,
                             size_t errlen);
 bool fashn_job_cached(const fashn_job *j);
+/* True once the job's POST /v1/run was sent (or it was resumed by an id): false for one
+ * that ended before it (interrupted, over the credit cap, refused by the journal). */
+bool fashn_job_sent(const fashn_job *j);
 
 void fashn_job_ref(fashn_job *j);
 void fashn_job_unref(fashn_job *j);
@@ -197,7 +200,9 @@ bool fashn_credits(fashn_client *c, fashn_credits_fn cb, void *ud);
 
 typedef struct fashn_stats {
   long queued, submitting, running, fetching, done, failed; /* jobs by state now */
-  long jobs;                  /* jobs ever submitted to this client */
+  long jobs;                  /* jobs ever submitted to this client, or served from the journal */
+  long cached;                /* of done: served from the journal (fashn_job_stored), nothing sent */
+  long not_submitted;         /* of failed: ended before their request was ever sent */
   long run_requests, status_requests, credits_requests, downloads;
   long http_429, http_5xx, connection_errors, unknown_outcomes, retries;
   long credits_spent;         /* charged (or possibly charged: unknown outcomes) */

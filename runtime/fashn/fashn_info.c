@@ -77,18 +77,27 @@ void fashn_client_stats(const fashn_client *c, fashn_stats *out) {
   double mu, sg;
   pp_estimate(&c->plan, pp_class_of(false, 1), &mu, &sg);
   out->expected_seconds = mu;
-  /* ETA: the running ones finish in about mu from their start, then the queue drains
-   * concurrency at a time. */
-  double now = loop_now(), eta = 0;
-  for (const fashn_job *j = c->jobs; j; j = j->next) {
-    if (j->state != FASHN_JOB_RUNNING) continue;
-    double m, s;
-    pp_estimate(&c->plan, j->cls, &m, &s);
-    double left = m - (now - j->t_accepted);
-    if (left > eta) eta = left;
+  /* ETA: what finished jobs took, per class, for those holding a slot (less their
+   * age) and those waiting for one (eta.h). */
+  size_t n = 0;
+  for (const fashn_job *j = c->jobs; j; j = j->next) n++;
+  eta_job small[64], *list = n <= 64 ? small : malloc(n * sizeof *list);
+  double eta = 0;
+  if (list) {
+    double now = loop_now();
+    size_t k = 0;
+    for (const fashn_job *j = c->jobs; j && k < n; j = j->next) {
+      if (j->state != FASHN_JOB_QUEUED && j->state != FASHN_JOB_SUBMITTING && j->state != FASHN_JOB_RUNNING &&
+          j->state != FASHN_JOB_FETCHING)
+        continue;
+      double since = j->resumed ? j->t_accepted : j->t_slot;
+      list[k++] = (eta_job){.cls = j->cls,
+                            .age = j->state == FASHN_JOB_QUEUED || !(since > 0) ? -1 : now - since,
+                            .fetching = j->state == FASHN_JOB_FETCHING};
+    }
+    eta = eta_remaining(&c->eta, &c->plan, list, k, c->cfg.concurrency);
+    if (list != small) free(list);
   }
-  long waiting = out->queued + out->submitting;
-  if (waiting) eta += ceil((double)waiting / c->cfg.concurrency) * mu;
   out->eta = eta;
 }
 

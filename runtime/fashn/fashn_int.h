@@ -17,6 +17,7 @@
 #include "fashn_status.h"
 #include "../io/http.h"
 #include "pollplan.h"
+#include "eta.h"
 #include "../io/ratelimit.h"
 
 
@@ -71,6 +72,7 @@ struct fashn_job {
   char status[24];     /* last status word shown to users */
   char *id;
   double t_queued, t_submit, t_accepted, t_noticed, t_done, deadline;
+  double t_slot;       /* when it first took a concurrency slot (the ETA's clock) */
   bool reserved;       /* credits counted in c->reserved */
   int credits;         /* charged, or -1 until known */
   bool dry;
@@ -103,6 +105,7 @@ struct fashn_client {
   http_client *http;
   ratelimit run_rl, status_rl, credits_rl;
   pollplan plan;
+  eta_model eta;                     /* what finished jobs took, for the ETA */
   loop_timer dispatch_timer, poll_timer;
   fashn_job *jobs;                   /* unfinished */
   fashn_job *qhead, *qtail;

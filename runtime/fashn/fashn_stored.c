@@ -79,6 +79,11 @@ fashn_job *fashn_job_stored(fashn_client *c, const char *inputs_json, size_t len
     j->fetch.fetched = n;
     j->state = FASHN_JOB_DONE;
     snprintf(j->status, sizeof j->status, "completed");
+    /* a job of this run all the same: counted done (progress, summary, stats) */
+    c->st.jobs++;
+    c->st.done++;
+    c->st.cached++;
+    fashn_emit(c, FASHN_EV_COMPLETED, j, "from the journal");
   } else {
     /* Journal text (a file, written by any earlier version): escaped and redacted as
      * fashn_fail does for what the server says now. */
@@ -103,3 +108,4 @@ oom:
 }
 
 bool fashn_job_cached(const fashn_job *j) { return j->cached; }
+bool fashn_job_sent(const fashn_job *j) { return j->t_submit > 0 || j->resumed || j->cached || j->id; }

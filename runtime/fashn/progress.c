@@ -11,6 +11,7 @@
 struct progress {
   FILE *out, *listing;
   bool live, quiet, drawn;
+  bool emulated; /* credits are the embedded emulator's: never called spent */
   const char *progname;
   long dry_credits, dry_jobs;
 };
@@ -31,6 +32,11 @@ void progress_free(progress *p) {
   progress_clear(p);
   free(p);
 }
+
+void progress_set_emulated(progress *p, bool emulated) { p->emulated = emulated; }
+
+bool progress_drawn(const progress *p) { return p->drawn; }
+bool progress_live(const progress *p) { return p->live; }
 
 void progress_clear(progress *p) {
   if (!p->drawn) return;
@@ -62,6 +68,17 @@ __attribute__((format(printf, 2, 3))) static void put_line(FILE *out, const char
   if (text != small) free(text);
 }
 
+/* A job that ended before it was ever sent: said once, as "not submitted" (not also as
+ * failed), with why. */
+static void not_submitted_line(progress *p, const fashn_job *j) {
+  static const char PREFIX[] = "not submitted: ";
+  fashn_error e;
+  if (!fashn_job_error(j, &e)) return;
+  const char *why = e.message ? e.message : "";
+  if (strncmp(why, PREFIX, sizeof PREFIX - 1) == 0) put_line(p->out, "%s: %s", p->progname, why);
+  else put_line(p->out, "%s: not submitted: %s: %s", p->progname, e.name, why);
+}
+
 static void fmt_eta(char *out, size_t n, double s) {
   if (s < 0) s = 0;
   long t = (long)(s + 0.5);
@@ -75,9 +92,10 @@ void progress_tick(progress *p, const fashn_stats *st) {
   if (!active && !p->drawn) return;
   char eta[32];
   fmt_eta(eta, sizeof eta, st->eta);
-  fprintf(p->out, "\r\033[K%s: queued %ld · running %ld · done %ld · failed %ld · credits %ld · ETA %s",
-          p->progname, st->queued, st->submitting + st->running + st->fetching, st->done, st->failed,
-          st->credits_spent, active ? eta : "0:00");
+  fprintf(p->out, "\r\033[K%s: queued %ld · running %ld · done %ld · failed %ld · %s %ld · ETA %s",
+          p->progname, st->queued, st->submitting + st->running + st->fetching, st->done,
+          st->failed - st->not_submitted, p->emulated ? "emulated credits" : "credits", st->credits_spent,
+          active ? eta : "0:00");
   fflush(p->out);
   p->drawn = true;
 }
@@ -93,7 +111,10 @@ void progress_event(progress *p, const fashn_event *ev, const fashn_stats *st) {
   }
   if (p->quiet) return;
   if (p->live) {
-    if (ev->kind == FASHN_EV_FAILED || ev->kind == FASHN_EV_NOTICE) { /* worth a line of its own */
+    if (ev->kind == FASHN_EV_FAILED && ev->job && !fashn_job_sent(ev->job)) {
+      progress_clear(p);
+      not_submitted_line(p, ev->job);
+    } else if (ev->kind == FASHN_EV_FAILED || ev->kind == FASHN_EV_NOTICE) { /* worth a line of its own */
       progress_clear(p);
       put_line(p->out, "%s: %s", p->progname, ev->text);
     }
@@ -108,14 +129,21 @@ void progress_event(progress *p, const fashn_event *ev, const fashn_stats *st) {
               st->submitting + st->running, st->queued);
       break;
     case FASHN_EV_COMPLETED: {
+      if (fashn_job_cached(ev->job)) {
+        put_line(p->out, "%s: from the journal: %s, no credit (%ld/%ld done)", p->progname, id ? id : "?",
+                 st->done, total);
+        break;
+      }
       int cr = fashn_job_credits(ev->job);
-      put_line(p->out, "%s: completed %s in %.1f s, %d credit%s (%ld/%ld done)", p->progname, id ? id : "?",
-              fashn_job_elapsed(ev->job), cr, cr == 1 ? "" : "s", st->done, total);
+      put_line(p->out, "%s: completed %s in %.1f s, %d %scredit%s (%ld/%ld done)", p->progname, id ? id : "?",
+               fashn_job_elapsed(ev->job), cr, p->emulated ? "emulated " : "", cr == 1 ? "" : "s", st->done,
+               total);
       break;
     }
     case FASHN_EV_FAILED: {
       fashn_error e;
-      if (fashn_job_error(ev->job, &e))
+      if (!fashn_job_sent(ev->job)) not_submitted_line(p, ev->job);
+      else if (fashn_job_error(ev->job, &e))
         put_line(p->out, "%s: failed%s%s: %s: %s", p->progname, id ? " " : "", id ? id : "", e.name, e.message);
       break;
     }
@@ -133,8 +161,11 @@ void progress_summary(progress *p, const fashn_stats *st, double seconds) {
   }
   progress_clear(p);
   if (p->quiet || !st->jobs || p->dry_jobs) return;
-  fprintf(p->out, "%s: %ld job%s: %ld done, %ld failed, %ld credit%s spent, %.1f s\n", p->progname, st->jobs,
-          st->jobs == 1 ? "" : "s", st->done, st->failed, st->credits_spent, st->credits_spent == 1 ? "" : "s",
-          seconds);
+  char cached[64] = "", unsent[64] = "";
+  if (st->cached) snprintf(cached, sizeof cached, " (%ld from the journal)", st->cached);
+  if (st->not_submitted) snprintf(unsent, sizeof unsent, ", %ld not submitted", st->not_submitted);
+  fprintf(p->out, "%s: %ld job%s: %ld done%s, %ld failed%s, %ld %scredit%s%s, %.1f s\n", p->progname, st->jobs,
+          st->jobs == 1 ? "" : "s", st->done, cached, st->failed - st->not_submitted, unsent, st->credits_spent,
+          p->emulated ? "emulated " : "", st->credits_spent == 1 ? "" : "s", p->emulated ? "" : " spent", seconds);
   fflush(p->out);
 }

@@ -51,9 +51,10 @@ image_status image_write_file(const char *path, const void *data, size_t len, ch
   char *tmp = malloc(plen + 64);
   if (!tmp) return img_fail(err, errlen, IMAGE_ENOMEM, "out of memory writing %s", path);
   /* the temporary sits beside the target so that rename() is atomic; rename replaces a
-   * link planted at path rather than writing through it */
+   * link planted at path rather than writing through it. Missing folders on the way are
+   * created here, at write time, so a recipe never needs a shell for `mkdir -p`. */
   char why[300];
-  int fd = safe_temp_beside(path, tmp, plen + 64, why, sizeof why);
+  int fd = safe_temp_beside(path, SAFE_MKDIRS, tmp, plen + 64, why, sizeof why);
   if (fd < 0) {
     image_status rc = img_fail(err, errlen, IMAGE_EIO, "cannot write %s: %s", path, why);
     free(tmp);

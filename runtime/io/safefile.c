@@ -249,7 +249,17 @@ int safe_mkdir(const char *root, const char *path, unsigned opts, char *err, siz
   return fd;
 }
 
-int safe_temp_beside(const char *path, char *tmp, size_t tmplen, char *err, size_t errlen) {
+/* One per process, like the working directory the sandbox also sets. */
+static char write_root[PATH_MAX];
+
+void safe_set_write_root(const char *root) {
+  snprintf(write_root, sizeof write_root, "%s", root ? root : "");
+}
+
+const char *safe_write_root(void) { return write_root[0] ? write_root : NULL; }
+
+int safe_temp_beside(const char *path, unsigned opts, char *tmp, size_t tmplen, char *err, size_t errlen) {
+  const char *root = (opts & SAFE_MKDIRS) ? safe_write_root() : NULL;
   static _Atomic unsigned counter;
   for (int attempt = 0; attempt < 100; attempt++) {
     struct timespec ts;
@@ -258,7 +268,7 @@ int safe_temp_beside(const char *path, char *tmp, size_t tmplen, char *err, size
     if (snprintf(tmp, tmplen, "%s.tmp-%ld-%u-%06lx", path, (long)getpid(), n,
                  (unsigned long)(ts.tv_nsec ^ (n * 2654435761u)) & 0xffffff) >= (int)tmplen)
       return fail(err, errlen, ENAMETOOLONG, "path too long: %.200s", path);
-    int fd = safe_open(NULL, tmp, O_WRONLY | O_CREAT | O_EXCL, 0666, 0, err, errlen);
+    int fd = safe_open(root, tmp, O_WRONLY | O_CREAT | O_EXCL, 0666, opts & SAFE_MKDIRS, err, errlen);
     if (fd >= 0 || errno != EEXIST) return fd;
   }
   return fail(err, errlen, EEXIST, "cannot create a temporary file beside %s", path);

@@ -53,8 +53,17 @@ int safe_mkdir_in(int dirfd, const char *name, const char *shown, char *err, siz
 /* Creates a new file beside path to be renamed onto it once complete (same folder, so
  * the rename is atomic): named path + ".tmp-" + a suffix unique to this process and
  * call, created O_EXCL and never through a link, mode 0666 & ~umask (unlike mkstemp's
- * 0600: what atelier saves is the user's to share). Its name goes into tmp. */
-int safe_temp_beside(const char *path, char *tmp, size_t tmplen, char *err, size_t errlen);
+ * 0600: what atelier saves is the user's to share). Its name goes into tmp. With
+ * SAFE_MKDIRS in opts, missing folders on the way are created, walked from the write
+ * root when one is set (safe_set_write_root). */
+int safe_temp_beside(const char *path, unsigned opts, char *tmp, size_t tmplen, char *err, size_t errlen);
+
+/* The root writers that create their folders (SAFE_MKDIRS) walk from: --sandbox sets it
+ * to --out, so a folder a writer creates is reached from --out with no link followed,
+ * and a path outside it is refused. NULL (the default) walks from "/" or the working
+ * directory. The string is copied; set it before any writer runs. */
+void safe_set_write_root(const char *root);
+const char *safe_write_root(void);
 
 /* For a later write: checks that path names something under root with no symbolic link
  * at any existing component (the last one included) and no "..", and writes its absolute

@@ -16,6 +16,10 @@
 #include "../base/json.h"
 #include "../base/textsafe.h"
 
+/* The backend the embedded emulator's rows carry (bindings/lfashn.c keys them so). */
+#define EMU_BACKEND "emulator:embedded"
+#define REAL "backend <> '" EMU_BACKEND "'"
+
 typedef struct report {
   sqlite3 *db;
   FILE *out;
@@ -204,16 +208,25 @@ static bool summary(report *r) {
     if (!scalar(r, sql, r->generation, &n)) return false;
     if (n || i == 0) fprintf(r->out, "  %-11s %lld\n", states[i], (long long)n);
   }
+  /* Real and emulated spending never add up: a row's backend says which it was (the
+   * embedded emulator keys its jobs as EMU_BACKEND; anything else is a server URL). */
   int64_t spent = 0, spent_all = 0, saved = 0, reused = 0, resumed = 0, at_risk = 0;
+  int64_t emu_spent = 0, emu_spent_all = 0, emu_saved = 0, emu_reused = 0;
   char at_risk_sql[200];
   snprintf(at_risk_sql, sizeof at_risk_sql,
-           "SELECT COALESCE(SUM(expected_credits), 0) FROM jobs WHERE generation = ? AND state IN (%s)",
+           "SELECT COALESCE(SUM(expected_credits), 0) FROM jobs WHERE generation = ? AND state IN (%s) "
+           "AND backend <> '" EMU_BACKEND "'",
            r->unknown_states);
-  if (!scalar(r, "SELECT COALESCE(SUM(credits_spent), 0) FROM jobs WHERE generation = ?", r->generation,
+  if (!scalar(r, "SELECT COALESCE(SUM(credits_spent), 0) FROM jobs WHERE generation = ? AND " REAL, r->generation,
               &spent) ||
-      !scalar(r, "SELECT COALESCE(SUM(credits_spent), 0) FROM jobs", 0, &spent_all) ||
-      !scalar(r, "SELECT COALESCE(SUM(credits_saved), 0) FROM jobs", 0, &saved) ||
-      !scalar(r, "SELECT COALESCE(SUM(reused), 0) FROM jobs", 0, &reused) ||
+      !scalar(r, "SELECT COALESCE(SUM(credits_spent), 0) FROM jobs WHERE " REAL, 0, &spent_all) ||
+      !scalar(r, "SELECT COALESCE(SUM(credits_saved), 0) FROM jobs WHERE " REAL, 0, &saved) ||
+      !scalar(r, "SELECT COALESCE(SUM(credits_spent), 0) FROM jobs WHERE generation = ? AND NOT " REAL,
+              r->generation, &emu_spent) ||
+      !scalar(r, "SELECT COALESCE(SUM(credits_spent), 0) FROM jobs WHERE NOT " REAL, 0, &emu_spent_all) ||
+      !scalar(r, "SELECT COALESCE(SUM(credits_saved), 0) FROM jobs WHERE NOT " REAL, 0, &emu_saved) ||
+      !scalar(r, "SELECT COALESCE(SUM(reused), 0) FROM jobs WHERE " REAL, 0, &reused) ||
+      !scalar(r, "SELECT COALESCE(SUM(reused), 0) FROM jobs WHERE NOT " REAL, 0, &emu_reused) ||
       !scalar(r, "SELECT COALESCE(SUM(resumed), 0) FROM jobs", 0, &resumed) ||
       !scalar(r, at_risk_sql, r->generation, &at_risk))
     return false;
@@ -221,6 +234,12 @@ static bool summary(report *r) {
   if (spent_all != spent) fprintf(r->out, " (%lld over all generations)", (long long)spent_all);
   fprintf(r->out, "\ncredits saved by reuse: %lld (%lld submission%s served from the journal)\n",
           (long long)saved, (long long)reused, reused == 1 ? "" : "s");
+  if (emu_spent_all || emu_saved) {
+    fprintf(r->out, "emulated credits (the embedded emulator, nothing charged): %lld", (long long)emu_spent);
+    if (emu_spent_all != emu_spent) fprintf(r->out, " (%lld over all generations)", (long long)emu_spent_all);
+    fprintf(r->out, ", %lld saved by reuse (%lld submission%s served from the journal)\n", (long long)emu_saved,
+            (long long)emu_reused, emu_reused == 1 ? "" : "s");
+  }
   if (resumed)
     fprintf(r->out, "jobs resumed by prediction id instead of resubmitted: %lld\n", (long long)resumed);
   if (at_risk)

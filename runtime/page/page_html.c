@@ -25,9 +25,9 @@ static void esc(buf *o, const char *s) {
 
 /* Creates the folder (or reuses it) without following a link in its place: a `book`
  * link planted beside book.html would otherwise take every page and image wherever it
- * points. */
+ * points. Missing folders above it are created too (from the write root when set). */
 static bool make_dir(const char *path, char *err, size_t errlen) {
-  int fd = safe_mkdir(NULL, path, 0, err, errlen);
+  int fd = safe_mkdir(safe_write_root(), path, SAFE_MKDIRS, err, errlen);
   if (fd < 0) return false;
   close(fd);
   return true;

@@ -26,10 +26,12 @@
 
 /* ---- files ---------------------------------------------------------------------------- */
 
-/* A temporary file next to `path` (same directory, so rename is atomic). */
+/* A temporary file next to `path` (same directory, so rename is atomic); missing
+ * folders on the way are created. */
 static FILE *open_temp(const char *path, char *tmp, size_t tmplen, char *err, size_t errlen) {
   char why[300];
-  int fd = safe_temp_beside(path, tmp, tmplen, why, sizeof why); /* 0666 & ~umask: a lookbook is to share */
+  /* 0666 & ~umask: a lookbook is to share */
+  int fd = safe_temp_beside(path, SAFE_MKDIRS, tmp, tmplen, why, sizeof why);
   FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
   if (!f) {
     snprintf(err, errlen, "%s: cannot create: %s", path, fd < 0 ? why : strerror(errno));

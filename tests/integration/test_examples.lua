@@ -2,6 +2,8 @@
 -- fast emulated clock), into a fresh directory given as arg[1], and writes the files it
 -- promises: images that decode, PDFs poppler can read, web pages whose images exist.
 -- So no example rots. An example missing from PROMISES fails too: say what it writes.
+-- Each also runs under --sandbox --out DIR (no shell, writes only inside DIR, reads only
+-- beside itself): an example never needs os.execute, its writers create its folders.
 local T = require "testing"
 local image = require "image"
 
@@ -71,37 +73,62 @@ T.case("every example says what it writes, and opens with a comment saying what 
   for name in pairs(PROMISES) do T.ok(exists(T.root .. "/examples/" .. name), "promised example exists: " .. name) end
 end)
 
+-- Checks that everything `promise` names was written under out.
+local function check_promise(name, promise, out, r)
+  T.eq(r.code, 0, name .. " exit status\nstdout:\n" .. r.stdout .. "\nstderr:\n" .. r.stderr)
+  for _, f in ipairs(promise.images or {}) do check_image(out .. "/" .. f) end
+  if promise.wide then
+    local img = image.load(out .. "/" .. promise.wide[1])
+    T.ok(img.width > promise.wide[2], promise.wide[1] .. " holds its cells: " .. img.width .. " px wide")
+  end
+  for _, p in ipairs(promise.pdfs or {}) do
+    local info = T.run({ "pdfinfo", out .. "/" .. p[1] })
+    T.eq(info.code, 0, "pdfinfo " .. p[1] .. ": " .. info.stderr)
+    T.eq(tonumber(info.stdout:match("Pages:%s+(%d+)")), p[2], "pages of " .. p[1])
+  end
+  for _, h in ipairs(promise.html or {}) do
+    local page = out .. "/" .. h
+    T.ok(exists(page), "written: " .. page)
+    local base = page:match("^(.*)/[^/]*$")
+    local n = 0
+    for src in T.read_file(page):gmatch('src="([^"]+)"') do
+      check_image(base .. "/" .. src)
+      n = n + 1
+    end
+    T.ok(n > 0, h .. " shows images")
+  end
+  T.ok(not r.stdout:find("left out:", 1, true), "no job failed: " .. r.stdout)
+end
+
+local function script_path(name)
+  local script = T.root .. "/examples/" .. name
+  if script:sub(1, 1) ~= "/" then script = os.getenv("PWD") .. "/" .. script end
+  return script
+end
+
 for _, name in ipairs(list_examples()) do
   T.case("examples/" .. name .. " runs on the embedded emulator and writes what it promises", function()
     local promise = PROMISES[name]
     if not promise then error(name .. " has no entry in PROMISES") end
     local dir = T.tmpdir()
     local out = dir .. "/out"
-    local script = T.root .. "/examples/" .. name
-    if script:sub(1, 1) ~= "/" then script = os.getenv("PWD") .. "/" .. script end
-    local r = T.run({ T.atelier, "-q", script, out }, { cwd = dir, env = { ATELIER_EMU_TIME_SCALE = "0.01" } })
-    T.eq(r.code, 0, name .. " exit status\nstdout:\n" .. r.stdout .. "\nstderr:\n" .. r.stderr)
-    for _, f in ipairs(promise.images or {}) do check_image(out .. "/" .. f) end
-    if promise.wide then
-      local img = image.load(out .. "/" .. promise.wide[1])
-      T.ok(img.width > promise.wide[2], promise.wide[1] .. " holds its cells: " .. img.width .. " px wide")
-    end
-    for _, p in ipairs(promise.pdfs or {}) do
-      local info = T.run({ "pdfinfo", out .. "/" .. p[1] })
-      T.eq(info.code, 0, "pdfinfo " .. p[1] .. ": " .. info.stderr)
-      T.eq(tonumber(info.stdout:match("Pages:%s+(%d+)")), p[2], "pages of " .. p[1])
-    end
-    for _, h in ipairs(promise.html or {}) do
-      local page = out .. "/" .. h
-      T.ok(exists(page), "written: " .. page)
-      local base = page:match("^(.*)/[^/]*$")
-      local n = 0
-      for src in T.read_file(page):gmatch('src="([^"]+)"') do
-        check_image(base .. "/" .. src)
-        n = n + 1
-      end
-      T.ok(n > 0, h .. " shows images")
-    end
-    T.ok(not r.stdout:find("left out:", 1, true), "no job failed: " .. r.stdout)
+    local r = T.run({ T.atelier, "-q", script_path(name), out }, { cwd = dir, env = { ATELIER_EMU_TIME_SCALE = "0.01" } })
+    check_promise(name, promise, out, r)
+  end, { timeout = 120 })
+
+  T.case("examples/" .. name .. " runs under --sandbox --out DIR and writes only there", function()
+    local promise = PROMISES[name]
+    if not promise then error(name .. " has no entry in PROMISES") end
+    T.ok(not T.read_file(script_path(name)):find("os.execute", 1, true), name .. " needs no shell")
+    local dir = T.tmpdir()
+    local out = dir .. "/sandboxed"
+    -- "." is the example's output folder: --out, where a sandboxed recipe runs
+    local r = T.run({ T.atelier, "-q", "--sandbox", "--out", out, "--max-credits", "100", script_path(name), "." },
+      { cwd = dir, env = { ATELIER_EMU_TIME_SCALE = "0.01" } })
+    check_promise(name, promise, out, r)
+    local ls = io.popen("ls -A " .. T.shell_quote(dir))
+    local entries = ls:read("a")
+    ls:close()
+    T.eq(entries, "sandboxed\n", "nothing written beside --out")
   end, { timeout = 120 })
 end

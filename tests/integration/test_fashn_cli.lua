@@ -72,7 +72,7 @@ T.case("no FASHN_API_KEY: the embedded emulator, with one line saying images are
   ]], { url = false, key = "", dir = dir, scale = 0.02, env = { ATELIER_EMU_TIME_SCALE = "0.02" } })
   R.check_exit(r)
   T.eq(r.events[1], { status = "completed", backend = "emulator", w = 1024 })
-  local _, n = r.stderr:gsub("images are emulated", "")
+  local _, n = r.stderr:gsub("images are emulated, credits too", "")
   T.eq(n, 1, "one notice line:\n" .. r.stderr)
   T.match(r.stderr, "time x0%.02%)", "the time scale from ATELIER_EMU_TIME_SCALE")
   T.ok(io.open(dir .. "/hello.png") ~= nil, "the image was saved")

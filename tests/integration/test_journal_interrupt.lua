@@ -37,6 +37,10 @@ T.case("Ctrl-C once: nothing more is bought, what is in flight is finished and s
   local out = p:stdout()
   T.eq(count(out, "cached=false"), 6, "the 6 in flight finished: " .. out)
   T.eq(count(out, "Interrupted"), 6, "the 6 waiting were not submitted")
+  local err = p:stderr()
+  T.eq(count(err, "atelier: not submitted: the run was interrupted"), 6, "said once per job: " .. err)
+  T.eq(count(err, "failed:"), 0, "not also as failed: " .. err)
+  T.match(err, "atelier: 12 jobs: 6 done, 0 failed, 6 not submitted, 6 credits spent", "the summary counts them apart")
   local rep = J.report(ws.journal)
   T.eq({ rep.counts.completed, rep.counts.queued, rep.counts.submitting }, { 6, 6, 0 },
     "the finished ones are stored, the others never sent")
@@ -46,6 +50,8 @@ T.case("Ctrl-C once: nothing more is bought, what is in flight is finished and s
   J.check(r, 0, "rerun")
   T.eq(count(r.stdout, "cached=true"), 6, "the stored 6 come back")
   T.eq(count(r.stdout, "cached=false"), 6, "the other 6 are bought now")
+  T.match(r.stderr, "atelier: 12 jobs: 12 done %(6 from the journal%), 0 failed, 6 credits spent",
+    "the stored ones count as done")
   T.eq(emu:stats().run_accepted, 12, "12 in all, each once")
 end, { timeout = 120 })
 

@@ -176,7 +176,8 @@ T.case("bad image files are refused with the file named and the book goes on", f
   book:add(good)
   T.eq(book:count(), 1)
   T.raises(function() book:save(dir .. "/book.docx") end, "unknown format")
-  T.raises(function() book:save(dir .. "/no/such/dir/book.pdf") end, "SaveError")
+  T.write_file(dir .. "/afile", "x") -- a folder cannot be made under a file
+  T.raises(function() book:save(dir .. "/afile/dir/book.pdf") end, "SaveError")
   T.raises(function() lookbook.new {}:save(dir .. "/e.pdf") end, "empty")
   book:close()
   T.raises(function() book:add(good) end, "closed")

@@ -3,8 +3,10 @@
  * refused as inputs without waiting. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -153,7 +155,7 @@ TEST(safe_temp_beside_makes_a_fresh_file_with_the_usual_mode) {
   make_tmpdir(dir);
   snprintf(path, sizeof path, "%s/out.png", dir);
   mode_t mask = umask(022);
-  int fd = safe_temp_beside(path, tmp, sizeof tmp, err, sizeof err);
+  int fd = safe_temp_beside(path, 0, tmp, sizeof tmp, err, sizeof err);
   umask(mask);
   CHECK(fd >= 0);
   struct stat st;
@@ -161,6 +163,51 @@ TEST(safe_temp_beside_makes_a_fresh_file_with_the_usual_mode) {
   CHECK_INT(st.st_mode & 0777, 0644);
   CHECK(strncmp(tmp, path, strlen(path)) == 0 && strstr(tmp, ".tmp-") != NULL);
   close(fd);
+  rm_rf(dir);
+}
+
+TEST(safe_temp_beside_creates_missing_folders_from_the_write_root) {
+  char dir[64], path[PATH_MAX + 64], tmp[PATH_MAX + 128], err[PATH_MAX + 300], real[PATH_MAX], link[PATH_MAX + 16];
+  make_tmpdir(dir);
+  CHECK(realpath(dir, real) != NULL);
+  /* without SAFE_MKDIRS a missing folder is an error, as before */
+  snprintf(path, sizeof path, "%s/a/b/out.png", real);
+  CHECK_INT(safe_temp_beside(path, 0, tmp, sizeof tmp, err, sizeof err), -1);
+  int fd = safe_temp_beside(path, SAFE_MKDIRS, tmp, sizeof tmp, err, sizeof err);
+  CHECK(fd >= 0);
+  close(fd);
+  unlink(tmp);
+  struct stat st;
+  CHECK(stat(path, &st) != 0 && stat(tmp, &st) != 0);
+  snprintf(tmp, sizeof tmp, "%s/a/b", real);
+  CHECK(stat(tmp, &st) == 0 && S_ISDIR(st.st_mode));
+  /* under a file: refused */
+  snprintf(tmp, sizeof tmp, "%s/file", real);
+  write_text(tmp, "x");
+  snprintf(path, sizeof path, "%s/file/c/out.png", real);
+  CHECK_INT(safe_temp_beside(path, SAFE_MKDIRS, tmp, sizeof tmp, err, sizeof err), -1);
+  /* with a write root (--sandbox's --out): a path outside it, or through a link under
+   * it, creates nothing */
+  snprintf(tmp, sizeof tmp, "%s/root", real);
+  CHECK(mkdir(tmp, 0777) == 0);
+  snprintf(link, sizeof link, "%s/root/l", real);
+  CHECK(symlink(real, link) == 0);
+  safe_set_write_root(tmp);
+  CHECK(strcmp(safe_write_root(), tmp) == 0);
+  snprintf(path, sizeof path, "%s/outside/out.png", real);
+  CHECK_INT(safe_temp_beside(path, SAFE_MKDIRS, tmp, sizeof tmp, err, sizeof err), -1);
+  CHECK_INT(errno, EXDEV);
+  snprintf(path, sizeof path, "%s/root/l/new/out.png", real);
+  CHECK_INT(safe_temp_beside(path, SAFE_MKDIRS, tmp, sizeof tmp, err, sizeof err), -1);
+  snprintf(tmp, sizeof tmp, "%s/new", real);
+  CHECK(stat(tmp, &st) != 0);
+  snprintf(path, sizeof path, "%s/root/x/y/out.png", real);
+  fd = safe_temp_beside(path, SAFE_MKDIRS, tmp, sizeof tmp, err, sizeof err);
+  CHECK(fd >= 0);
+  close(fd);
+  unlink(tmp);
+  safe_set_write_root(NULL);
+  CHECK(safe_write_root() == NULL);
   rm_rf(dir);
 }
 
