@@ -245,6 +245,7 @@ typedef struct emu_scene {
   const unsigned char *face; /* RGBA face_reference pixels, NULL = none */
   int face_w, face_h;
   bool match_base;
+  const char *mark;          /* the banner's word: "EMULATED" or "DRY RUN" */
 } emu_scene;
 
 /* Draws the picture into a fresh w*h*4 RGBA buffer (the caller frees it); NULL when out

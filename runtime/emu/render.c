@@ -184,7 +184,9 @@ static void draw_marks(cairo_t *cr, const emu_scene *s, int w, int h) {
   cairo_rectangle(cr, 0, 0, w, 7 * u);
   cairo_fill(cr);
   cairo_set_source_rgb(cr, 1, 1, 1);
-  text(cr, 2.5 * u, 4.9 * u, 3.4 * u, true, "EMULATED \xc2\xb7 fashn-emu \xc2\xb7 not a FASHN image");
+  char banner[80];
+  snprintf(banner, sizeof banner, "%s \xc2\xb7 fashn-emu \xc2\xb7 not a FASHN image", s->mark ? s->mark : "EMULATED");
+  text(cr, 2.5 * u, 4.9 * u, 3.4 * u, true, banner);
   /* Watermark across the middle. */
   cairo_save(cr);
   cairo_translate(cr, w / 2.0, h / 2.0);
@@ -193,9 +195,9 @@ static void draw_marks(cairo_t *cr, const emu_scene *s, int w, int h) {
   cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
   cairo_set_font_size(cr, 15 * u);
   cairo_text_extents_t ex;
-  cairo_text_extents(cr, "EMULATED", &ex);
+  cairo_text_extents(cr, s->mark ? s->mark : "EMULATED", &ex);
   cairo_move_to(cr, -ex.width / 2 - ex.x_bearing, ex.height / 2);
-  cairo_show_text(cr, "EMULATED");
+  cairo_show_text(cr, s->mark ? s->mark : "EMULATED");
   cairo_restore(cr);
   /* Seed and settings, small, bottom left; the prompt's start above them. */
   char line[200], prompt[160];

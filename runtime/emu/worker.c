@@ -117,7 +117,8 @@ static void render_prediction(emu *e, const emu_pred *p, render_result *r) {
   for (int i = 0; i < in->num_images; i++) {
     emu_scene s = {.prompt = in->prompt, .prompt_len = in->prompt_len, .seed = in->seed, .index = i,
                    .count = in->num_images, .aspect = aspect_name, .res = in->res, .ref_hash = ref_hash,
-                   .face = face.rgba, .face_w = face.width, .face_h = face.height, .match_base = in->match_base};
+                   .face = face.rgba, .face_w = face.width, .face_h = face.height, .match_base = in->match_base,
+                   .mark = e->cfg.dry_run_mark ? "DRY RUN" : "EMULATED"};
     if (__atomic_load_n(&e->stopping, __ATOMIC_RELAXED)) {
       snprintf(r->error, sizeof r->error, "the server is stopping");
       goto done;

@@ -84,6 +84,8 @@ typedef struct fashn_job_opts {
   const struct fashn_job_hooks *hooks; /* the journal's (copied); NULL = none */
   bool rebuy_if_gone; /* fashn_resume of a prediction whose stored images were lost: if
                          the API no longer has it or its outputs, submit it again */
+  bool journal_holds; /* a dry run's job the journal already completed: rehearsed for
+                         its placeholders, but priced 0, cached, outside the credit cap */
 } fashn_job_opts;
 
 /* True (errbuf says so, naming the cap) when max_queued jobs already wait in the local
