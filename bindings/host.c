@@ -348,7 +348,12 @@ static int rehearse(const host_options *o, long *planned) {
   r.silent = true;
   r.plan_file = NULL;
   char dir[PATH_MAX];
+  bool had_atelier_dir = true;
   if (o->sandbox) { /* inside --out, where the sandbox lets it write; relative to it */
+    char probe[PATH_MAX];
+    struct stat st;
+    snprintf(probe, sizeof probe, "%.*s/.atelier", PATH_MAX - 16, o->out_dir);
+    had_atelier_dir = lstat(probe, &st) == 0;
     snprintf(dir, sizeof dir, ".atelier/rehearsal-%ld", (long)getpid());
   } else {
     const char *tmp = getenv("TMPDIR");
@@ -362,17 +367,21 @@ static int rehearse(const host_options *o, long *planned) {
   int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   fflush(stdout);
   fflush(stderr);
-  int out = dup(STDOUT_FILENO), errfd = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-  if (cwd < 0 || out < 0 || errfd < 0 || null < 0) {
+  /* Its output is kept aside (unlinked files): shown only when the rehearsal fails,
+   * since then that output says why. */
+  FILE *keep_out = tmpfile(), *keep_err = tmpfile();
+  int out = dup(STDOUT_FILENO), errfd = dup(STDERR_FILENO);
+  if (cwd < 0 || out < 0 || errfd < 0 || !keep_out || !keep_err) {
     fprintf(stderr, "%s: cannot set up the rehearsal (out of file descriptors)\n", o->progname);
     if (cwd >= 0) close(cwd);
     if (out >= 0) close(out);
     if (errfd >= 0) close(errfd);
-    if (null >= 0) close(null);
+    if (keep_out) fclose(keep_out);
+    if (keep_err) fclose(keep_err);
     return 1;
   }
-  dup2(null, STDOUT_FILENO);
-  dup2(null, STDERR_FILENO);
+  dup2(fileno(keep_out), STDOUT_FILENO);
+  dup2(fileno(keep_err), STDERR_FILENO);
   host_end he = {0};
   int status = host_run_once(&r, &he);
   fflush(stdout);
@@ -381,11 +390,27 @@ static int rehearse(const host_options *o, long *planned) {
   dup2(errfd, STDERR_FILENO);
   close(out);
   close(errfd);
-  close(null);
+  if (status != 0 && status != 3) { /* what it said, then why nothing is bought */
+    FILE *kept[2] = {keep_out, keep_err}, *to[2] = {stdout, stderr};
+    for (int i = 0; i < 2; i++) {
+      char chunk[4096];
+      size_t n;
+      rewind(kept[i]);
+      while ((n = fread(chunk, 1, sizeof chunk, kept[i])) > 0) fwrite(chunk, 1, n, to[i]);
+      fflush(to[i]);
+    }
+  }
+  fclose(keep_out);
+  fclose(keep_err);
   if (fchdir(cwd) != 0) status = status ? status : 1;
   close(cwd);
   if (he.rehearsal[0]) sandbox_remove_tree(he.rehearsal);
   if (!o->sandbox) sandbox_remove_tree(dir);
+  if (o->sandbox && !had_atelier_dir) { /* the rehearsal made --out/.atelier: not left behind */
+    char made[PATH_MAX];
+    snprintf(made, sizeof made, "%.*s/.atelier", PATH_MAX - 16, o->out_dir);
+    rmdir(made); /* only when empty: a journal may live there now */
+  }
   *planned = he.planned;
   return status;
 }
@@ -404,8 +429,9 @@ int host_run(const host_options *o) {
       if (st == 130) return st;
       if (st != 0 && st != 3) {
         fprintf(stderr,
-                "%s: the rehearsal under --max-credits failed (exit status %d): nothing was bought; run "
-                "with --dry-run to see why, or with --no-rehearse to check the cap at each submit only\n",
+                "%s: the rehearsal under --max-credits (a dry run before buying anything) failed with exit "
+                "status %d, as shown above: nothing was bought (--no-rehearse checks the cap at each submit "
+                "only)\n",
                 o->progname, st);
         return st;
       }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../runtime/fashn/fashn_plan.h"
 #include "errors.h"
@@ -139,18 +140,19 @@ int lfashn_plan_finish(lua_State *L, lclient *lc) {
   long cap = cap_of(lc);
   fashn_plan_totals t;
   fashn_plan_totals_of(lc->plan, &t);
-  if (!lc->cli.silent) {
+  if (!lc->cli.silent) { /* on stderr: the recipe's stdout reads as in a real run */
     const char *dir = sandbox_rehearsal_dir(L);
+    char cwd[4096];
+    size_t cn = getcwd(cwd, sizeof cwd) ? strlen(cwd) : 0;
+    if (dir && cn && strncmp(dir, cwd, cn) == 0 && dir[cn] == '/') dir += cn + 1; /* relative: shorter */
     fflush(stdout);
-    printf("\ndry run: nothing was sent to the FASHN API and no credit was bought.\n");
-    if (dir) printf("dry run: what the recipe wrote is in %s (every image a placeholder marked DRY RUN)\n", dir);
-    if (t.jobs) {
-      printf("dry run: the plan\n");
-      fashn_plan_print(lc->plan, stdout, cap);
-    } else {
-      printf("dry run: the recipe submitted no job\n");
-    }
-    fflush(stdout);
+    fprintf(stderr, "\natelier: dry run: nothing was sent to the FASHN API and no credit was bought\n");
+    if (dir && sandbox_rehearsal_used(L))
+      fprintf(stderr, "atelier: dry run: the recipe's files are in %s/ (every image a placeholder marked DRY RUN)\n",
+              dir);
+    if (t.jobs) fashn_plan_print(lc->plan, stderr, cap);
+    else fprintf(stderr, "atelier: dry run: the recipe submitted no job\n");
+    fflush(stderr);
   }
   int status = 0;
   char err[600];

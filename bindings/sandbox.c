@@ -41,6 +41,9 @@ static const char REHEARSAL_KEY = 0;
 typedef struct rehearsal {
   char root[PATH_MAX]; /* absolute */
   char base[PATH_MAX]; /* the working directory when the rehearsal began (absolute) */
+  bool made;           /* root exists: made at the first write, so a dry run that writes
+                          nothing leaves nothing behind */
+  bool sandboxed;      /* made from --out, following no link */
 } rehearsal;
 
 static rehearsal *get_rehearsal(lua_State *L) {
@@ -158,7 +161,14 @@ static bool rehearsal_map(const rehearsal *r, const char *path, char out[PATH_MA
 }
 
 /* Creates the folders between root and path's last component, never through a link. */
-static void rehearsal_parents(const rehearsal *r, const char *path) {
+static void rehearsal_parents(lua_State *L, rehearsal *r, const char *path) {
+  if (!r->made) {
+    char err[PATH_MAX + 100];
+    sandbox *sb = r->sandboxed ? get_sandbox(L) : NULL;
+    int fd = safe_mkdir(sb ? sb->out : NULL, r->root, SAFE_MKDIRS, err, sizeof err);
+    if (fd >= 0) close(fd);
+    r->made = fd >= 0;
+  }
   char dir[PATH_MAX];
   snprintf(dir, sizeof dir, "%s", path);
   char *slash = strrchr(dir, '/');
@@ -179,7 +189,7 @@ const char *sandbox_check_write(lua_State *L, const char *path) {
   if (rh) {
     if (!rehearsal_map(rh, path, mapped))
       return lerr_raisef(L, "SandboxViolation", "the dry run cannot place %s in its rehearsal folder", path), NULL;
-    rehearsal_parents(rh, mapped);
+    rehearsal_parents(L, rh, mapped);
     path = mapped;
   }
   sandbox *sb = get_sandbox(L);
@@ -397,16 +407,8 @@ bool sandbox_rehearse(lua_State *L, const char *dir, char *errbuf, size_t errlen
   }
   /* A fresh folder each time: the last rehearsal's files would otherwise be read back. */
   sandbox_remove_tree(abs);
-  char err[PATH_MAX + 200];
-  /* Folders that exist on the way are the user's; the ones made here follow no link. */
   sandbox *sb = get_sandbox(L);
-  int fd = safe_mkdir(sb ? sb->out : NULL, abs, SAFE_MKDIRS, err, sizeof err);
-  if (fd < 0) {
-    snprintf(errbuf, errlen, "cannot create the rehearsal folder %s: %s", dir, err);
-    lua_pop(L, 1);
-    return false;
-  }
-  close(fd);
+  r->sandboxed = sb != NULL; /* folders on the way made at the first write (rehearsal_parents) */
   snprintf(r->root, sizeof r->root, "%s", abs);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &REHEARSAL_KEY);
   if (!sb) { /* the sandbox's wrappers already ask sandbox_check_*, which map */
@@ -426,6 +428,11 @@ bool sandbox_rehearse(lua_State *L, const char *dir, char *errbuf, size_t errlen
     lua_pop(L, 1);
   }
   return true;
+}
+
+bool sandbox_rehearsal_used(lua_State *L) {
+  rehearsal *r = get_rehearsal(L);
+  return r && r->made;
 }
 
 const char *sandbox_rehearsal_dir(lua_State *L) {

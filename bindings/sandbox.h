@@ -61,6 +61,8 @@ bool sandbox_write_ok(lua_State *L, const char *path, char *err, size_t errlen);
 bool sandbox_rehearse(lua_State *L, const char *dir, char *errbuf, size_t errlen);
 /* The rehearsal folder (absolute), or NULL outside a dry run. */
 const char *sandbox_rehearsal_dir(lua_State *L);
+/* True once the rehearsal has written (its folder exists). */
+bool sandbox_rehearsal_used(lua_State *L);
 /* Removes dir and everything below it, following no link; true when it is gone. */
 bool sandbox_remove_tree(const char *dir);
 

@@ -194,7 +194,7 @@ T.case("--dry-run rehearses the grid: cells of placeholders, the grid saved in t
   T.eq(r.report.files, { "g.png" })
   T.eq(r.report.cells[1].status, "completed")
   T.match(r.stderr, "3 cells %(3%), up to 3 credits")
-  T.match(r.stdout, "total: 3 jobs, 3 images, 3 credits")
+  T.match(r.stderr, "total: 3 jobs, 3 images, 3 credits")
   T.eq(emu:stats().run_accepted, 0)
   T.eq(io.open(r.dir .. "/g.png"), nil, "nothing where a real run writes")
   local img = image.load(r.dir .. "/.atelier/dry-run/g.png")
