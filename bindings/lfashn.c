@@ -208,7 +208,8 @@ static int l_job_result(lua_State *L) {
 }
 
 /* job:status() -> "queued" | "submitting" | "starting" | "in_queue" | "processing" |
- * "fetching" | "completed" | "failed" | "dry_run" */
+ * "fetching" | "completed" | "failed" (a dry run's jobs too: they run on its rehearsal
+ * server) */
 static int l_job_status(lua_State *L) {
   lua_pushstring(L, fashn_job_status(check_job(L, 1)->j));
   return 1;
