@@ -405,9 +405,17 @@ bool sandbox_rehearse(lua_State *L, const char *dir, char *errbuf, size_t errlen
     lua_pop(L, 1);
     return false;
   }
-  /* A fresh folder each time: the last rehearsal's files would otherwise be read back. */
-  sandbox_remove_tree(abs);
+  /* A fresh folder each time: the last rehearsal's files would otherwise be read back.
+   * Sandboxed, only a folder reached through no link: a link planted as .atelier must
+   * not turn the emptying loose outside --out. */
   sandbox *sb = get_sandbox(L);
+  char real[PATH_MAX], why[PATH_MAX + 200];
+  if (sb && !safe_check(sb->out, abs, real, sizeof real, why, sizeof why)) {
+    snprintf(errbuf, errlen, "cannot use the rehearsal folder %s: %s", dir, why);
+    lua_pop(L, 1);
+    return false;
+  }
+  sandbox_remove_tree(abs);
   r->sandboxed = sb != NULL; /* folders on the way made at the first write (rehearsal_parents) */
   snprintf(r->root, sizeof r->root, "%s", abs);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &REHEARSAL_KEY);

@@ -205,3 +205,26 @@ T.case("fashn.reserve sets credits aside under the cap, or refuses with both num
   T.eq(r.events[3].full, "CreditLimitExceeded", "5 of 5 committed")
   T.eq(emu:stats().credits_charged, 3)
 end)
+
+T.case("--sandbox --dry-run: the rehearsal folder is inside --out, and a link planted as .atelier is refused", function()
+  local dir = T.tmpdir()
+  T.write_file(dir .. "/r.lua", [[
+    local fashn = require "fashn"
+    local r = fashn.run{ prompt = "x", seed = 1 }
+    r.images[1]:save("looks/a.png")
+  ]])
+  os.execute("mkdir -p " .. T.shell_quote(dir .. "/out"))
+  local r = T.run({ T.atelier, "--sandbox", "--out", dir .. "/out", "--max-credits", "1", "--dry-run", dir .. "/r.lua" })
+  T.eq(r.code, 0, r.stderr)
+  T.ok(io.open(dir .. "/out/.atelier/dry-run/looks/a.png"), "written in --out's rehearsal folder")
+  T.ok(not io.open(dir .. "/out/looks/a.png"), "not where a real run writes")
+  -- a planted link: the emptying of the folder must not follow it
+  os.execute("mkdir -p " .. T.shell_quote(dir .. "/victim/dry-run"))
+  T.write_file(dir .. "/victim/dry-run/precious", "keep\n")
+  os.execute("rm -rf " .. T.shell_quote(dir .. "/out2") .. " && mkdir -p " .. T.shell_quote(dir .. "/out2")
+    .. " && ln -s " .. T.shell_quote(dir .. "/victim") .. " " .. T.shell_quote(dir .. "/out2/.atelier"))
+  r = T.run({ T.atelier, "--sandbox", "--out", dir .. "/out2", "--max-credits", "1", "--dry-run", dir .. "/r.lua" })
+  T.eq(r.code, 2, r.stderr)
+  T.match(r.stderr, "cannot use the rehearsal folder")
+  T.eq(T.read_file(dir .. "/victim/dry-run/precious"), "keep\n", "nothing deleted through the link")
+end)
