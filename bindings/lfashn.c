@@ -297,15 +297,14 @@ static int l_submit(lua_State *L) {
   fashn_job_hooks hooks;
   ljentry *record_for = NULL; /* the journal entry whose record the job will take */
   char dry_key[65] = "";
+  bool dry_cached = false;
   if (lc->cfg.dry_run) { /* a dry run records nothing: it looks, read-only, and plans */
-    bool cached = lfashn_plan_cached(L, lc, 1, dry_key);
+    bool cached = dry_cached = lfashn_plan_cached(L, lc, 1, dry_key);
     ljournal_push_shared(L, dry_key); /* a real run would share one prediction: so does the plan */
     ljob *twin = luaL_testudata(L, -1, JOB_MT);
     if (twin && fashn_job_state_of(twin->j) != FASHN_JOB_FAILED) return 1;
     lua_pop(L, 1);
-    lfashn_plan_add(L, lc, 1, &f, cached);
     o.journal_holds = cached;
-    if (!cached) lfashn_reservation_draw(lc, f.credits);
     lua_pushnil(L);     /* 3 */
   } else {
     bool ephemeral;
@@ -335,7 +334,6 @@ static int l_submit(lua_State *L) {
       return 1;
     }
     record_for = e;
-    if (act == LJ_SUBMIT) lfashn_reservation_draw(lc, f.credits);
     o.rebuy_if_gone = act == LJ_REFETCH; /* its images were lost here: if gone there too, buy again */
   }
   lua_newtable(L); /* 4: resolved references */
@@ -360,6 +358,10 @@ static int l_submit(lua_State *L) {
   push_job(L, j, field, err); /* 6 */
   if (!lua_isnil(L, 3)) ljournal_set_shared(L, ljournal_entry_key(lua_touserdata(L, 3)));
   else if (dry_key[0]) ljournal_set_shared(L, dry_key);
+  /* Only a job that exists is planned and draws on a reservation (a reference that
+   * cannot be read raised above, and buys nothing). */
+  if (lc->cfg.dry_run) lfashn_plan_add(L, lc, 1, &f, dry_cached);
+  if (act == LJ_SUBMIT && !dry_cached) lfashn_reservation_draw(lc, f.credits);
   return 1;
 }
 

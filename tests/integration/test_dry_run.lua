@@ -96,6 +96,11 @@ T.case("a face reference's plan row names the file; the JSON matches the table",
     fashn.submit{ prompt = "line one\nline two, a long prompt that goes on and on past forty characters",
       seed = 3, face_reference = here .. "face.jpg", face_reference_mode = "match_reference",
       generation_mode = "quality", resolution = "2k" }:wait()
+    -- a reference that is no image raises, and is no row of the plan
+    local f = assert(io.open("notes.jpg", "w"))
+    f:write("not an image\n")
+    f:close()
+    assert(not pcall(fashn.submit, { prompt = "y", face_reference = "notes.jpg" }))
   ]], { url = false, key = "", args = { "--dry-run", "--plan", plan } })
   R.check_exit(r)
   local p = plan_of(plan)
