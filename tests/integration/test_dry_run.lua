@@ -268,3 +268,37 @@ T.case("a dry run maps io and os writes into its folder, reads its own copies ba
   T.match(p:read("a"), "atelier%-dry%-run%-abs%-test", "an absolute path goes under abs/")
   p:close()
 end)
+
+T.case("--sandbox: the rehearsal under --max-credits leaves nothing in --out; over the cap nothing is bought", function()
+  local emu <close> = E.start{ ["time-scale"] = 0.01 }
+  local dir = T.tmpdir()
+  T.write_file(dir .. "/r.lua", [[
+    local fashn = require "fashn"
+    fashn.configure{ time_scale = 0.01 }
+    local jobs = {}
+    for i = 1, 3 do jobs[i] = fashn.submit{ prompt = "look " .. i, seed = i } end
+    for i, r in ipairs(fashn.gather(jobs)) do r.images[1]:save("look-" .. i .. ".png") end
+  ]])
+  local function listing(d)
+    local p = io.popen("cd " .. T.shell_quote(d) .. " && find . | sort")
+    local s = p:read("a")
+    p:close()
+    return s
+  end
+  local env = { FASHN_API_KEY = emu.key }
+  local argv = function(cap)
+    return { T.atelier, "-q", "--sandbox", "--out", dir .. "/out", "--max-credits", cap, "--base-url", emu.url,
+      dir .. "/r.lua" }
+  end
+  local r = T.run(argv("2"), { env = env })
+  T.eq(r.code, 3, r.stderr)
+  T.match(r.stderr, "planned 3 credits > %-%-max%-credits 2")
+  T.eq(listing(dir .. "/out"), ".\n", "nothing left in --out")
+  T.eq(emu:stats().run_accepted, 0)
+  r = T.run(argv("3"), { env = env })
+  T.eq(r.code, 0, r.stderr)
+  local l = listing(dir .. "/out")
+  T.match(l, "%./look%-3%.png\n")
+  T.ok(not l:find("rehearsal", 1, true) and not l:find("dry-run", 1, true), "no rehearsal folder left:\n" .. l)
+  T.eq(emu:stats().credits_charged, 3)
+end)
