@@ -6,6 +6,7 @@
 #include <lauxlib.h>
 #include <limits.h>
 #include <lualib.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "task.h"
 
 #define HOST_SANDBOX_MEMORY ((size_t)512 << 20) /* --sandbox without --max-memory */
+#define HOST_REHEARSAL_DIR ".atelier/dry-run"    /* a dry run's writes, below the working dir */
 
 static bool is_dir(const char *p) {
   struct stat st;
@@ -140,6 +142,7 @@ typedef struct host_setup {
   loop *lp;   /* the loop the tasks run on */
   int status; /* nonzero: stop with this exit status (the message is already printed) */
   char script_real[PATH_MAX];
+  char plan_file[PATH_MAX]; /* --plan FILE made absolute (the sandbox moves into --out) */
 } host_setup;
 
 /* Sets the Lua state up and pushes the main task's body with its four arguments (libs,
@@ -159,7 +162,8 @@ static int host_prepare(lua_State *L) {
   set_arg_table(L, o);
   lfashn_cli cli = {.concurrency = o->concurrency, .max_credits = o->max_credits, .dry_run = o->dry_run,
                     .base_url = o->base_url, .emulator = o->emulator, .quiet = o->quiet,
-                    .cacert = o->cacert};
+                    .cacert = o->cacert, .plan_file = su->plan_file[0] ? su->plan_file : NULL,
+                    .silent = o->silent};
   lfashn_set_cli(L, &cli);
 
   const char *script = o->script;
@@ -186,6 +190,15 @@ static int host_prepare(lua_State *L) {
                         o->allow_env,   o->nallow_env,       o->allow_host,      o->nallow_host};
     char err[256];
     if (!sandbox_apply(L, &p, err, sizeof err)) {
+      fprintf(stderr, "%s: %s\n", o->progname, err);
+      su->status = 2;
+      return 0;
+    }
+  }
+
+  if (o->dry_run) { /* after the sandbox: its folder then lies inside --out */
+    char err[PATH_MAX + 200];
+    if (!sandbox_rehearse(L, o->rehearsal_dir ? o->rehearsal_dir : HOST_REHEARSAL_DIR, err, sizeof err)) {
       fprintf(stderr, "%s: %s\n", o->progname, err);
       su->status = 2;
       return 0;
@@ -222,11 +235,23 @@ static int host_prepare(lua_State *L) {
   return 5;
 }
 
-/* The end of a run: the client's summary and the journal's (protected, like the start). */
+/* What host_finish reads and reports. */
+typedef struct host_end {
+  const host_options *o;
+  int status;   /* lfashn_finish's: 3 a dry run's plan over the cap, 1 --plan unwritable */
+  long planned; /* a dry run's planned credits */
+  char rehearsal[PATH_MAX]; /* the rehearsal folder, absolute ("" = none) */
+} host_end;
+
+/* The end of a run: the client's summary (a dry run's plan) and the journal's
+ * (protected, like the start). */
 static int host_finish(lua_State *L) {
-  const host_options *o = lua_touserdata(L, 1);
-  lfashn_finish(L);
-  ljournal_finish(L, o->quiet);
+  host_end *he = lua_touserdata(L, 1);
+  he->status = lfashn_finish(L);
+  he->planned = lfashn_planned_credits(L);
+  const char *dir = sandbox_rehearsal_dir(L);
+  snprintf(he->rehearsal, sizeof he->rehearsal, "%s", dir ? dir : "");
+  ljournal_finish(L, he->o->quiet);
   return 0;
 }
 
@@ -242,7 +267,7 @@ static bool host_pcall(lua_State *L, lua_CFunction f, void *ud, int nresults, co
   return false;
 }
 
-int host_run(const host_options *o) {
+static int host_run_once(const host_options *o, host_end *he) {
   char err[256];
   loop *lp = loop_new(err, sizeof err);
   if (!lp) {
@@ -260,6 +285,17 @@ int host_run(const host_options *o) {
   }
   int status = 0;
   host_setup su = {.o = o, .lp = lp};
+  if (o->plan_file && o->plan_file[0] != '/') {
+    char cwd[PATH_MAX];
+    size_t cn, pn = strlen(o->plan_file);
+    if (getcwd(cwd, sizeof cwd) && (cn = strlen(cwd)) + pn + 2 <= sizeof su.plan_file) {
+      memcpy(su.plan_file, cwd, cn);
+      su.plan_file[cn] = '/';
+      memcpy(su.plan_file + cn + 1, o->plan_file, pn + 1);
+    }
+  } else if (o->plan_file) {
+    snprintf(su.plan_file, sizeof su.plan_file, "%s", o->plan_file);
+  }
   if (!host_pcall(L, host_prepare, &su, LUA_MULTRET, o->progname, "cannot start")) {
     status = 1;
     goto done;
@@ -284,7 +320,9 @@ int host_run(const host_options *o) {
     status = 1;
   }
   if (interrupt_stopping()) status = 130; /* like a shell's 128 + SIGINT */
-  if (!host_pcall(L, host_finish, (void *)o, 0, o->progname, "cannot finish the run") && !status) status = 1;
+  he->o = o;
+  if (!host_pcall(L, host_finish, he, 0, o->progname, "cannot finish the run") && !status) status = 1;
+  if (!status) status = he->status;
 done:
   lua_close(L); /* tasks' finalizers stop their timers before the loop goes */
   interrupt_uninstall();
@@ -297,4 +335,113 @@ done:
     status = 1;
   }
   return status;
+}
+
+/* The rehearsal before a capped run: the recipe once as --dry-run would run it, in a
+ * private folder, its output and the plan unseen; *planned gets its spend. Returns its
+ * exit status (3: over the cap). The working directory and standard streams are put back
+ * as they were. */
+static int rehearse(const host_options *o, long *planned) {
+  host_options r = *o;
+  r.dry_run = true;
+  r.quiet = true;
+  r.silent = true;
+  r.plan_file = NULL;
+  char dir[PATH_MAX];
+  bool had_atelier_dir = true;
+  if (o->sandbox) { /* inside --out, where the sandbox lets it write; relative to it */
+    char probe[PATH_MAX];
+    struct stat st;
+    snprintf(probe, sizeof probe, "%.*s/.atelier", PATH_MAX - 16, o->out_dir);
+    had_atelier_dir = lstat(probe, &st) == 0;
+    snprintf(dir, sizeof dir, ".atelier/rehearsal-%ld", (long)getpid());
+  } else {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/atelier-rehearsal-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+      fprintf(stderr, "%s: cannot make a folder for the rehearsal in %s\n", o->progname, dir);
+      return 1;
+    }
+  }
+  r.rehearsal_dir = dir;
+  int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  fflush(stdout);
+  fflush(stderr);
+  /* Its output is kept aside (unlinked files): shown only when the rehearsal fails,
+   * since then that output says why. */
+  FILE *keep_out = tmpfile(), *keep_err = tmpfile();
+  int out = dup(STDOUT_FILENO), errfd = dup(STDERR_FILENO);
+  if (cwd < 0 || out < 0 || errfd < 0 || !keep_out || !keep_err) {
+    fprintf(stderr, "%s: cannot set up the rehearsal (out of file descriptors)\n", o->progname);
+    if (cwd >= 0) close(cwd);
+    if (out >= 0) close(out);
+    if (errfd >= 0) close(errfd);
+    if (keep_out) fclose(keep_out);
+    if (keep_err) fclose(keep_err);
+    return 1;
+  }
+  dup2(fileno(keep_out), STDOUT_FILENO);
+  dup2(fileno(keep_err), STDERR_FILENO);
+  host_end he = {0};
+  int status = host_run_once(&r, &he);
+  fflush(stdout);
+  fflush(stderr);
+  dup2(out, STDOUT_FILENO);
+  dup2(errfd, STDERR_FILENO);
+  close(out);
+  close(errfd);
+  if (status != 0 && status != 3) { /* what it said, then why nothing is bought */
+    FILE *kept[2] = {keep_out, keep_err}, *to[2] = {stdout, stderr};
+    for (int i = 0; i < 2; i++) {
+      char chunk[4096];
+      size_t n;
+      rewind(kept[i]);
+      while ((n = fread(chunk, 1, sizeof chunk, kept[i])) > 0) fwrite(chunk, 1, n, to[i]);
+      fflush(to[i]);
+    }
+  }
+  fclose(keep_out);
+  fclose(keep_err);
+  if (fchdir(cwd) != 0) status = status ? status : 1;
+  close(cwd);
+  if (he.rehearsal[0]) sandbox_remove_tree(he.rehearsal);
+  if (!o->sandbox) sandbox_remove_tree(dir);
+  if (o->sandbox && !had_atelier_dir) { /* the rehearsal made --out/.atelier: not left behind */
+    char made[PATH_MAX];
+    snprintf(made, sizeof made, "%.*s/.atelier", PATH_MAX - 16, o->out_dir);
+    rmdir(made); /* only when empty: a journal may live there now */
+  }
+  *planned = he.planned;
+  return status;
+}
+
+int host_run(const host_options *o) {
+  if (o->max_credits >= 0 && !o->dry_run && !o->no_rehearse && o->script) {
+    if (strcmp(o->script, "-") == 0) {
+      if (!o->quiet)
+        fprintf(stderr,
+                "%s: a recipe read from standard input cannot be rehearsed first: --max-credits %ld is "
+                "checked at each submit only (the jobs that fit are bought)\n",
+                o->progname, o->max_credits);
+    } else {
+      long planned = 0;
+      int st = rehearse(o, &planned);
+      if (st == 130) return st;
+      if (st != 0 && st != 3) {
+        fprintf(stderr,
+                "%s: the rehearsal under --max-credits (a dry run before buying anything) failed with exit "
+                "status %d, as shown above: nothing was bought (--no-rehearse checks the cap at each submit "
+                "only)\n",
+                o->progname, st);
+        return st;
+      }
+      if (planned > o->max_credits) {
+        fprintf(stderr, "%s: planned %ld credit%s > --max-credits %ld: nothing was bought (see --dry-run for the plan)\n",
+                o->progname, planned, planned == 1 ? "" : "s", o->max_credits);
+        return 3;
+      }
+    }
+  }
+  host_end he = {0};
+  return host_run_once(o, &he);
 }

@@ -39,10 +39,18 @@ typedef struct host_options {
   bool emulator;            /* --emulator */
   bool quiet;               /* -q */
   const char *cacert;       /* --cacert FILE */
+  const char *plan_file;    /* --plan FILE: a dry run's plan as JSON */
+  bool no_rehearse;         /* --no-rehearse: --max-credits without the rehearsal first */
+  /* Set by host_run itself for the rehearsal before a capped run: */
+  const char *rehearsal_dir; /* where a dry run writes (NULL = .atelier/dry-run) */
+  bool silent;              /* no plan printed (the rehearsal's output is not shown) */
 } host_options;
 
 /* Runs everything o asks for; returns the process exit status (0 ok, 1 error, 2 a
- * setting that cannot be used, e.g. a bad --out). */
+ * setting that cannot be used, e.g. a bad --out, 3 a plan over --max-credits: nothing
+ * was bought). With --max-credits (not --dry-run, not --no-rehearse, the script not from
+ * standard input) the recipe is first rehearsed silently, as --dry-run would, and run
+ * for real only when its planned spend fits the cap. */
 int host_run(const host_options *o);
 
 /* The directory holding the shipped Lua modules (in-tree scripts/ or the installed

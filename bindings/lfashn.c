@@ -209,7 +209,8 @@ static int l_job_result(lua_State *L) {
 }
 
 /* job:status() -> "queued" | "submitting" | "starting" | "in_queue" | "processing" |
- * "fetching" | "completed" | "failed" | "dry_run" */
+ * "fetching" | "completed" | "failed" (a dry run's jobs too: they run on its rehearsal
+ * server) */
 static int l_job_status(lua_State *L) {
   lua_pushstring(L, fashn_job_status(check_job(L, 1)->j));
   return 1;
@@ -297,7 +298,15 @@ static int l_submit(lua_State *L) {
   ljournal_action act = LJ_SUBMIT;
   fashn_job_hooks hooks;
   ljentry *record_for = NULL; /* the journal entry whose record the job will take */
-  if (lc->cfg.dry_run) { /* a dry run records nothing */
+  char dry_key[65] = "";
+  bool dry_cached = false;
+  if (lc->cfg.dry_run) { /* a dry run records nothing: it looks, read-only, and plans */
+    bool cached = dry_cached = lfashn_plan_cached(L, lc, 1, dry_key);
+    ljournal_push_shared(L, dry_key); /* a real run would share one prediction: so does the plan */
+    ljob *twin = luaL_testudata(L, -1, JOB_MT);
+    if (twin && fashn_job_state_of(twin->j) != FASHN_JOB_FAILED) return 1;
+    lua_pop(L, 1);
+    o.journal_holds = cached;
     lua_pushnil(L);     /* 3 */
   } else {
     bool ephemeral;
@@ -350,6 +359,11 @@ static int l_submit(lua_State *L) {
   if (!j && o.hooks && hooks.release) hooks.release(hooks.ud); /* no job took the record */
   push_job(L, j, field, err); /* 6 */
   if (!lua_isnil(L, 3)) ljournal_set_shared(L, ljournal_entry_key(lua_touserdata(L, 3)));
+  else if (dry_key[0]) ljournal_set_shared(L, dry_key);
+  /* Only a job that exists is planned and draws on a reservation (a reference that
+   * cannot be read raised above, and buys nothing). */
+  if (lc->cfg.dry_run) lfashn_plan_add(L, lc, 1, &f, dry_cached);
+  if (act == LJ_SUBMIT && !dry_cached) lfashn_reservation_draw(lc, f.credits);
   return 1;
 }
 
@@ -377,7 +391,7 @@ int luaopen_fashn_core(lua_State *L) {
   static const luaL_Reg funcs[] = {{"submit", l_submit},     {"check", l_check},
                                    {"credits", lfashn_api_credits},   {"configure", lfashn_api_configure},
                                    {"stats", lfashn_api_stats},       {"settings", lfashn_api_settings},
-                                   {NULL, NULL}};
+                                   {"reserve", lfashn_api_reserve},   {NULL, NULL}};
   luaL_newlib(L, funcs);
   lua_insert(L, -2);
   lua_setfield(L, -2, "job_methods"); /* scripts/fashn.lua adds wait() and friends here */

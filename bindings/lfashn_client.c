@@ -40,6 +40,7 @@ static int client_gc(lua_State *L) {
   backend_stop(&lc->be);
   progress_free(lc->prog);
   lc->prog = NULL;
+  lfashn_plan_free(lc);
   lfashn_set_str(&lc->base_url, NULL);
   lfashn_set_str(&lc->api_key, NULL);
   lfashn_set_str(&lc->cacert, NULL);
@@ -82,7 +83,7 @@ static void on_event(void *ud, const fashn_event *ev) {
   fashn_client_stats(lc->c, &st);
   progress_event(lc->prog, ev, &st);
   if (!loop_timer_armed(&lc->tick) && st.queued + st.submitting + st.running + st.fetching > 0 &&
-      progress_live(lc->prog))
+      progress_live(lc->prog) && !lc->cfg.dry_run)
     loop_timer_start(lc->lp, &lc->tick, 0.25, tick_cb, lc);
 }
 
@@ -164,10 +165,11 @@ lclient *lfashn_client(lua_State *L) {
     lerr_raise(L, &e);
   }
   if (ca) fclose(ca);
-  if (!lc->prog) {
+  if (!lc->prog) { /* a dry run says nothing per job: its plan comes at the end */
     int forced = progress_forced();
-    bool live = (forced >= 0 ? forced == 1 : isatty(STDERR_FILENO)) && !lc->cli.quiet;
-    lc->prog = progress_new(stderr, stdout, live, lc->cli.quiet, "atelier");
+    bool quiet = lc->cli.quiet || lc->cfg.dry_run;
+    bool live = (forced >= 0 ? forced == 1 : isatty(STDERR_FILENO)) && !quiet;
+    lc->prog = progress_new(stderr, stdout, live, quiet, "atelier");
     if (lc->prog) progress_set_emulated(lc->prog, lc->be.kind == BACKEND_EMULATOR);
     if (live && (forced == 1 || isatty(STDOUT_FILENO))) wrap_output(L);
   }
@@ -188,11 +190,13 @@ int lfashn_finish(lua_State *L) {
   lua_rawgetp(L, LUA_REGISTRYINDEX, &CLIENT_KEY);
   lclient *lc = lua_touserdata(L, -1);
   lua_pop(L, 1);
-  if (!lc || !lc->c || !lc->prog) return 0;
-  fashn_stats st;
-  fashn_client_stats(lc->c, &st);
-  progress_summary(lc->prog, &st, loop_now() - lc->t_first);
-  return 0;
+  if (!lc) return 0;
+  if (lc->c && lc->prog) {
+    fashn_stats st;
+    fashn_client_stats(lc->c, &st);
+    progress_summary(lc->prog, &st, loop_now() - lc->t_first);
+  }
+  return lfashn_plan_finish(L, lc); /* a dry run's plan, even when it submitted nothing */
 }
 
 void lfashn_setnum(lua_State *L, const char *k, double v) {

@@ -26,6 +26,11 @@ typedef struct lclient {
   loop_timer tick;
   backend be;            /* which server, and the embedded emulator when used */
   double t_first;
+  struct fashn_plan *plan;  /* a dry run's rows (lfashn_plan.c) */
+  struct journal_peek *peek; /* a dry run's read-only journal, opened on first need */
+  bool peek_tried;
+  long reservation;      /* fashn.reserve: credits set aside, released as jobs submit */
+  long committed;        /* credits of the jobs this run submitted (not served cached) */
 } lclient;
 
 /* lfashn_client.c */
@@ -41,6 +46,16 @@ void lfashn_push_inputs_json(lua_State *L, int idx, bool placeholder, int refs_i
 void lfashn_resolve_refs(lua_State *L, int inputs, int refs, int resolution_k);
 void lfashn_copy_table(lua_State *L, int idx);
 fashn_input_facts lfashn_check_inputs(lua_State *L);
+
+/* lfashn_plan.c: a dry run's plan rows, and fashn.reserve */
+/* The key a real run would give the inputs at idx (hex into key), and whether the
+ * journal holds it completed (a dry run looks read-only, a real one in its journal). */
+bool lfashn_plan_cached(lua_State *L, lclient *lc, int inputs, char key[65]);
+void lfashn_plan_add(lua_State *L, lclient *lc, int inputs, const fashn_input_facts *f, bool cached);
+int lfashn_plan_finish(lua_State *L, lclient *lc);
+void lfashn_plan_free(lclient *lc);
+int lfashn_api_reserve(lua_State *L);
+void lfashn_reservation_draw(lclient *lc, int credits); /* a job submitted: release its part */
 
 /* lfashn_account.c */
 int lfashn_api_credits(lua_State *L);

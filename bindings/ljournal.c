@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../runtime/journal/fashn_journal.h"
+#include "../runtime/journal/journal_peek.h"
 #include "../runtime/base/json.h"
 #include "../runtime/journal/resume.h"
 #include "errors.h"
@@ -27,6 +28,8 @@ typedef struct ljournal {
   char error[512];
   long served, saved, resumed, unknown; /* this run, for the closing line */
   bool emulated;                        /* its jobs ran on the embedded emulator */
+  journal_peek *peek; /* a dry run's read-only look (ljournal_peek_completed) */
+  bool peek_tried;
 } ljournal;
 
 static const char STATE_KEY = 0;  /* registry: the ljournal userdata */
@@ -36,6 +39,8 @@ static int ljournal_gc(lua_State *L) {
   ljournal *s = lua_touserdata(L, 1);
   journal_close(s->j);
   s->j = NULL;
+  journal_peek_close(s->peek);
+  s->peek = NULL;
   free(s->path);
   s->path = NULL;
   return 0;
@@ -91,6 +96,22 @@ journal *ljournal_get(lua_State *L, char *errbuf, size_t errlen) {
   }
   if (!s->j) snprintf(errbuf, errlen, "%s", s->error);
   return s->j;
+}
+
+bool ljournal_peek_completed(lua_State *L, const char *key) {
+  ljournal *s = state(L);
+  if (s->fresh) return false; /* --fresh: a real run would buy everything anew */
+  if (!s->peek_tried) {
+    s->peek_tried = true;
+    bool missing;
+    char err[600];
+    s->peek = journal_peek_open(s->path, &missing, err, sizeof err);
+    if (!s->peek && !missing) {
+      fprintf(stderr, "atelier: dry run: %s; no job counted as cached\n", err);
+      fflush(stderr);
+    }
+  }
+  return s->peek && journal_peek_completed(s->peek, key);
 }
 
 void ljournal_finish(lua_State *L, bool quiet) {

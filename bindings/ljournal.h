@@ -38,6 +38,12 @@ void ljournal_push_shared(lua_State *L, const char *key);
 /* Remembers the value on top of the stack (not popped) as the job for key. */
 void ljournal_set_shared(lua_State *L, const char *key);
 
+/* A dry run: true when the journal (read-only, opened on first call, never locked or
+ * written) holds key completed in its current generation, i.e. a real run would serve it
+ * and buy nothing. False with --fresh, without a journal, or when it cannot be read (said
+ * once on stderr). */
+bool ljournal_peek_completed(lua_State *L, const char *key);
+
 /* The run is over: one line on stderr (unless quiet) saying what the journal saved —
  * jobs served from it and their credits, jobs resumed by id, jobs left alone because
  * their outcome is unknown — when it did anything. */

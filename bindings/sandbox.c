@@ -3,10 +3,12 @@
  * missing directories, the Lua standard library trimmed and wrapped so every file a
  * recipe names passes one check, the environment a recipe may see and the hosts whose
  * URLs it may send. */
+#define _XOPEN_SOURCE 700 /* nftw, for emptying the rehearsal folder */
 #include "sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <lauxlib.h>
 #include <limits.h>
 #include <stdio.h>
@@ -32,6 +34,24 @@ typedef struct sandbox {
 } sandbox;
 
 static const char SANDBOX_KEY = 0;
+static const char REHEARSAL_KEY = 0;
+
+/* A dry run's rehearsal (see sandbox.h): where its writes go, and the directory whose
+ * relative paths keep their shape inside it. */
+typedef struct rehearsal {
+  char root[PATH_MAX]; /* absolute */
+  char base[PATH_MAX]; /* the working directory when the rehearsal began (absolute) */
+  bool made;           /* root exists: made at the first write, so a dry run that writes
+                          nothing leaves nothing behind */
+  bool sandboxed;      /* made from --out, following no link */
+} rehearsal;
+
+static rehearsal *get_rehearsal(lua_State *L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &REHEARSAL_KEY);
+  rehearsal *r = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return r;
+}
 
 static sandbox *get_sandbox(lua_State *L) {
   lua_rawgetp(L, LUA_REGISTRYINDEX, &SANDBOX_KEY);
@@ -100,11 +120,78 @@ static bool under(const char *path, const char *root) {
   return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+/* ---- the rehearsal's mapping -------------------------------------------------------- */
+
+/* path as an absolute path with "." and ".." taken away by their spelling alone (links
+ * are not followed: the mapping is about names). False when too long. */
+static bool lexical_abs(const char *base, const char *path, char out[PATH_MAX]) {
+  char work[2 * PATH_MAX];
+  if (path[0] == '/') snprintf(work, sizeof work, "%s", path);
+  else snprintf(work, sizeof work, "%s/%s", base, path);
+  size_t o = 0;
+  out[0] = '\0';
+  char *save = NULL;
+  for (char *c = strtok_r(work, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+    if (strcmp(c, ".") == 0) continue;
+    if (strcmp(c, "..") == 0) {
+      while (o > 0 && out[o - 1] != '/') o--;
+      if (o > 0) o--;
+      out[o] = '\0';
+      continue;
+    }
+    size_t n = strlen(c);
+    if (o + 1 + n >= PATH_MAX) return false;
+    out[o++] = '/';
+    memcpy(out + o, c, n + 1);
+    o += n;
+  }
+  if (o == 0) snprintf(out, PATH_MAX, "/");
+  return true;
+}
+
+/* Where the rehearsal keeps path: below base -> the same shape below root; already in
+ * root -> itself; elsewhere -> root/abs/<absolute path>. */
+static bool rehearsal_map(const rehearsal *r, const char *path, char out[PATH_MAX]) {
+  char abs[PATH_MAX];
+  if (!*path || !lexical_abs(r->base, path, abs)) return false;
+  if (under(abs, r->root)) return snprintf(out, PATH_MAX, "%s", abs) < PATH_MAX;
+  size_t bn = strlen(r->base);
+  if (under(abs, r->base)) return snprintf(out, PATH_MAX, "%s%s", r->root, abs + (bn > 1 ? bn : 0)) < PATH_MAX;
+  return snprintf(out, PATH_MAX, "%s/abs%s", r->root, abs) < PATH_MAX;
+}
+
+/* Creates the folders between root and path's last component, never through a link. */
+static void rehearsal_parents(lua_State *L, rehearsal *r, const char *path) {
+  if (!r->made) {
+    char err[PATH_MAX + 100];
+    sandbox *sb = r->sandboxed ? get_sandbox(L) : NULL;
+    int fd = safe_mkdir(sb ? sb->out : NULL, r->root, SAFE_MKDIRS, err, sizeof err);
+    if (fd >= 0) close(fd);
+    r->made = fd >= 0;
+  }
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (!slash) return;
+  *slash = '\0';
+  char err[PATH_MAX + 100];
+  int fd = strcmp(dir, r->root) == 0 ? -1 : safe_mkdir(r->root, dir, SAFE_MKDIRS, err, sizeof err);
+  if (fd >= 0) close(fd); /* a failure shows when the write itself fails */
+}
+
 static int violation(lua_State *L, const char *what, const char *path, const char *why) {
   return lerr_raisef(L, "SandboxViolation", "the sandbox refuses to %s %s: %s", what, path, why);
 }
 
 const char *sandbox_check_write(lua_State *L, const char *path) {
+  rehearsal *rh = get_rehearsal(L);
+  char mapped[PATH_MAX];
+  if (rh) {
+    if (!rehearsal_map(rh, path, mapped))
+      return lerr_raisef(L, "SandboxViolation", "the dry run cannot place %s in its rehearsal folder", path), NULL;
+    rehearsal_parents(L, rh, mapped);
+    path = mapped;
+  }
   sandbox *sb = get_sandbox(L);
   if (!sb) return lua_pushstring(L, path);
   /* Not realpath and a prefix test: a dangling link resolves to "a missing file inside
@@ -125,6 +212,10 @@ bool sandbox_write_ok(lua_State *L, const char *path, char *err, size_t errlen) 
 }
 
 const char *sandbox_check_read(lua_State *L, const char *path) {
+  rehearsal *rh = get_rehearsal(L);
+  char mapped[PATH_MAX];
+  struct stat st;
+  if (rh && rehearsal_map(rh, path, mapped) && lstat(mapped, &st) == 0) path = mapped; /* what it wrote */
   sandbox *sb = get_sandbox(L);
   if (!sb) return lua_pushstring(L, path);
   char real[PATH_MAX];
@@ -233,6 +324,128 @@ static int w_os_rename(lua_State *L) {
   replace_arg(L, 1, true);
   replace_arg(L, 2, true);
   return call_original(L);
+}
+
+/* ---- a rehearsal without --sandbox: the same names, mapped ----------------------------- */
+
+static int r_io_open(lua_State *L) {
+  luaL_checkstring(L, 1);
+  const char *mode = luaL_optstring(L, 2, "r");
+  replace_arg(L, 1, !(strcmp(mode, "r") == 0 || strcmp(mode, "rb") == 0));
+  return call_original(L);
+}
+
+static int r_read_arg1(lua_State *L) { /* io.lines, io.input, loadfile, dofile */
+  if (lua_type(L, 1) == LUA_TSTRING) replace_arg(L, 1, false);
+  return call_original(L);
+}
+
+static int r_write_arg1(lua_State *L) { /* io.output, os.remove */
+  if (lua_type(L, 1) == LUA_TSTRING) replace_arg(L, 1, true);
+  return call_original(L);
+}
+
+static int r_os_rename(lua_State *L) {
+  replace_arg(L, 1, true);
+  replace_arg(L, 2, true);
+  return call_original(L);
+}
+
+/* os.execute and io.popen have effects no folder can hold: named, not run. */
+static int r_os_execute(lua_State *L) {
+  if (lua_isnoneornil(L, 1)) return call_original(L); /* "is there a shell": harmless */
+  fprintf(stderr, "atelier: dry run: not running: %s\n", luaL_checkstring(L, 1));
+  fflush(stderr);
+  lua_pushboolean(L, 1);
+  lua_pushliteral(L, "exit");
+  lua_pushinteger(L, 0);
+  return 3;
+}
+
+static int r_io_popen(lua_State *L) {
+  const char *cmd = luaL_checkstring(L, 1);
+  const char *mode = luaL_optstring(L, 2, "r");
+  fprintf(stderr, "atelier: dry run: not running: %s\n", cmd);
+  fflush(stderr);
+  lua_settop(L, 0);
+  lua_pushvalue(L, lua_upvalueindex(1)); /* io.open: an empty stream, or one that swallows */
+  lua_pushliteral(L, "/dev/null");
+  lua_pushstring(L, mode[0] == 'w' ? "w" : "r");
+  lua_call(L, 2, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+static void wrap(lua_State *L, const char *lib, const char *fname, lua_CFunction w);
+
+static int unlink_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb;
+  (void)ftw;
+  return (flag == FTW_DP ? rmdir(path) : unlink(path)) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+bool sandbox_remove_tree(const char *dir) {
+  struct stat st;
+  if (lstat(dir, &st) != 0) return errno == ENOENT;
+  if (!S_ISDIR(st.st_mode)) return unlink(dir) == 0;
+  return nftw(dir, unlink_cb, 16, FTW_DEPTH | FTW_PHYS) == 0;
+}
+
+bool sandbox_rehearse(lua_State *L, const char *dir, char *errbuf, size_t errlen) {
+  rehearsal *r = lua_newuserdatauv(L, sizeof *r, 0);
+  memset(r, 0, sizeof *r);
+  char cwd[PATH_MAX];
+  if (!getcwd(cwd, sizeof cwd) || !realpath(cwd, r->base)) {
+    snprintf(errbuf, errlen, "cannot read the working directory: %s", strerror(errno));
+    lua_pop(L, 1);
+    return false;
+  }
+  char abs[PATH_MAX];
+  if (!lexical_abs(r->base, dir, abs) || strcmp(abs, r->base) == 0 || under(r->base, abs)) {
+    snprintf(errbuf, errlen, "%s cannot be the rehearsal folder (it holds the working directory)", dir);
+    lua_pop(L, 1);
+    return false;
+  }
+  /* A fresh folder each time: the last rehearsal's files would otherwise be read back.
+   * Sandboxed, only a folder reached through no link: a link planted as .atelier must
+   * not turn the emptying loose outside --out. */
+  sandbox *sb = get_sandbox(L);
+  char real[PATH_MAX], why[PATH_MAX + 200];
+  if (sb && !safe_check(sb->out, abs, real, sizeof real, why, sizeof why)) {
+    snprintf(errbuf, errlen, "cannot use the rehearsal folder %s: %s", dir, why);
+    lua_pop(L, 1);
+    return false;
+  }
+  sandbox_remove_tree(abs);
+  r->sandboxed = sb != NULL; /* folders on the way made at the first write (rehearsal_parents) */
+  snprintf(r->root, sizeof r->root, "%s", abs);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &REHEARSAL_KEY);
+  if (!sb) { /* the sandbox's wrappers already ask sandbox_check_*, which map */
+    wrap(L, "io", "open", r_io_open);
+    wrap(L, "io", "lines", r_read_arg1);
+    wrap(L, "io", "input", r_read_arg1);
+    wrap(L, "io", "output", r_write_arg1);
+    wrap(L, "os", "remove", r_write_arg1);
+    wrap(L, "os", "rename", r_os_rename);
+    wrap(L, NULL, "loadfile", r_read_arg1);
+    wrap(L, NULL, "dofile", r_read_arg1);
+    wrap(L, "os", "execute", r_os_execute);
+    lua_getglobal(L, "io"); /* io.popen gets io.open (the wrapped one) as its upvalue */
+    lua_getfield(L, -1, "open");
+    lua_pushcclosure(L, r_io_popen, 1);
+    lua_setfield(L, -2, "popen");
+    lua_pop(L, 1);
+  }
+  return true;
+}
+
+bool sandbox_rehearsal_used(lua_State *L) {
+  rehearsal *r = get_rehearsal(L);
+  return r && r->made;
+}
+
+const char *sandbox_rehearsal_dir(lua_State *L) {
+  rehearsal *r = get_rehearsal(L);
+  return r ? r->root : NULL;
 }
 
 /* load(chunk, name, mode, env): binary chunks can break out of any sandbox. */

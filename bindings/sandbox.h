@@ -50,4 +50,20 @@ void sandbox_check_url(lua_State *L, const char *field, const char *url, size_t 
  * symbolic link on the way; else false with the reason in err. */
 bool sandbox_write_ok(lua_State *L, const char *path, char *err, size_t errlen);
 
+/* ---- a dry run's rehearsal ------------------------------------------------------------
+ * Every path a recipe writes (the bindings' saves, io.open for writing, io.output,
+ * os.remove, os.rename, atelier.writable) goes into dir instead: a relative path keeps its
+ * shape (out/a.png -> DIR/out/a.png), any other path goes under DIR/abs/; missing folders
+ * are created. A read of a path the rehearsal wrote reads its copy. os.execute and
+ * io.popen are not run (one line on stderr names the command; they answer as if it
+ * succeeded). With --sandbox the same mapping applies inside --out, after the sandbox's
+ * checks. dir is emptied first. Call after sandbox_apply (when sandboxed). */
+bool sandbox_rehearse(lua_State *L, const char *dir, char *errbuf, size_t errlen);
+/* The rehearsal folder (absolute), or NULL outside a dry run. */
+const char *sandbox_rehearsal_dir(lua_State *L);
+/* True once the rehearsal has written (its folder exists). */
+bool sandbox_rehearsal_used(lua_State *L);
+/* Removes dir and everything below it, following no link; true when it is gone. */
+bool sandbox_remove_tree(const char *dir);
+
 #endif

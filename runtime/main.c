@@ -21,7 +21,7 @@ enum {
   OPT_INFO = 256, OPT_SANDBOX, OPT_OUT, OPT_ALLOW_READ, OPT_ALLOW_ENV, OPT_ALLOW_HOST, OPT_MAX_MEMORY,
   OPT_MAX_TIME, OPT_CONCURRENCY, OPT_MAX_CREDITS,
   OPT_DRY_RUN, OPT_BASE_URL, OPT_CACERT, OPT_EMULATOR, OPT_JOURNAL, OPT_FRESH,
-  OPT_RETRY_UNKNOWN, OPT_JOURNAL_REPORT,
+  OPT_RETRY_UNKNOWN, OPT_JOURNAL_REPORT, OPT_PLAN, OPT_NO_REHEARSE,
 };
 
 /* One row per option: how getopt_long knows it and how --help shows it. A row with
@@ -65,10 +65,19 @@ static const cli_option OPTIONS[] = {
   {'h', "help", NULL, "print this help"},
   {0, NULL, NULL, "FASHN API (FASHN_API_KEY set: the real API; unset: the embedded emulator):"},
   {OPT_CONCURRENCY, "concurrency", "N", "unfinished predictions at once (default 6, the account limit)"},
-  {OPT_MAX_CREDITS, "max-credits", "N", "refuse to submit beyond N credits (jobs in flight count)"},
+  {OPT_MAX_CREDITS, "max-credits", "N",
+   "all or nothing: rehearse the recipe first (as --dry-run) and\n"
+   "buy nothing when its plan costs more than N credits (exit 3);\n"
+   "each submit is checked against N too"},
+  {OPT_NO_REHEARSE, "no-rehearse", NULL,
+   "with --max-credits: skip the rehearsal, check N at each submit\n"
+   "only (the jobs that fit are bought)"},
   {OPT_DRY_RUN, "dry-run", NULL,
-   "check every job, print what would be submitted and its cost,\n"
-   "submit nothing"},
+   "rehearse: run the whole recipe against a private emulator\n"
+   "(placeholder images marked DRY RUN), its files written under\n"
+   ".atelier/dry-run/, then print the plan: every job, its cost,\n"
+   "the total; nothing is sent to the API"},
+  {OPT_PLAN, "plan", "FILE", "with --dry-run: write the plan as JSON to FILE"},
   {OPT_BASE_URL, "base-url", "URL", "the API's address (default $FASHN_BASE_URL or https://api.fashn.ai)"},
   {OPT_CACERT, "cacert", "FILE",
    "trust the CA certificates in FILE (PEM) instead of the system's;\n"
@@ -127,7 +136,8 @@ static void print_usage(FILE *f) {
   fprintf(f,
           "\nWithout a script or -e, a script is read from standard input when it is not a "
           "terminal.\n"
-          "Exit status: 0 success, 1 script error, 2 usage error.\n");
+          "Exit status: 0 success, 1 script error, 2 usage error, 3 the plan is over\n"
+          "--max-credits (nothing was bought).\n");
 }
 
 static void print_version(void) {
@@ -228,7 +238,7 @@ static const char *missing_argument_message(int id) {
     case OPT_ALLOW_ENV: case OPT_ALLOW_HOST: return "'%s' needs a name";
     case OPT_MAX_MEMORY: return "'%s' needs a size (e.g. 256M or 1G)";
     case OPT_MAX_TIME: return "'%s' needs a number of seconds";
-    case OPT_JOURNAL: case OPT_CACERT: return "'%s' needs a file name";
+    case OPT_JOURNAL: case OPT_CACERT: case OPT_PLAN: return "'%s' needs a file name";
     case OPT_BASE_URL: return "'%s' needs a URL";
     default: return "'%s' needs an argument";
   }
@@ -282,6 +292,11 @@ static int apply_option(int id, const char *arg, host_options *o, bool *version,
       o->cacert = arg;
       return -1;
     case OPT_DRY_RUN: o->dry_run = true; return -1;
+    case OPT_NO_REHEARSE: o->no_rehearse = true; return -1;
+    case OPT_PLAN:
+      if (!*arg) return usage_error("'%s' needs a file name", "--plan");
+      o->plan_file = arg;
+      return -1;
     case OPT_EMULATOR: o->emulator = true; return -1;
     default: return usage_error("unknown option '%s'", "?");
   }
@@ -343,6 +358,7 @@ int main(int argc, char **argv) {
                                                               : o.nallow_read ? "--allow-read"
                                                               : o.nallow_env ? "--allow-env"
                                                                               : "--allow-host");
+  if (status < 0 && o.plan_file && !o.dry_run) status = usage_error("%s only makes sense with --dry-run", "--plan");
   if (status < 0 && o.sandbox && !o.out_dir)
     status = usage_error("%s needs --out DIR (where the recipe may write)", "--sandbox");
   if (status < 0 && o.sandbox && o.max_credits < 0)

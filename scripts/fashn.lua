@@ -133,6 +133,17 @@ function M.cost(x)
   return total
 end
 
+--- fashn.reserve(list_of_inputs) -> credits: prices the list (jobs the journal holds
+--- cost 0) and sets the credits aside under --max-credits (or fashn.configure's
+--- max_credits), or raises CreditLimitExceeded (fields needed, committed, cap) and sets
+--- nothing aside: a recipe's own all-or-nothing question before it starts. Jobs
+--- submitted later draw the reservation down; without a cap it only prices.
+function M.reserve(list)
+  checkarg(list, 1, "fashn.reserve", "table")
+  local credits = call(1, core.reserve, list) -- not a tail call: the caller's line is two levels up
+  return credits
+end
+
 --- fashn.check(inputs) -> true; raises InvalidInput naming the field (sends nothing).
 function M.check(inputs)
   checkarg(inputs, 1, "fashn.check", "table")

@@ -68,6 +68,8 @@ typedef struct emu_config {
                               answered 200 with this file's bytes (hostile status answers) */
   const char *tls_cert;   /* --tls-cert / --tls-key: PEM files; serve HTTPS (both needed) */
   const char *tls_key;
+  bool dry_run_mark;      /* placeholders say "DRY RUN" instead of "EMULATED" (the
+                             rehearsal server of atelier --dry-run; no flag) */
 } emu_config;
 
 /* Fills c with the contract's values (see the comments above). */

@@ -20,7 +20,7 @@ void emu_draw_figure_scene(cairo_t *cr, const char *prompt, size_t prompt_len, u
 
 /* The "EMULATED · fashn-emu · not a FASHN image" banner across the top and the large
  * EMULATED watermark across the middle. */
-void emu_draw_banner(cairo_t *cr, int w, int h);
+void emu_draw_banner(cairo_t *cr, int w, int h, const char *mark); /* mark: NULL = "EMULATED" */
 
 /* Text in DejaVu Sans at (x, y) (baseline), in the current source. */
 void emu_draw_text(cairo_t *cr, double x, double y, double size, bool bold, const char *s);

@@ -268,6 +268,7 @@ typedef struct emu_scene {
   const unsigned char *face; /* RGBA face_reference pixels, NULL = none */
   int face_w, face_h;
   bool match_base;
+  const char *mark;          /* the banner's word: "EMULATED" or "DRY RUN" */
 } emu_scene;
 
 /* Draws the picture into a fresh w*h*4 RGBA buffer (the caller frees it); NULL when out
@@ -296,6 +297,7 @@ typedef struct emu_model_scene {
   const char *extra_label;   /* its field name */
   const char *from_aspect;   /* reframe: the input's closest ratio */
   bool match_base;
+  const char *mark;          /* the banner's word: "EMULATED" (NULL) or "DRY RUN" */
 } emu_model_scene;
 
 /* Draws output s->index of the scene into a fresh w*h*4 RGBA buffer (straight alpha;

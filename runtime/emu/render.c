@@ -186,14 +186,17 @@ void emu_printable(char *out, size_t outlen, const char *s, size_t len, size_t m
   printable(out, outlen, s, len, max);
 }
 
-void emu_draw_banner(cairo_t *cr, int w, int h) {
+void emu_draw_banner(cairo_t *cr, int w, int h, const char *mark) {
+  if (!mark) mark = "EMULATED";
   double m = w < h ? w : h, u = m / 100.0;
   /* Banner. */
   cairo_set_source_rgba(cr, 0.05, 0.05, 0.08, 0.78);
   cairo_rectangle(cr, 0, 0, w, 7 * u);
   cairo_fill(cr);
   cairo_set_source_rgb(cr, 1, 1, 1);
-  text(cr, 2.5 * u, 4.9 * u, 3.4 * u, true, "EMULATED \xc2\xb7 fashn-emu \xc2\xb7 not a FASHN image");
+  char banner[80];
+  snprintf(banner, sizeof banner, "%s \xc2\xb7 fashn-emu \xc2\xb7 not a FASHN image", mark);
+  text(cr, 2.5 * u, 4.9 * u, 3.4 * u, true, banner);
   /* Watermark across the middle. */
   cairo_save(cr);
   cairo_translate(cr, w / 2.0, h / 2.0);
@@ -202,15 +205,15 @@ void emu_draw_banner(cairo_t *cr, int w, int h) {
   cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
   cairo_set_font_size(cr, 15 * u);
   cairo_text_extents_t ex;
-  cairo_text_extents(cr, "EMULATED", &ex);
+  cairo_text_extents(cr, mark, &ex);
   cairo_move_to(cr, -ex.width / 2 - ex.x_bearing, ex.height / 2);
-  cairo_show_text(cr, "EMULATED");
+  cairo_show_text(cr, mark);
   cairo_restore(cr);
 }
 
 static void draw_marks(cairo_t *cr, const emu_scene *s, int w, int h) {
   double m = w < h ? w : h, u = m / 100.0;
-  emu_draw_banner(cr, w, h);
+  emu_draw_banner(cr, w, h, s->mark);
   /* Seed and settings, small, bottom left; the prompt's start above them. */
   char line[200], prompt[160];
   snprintf(line, sizeof line, "seed %u \xc2\xb7 %s \xc2\xb7 %dk \xc2\xb7 image %d/%d%s", s->seed, s->aspect, s->res,

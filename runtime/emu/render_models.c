@@ -107,7 +107,7 @@ static void draw_tryon(cairo_t *cr, const emu_model_scene *s, int w, int h) {
   base_picture(cr, s, w, h);
   garment_on_torso(cr, &s->garment, w, h);
   thumbnail(cr, &s->garment, "garment", w, h, 0);
-  emu_draw_banner(cr, w, h);
+  emu_draw_banner(cr, w, h, s->mark);
   caption(cr, s, w, h, "garment on model");
 }
 
@@ -125,14 +125,14 @@ static void draw_product_to_model(cairo_t *cr, const emu_model_scene *s, int w, 
   garment_on_torso(cr, &s->garment, w, h);
   thumbnail(cr, &s->garment, "product", w, h, 0);
   thumbnail(cr, &s->face, s->match_base ? "face \xc2\xb7 match_base" : "face \xc2\xb7 match_reference", w, h, 1);
-  emu_draw_banner(cr, w, h);
+  emu_draw_banner(cr, w, h, s->mark);
   caption(cr, s, w, h, "product on a generated model");
 }
 
 static void draw_face_to_model(cairo_t *cr, const emu_model_scene *s, int w, int h) {
   emu_draw_figure_scene(cr, s->prompt, s->prompt_len, s->seed, (uint64_t)s->index, w, h);
   thumbnail(cr, &s->main, "face_image", w, h, 0);
-  emu_draw_banner(cr, w, h);
+  emu_draw_banner(cr, w, h, s->mark);
   caption(cr, s, w, h, "model from a face");
 }
 
@@ -149,7 +149,7 @@ static void draw_model_swap(cairo_t *cr, const emu_model_scene *s, int w, int h)
   cairo_set_line_width(cr, 0.6 * u);
   cairo_stroke(cr);
   thumbnail(cr, &s->face, s->match_base ? "face \xc2\xb7 match_base" : "face \xc2\xb7 match_reference", w, h, 0);
-  emu_draw_banner(cr, w, h);
+  emu_draw_banner(cr, w, h, s->mark);
   caption(cr, s, w, h, "same look, another model");
 }
 
@@ -203,7 +203,7 @@ static void draw_edit(cairo_t *cr, const emu_model_scene *s, int w, int h) {
   base_picture(cr, s, w, h);
   prompt_box(cr, s, w, h, "edit:");
   thumbnail(cr, &s->extra, s->extra_label ? s->extra_label : "", w, h, 0);
-  emu_draw_banner(cr, w, h);
+  emu_draw_banner(cr, w, h, s->mark);
   caption(cr, s, w, h, "edited");
 }
 
@@ -218,7 +218,7 @@ static void draw_background_change(cairo_t *cr, const emu_model_scene *s, int w,
   cairo_fill(cr);
   cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
   prompt_box(cr, s, w, h, "new background:");
-  emu_draw_banner(cr, w, h);
+  emu_draw_banner(cr, w, h, s->mark);
   caption(cr, s, w, h, "background changed");
 }
 
@@ -241,7 +241,7 @@ static void draw_reframe(cairo_t *cr, const emu_model_scene *s, int w, int h) {
     cairo_stroke(cr);
     cairo_set_dash(cr, NULL, 0, 0);
   }
-  emu_draw_banner(cr, w, h);
+  emu_draw_banner(cr, w, h, s->mark);
   char what[64];
   snprintf(what, sizeof what, "reframed %s \xe2\x86\x92 %s", s->from_aspect ? s->from_aspect : "?", s->aspect);
   caption(cr, s, w, h, what);
@@ -298,7 +298,7 @@ static void draw_packshot(cairo_t *cr, const emu_model_scene *s, int w, int h) {
   cairo_set_source_rgba(cr, 0, 0, 0, 0.18);
   cairo_fill(cr);
   paint_picture(cr, &s->main, w * 0.15, h * 0.12, w * 0.7, h * 0.7, false, 1);
-  emu_draw_banner(cr, w, h);
+  emu_draw_banner(cr, w, h, s->mark);
   caption(cr, s, w, h, "packshot");
 }
 

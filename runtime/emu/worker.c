@@ -148,7 +148,8 @@ static void render_model_create(emu *e, const emu_pred *p, const image *pics, co
     emu_scene s = {.prompt = in->prompt, .prompt_len = in->prompt_len, .seed = in->seed, .index = i,
                    .count = in->num_images, .aspect = aspect_name, .res = in->res, .ref_hash = ref_hash,
                    .face = face ? face->rgba : NULL, .face_w = face ? face->width : 0,
-                   .face_h = face ? face->height : 0, .match_base = in->match_base};
+                   .face_h = face ? face->height : 0, .match_base = in->match_base,
+                   .mark = e->cfg.dry_run_mark ? "DRY RUN" : "EMULATED"};
     if (__atomic_load_n(&e->stopping, __ATOMIC_RELAXED)) {
       snprintf(r->error, sizeof r->error, "the server is stopping");
       return;
@@ -234,7 +235,7 @@ static void render_video(emu *e, const emu_inputs *in, const emu_model_scene *ba
 static void render_other(emu *e, const emu_pred *p, const image *pics, const image_info *infos, render_result *r) {
   const emu_inputs *in = &p->in;
   const fashn_model *m = in->model;
-  emu_model_scene s = {.model = m->name, .prompt = in->prompt, .prompt_len = in->prompt_len, .seed = in->seed,
+  emu_model_scene s = {.mark = e->cfg.dry_run_mark ? "DRY RUN" : "EMULATED", .model = m->name, .prompt = in->prompt, .prompt_len = in->prompt_len, .seed = in->seed,
                        .count = in->num_images, .res = in->res, .match_base = in->match_base};
   const image_info *main_info = NULL;
   for (int i = 0; i < in->nimages; i++) {

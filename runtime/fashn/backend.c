@@ -15,10 +15,11 @@
 #define HAVE_EMU 0
 #endif
 
-static bool start_emulator(backend *b, bool quiet, char *err, size_t errlen) {
+/* The embedded emulator; rehearsal: the private server of a dry run (see backend.h). */
+static bool start_emulator(backend *b, bool quiet, bool rehearsal, char *err, size_t errlen) {
 #if HAVE_EMU
-  double scale = BACKEND_DEFAULT_EMU_SCALE;
-  const char *env = getenv("ATELIER_EMU_TIME_SCALE");
+  double scale = rehearsal ? BACKEND_REHEARSAL_SCALE : BACKEND_DEFAULT_EMU_SCALE;
+  const char *env = rehearsal ? NULL : getenv("ATELIER_EMU_TIME_SCALE");
   if (env && *env) {
     char *end;
     scale = strtod(env, &end);
@@ -37,14 +38,18 @@ static bool start_emulator(backend *b, bool quiet, char *err, size_t errlen) {
   ec.credits_window *= scale;
   ec.base64_ttl = -1;
   ec.retention = -1;
+  if (rehearsal) { /* answers at once, never runs out, marks every picture DRY RUN */
+    ec.credits = (int64_t)1 << 50;
+    ec.dry_run_mark = true;
+  }
   emu *e = emu_start(&ec, err, errlen);
   if (!e) return false;
   b->emu = e;
-  b->kind = BACKEND_EMULATOR;
+  b->kind = rehearsal ? BACKEND_DRY : BACKEND_EMULATOR;
   b->time_scale = scale;
   snprintf(b->base_url, sizeof b->base_url, "%s", emu_url(e));
   b->api_key = strdup("atelier-embedded-emulator");
-  if (!quiet)
+  if (!quiet && !rehearsal)
     fprintf(stderr,
             "atelier: FASHN_API_KEY is not set: using the embedded fashn-emu (%s, time x%g); "
             "images are emulated, credits too (nothing is charged)\n",
@@ -53,7 +58,8 @@ static bool start_emulator(backend *b, bool quiet, char *err, size_t errlen) {
 #else
   (void)b;
   (void)quiet;
-  snprintf(err, errlen, "FASHN_API_KEY is not set and this build has no embedded emulator");
+  snprintf(err, errlen, rehearsal ? "--dry-run needs the embedded emulator, which this build lacks"
+                                  : "FASHN_API_KEY is not set and this build has no embedded emulator");
   return false;
 #endif
 }
@@ -61,17 +67,14 @@ static bool start_emulator(backend *b, bool quiet, char *err, size_t errlen) {
 bool backend_choose(backend *b, const backend_want *w, char *err, size_t errlen) {
   memset(b, 0, sizeof *b);
   b->time_scale = 1;
-  if (w->dry_run) {
-    b->kind = BACKEND_DRY;
-    return true;
-  }
+  if (w->dry_run) return start_emulator(b, w->quiet, true, err, errlen);
   const char *key = w->api_key;
   if (!key || !*key) key = getenv("FASHN_API_KEY");
   if (key && !*key) key = NULL;
   const char *url = w->base_url;
   if (!url || !*url) url = getenv("FASHN_BASE_URL");
   if (url && !*url) url = NULL;
-  if (w->force_emulator || (!key && !url)) return start_emulator(b, w->quiet, err, errlen);
+  if (w->force_emulator || (!key && !url)) return start_emulator(b, w->quiet, false, err, errlen);
   if (!url) url = BACKEND_DEFAULT_URL;
   if (strlen(url) >= sizeof b->base_url) {
     snprintf(err, errlen, "the API base URL is too long");
@@ -93,13 +96,10 @@ bool backend_choose(backend *b, const backend_want *w, char *err, size_t errlen)
 }
 
 void backend_apply(const backend *b, fashn_config *cfg) {
-  if (b->kind == BACKEND_DRY) {
-    cfg->dry_run = true;
-    return;
-  }
+  cfg->dry_run = b->kind == BACKEND_DRY;
   cfg->base_url = b->base_url;
   cfg->api_key = b->api_key;
-  if (b->kind == BACKEND_EMULATOR) {
+  if (b->kind == BACKEND_EMULATOR || b->kind == BACKEND_DRY) {
     double s = b->time_scale;
     cfg->time_scale = s;
     cfg->run_window *= s;
@@ -122,6 +122,17 @@ void backend_stop(backend *b) {
   }
   b->api_key = NULL;
   b->kind = BACKEND_NONE;
+}
+
+const char *backend_real_name(const backend_want *w) {
+  const char *key = w->api_key;
+  if (!key || !*key) key = getenv("FASHN_API_KEY");
+  if (key && !*key) key = NULL;
+  const char *url = w->base_url;
+  if (!url || !*url) url = getenv("FASHN_BASE_URL");
+  if (url && !*url) url = NULL;
+  if (w->force_emulator || (!key && !url)) return NULL;
+  return url ? url : BACKEND_DEFAULT_URL;
 }
 
 const char *backend_name(const backend *b) {

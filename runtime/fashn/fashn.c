@@ -127,7 +127,7 @@ fashn_client *fashn_client_new(loop *lp, const fashn_config *cfg, char *errbuf, 
     return NULL;
   }
   pp_init(&c->plan, c->cfg.time_scale, c->cfg.poll_min_interval, c->cfg.poll_max_interval);
-  if (!cfg->dry_run) {
+  { /* a dry run too: it talks to its private rehearsal server (backend.h) */
     char why[160];
     if (!c->base_url || !http_url_allowed(c->base_url, why, sizeof why)) {
       snprintf(errbuf, errlen, "bad API base URL: %s", c->base_url ? why : "none given");
@@ -256,6 +256,11 @@ fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len,
   j->timeout = o && o->timeout > 0 ? o->timeout : c->cfg.timeout;
   if (o && o->hooks) j->hooks = *o->hooks;
   j->rebuy_if_gone = o && o->rebuy_if_gone;
+  j->dry = c->cfg.dry_run; /* a rehearsal: its images are placeholders, nothing is bought */
+  if (o && o->journal_holds && j->dry) { /* a real run would serve it from the journal */
+    j->cached = true;
+    j->facts.credits = 0;
+  }
   j->t_queued = loop_now();
   return j;
 }
@@ -436,7 +441,7 @@ void fashn_fail(fashn_job *j, const char *name, int http_status, bool retryable,
 void fashn_finish(fashn_job *j) {
   fashn_client *c = j->c;
   if (c) {
-    int charged = j->credits >= 0 ? j->credits : j->facts.credits;
+    int charged = j->cached ? 0 : j->credits >= 0 ? j->credits : j->facts.credits;
     c->spent += charged;
     c->st.credits_spent += charged;
     c->st.done++;
@@ -447,22 +452,6 @@ void fashn_finish(fashn_job *j) {
 }
 
 static void dispatch_queue(fashn_client *c);
-
-static void dry_run(fashn_job *j) {
-  fashn_client *c = j->c;
-  char text[700];
-  size_t n = strlen(j->inputs);
-  snprintf(text, sizeof text, "would submit %s %.*s%s (%d credit%s)", FASHN_MODEL, n > 500 ? 500 : (int)n,
-           j->inputs, n > 500 ? "..." : "", j->facts.credits, j->facts.credits == 1 ? "" : "s");
-  emit(c, FASHN_EV_DRY_RUN, j, text);
-  c->spent += j->facts.credits; /* what the run would spend, for the cap */
-  j->dry = true;
-  j->credits = 0;
-  c->st.done++;
-  j->state = FASHN_JOB_DONE;
-  snprintf(j->status, sizeof j->status, "dry_run");
-  job_end(j);
-}
 
 static void fashn_dispatch(fashn_client *c) {
   loop_timer_stop(c->lp, &c->dispatch_timer);
@@ -483,18 +472,13 @@ static void dispatch_queue(fashn_client *c) {
       fashn_fail(j, "OutOfCredits", 429, false, "not submitted: no credits left on the account");
       continue;
     }
-    long cap = c->cfg.max_credits;
+    long cap = c->cfg.dry_run ? -1 : c->cfg.max_credits; /* a dry run compares its plan at the end */
     if (cap >= 0 && c->spent + c->reserved + j->facts.credits > cap) {
       if (c->reserved > 0 && c->spent + j->facts.credits <= cap) return; /* may fit later */
       fashn_fail(j, "CreditLimitExceeded", 0, false,
                  "not submitted: it costs %d credit%s and %ld of the --max-credits %ld are spent "
                  "or committed",
                  j->facts.credits, j->facts.credits == 1 ? "" : "s", c->spent + c->reserved, cap);
-      continue;
-    }
-    if (c->cfg.dry_run) {
-      queue_remove(c, j);
-      dry_run(j);
       continue;
     }
     double now = loop_now(), ghost_free;

@@ -20,7 +20,8 @@ typedef enum {
   FASHN_EV_COMPLETED, /* its outputs are in hand */
   FASHN_EV_FAILED,    /* it ended in failure (error in fashn_job_error) */
   FASHN_EV_NOTICE,    /* something worth a log line (retry, rate limit, ...) */
-  FASHN_EV_DRY_RUN,   /* --dry-run: text says what would have been submitted */
+  FASHN_EV_DRY_RUN,   /* no longer emitted: a dry run's jobs run on its rehearsal server
+                         (backend.h) and its plan is the bindings' (fashn_plan.h) */
 } fashn_event_kind;
 
 typedef struct fashn_event {
@@ -55,7 +56,8 @@ typedef struct fashn_config {
   int retry_failed;           /* resubmissions of predictions that failed with a name the
                                  contract calls worth a retry (1); they cost nothing */
   long max_credits;           /* refuse to submit beyond this (counting in-flight); <0 = no cap */
-  bool dry_run;               /* validate and report, send nothing */
+  bool dry_run;               /* a rehearsal (backend.h): jobs are marked dry (placeholders,
+                                 nothing bought), the credit cap is left to the plan */
   void (*on_event)(void *ud, const fashn_event *ev);
   void *event_ud;
   /* Asked before each submission: true = submit nothing more (Ctrl-C); queued jobs then
@@ -84,6 +86,8 @@ typedef struct fashn_job_opts {
   const struct fashn_job_hooks *hooks; /* the journal's (copied); NULL = none */
   bool rebuy_if_gone; /* fashn_resume of a prediction whose stored images were lost: if
                          the API no longer has it or its outputs, submit it again */
+  bool journal_holds; /* a dry run's job the journal already completed: rehearsed for
+                         its placeholders, but priced 0, cached, outside the credit cap */
 } fashn_job_opts;
 
 /* True (errbuf says so, naming the cap) when max_queued jobs already wait in the local

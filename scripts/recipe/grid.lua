@@ -422,9 +422,7 @@ function M.grid(spec)
       report.credits = report.credits + c.credits
       mine[i] = c
     end
-    if settings.dry_run then
-      say(settings, "dry run: would save %s", files[g])
-    else
+    do -- a dry run saves too: into its rehearsal folder, placeholders marked DRY RUN
       local nfailed, geometry = compose(o, mine, files[g], g)
       for _, c in ipairs(mine) do c.file = files[g] end
       report.files[#report.files + 1] = files[g]

@@ -1,6 +1,6 @@
--- test_fashn_cli.lua — the API options of bin/atelier: --max-credits refuses what would
--- go past the cap (jobs in flight count), --dry-run sends nothing and says what it would
--- cost, --concurrency, -q; the embedded emulator when no key is set; and the API key
+-- test_fashn_cli.lua — the API options of bin/atelier: --max-credits buys all or nothing
+-- (a rehearsal first) and, as the backstop, refuses at each submit what would go past the
+-- cap (jobs in flight count), --dry-run sends nothing and prints the plan, --concurrency, -q; the embedded emulator when no key is set; and the API key
 -- never appears in any output, error or file.
 local T = require "testing"
 local E = require "emu"
@@ -17,9 +17,24 @@ local BATCH = [[
 ]]
 local function batch(n, images) return (BATCH:gsub("N", tostring(n)):gsub("IMAGES", tostring(images or 1))) end
 
-T.case("--max-credits: jobs past the cap are refused locally, counting jobs in flight", function()
+T.case("--max-credits below the plan's total buys nothing: no request to /v1/run, exit 3, both numbers", function()
   local emu <close> = E.start{ ["time-scale"] = 0.02 }
   local r = R.run(emu, batch(5, 2), { args = { "--max-credits", "5" } })
+  R.check_exit(r, 3)
+  T.eq(#r.events, 0, "the recipe never ran for real:\n" .. r.stdout)
+  T.match(r.stderr, "planned 10 credits > %-%-max%-credits 5: nothing was bought")
+  local s = emu:stats()
+  T.eq({ s.run_accepted, s.status_requests, s.credits_charged }, { 0, 0, 0 }, "nothing reached the server")
+  -- at the total: the run completes
+  r = R.run(emu, batch(5, 2), { args = { "--max-credits", "10" } })
+  R.check_exit(r)
+  T.eq(r.events[1].out, { "completed", "completed", "completed", "completed", "completed" })
+  T.eq(emu:stats().credits_charged, 10)
+end)
+
+T.case("--max-credits --no-rehearse: jobs past the cap are refused locally, counting jobs in flight", function()
+  local emu <close> = E.start{ ["time-scale"] = 0.02 }
+  local r = R.run(emu, batch(5, 2), { args = { "--max-credits", "5", "--no-rehearse" } })
   R.check_exit(r)
   local out = r.events[1].out
   T.eq(out, { "completed", "completed", "CreditLimitExceeded", "CreditLimitExceeded", "CreditLimitExceeded" },
@@ -32,35 +47,34 @@ end)
 T.case("--max-credits waits for jobs in flight rather than refusing what may still fit", function()
   local emu <close> = E.start{ ["time-scale"] = 0.02, ["fail-rate"] = 1, ["fail-names"] = "ContentModerationError" }
   -- every prediction fails (costs nothing), so each later job fits once the one before ends
-  local r = R.run(emu, batch(3, 1), { args = { "--max-credits", "1" } })
+  local r = R.run(emu, batch(3, 1), { args = { "--max-credits", "1", "--no-rehearse" } })
   R.check_exit(r)
   T.eq(r.events[1].out, { "ContentModerationError", "ContentModerationError", "ContentModerationError" })
   T.eq(emu:stats().run_accepted, 3)
 end)
 
-T.case("--dry-run: checks, lists each job and the total cost, sends nothing", function()
+T.case("--dry-run: every job completes with placeholder images, the plan lists each and the total, nothing sent", function()
   local emu <close> = E.start{ ["time-scale"] = 0.02 }
   local r = R.run(emu, batch(3, 2) .. [[
     local ok, e = pcall(fashn.submit, { prompt = "x", seed = -4 })
     emit{ bad = e.name }
   ]], { args = { "--dry-run" } })
   R.check_exit(r)
-  T.eq(r.events[1].out, { "dry_run", "dry_run", "dry_run" })
+  T.eq(r.events[1].out, { "completed", "completed", "completed" })
   T.eq(r.events[2].bad, "InvalidInput", "a bad input still raises")
-  local _, listed = r.stdout:gsub("dry run: would submit model%-create", "")
-  T.eq(listed, 3, "one line per job:\n" .. r.stdout)
-  T.match(r.stdout, '"seed":2', "the inputs are shown")
-  T.match(r.stdout, "%(2 credits%)", "each job's cost")
-  T.match(r.stdout, "3 jobs would spend 6 credits; nothing was submitted", "the total")
+  T.match(r.stderr, "\n1  model%-create  look 1  1     %-     %-           1k   2       2\n", "one row per job:\n" .. r.stderr)
+  T.match(r.stderr, "total: 3 jobs, 6 images, 6 credits", "the total")
+  T.ok(not r.stderr:find("completed", 1, true), "no per-job lines:\n" .. r.stderr)
   local s = emu:stats()
   T.eq({ s.run_accepted, s.status_requests, s.credits_requests }, { 0, 0, 0 }, "nothing reached the server")
 end)
 
-T.case("--dry-run with --max-credits says which jobs the cap would refuse", function()
+T.case("--dry-run with --max-credits rehearses everything and says a real run would buy nothing (exit 3)", function()
   local r = R.run(nil, batch(3, 2), { url = false, args = { "--dry-run", "--max-credits", "4" } })
-  R.check_exit(r)
-  T.eq(r.events[1].out, { "dry_run", "dry_run", "CreditLimitExceeded" })
-  T.match(r.stdout, "2 jobs would spend 4 credits")
+  R.check_exit(r, 3)
+  T.eq(r.events[1].out, { "completed", "completed", "completed" })
+  T.match(r.stderr, "total: 3 jobs, 6 images, 6 credits")
+  T.match(r.stderr, "%-%-max%-credits 4: over the cap: a real run would buy nothing")
 end)
 
 T.case("no FASHN_API_KEY: the embedded emulator, with one line saying images are emulated", function()
@@ -158,7 +172,7 @@ T.case("--max-credits also bounds resubmissions after unknown outcomes (retry_un
     local out = {}
     for i, res in ipairs(fashn.gather(jobs, { raise = false })) do out[i] = res.error and res.error.name or res.status end
     emit{ out = out, stats = fashn.stats() }
-  ]], { args = { "--max-credits", "6" } })
+  ]], { args = { "--max-credits", "6", "--no-rehearse" } })
   R.check_exit(r)
   -- Exact, whatever the faults do: a job that goes out holds its credit until it ends, and
   -- it ends completed or unknown, which both count as spent. So six go out, the last two

@@ -97,7 +97,7 @@ T.case("a failed download of a charged prediction counts against --max-credits",
     local b = fashn.submit{ prompt = "second", seed = 2 }
     local rs = fashn.gather({ a, b }, { raise = false })
     emit{ rs[1].error.name, rs[2].error.name }
-  ]], { args = { "-q", "--max-credits", "1", "--concurrency", "1" } })
+  ]], { args = { "-q", "--max-credits", "1", "--no-rehearse", "--concurrency", "1" } })
   R.check_exit(r)
   T.eq(r.events[1], { "OutputTooLarge", "CreditLimitExceeded" })
   T.eq(emu:stats().run_accepted, 1, "the second was not bought")

@@ -185,18 +185,20 @@ T.case("the cost is printed before anything is submitted; -q prints nothing", fu
   T.eq(quiet.stderr, "", "-q: nothing on stderr")
 end)
 
-T.case("--dry-run checks every cell and says what it would cost; nothing is sent or written", function()
+T.case("--dry-run rehearses the grid: cells of placeholders, the grid saved in the rehearsal folder only", function()
   local emu <close> = E.start{ ["time-scale"] = 0.02 }
   local r = grid(emu, [[{ base = { prompt = "x" }, x = { seed = { 1, 2, 3 } }, out = "g.png" }]],
     { args = { "--dry-run" } })
   R.check_exit(r)
   T.eq(r.report.dry_run, true)
-  T.eq(r.report.files, {})
-  T.eq(r.report.cells[1].status, "dry_run")
+  T.eq(r.report.files, { "g.png" })
+  T.eq(r.report.cells[1].status, "completed")
   T.match(r.stderr, "3 cells %(3%), up to 3 credits")
-  T.match(r.stderr, "dry run: would save g.png")
+  T.match(r.stderr, "total: 3 jobs, 3 images, 3 credits")
   T.eq(emu:stats().run_accepted, 0)
-  T.eq(io.open(r.dir .. "/g.png"), nil, "no file")
+  T.eq(io.open(r.dir .. "/g.png"), nil, "nothing where a real run writes")
+  local img = image.load(r.dir .. "/.atelier/dry-run/g.png")
+  T.ok(img.width > 3 * 100, "the rehearsed grid holds its cells: " .. img.width)
 end)
 
 T.case("--max-credits below the grid's cost refuses the whole grid before any submission", function()

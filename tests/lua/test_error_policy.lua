@@ -134,6 +134,10 @@ local CASES = {
       bad_option("fashn.configure retry_unknown = 1", "retry_unknown", fashn.configure, { retry_unknown = 1 })
     end,
     cost = function() arg_error("fashn.cost(5)", fashn.cost, 5) end,
+    reserve = function()
+      arg_error("fashn.reserve(5)", fashn.reserve, 5)
+      failure("fashn.reserve bad input", "InvalidInput", fashn.reserve, { { prompt = "x", num_images = 9 } })
+    end,
     check = function()
       arg_error("fashn.check(5)", fashn.check, 5)
       failure("fashn.check bad input", "InvalidInput", fashn.check, { prompt = "x", num_images = 9 })

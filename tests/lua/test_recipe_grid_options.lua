@@ -118,7 +118,15 @@ T.case("the writability probe never writes through a link planted under its name
     print(atelier.writable("/proc/atelier-nonexistent/h.png") == nil)
     recipe.grid { base = { prompt = "look" }, x = { seed = { 1, 2 } }, out = arg[1] .. "/g.png" }
   ]])
-  local r = T.run({ "timeout", "20", T.atelier, "--dry-run", dir .. "/r.lua", dir }, { env = { FASHN_API_KEY = "test-key" } })
+  -- a dry run probes inside its rehearsal folder (where its writes go): writable there
+  local r = T.run({ "timeout", "20", T.atelier, "--dry-run", dir .. "/r.lua", dir },
+    { env = { FASHN_API_KEY = "test-key" }, cwd = dir })
+  T.eq(r.code, 0, r.stderr)
+  T.match(r.stdout, "^true\nfalse\n", r.stdout)
+  T.eq(T.read_file(dir .. "/victim.txt"), "precious\n", "the linked file is untouched")
+  T.ok(not io.open(dir .. "/new.txt"), "nothing was created through the dangling link")
+  -- and a real run (the embedded emulator) probes where it writes
+  r = T.run({ "timeout", "20", T.atelier, dir .. "/r.lua", dir }, { cwd = dir, env = { ATELIER_EMU_TIME_SCALE = "0.01" } })
   T.eq(r.code, 0, r.stderr)
   T.match(r.stdout, "^true\ntrue\n", r.stdout)
   T.eq(T.read_file(dir .. "/victim.txt"), "precious\n", "the linked file is untouched")
