@@ -13,6 +13,42 @@ local page = require "page"
 
 local M = {}
 
+--- lookbook.label(value) -> a label a reader expects: a snake_case identifier (an API
+--- value such as "match_base") reads as words with a capital ("Match base"); anything
+--- else is returned as it is.
+function M.label(value)
+  value = tostring(value)
+  if value:match("^[%l%d]+_[%l%d_]*$") or value:match("^[%l][%l%d]*$") then
+    local words = value:gsub("_+", " "):gsub("^%s+", ""):gsub("%s+$", "")
+    return (words:gsub("^%l", string.upper))
+  end
+  return value
+end
+
+-- Books made by lookbook.new and how their sections are labelled (true: M.label).
+-- book:section goes through here; a book made by page.new directly keeps raw titles.
+local labelled = setmetatable({}, { __mode = "k" })
+
+local function section_label(book, value, label)
+  if label ~= nil then return label end
+  local how = labelled[book]
+  if how == true then return M.label(value) end
+  if type(how) == "table" then return how[value] or M.label(value) end
+  if type(how) == "function" then return tostring(how(value)) end
+  return value
+end
+
+-- book:section(value[, label]): the page is headed by the label (see section_labels).
+local function install_section(book)
+  local methods = getmetatable(book).__index
+  if methods.__lookbook_section then return end
+  local raw = methods.section
+  methods.section = function(self, value, label)
+    return raw(self, section_label(self, value, label))
+  end
+  methods.__lookbook_section = true
+end
+
 --- The layouts shipped with atelier. Copy one and change it, or write your own table.
 --- pages: page templates in order (the last repeats, per section); spans merge grid
 --- slots: {column, row} of the top-left slot (1-based) and how many columns/rows.
@@ -67,6 +103,19 @@ end
 ---   type_size                caption size in points; titles scale from it (8)
 ---   quality                  JPEG/WebP quality of pages and embedded images (90)
 ---   pages                    page templates (see M.layouts.hero)
+---   font                     a font family by name ("EB Garamond", the default; "Noto Sans",
+---                            "DejaVu Sans", ...); scripts it lacks (Japanese, emoji) fall back
+---                            to installed fonts that have them
+---   cover                    true, or {season=, date=, logo="logo.png", hero="hero.jpg"}: a
+---                            cover page with the title and subtitle set large
+---   contact, footer          text at the footer's left (and the contact on the cover)
+---   header_note              a second running-header line (delivery window, order cut-off)
+---   fields                   line sheets: meta keys shown under every image, one line each,
+---                            {"sku", ...} or {{"sku", "Style no."}, ...}
+---   section_labels           how book:section(value) labels a page: a table value -> label,
+---                            a function(value) -> label, or false for the value as given;
+---                            by default a snake_case value reads as words ("match_base" ->
+---                            "Match base")
 --- Raises an error naming the option when one is wrong.
 function M.new(opts)
   if opts ~= nil and type(opts) ~= "table" then
@@ -89,7 +138,15 @@ function M.new(opts)
   local merged = copy_into({}, layout, "name")
   copy_into(merged, opts, "layout")
   merged.layout = name
-  return page.new(merged)
+  local labels = merged.section_labels
+  merged.section_labels = nil
+  if labels ~= nil and labels ~= false and type(labels) ~= "table" and type(labels) ~= "function" then
+    error("lookbook.new: section_labels: expected a table, a function or false, got a " .. type(labels), 2)
+  end
+  local book = page.new(merged)
+  install_section(book)
+  labelled[book] = labels == nil and true or labels
+  return book
 end
 
 return M

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "page_book.h"
+#include "page_text.h"
 
 static bool fail(char *err, size_t errlen, const char *msg) {
   snprintf(err, errlen, "%s", msg);
@@ -76,6 +77,8 @@ page_book *page_book_new(const page_options *o, const char *title, const char *s
   page_options opts = *o;
   opts.has_title = title && *title;
   opts.has_subtitle = subtitle && *subtitle;
+  if (!(b->text = page_text_new(o->font, err, errlen))) goto failed;
+  page_text_metrics(b->text, &opts.ascent_em, &opts.line_em); /* lines are reserved at this height */
   if (!page_layout_init(&b->l, &opts, err, errlen)) goto failed;
   b->title = dup_opt(title);
   b->subtitle = dup_opt(subtitle);
@@ -175,6 +178,8 @@ void page_book_free(page_book *b) {
   free_labels(b->row_labels, b->nrow_labels);
   free(b->title);
   free(b->subtitle);
+  page_extra_free(b->extra);
+  page_text_free(b->text);
   page_spool_close(&b->spool);
   page_layout_free(&b->l);
   free(b);

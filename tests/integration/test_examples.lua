@@ -34,7 +34,7 @@ local PROMISES = {
         "3-seed-22" })),
     wide = { "pose_from_reference.png", 3 * 240 },
   },
-  ["casting_lookbook.lua"] = { pdfs = { { "casting.pdf", 2 } }, html = { "casting/index.html" } },
+  ["casting_lookbook.lua"] = { pdfs = { { "casting.pdf", 3 } }, html = { "casting/index.html" } },
 }
 
 local function list_examples()
