@@ -19,7 +19,7 @@ DEB_PKGS := pkg-config liblua5.4-dev lua-cjson-dev libcurl4-openssl-dev libwebp-
             libpng-dev libturbojpeg0-dev libcairo2-dev libsqlite3-dev libmicrohttpd-dev \
             poppler-utils fonts-dejavu-core curl libfontconfig-dev groff-base \
             gnutls-bin sqlite3 clang libclang-rt-14-dev valgrind libpango1.0-dev \
-            fonts-ebgaramond fonts-noto-cjk
+            fonts-ebgaramond fonts-noto-cjk libcsv-dev
 # Wanted but not required: the HTML lookbook test drives headless Chromium and is skipped
 # (saying why) where it cannot be installed; a failed install never fails the build.
 OPTIONAL_DEB_PKGS := chromium
@@ -31,7 +31,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  = -std=c11 -Wall -Wextra -Werror -g $(OPT) $(SAN) -D_DEFAULT_SOURCE -MMD -MP \
           $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS = $(SAN) $(EXTRA_LDFLAGS)
-LDLIBS  = $(PKG_LIBS) -lpthread -lm
+LDLIBS  = $(PKG_LIBS) -lcsv -lpthread -lm
 
 # runtime/ is grouped by concern (runtime/README.md); every folder but emu/ is the core.
 RUNTIME_SRC := $(filter-out runtime/emu/%,$(wildcard runtime/*/*.c))
