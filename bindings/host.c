@@ -92,8 +92,8 @@ static void set_arg_table(lua_State *L, const host_options *o) {
     lua_pushstring(L, o->argv[i]);
     lua_rawseti(L, -2, i - before);
   }
-  if (o->script) {
-    lua_pushstring(L, o->script);
+  if (o->script || o->module) {
+    lua_pushstring(L, o->module ? o->module : o->script);
     lua_rawseti(L, -2, 0);
   }
   for (int i = 0; i < o->nscript_args; i++) {
@@ -109,6 +109,18 @@ static const char MAIN_BODY[] =
     "for _, name in ipairs(libs) do _G[name] = require(name) end\n"
     "for _, chunk in ipairs(chunks) do chunk() end\n"
     "if script then return script(table.unpack(args, 1, args.n)) end\n";
+
+/* -m MODULE: the module's command line, main(args), takes the script's place (like
+ * python -m). Its arguments are arg[1..]; a raised error exits 1 like a script's, and
+ * an integer main returns is the exit status (2 for a usage error, say). */
+static const char MODULE_MAIN[] =
+    "local name = arg[0]\n"
+    "local m = require(name)\n"
+    "if type(m) ~= 'table' or type(m.main) ~= 'function' then\n"
+    "  error(name .. ': this module has no command line (no main function)', 0)\n"
+    "end\n"
+    "local status = m.main({...})\n"
+    "if math.type(status) == 'integer' then MODULE_EXIT_STATUS = status end\n";
 
 static int report_load_error(lua_State *L, const char *progname) {
   fprintf(stderr, "%s: %s\n", progname, lua_tostring(L, -1));
@@ -200,7 +212,12 @@ int host_run(const host_options *o) {
     }
     lua_rawseti(L, -2, i + 1);
   }
-  if (script) {
+  if (o->module) {
+    if (luaL_loadbuffer(L, MODULE_MAIN, strlen(MODULE_MAIN), "=(-m)") != LUA_OK) {
+      status = report_load_error(L, o->progname);
+      goto done;
+    }
+  } else if (script) {
     const char *path = strcmp(script, "-") == 0 ? NULL : script;
     if (luaL_loadfile(L, path) != LUA_OK) { /* skips a #! first line, like lua */
       status = report_load_error(L, o->progname);
@@ -220,6 +237,10 @@ int host_run(const host_options *o) {
   interrupt_install(lp, on_interrupt, (void *)o, EXIT_NOW);
   sched_result r = sched_run_main(L, 4, o->progname);
   status = (r.main_failed || r.unobserved || r.deadlocked) ? 1 : 0;
+  if (status == 0 && o->module && lua_getglobal(L, "MODULE_EXIT_STATUS") == LUA_TNUMBER) {
+    lua_Integer v = lua_tointeger(L, -1);
+    status = v >= 0 && v <= 125 ? (int)v : 1;
+  }
   if (interrupt_stopping()) status = 130; /* like a shell's 128 + SIGINT */
   lfashn_finish(L);
   ljournal_finish(L, o->quiet);

@@ -65,6 +65,11 @@ M.layouts = {
       {},
     },
   },
+  -- A line sheet: three styles across, each with its name and a table of fields (style
+  -- number, colourways, sizes, fabric, prices...) under the image; see lookbook.line_sheet.
+  linesheet = {
+    columns = 3, cell = "3:4", fit = "fit", gutter = "6mm", caption_lines = 2, type_size = 7.5,
+  },
   -- A contact sheet: many small frames, whole images (never cropped), small type.
   contact = {
     columns = 8, cell = "3:4", fit = "fit", margin = "8mm", gutter = "1.5mm", type_size = 5.5,
@@ -147,6 +152,135 @@ function M.new(opts)
   install_section(book)
   labelled[book] = labels == nil and true or labels
   return book
+end
+
+-- The fields a line sheet knows, in the order buyers read them, with their labels.
+-- Column names are matched without case, spaces or punctuation ("Style No." = style_no).
+M.line_sheet_fields = {
+  { "sku", "Style no.", { "sku", "style_no", "style_number", "styleno", "article", "ref", "reference" } },
+  { "colourways", "Colourways", { "colourways", "colorways", "colours", "colors", "colour", "color" } },
+  { "sizes", "Sizes", { "sizes", "size", "size_range" } },
+  { "fabric", "Fabric", { "fabric", "composition", "material", "materials" } },
+  { "wholesale", "Wholesale", { "wholesale", "wholesale_price", "whs", "wsp" } },
+  { "retail", "Retail", { "retail", "retail_price", "rrp", "msrp" } },
+  { "delivery", "Delivery", { "delivery", "delivery_window" } },
+  { "notes", "Notes", { "notes", "note", "comments" } },
+}
+-- Columns that name the style (the caption) and the image.
+M.name_columns = { "name", "style", "style_name", "title", "look", "caption" }
+-- A second name under the first, in another script or language.
+M.subname_columns = { "name_ja", "name_jp", "name_local", "local_name", "alt_name", "name_2" }
+M.image_columns = { "image", "file", "path", "photo", "picture" }
+
+local function norm(key) return (tostring(key):lower():gsub("[^%w]+", "_"):gsub("^_+", ""):gsub("_+$", "")) end
+
+-- The first column of `header` whose normalised name is in `names`.
+local function find_column(header, names)
+  for _, want in ipairs(names) do
+    for _, col in ipairs(header) do
+      if norm(col) == want then return col end
+    end
+  end
+end
+M.find_column = find_column
+
+--- lookbook.line_sheet{items =, ...} -> book: a line sheet a buyer orders from. items is a
+--- list of tables (CSV records from csv.read, or your own) whose keys name the image, the
+--- style's name and its fields; header, when given (records.header), keeps the columns'
+--- order. Options: title, season, delivery, order_by, terms, contact, cover (true or a
+--- table as in lookbook.new), image (the image column; "image", "file", "path", ...),
+--- name (the name column), subname (a second name under it, e.g. in Japanese:
+--- "name_ja", found by itself), section (a column: a new section where its value changes),
+--- base (the directory relative image paths are in), fields (a list of columns or
+--- {column, label}; by default every known field the items have, then the other columns),
+--- and any lookbook.new option (layout "linesheet" by default). Prices and the rest are
+--- shown as written.
+function M.line_sheet(opts)
+  if type(opts) ~= "table" or type(opts.items) ~= "table" then
+    error("lookbook.line_sheet: expected {items = {...}, ...}", 2)
+  end
+  local items = opts.items
+  local header = opts.header or items.header
+  if not header then -- the keys the items have, sorted
+    local seen, list = {}, {}
+    for _, it in ipairs(items) do
+      for k in pairs(it) do
+        if type(k) == "string" and not seen[k] then seen[k] = true; list[#list + 1] = k end
+      end
+    end
+    table.sort(list)
+    header = list
+  end
+  local image_col = opts.image or find_column(header, M.image_columns)
+  if not image_col then
+    error("lookbook.line_sheet: no image column (name one with image =; looked for " ..
+      table.concat(M.image_columns, ", ") .. ")", 2)
+  end
+  local name_col = opts.name or find_column(header, M.name_columns)
+  local subname_col = opts.subname or find_column(header, M.subname_columns)
+  local section_col = opts.section
+  local fields = opts.fields
+  if not fields then
+    fields = {}
+    local used = { [image_col] = true, [name_col or false] = true, [subname_col or false] = true,
+      [section_col or false] = true }
+    for _, f in ipairs(M.line_sheet_fields) do
+      local col = find_column(header, f[3])
+      if col and not used[col] then fields[#fields + 1] = { col, f[2] }; used[col] = true end
+    end
+    for _, col in ipairs(header) do
+      if not used[col] then fields[#fields + 1] = { col, M.label(norm(col)) }; used[col] = true end
+    end
+  end
+  while #fields > 16 do table.remove(fields) end
+  local note = {}
+  if opts.season then note[#note + 1] = opts.season end
+  if opts.delivery then note[#note + 1] = "Delivery " .. opts.delivery end
+  if opts.order_by then note[#note + 1] = "Order by " .. opts.order_by end
+  local book_opts = { layout = "linesheet" }
+  local skip = { items = true, header = true, season = true, delivery = true, order_by = true, terms = true,
+    image = true, name = true, subname = true, section = true, base = true }
+  for k, v in pairs(opts) do
+    if not skip[k] then book_opts[k] = v end
+  end
+  book_opts.fields = fields
+  if #note > 0 and book_opts.header_note == nil then book_opts.header_note = table.concat(note, "  ·  ") end
+  if opts.terms and book_opts.footer == nil then book_opts.footer = opts.terms end
+  if type(book_opts.cover) == "table" and book_opts.cover.season == nil and opts.season then
+    book_opts.cover.season = opts.season
+  end
+  local book = M.new(book_opts)
+  local section
+  for i, it in ipairs(items) do
+    if section_col and it[section_col] ~= section then
+      section = it[section_col]
+      book:section(section)
+    end
+    local file = it[image_col]
+    if type(file) == "string" and opts.base and not file:match("^/") then file = opts.base .. "/" .. file end
+    if file == nil or file == "" then
+      local line = items.lines and items.lines[i]
+      error(string.format("lookbook.line_sheet: item %d%s has no %s", i, line and (" (line " .. line .. ")") or "",
+        image_col), 2)
+    end
+    local meta = {}
+    for _, f in ipairs(fields) do
+      local col = type(f) == "table" and f[1] or f
+      local v = it[col]
+      if v ~= nil and v ~= "" then meta[col] = (tostring(v):gsub("%s*[\r\n]+%s*", " ")) end -- one line each
+    end
+    local caption = { name_col and it[name_col] or nil, subname_col and it[subname_col] or nil }
+    if caption[1] == "" then caption[1] = nil end
+    if caption[2] == "" then caption[2] = nil end
+    book:add(file, { caption = caption, meta = meta })
+  end
+  return book
+end
+
+--- atelier -m lookbook ...: a lookbook or line sheet from files or a CSV in one command
+--- (scripts/lookbook/cli.lua; `atelier -m lookbook --help` lists its options).
+function M.main(args)
+  return require("lookbook.cli").main(args)
 end
 
 return M

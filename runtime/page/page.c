@@ -15,6 +15,7 @@
 
 #include "page_book.h"
 #include "page_text.h"
+#include "../base/fontfini.h"
 
 static bool fail(char *err, size_t errlen, const char *msg) {
   snprintf(err, errlen, "%s", msg);
@@ -58,7 +59,7 @@ bad:
  * keeps leak checkers quiet about memory that is not a leak, so real leaks stand out. */
 static void release_font_caches(void) {
   cairo_debug_reset_static_data();
-  FcFini();
+  font_fini(); /* not after Pango: runtime/base/fontfini.h */
 }
 
 static void register_release(void) { atexit(release_font_caches); }

@@ -52,6 +52,7 @@ typedef struct tstyle {
   double align;
   bool bold, italic, upper, muted;
   double tracking;
+  bool lining;
 } tstyle;
 
 static void log_text(draw_ctx *d, const char *what, double x, double y, double w, double h,
@@ -77,7 +78,7 @@ static double text(draw_ctx *d, const char *what, const char *s, double x, doubl
   if (!s || !*s || w <= 0) return 0;
   rgb c = st.muted ? d->secondary : d->primary;
   double size = st.size_pt * d->l->px_per_pt;
-  page_text_style ps = {size, st.bold, st.italic, st.lines, st.align, st.tracking, st.upper, c.r, c.g, c.b};
+  page_text_style ps = {size, st.bold, st.italic, st.lines, st.align, st.tracking, st.upper, st.lining, c.r, c.g, c.b};
   page_text_extent e;
   if (!page_text_set(d->text, d->cr, d->caplog < 0, s, x, y, w, &ps, &e)) return 0;
   log_text(d, what, x, y, w, st.lines * d->l->line_em * size, &e);
@@ -105,7 +106,7 @@ static void draw_labels(draw_ctx *d) {
   const page_book *b = d->b;
   const page_layout *l = d->l;
   double S = l->type.subtitle;
-  tstyle st = {S, 1, 0.5, true, false, false, false, 0};
+  tstyle st = {S, 1, 0.5, true, false, false, false, 0, false};
   if (l->col_labels.h) {
     double top = l->col_labels.y + (l->col_labels.h - page_layout_lines_px(l, S, 1)) / 2.0;
     for (int c = 0; c < b->ncol_labels && c < l->columns; c++) {
@@ -122,7 +123,7 @@ static void draw_labels(draw_ctx *d) {
       if (!s) continue;
       double mid = l->grid.y + r * (l->image_h + l->caption_h + l->gutter) + l->image_h / 2.0;
       /* measure first: one line or two, centred on the row either way */
-      page_text_style ps = {S * l->px_per_pt, true, false, 2, 1, 0, false, 0, 0, 0};
+      page_text_style ps = {S * l->px_per_pt, true, false, 2, 1, 0, false, false, 0, 0, 0};
       page_text_extent e;
       page_text_set(d->text, d->cr, false, s, l->row_labels.x, 0, l->row_labels.w, &ps, &e);
       text(d, "row label", s, l->row_labels.x, mid - e.nlines * lh / 2, l->row_labels.w, st);
@@ -140,19 +141,19 @@ static void draw_header(draw_ctx *d, const char *section) {
   double left_w = w;
   if (section && *section) {
     double used = text(d, "section", section, x + w * 0.45, y, w * 0.55,
-                       (tstyle){S, 1, 1, false, true, false, false, 0});
+                       (tstyle){S, 1, 1, false, true, false, false, 0, false});
     left_w = w - used - S * l->px_per_pt;
   }
   if (b->title && *b->title)
-    text(d, "title", b->title, x, y, left_w, (tstyle){S, 1, 0, false, false, false, false, 0});
+    text(d, "title", b->title, x, y, left_w, (tstyle){S, 1, 0, false, false, false, false, 0, false});
   y += page_layout_lines_px(l, S, 1);
   if (b->subtitle && *b->subtitle && !l->o.cover) {
-    text(d, "subtitle", b->subtitle, x, y, w, (tstyle){C, 1, 0, false, true, false, true, 0});
+    text(d, "subtitle", b->subtitle, x, y, w, (tstyle){C, 1, 0, false, true, false, true, 0, false});
     y += page_layout_lines_px(l, C, 1);
   }
   if (b->extra && b->extra->header_note)
     text(d, "header note", b->extra->header_note, x, y, w,
-         (tstyle){l->type.footer, 1, 0, false, false, false, true, 0});
+         (tstyle){l->type.footer, 1, 0, false, false, false, true, 0, false});
   rule(d, x, l->header.y + l->header.h + l->type.caption * 0.6 * l->px_per_pt, w);
 }
 
@@ -161,7 +162,7 @@ static void draw_footer(draw_ctx *d, int p, int npages, const char *section) {
   const page_layout *l = d->l;
   if (!l->footer.h) return;
   double F = l->type.footer, x = l->footer.x, w = l->footer.w, y = l->footer.y;
-  tstyle st = {F, 1, 1, false, false, false, true, 0};
+  tstyle st = {F, 1, 1, false, false, false, true, 0, true};
   double num_w = 0;
   if (l->o.page_numbers) {
     char num[48];
@@ -204,8 +205,8 @@ static void draw_cell_text(draw_ctx *d, const page_entry *e, const page_rect *ca
       c1 = NULL;
     }
     int first = c1 ? lines - 1 : lines;
-    text(d, "caption", c0, cap->x, y, cap->w, (tstyle){T, first, 0, false, false, false, false, 0});
-    if (c1) text(d, "caption", c1, cap->x, y + first * lh, cap->w, (tstyle){T, 1, 0, false, false, false, true, 0});
+    text(d, "caption", c0, cap->x, y, cap->w, (tstyle){T, first, 0, false, false, false, false, 0, false});
+    if (c1) text(d, "caption", c1, cap->x, y + first * lh, cap->w, (tstyle){T, 1, 0, false, false, false, true, 0, false});
     free(joined);
   }
   const page_extra *x = d->b->extra;
@@ -215,9 +216,9 @@ static void draw_cell_text(draw_ctx *d, const page_entry *e, const page_rect *ca
   for (int i = 0; i < x->nfields && i < l->o.field_lines; i++, y += lh) {
     const char *v = page_entry_meta(e, x->fields[i]);
     text(d, "field label", x->field_labels[i], cap->x, align_top(l, y, T, F), label_w - F * l->px_per_pt,
-         (tstyle){F, 1, 0, false, false, true, true, 0});
+         (tstyle){F, 1, 0, false, false, true, true, 0, false});
     text(d, "field", v && *v ? v : "\xe2\x80\x94", cap->x + label_w, y, cap->w - label_w,
-         (tstyle){T, 1, 0, false, false, false, !(v && *v), 0});
+         (tstyle){T, 1, 0, false, false, false, !(v && *v), 0, true});
   }
 }
 
@@ -238,18 +239,18 @@ static bool draw_cover(draw_ctx *d, page_paint_fn paint, void *ud, char *err, si
   if (paint && x->has_logo && !paint(d->cr, b, &x->logo, ud, err, errlen)) return false;
   if (paint && x->has_hero && !paint(d->cr, b, &x->hero, ud, err, errlen)) return false;
   text(d, "cover title", b->title, c->title.x, c->title.y, c->title.w,
-       (tstyle){l->type.cover, 2, 0, false, false, false, false, 0});
+       (tstyle){l->type.cover, 2, 0, false, false, false, false, 0, false});
   text(d, "cover subtitle", b->subtitle, c->subtitle.x, c->subtitle.y, c->subtitle.w,
-       (tstyle){l->type.section, 2, 0, false, true, false, true, 0});
+       (tstyle){l->type.section, 2, 0, false, true, false, true, 0, false});
   char meta[2 * PAGE_MAX_TEXT + 16] = "";
   snprintf(meta, sizeof meta, "%s%s%s", x->season ? x->season : "", x->season && x->date ? "  \xc2\xb7  " : "",
            x->date ? x->date : "");
   text(d, "cover season", meta, c->meta.x, c->meta.y, c->meta.w,
-       (tstyle){l->type.subtitle, 1, 0, false, false, false, false, 0});
+       (tstyle){l->type.subtitle, 1, 0, false, false, false, false, 0, false});
   if (x->contact) {
     rule(d, c->contact.x, c->contact.y - l->type.caption * 0.8 * l->px_per_pt, c->contact.w);
     text(d, "cover contact", x->contact, c->contact.x, c->contact.y, c->contact.w,
-         (tstyle){l->type.caption, 2, 0, false, false, false, true, 0});
+         (tstyle){l->type.caption, 2, 0, false, false, false, true, 0, false});
   }
   return true;
 }

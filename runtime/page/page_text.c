@@ -5,6 +5,8 @@
  * lines as one in Latin and its box never grows. */
 #include "page_text.h"
 
+#include "../base/fontfini.h"
+
 #include <pango/pangocairo.h>
 #include <pango/pangofc-fontmap.h>
 #include <math.h>
@@ -36,6 +38,7 @@ page_text *page_text_new(const char *family, char *err, size_t errlen) {
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
+  font_fini_pango_started(); /* before Pango's own thread starts */
   t->map = pango_cairo_font_map_new();
   t->ctx = t->map ? pango_font_map_create_context(t->map) : NULL;
   if (!t->ctx) {
@@ -102,9 +105,11 @@ bool page_text_set(page_text *t, cairo_t *cr, bool draw, const char *s, double x
   PangoFontDescription *d = describe(t, st->size, st->bold, st->italic);
   pango_layout_set_font_description(lay, d);
   pango_font_description_free(d);
-  if (st->tracking != 0) {
+  if (st->tracking != 0 || st->lining) {
     PangoAttrList *attrs = pango_attr_list_new();
-    pango_attr_list_insert(attrs, pango_attr_letter_spacing_new((int)(st->tracking * st->size * PANGO_SCALE)));
+    if (st->tracking != 0)
+      pango_attr_list_insert(attrs, pango_attr_letter_spacing_new((int)(st->tracking * st->size * PANGO_SCALE)));
+    if (st->lining) pango_attr_list_insert(attrs, pango_attr_font_features_new("lnum 1, tnum 1"));
     pango_layout_set_attributes(lay, attrs);
     pango_attr_list_unref(attrs);
   }

@@ -35,6 +35,7 @@ local PROMISES = {
     wide = { "pose_from_reference.png", 3 * 240 },
   },
   ["casting_lookbook.lua"] = { pdfs = { { "casting.pdf", 3 } }, html = { "casting/index.html" } },
+  ["line_sheet.lua"] = { pdfs = { { "line_sheet.pdf", 3 } }, html = { "line_sheet/index.html" } },
 }
 
 local function list_examples()
