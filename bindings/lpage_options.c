@@ -30,7 +30,7 @@ static const char *const BOOK_OPTIONS[] = {
     "title", "subtitle", "columns", "rows", "cell", "page", "orientation", "margin", "gutter", "background",
     "color", "fit", "dpi", "caption_lines", "page_numbers", "type_size", "quality", "pages", "layout",
     "column_labels", "row_labels", "row_label_width", "cell_width", "font", "contact", "footer", "header_note",
-    "fields", "cover", NULL};
+    "fields", "cover", "parameters", NULL};
 
 /* Raises unless every key of the table at idx is in allowed. */
 void lpage_check_keys(lua_State *L, int idx, const char *const *allowed, const char *where, int level) {
@@ -347,6 +347,11 @@ void lpage_read_options(lua_State *L, lpage_new_args *a) {
   }
   lua_pop(L, 1);
   o->quality = opt_int(L, 1, "quality", 1, 100, o->quality, false);
+  if (lua_getfield(L, 1, "parameters") != LUA_TNIL) {
+    if (!lua_isboolean(L, -1)) lpage_raise(L, 2, "BadOption", "lookbook.new: parameters: expected true or false");
+    o->html_parameters = lua_toboolean(L, -1);
+  }
+  lua_pop(L, 1);
   opt_pages(L, 1, o);
   const char *font = opt_string(L, 1, "font", "a font family name such as \"EB Garamond\"");
   if (font) {

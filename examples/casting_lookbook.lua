@@ -11,7 +11,7 @@ local lookbook = require "lookbook"
 
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 local out = arg[1] or "out"
-os.execute("mkdir -p '" .. out:gsub("'", "'\\''") .. "'")
+os.execute("mkdir -p '" .. (out .. "/looks"):gsub("'", "'\\''") .. "'")
 
 -- __looks__ reads wildcards/looks.txt beside this script; each line is a template too
 local looks = recipe.expand("model wearing a __looks__, editorial, full length")
@@ -52,7 +52,10 @@ for i, r in ipairs(results) do
     failed[#failed + 1] = string.format("%s / %s / seed %d: %s", inputs.prompt, inputs.face_reference_mode,
       inputs.seed, tostring(r.error))
   else
-    book:add(r.images[1], {
+    -- saved first: the web page links each picture to this full-resolution file
+    local file = string.format("%s/looks/%02d-%s-seed%d.png", out, i, inputs.face_reference_mode, inputs.seed)
+    r.images[1]:save(file)
+    book:add(file, {
       caption = { inputs.prompt:match("wearing an? (.-),") or inputs.prompt, "seed " .. inputs.seed },
       meta = { prompt = inputs.prompt, seed = inputs.seed, face_reference_mode = inputs.face_reference_mode },
     })

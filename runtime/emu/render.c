@@ -251,7 +251,6 @@ static void draw_face(cairo_t *cr, const emu_scene *s, int w, int h) {
  * lives; releasing them at exit, after every emulator has stopped, keeps leak checkers
  * quiet about memory that is not a leak so that real leaks stand out. */
 static void release_font_caches(void) {
-  cairo_debug_reset_static_data();
   font_fini(); /* idempotent: the page renderer may release them too */
 }
 static void register_release(void) { atexit(release_font_caches); }

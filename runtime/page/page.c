@@ -58,8 +58,7 @@ bad:
  * releasing them at exit (after every book is gone: lua_close runs before main returns)
  * keeps leak checkers quiet about memory that is not a leak, so real leaks stand out. */
 static void release_font_caches(void) {
-  cairo_debug_reset_static_data();
-  font_fini(); /* not after Pango: runtime/base/fontfini.h */
+  font_fini(); /* when it is safe: runtime/base/fontfini.h */
 }
 
 static void register_release(void) { atexit(release_font_caches); }

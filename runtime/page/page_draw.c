@@ -106,7 +106,7 @@ static void draw_labels(draw_ctx *d) {
   const page_book *b = d->b;
   const page_layout *l = d->l;
   double S = l->type.subtitle;
-  tstyle st = {S, 1, 0.5, true, false, false, false, 0, false};
+  tstyle st = {S, 1, 0.5, true, false, false, false, 0, true}; /* lining figures: a "1" as tall as a capital */
   if (l->col_labels.h) {
     double top = l->col_labels.y + (l->col_labels.h - page_layout_lines_px(l, S, 1)) / 2.0;
     for (int c = 0; c < b->ncol_labels && c < l->columns; c++) {

@@ -64,6 +64,7 @@ typedef struct page_options {
   int field_lines;             /* line sheets: lines of item fields under the caption, 0..16 */
   bool cover;                  /* a cover page comes before the body pages */
   bool has_logo, has_hero;     /* the cover's logo band and hero image */
+  bool html_parameters;        /* the web page shows each image's parameters (meta) */
 } page_options;
 
 /* The type scale: sizes in points, each a step of 1.25 from the caption size. */

@@ -20,6 +20,7 @@ struct page_text {
   char *family;
   char resolved[128];
   double ascent_em, line_em;
+  bool held; /* counted by font_fini_hold */
 };
 
 static PangoFontDescription *describe(const page_text *t, double size, bool bold, bool italic) {
@@ -39,6 +40,8 @@ page_text *page_text_new(const char *family, char *err, size_t errlen) {
     return NULL;
   }
   font_fini_pango_started(); /* before Pango's own thread starts */
+  font_fini_hold();            /* until page_text_free: its fonts are cairo's */
+  t->held = true;
   t->map = pango_cairo_font_map_new();
   t->ctx = t->map ? pango_font_map_create_context(t->map) : NULL;
   if (!t->ctx) {
@@ -81,6 +84,7 @@ void page_text_free(page_text *t) {
     pango_fc_font_map_shutdown(PANGO_FC_FONT_MAP(t->map)); /* lets go of fontconfig's objects */
     g_object_unref(t->map);
   }
+  if (t->held) font_fini_unhold();
   free(t->family);
   free(t);
 }

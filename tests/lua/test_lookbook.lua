@@ -309,7 +309,7 @@ T.case("the HTML lookbook loads in headless Chromium with every image resolved",
   end
   local dir = T.tmpdir()
   local inputs = fixtures(dir, 6, 60, 80)
-  local book = lookbook.new { title = "Resort <27>", subtitle = "web", layout = "hero", dpi = 72 }
+  local book = lookbook.new { title = "Resort <27>", subtitle = "web", layout = "hero", dpi = 72, parameters = true }
   book:section("Linen & silk")
   for i, p in ipairs(inputs) do
     book:add(p, { caption = { "Look " .. i, "seed " .. i }, meta = { seed = i, prompt = "linen \"suit\" <b>", mode = "match_base" } })
