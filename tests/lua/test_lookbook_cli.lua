@@ -31,8 +31,14 @@ end
 T.case("atelier -m lookbook -o book.pdf --title SS27 images/*.png works from a fresh shell", function()
   local dir = T.tmpdir()
   images(dir .. "/images", 5)
-  local r = T.run({ "env", "-i", "PATH=/usr/bin:/bin", "sh", "-c",
-    T.shell_quote(ATELIER) .. " -m lookbook -o book.pdf --title SS27 images/*.png" }, { cwd = dir })
+  local argv = { "env", "-i", "PATH=/usr/bin:/bin" }
+  for _, v in ipairs { "LSAN_OPTIONS", "ASAN_OPTIONS", "UBSAN_OPTIONS" } do -- the sanitizers' settings only
+    if os.getenv(v) then argv[#argv + 1] = v .. "=" .. os.getenv(v) end
+  end
+  for _, a in ipairs { "sh", "-c", T.shell_quote(ATELIER) .. " -m lookbook -o book.pdf --title SS27 images/*.png" } do
+    argv[#argv + 1] = a
+  end
+  local r = T.run(argv, { cwd = dir })
   T.eq(r.code, 0, "exit status; stderr: " .. r.stderr)
   T.match(r.stdout, "book%.pdf: 5 images on 1 pages")
   local text = pdftext(dir .. "/book.pdf")
