@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct page_text {
   PangoFontMap *map;
@@ -64,6 +65,18 @@ page_text *page_text_new(const char *family, char *err, size_t errlen) {
     snprintf(t->resolved, sizeof t->resolved, "%s", pango_font_description_get_family(got));
     pango_font_description_free(got);
     g_object_unref(font);
+  }
+  /* a family that is not installed: fontconfig would quietly set another one */
+  static const char *const generic[] = {"serif", "sans-serif", "sans", "monospace", "mono", "cursive", "fantasy", NULL};
+  bool is_generic = false;
+  for (int i = 0; generic[i]; i++) is_generic = is_generic || strcasecmp(t->family, generic[i]) == 0;
+  bool asked = family && *family; /* the default may fall back: it is only a preference */
+  if (asked && !is_generic && t->resolved[0] && strcasecmp(t->resolved, t->family) != 0) {
+    snprintf(err, errlen, "font: no family \"%s\" is installed (fontconfig would use \"%s\"; `fc-list : family` lists them)",
+             t->family, t->resolved);
+    pango_font_description_free(d);
+    page_text_free(t);
+    return NULL;
   }
   PangoFontMetrics *m = pango_context_get_metrics(t->ctx, d, NULL);
   double asc = pango_font_metrics_get_ascent(m) / (double)PANGO_SCALE / 100;

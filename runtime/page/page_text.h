@@ -17,7 +17,9 @@
 typedef struct page_text page_text;
 
 /* A text setter for one font family (NULL or "" = PAGE_DEFAULT_FONT). Its own font map,
- * so nothing is shared between threads or left behind in Pango's per-thread default. */
+ * so nothing is shared between threads or left behind in Pango's per-thread default.
+ * NULL with a message when the family is not installed (generic names such as "serif"
+ * or "sans-serif" are fontconfig's to choose). */
 page_text *page_text_new(const char *family, char *err, size_t errlen);
 void page_text_free(page_text *t);
 

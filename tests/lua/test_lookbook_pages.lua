@@ -157,3 +157,10 @@ T.case("section labels: words by default, a table or a function, or the value as
     T.ok(text:find(c[3], 1, true), string.format("case %d shows %q: %s", i, c[3], text))
   end
 end)
+
+T.case("a font that is not installed is refused by name; generic names are fontconfig's", function()
+  local ok, err = pcall(lookbook.new, { font = "Helvetca Neue Nonexistent" })
+  T.ok(not ok and err.name == "BadOption", "refused")
+  T.match(err.message, 'font: no family "Helvetca Neue Nonexistent" is installed')
+  T.ok(lookbook.new { font = "sans-serif" }, "a generic family is fine")
+end)
