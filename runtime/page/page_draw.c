@@ -44,6 +44,7 @@ typedef struct draw_ctx {
   page_inspect_text *log;
   int nlog, caplog;
   bool oom;
+  int last_lines; /* lines the last text() took */
 } draw_ctx;
 
 typedef struct tstyle {
@@ -80,7 +81,9 @@ static double text(draw_ctx *d, const char *what, const char *s, double x, doubl
   double size = st.size_pt * d->l->px_per_pt;
   page_text_style ps = {size, st.bold, st.italic, st.lines, st.align, st.tracking, st.upper, st.lining, c.r, c.g, c.b};
   page_text_extent e;
+  d->last_lines = 0;
   if (!page_text_set(d->text, d->cr, d->caplog < 0, s, x, y, w, &ps, &e)) return 0;
+  d->last_lines = e.nlines;
   log_text(d, what, x, y, w, st.lines * d->l->line_em * size, &e);
   return e.w;
 }
@@ -238,14 +241,17 @@ static bool draw_cover(draw_ctx *d, page_paint_fn paint, void *ud, char *err, si
   const page_extra *x = b->extra;
   if (paint && x->has_logo && !paint(d->cr, b, &x->logo, ud, err, errlen)) return false;
   if (paint && x->has_hero && !paint(d->cr, b, &x->hero, ud, err, errlen)) return false;
+  /* lines the title and subtitle leave unused close up, so the block reads as one */
   text(d, "cover title", b->title, c->title.x, c->title.y, c->title.w,
        (tstyle){l->type.cover, 2, 0, false, false, false, false, 0, false});
-  text(d, "cover subtitle", b->subtitle, c->subtitle.x, c->subtitle.y, c->subtitle.w,
+  double up = (2 - d->last_lines) * l->line_em * l->type.cover * l->px_per_pt;
+  text(d, "cover subtitle", b->subtitle, c->subtitle.x, c->subtitle.y - up, c->subtitle.w,
        (tstyle){l->type.section, 2, 0, false, true, false, true, 0, false});
+  up += (2 - d->last_lines) * l->line_em * l->type.section * l->px_per_pt;
   char meta[2 * PAGE_MAX_TEXT + 16] = "";
   snprintf(meta, sizeof meta, "%s%s%s", x->season ? x->season : "", x->season && x->date ? "  \xc2\xb7  " : "",
            x->date ? x->date : "");
-  text(d, "cover season", meta, c->meta.x, c->meta.y, c->meta.w,
+  text(d, "cover season", meta, c->meta.x, c->meta.y - up, c->meta.w,
        (tstyle){l->type.subtitle, 1, 0, false, false, false, false, 0, false});
   if (x->contact) {
     rule(d, c->contact.x, c->contact.y - l->type.caption * 0.8 * l->px_per_pt, c->contact.w);
