@@ -19,7 +19,7 @@ DEB_PKGS := pkg-config liblua5.4-dev lua-cjson-dev libcurl4-openssl-dev libwebp-
             libpng-dev libturbojpeg0-dev libcairo2-dev libsqlite3-dev libmicrohttpd-dev \
             poppler-utils fonts-dejavu-core curl libfontconfig-dev groff-base \
             gnutls-bin sqlite3 clang libclang-rt-14-dev valgrind libpango1.0-dev \
-            fonts-ebgaramond fonts-noto-cjk libcsv-dev
+            fonts-ebgaramond fonts-noto-cjk fonts-noto-color-emoji libcsv-dev
 # Wanted but not required: the HTML lookbook test drives headless Chromium and is skipped
 # (saying why) where it cannot be installed; a failed install never fails the build.
 OPTIONAL_DEB_PKGS := chromium

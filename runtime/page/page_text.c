@@ -122,14 +122,13 @@ bool page_text_set(page_text *t, cairo_t *cr, bool draw, const char *s, double x
   PangoFontDescription *d = describe(t, st->size, st->bold, st->italic);
   pango_layout_set_font_description(lay, d);
   pango_font_description_free(d);
-  if (st->tracking != 0 || st->lining) {
-    PangoAttrList *attrs = pango_attr_list_new();
-    if (st->tracking != 0)
-      pango_attr_list_insert(attrs, pango_attr_letter_spacing_new((int)(st->tracking * st->size * PANGO_SCALE)));
-    if (st->lining) pango_attr_list_insert(attrs, pango_attr_font_features_new("lnum 1, tnum 1"));
-    pango_layout_set_attributes(lay, attrs);
-    pango_attr_list_unref(attrs);
-  }
+  /* lining figures everywhere: an old-style "1" reads as "ı" in "Look 1" */
+  PangoAttrList *attrs = pango_attr_list_new();
+  if (st->tracking != 0)
+    pango_attr_list_insert(attrs, pango_attr_letter_spacing_new((int)(st->tracking * st->size * PANGO_SCALE)));
+  pango_attr_list_insert(attrs, pango_attr_font_features_new(st->lining ? "lnum 1, tnum 1" : "lnum 1"));
+  pango_layout_set_attributes(lay, attrs);
+  pango_attr_list_unref(attrs);
   int max_lines = st->max_lines > 0 ? st->max_lines : 1;
   pango_layout_set_width(lay, (int)(w * PANGO_SCALE));
   pango_layout_set_wrap(lay, PANGO_WRAP_WORD_CHAR);

@@ -37,7 +37,8 @@ typedef struct page_text_style {
   double align;     /* 0 left, 0.5 centre, 1 right (within the width) */
   double tracking;  /* extra space between letters, in em (0.06 for small capitals) */
   bool upper;       /* set in capitals */
-  bool lining;      /* lining, tabular figures (style numbers, prices line up) */
+  bool lining;      /* tabular figures (style numbers, prices line up); figures are
+                       always lining */
   double r, g, b;   /* colour */
 } page_text_style;
 
