@@ -180,7 +180,7 @@ bool page_book_set_cover(page_book *b, const page_cover *c, char *err, size_t er
   if (!before_images(b, "cover", err, errlen)) return false;
   page_extra *x = extra_of(b);
   if (!x) return fail(err, errlen, "out of memory", NULL);
-  page_options o = b->l.o;
+  page_options old = b->l.o, o = old;
   o.cover = true;
   o.has_logo = c->logo && *c->logo;
   o.has_hero = c->hero && *c->hero;
@@ -195,7 +195,10 @@ bool page_book_set_cover(page_book *b, const page_cover *c, char *err, size_t er
   if (ok && o.has_logo) ok = x->has_logo = load_cover_image(b, c->logo, b->l.cover.logo, PAGE_FIT, &x->logo, "logo", err, errlen);
   if (ok && o.has_hero && b->l.cover.hero.h > 0)
     ok = x->has_hero = load_cover_image(b, c->hero, b->l.cover.hero, PAGE_FILL, &x->hero, "hero", err, errlen);
-  if (!ok) {
+  if (!ok) { /* the book as it was: no cover */
+    char ignored[200];
+    if (b->l.o.cover) relayout(b, &old, "cover", ignored, sizeof ignored);
+    x->has_logo = x->has_hero = false;
     free(season);
     free(date);
     return false;

@@ -296,7 +296,7 @@ bool page_write_html(page_book *b, const char *path, page_files *files, char *er
                  "--columns:%d;--gap:clamp(10px,%.2fvw,40px);--cell:%.4f;--font:'",
              (unsigned)bg, (unsigned)fg, l->columns, 100.0 * l->gutter / l->page_w, l->o.cell_aspect);
   for (const char *f = l->o.font; *f; f++)
-    if (*f != '\'' && *f != '\\' && *f != '<' && *f != '>') buf_append_char(&o, *f);
+    if ((unsigned char)*f >= 0x20 && *f != '\'' && *f != '\\' && *f != '<' && *f != '>') buf_append_char(&o, *f);
   buf_printf(&o, "';--print-h:%.1fmm;--print-cell:%.2fmm;--print-gutter:%.2fmm;--print-gap:%.2fmm;"
                  "--print-type:%.1fpt}",
              px_mm(l, l->page_h - (int)(l->o.margin_pt[0] * l->px_per_pt) - (int)(l->o.margin_pt[2] * l->px_per_pt)) - 1,

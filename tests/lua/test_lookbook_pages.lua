@@ -164,3 +164,11 @@ T.case("a font that is not installed is refused by name; generic names are fontc
   T.match(err.message, 'font: no family "Helvetca Neue Nonexistent" is installed')
   T.ok(lookbook.new { font = "sans-serif" }, "a generic family is fine")
 end)
+
+T.case("a cover image that cannot be read is refused, naming it", function()
+  local ok, err = pcall(lookbook.new, { title = "x", cover = { hero = "/nonexistent/hero.jpg" } })
+  T.ok(not ok, "refused")
+  T.match(err.message, "hero: .*/nonexistent/hero%.jpg")
+  ok, err = pcall(lookbook.new, { cover = { season = {} } })
+  T.ok(not ok and err.message:find("cover.season: expected a string", 1, true), "a wrong type is named")
+end)
