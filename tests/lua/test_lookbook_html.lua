@@ -98,7 +98,11 @@ T.case("parameters when asked for, without internal ids; line-sheet fields alway
   local f = png.write(dir .. "/a.png", 90, 120, { 10, 20, 30 })
   local book = lookbook.new { parameters = true, fields = { { "sku", "Style no." } } }
   book:add(f, { caption = "A", meta = { seed = 7, prediction = "pred-x", job_id = "j-1", sku = "SS27-001" } })
-  local v = open(chromium, modules, book:save(dir .. "/p.html")[1], "1280")[1280]
+  local views = open(chromium, modules, book:save(dir .. "/p.html")[1], "390,1280,1920")
+  for _, w in ipairs { 390, 1280, 1920 } do
+    T.ok(views[w].scrollWidth <= views[w].innerWidth, w .. " px: the fields table does not overflow")
+  end
+  local v = views[1280]
   T.eq(v.details, 1, "a parameters box")
   T.ok(v.text:find("SS27-001", 1, true), "the field shows")
   local html = T.read_file(dir .. "/p/index.html")
