@@ -19,19 +19,20 @@ Q       := $(if $(V),,@)
 DEB_PKGS := pkg-config liblua5.4-dev lua-cjson-dev libcurl4-openssl-dev libwebp-dev \
             libpng-dev libturbojpeg0-dev libcairo2-dev libsqlite3-dev libmicrohttpd-dev \
             poppler-utils fonts-dejavu-core curl libfontconfig-dev groff-base \
-            gnutls-bin sqlite3 clang libclang-rt-14-dev valgrind libssl-dev ffmpeg
+            gnutls-bin sqlite3 clang libclang-rt-14-dev valgrind libssl-dev ffmpeg libpango1.0-dev \
+            fonts-ebgaramond fonts-noto-cjk fonts-noto-color-emoji libcsv-dev
 # Wanted but not required: the HTML lookbook test drives headless Chromium and is skipped
 # (saying why) where it cannot be installed; a failed install never fails the build.
 OPTIONAL_DEB_PKGS := chromium
 PKGS := lua5.4 lua5.4-cjson libcurl libwebp libwebpmux libpng libturbojpeg cairo sqlite3 \
-        libmicrohttpd fontconfig libcrypto
+        libmicrohttpd fontconfig libcrypto pangocairo pangoft2
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  = -std=c11 -Wall -Wextra -Werror -g $(OPT) $(SAN) -D_DEFAULT_SOURCE -MMD -MP \
           $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS = $(SAN) $(EXTRA_LDFLAGS)
-LDLIBS  = $(PKG_LIBS) -lpthread -lm
+LDLIBS  = $(PKG_LIBS) -lcsv -lpthread -lm
 
 # runtime/ is grouped by concern (runtime/README.md); every folder but emu/ is the core.
 RUNTIME_SRC := $(filter-out runtime/emu/%,$(wildcard runtime/*/*.c))

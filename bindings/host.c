@@ -98,8 +98,8 @@ static void set_arg_table(lua_State *L, const host_options *o) {
     lua_pushstring(L, o->argv[i]);
     lua_rawseti(L, -2, i - before);
   }
-  if (o->script) {
-    lua_pushstring(L, o->script);
+  if (o->script || o->module) {
+    lua_pushstring(L, o->module ? o->module : o->script);
     lua_rawseti(L, -2, 0);
   }
   for (int i = 0; i < o->nscript_args; i++) {
@@ -115,6 +115,18 @@ static const char MAIN_BODY[] =
     "for _, name in ipairs(libs) do _G[name] = require(name) end\n"
     "for _, chunk in ipairs(chunks) do chunk() end\n"
     "if script then return script(table.unpack(args, 1, args.n)) end\n";
+
+/* -m MODULE: the module's command line, main(args), takes the script's place (like
+ * python -m). Its arguments are arg[1..]; a raised error exits 1 like a script's, and
+ * an integer main returns is the exit status (2 for a usage error, say). */
+static const char MODULE_MAIN[] =
+    "local name = arg[0]\n"
+    "local m = require(name)\n"
+    "if type(m) ~= 'table' or type(m.main) ~= 'function' then\n"
+    "  error(name .. ': this module has no command line (no main function)', 0)\n"
+    "end\n"
+    "local status = m.main({...})\n"
+    "if math.type(status) == 'integer' then MODULE_EXIT_STATUS = status end\n";
 
 static int report_load_error(lua_State *L, const char *progname) {
   lerr_print(stderr, progname, lua_tostring(L, -1));
@@ -218,7 +230,10 @@ static int host_prepare(lua_State *L) {
       return su->status = report_load_error(L, o->progname), 0;
     lua_rawseti(L, -2, i + 1);
   }
-  if (script) {
+  if (o->module) {
+    if (luaL_loadbuffer(L, MODULE_MAIN, strlen(MODULE_MAIN), "=(-m)") != LUA_OK)
+      return su->status = report_load_error(L, o->progname), 0;
+  } else if (script) {
     const char *path = strcmp(script, "-") == 0 ? NULL : script;
     if (luaL_loadfile(L, path) != LUA_OK) /* skips a #! first line, like lua */
       return su->status = report_load_error(L, o->progname), 0;
@@ -241,6 +256,7 @@ typedef struct host_end {
   int status;   /* lfashn_finish's: 3 a dry run's plan over the cap, 1 --plan unwritable */
   long planned; /* a dry run's planned credits */
   char rehearsal[PATH_MAX]; /* the rehearsal folder, absolute ("" = none) */
+  int module_status;        /* -m MODULE: the integer its main returned, or -1 */
 } host_end;
 
 /* The end of a run: the client's summary (a dry run's plan) and the journal's
@@ -249,6 +265,11 @@ static int host_finish(lua_State *L) {
   host_end *he = lua_touserdata(L, 1);
   he->status = lfashn_finish(L);
   he->planned = lfashn_planned_credits(L);
+  he->module_status = -1;
+  if (he->o->module && lua_getglobal(L, "MODULE_EXIT_STATUS") == LUA_TNUMBER) {
+    lua_Integer v = lua_tointeger(L, -1);
+    he->module_status = v >= 0 && v <= 125 ? (int)v : 1;
+  }
   const char *dir = sandbox_rehearsal_dir(L);
   snprintf(he->rehearsal, sizeof he->rehearsal, "%s", dir ? dir : "");
   ljournal_finish(L, he->o->quiet);
@@ -323,6 +344,7 @@ static int host_run_once(const host_options *o, host_end *he) {
   he->o = o;
   if (!host_pcall(L, host_finish, he, 0, o->progname, "cannot finish the run") && !status) status = 1;
   if (!status) status = he->status;
+  if (!status && he->module_status >= 0) status = he->module_status; /* -m MODULE: what main returned */
 done:
   lua_close(L); /* tasks' finalizers stop their timers before the loop goes */
   interrupt_uninstall();

@@ -9,6 +9,7 @@
 typedef struct host_options {
   const char *progname;     /* for messages, usually "atelier" */
   const char *script;       /* path, "-" for stdin, or NULL when only -e chunks run */
+  const char *module;       /* -m MODULE: run require(MODULE).main(arg) instead of a script */
   char **script_args;       /* arg[1..n] */
   int nscript_args;
   const char **chunks;      /* -e CODE, in command-line order */

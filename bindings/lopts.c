@@ -49,13 +49,16 @@ void lopts_check_keys(lua_State *L, const lopts *o, const char *const *known) {
     if (lua_type(L, -1) == LUA_TSTRING)
       for (const char *const *k = known; *k && !ok; k++) ok = strcmp(*k, lua_tostring(L, -1)) == 0;
     if (ok) continue;
-    /* the list of known names, joined without a luaL_Buffer (values sit on the stack) */
+    /* the list of known names, joined without a luaL_Buffer (values sit on the stack),
+     * a name at a time: a long list must not outgrow the stack a C function is given */
     int base = lua_gettop(L);
+    lua_pushliteral(L, "");
     for (const char *const *k = known; *k; k++) {
+      luaL_checkstack(L, 3, "listing the known options");
       if (k != known) lua_pushliteral(L, ", ");
       lua_pushstring(L, *k);
+      lua_concat(L, k != known ? 3 : 2);
     }
-    lua_concat(L, lua_gettop(L) - base);
     const char *list = lua_tostring(L, -1);
     const char *key = lua_type(L, base) == LUA_TSTRING ? lua_tostring(L, base) : luaL_tolstring(L, base, NULL);
     /* the option field names the unknown key itself */

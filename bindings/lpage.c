@@ -70,6 +70,18 @@ static int l_new(lua_State *L) {
     page_book_free(lb->b);
     lb->b = NULL;
   }
+  if (lb->b && a.has_texts && !page_book_set_texts(lb->b, &a.texts, err, sizeof err)) {
+    page_book_free(lb->b);
+    lb->b = NULL;
+  }
+  if (lb->b && a.has_cover) {
+    if (a.cover.logo) a.cover.logo = sandbox_check_read(L, a.cover.logo);
+    if (a.cover.hero) a.cover.hero = sandbox_check_read(L, a.cover.hero);
+    if (!page_book_set_cover(lb->b, &a.cover, err, sizeof err)) {
+      page_book_free(lb->b);
+      lb->b = NULL;
+    }
+  }
   if (!lb->b) {
     if (a.layout) lpage_raise(L, 2, "BadOption", "lookbook.new (layout \"%s\"): %s", a.layout, err);
     lpage_raise(L, 2, "BadOption", "lookbook.new: %s", err);
@@ -262,11 +274,11 @@ static int l_save(lua_State *L) {
   return 1;
 }
 
-/* book:pages() -> pages the images so far fill. */
+/* book:pages() -> pages a save writes now: the cover and the pages the images fill. */
 static int l_pages(lua_State *L) {
   lbook *lb = check_book(L, 1);
   raise_queued_failure(L, lb, "book:pages", true);
-  lua_pushinteger(L, page_book_pages(lb->b));
+  lua_pushinteger(L, page_book_total_pages(lb->b));
   return 1;
 }
 
@@ -317,6 +329,67 @@ static int l_geometry(lua_State *L) {
   return 1;
 }
 
+static void push_rect4(lua_State *L, const double *v) {
+  lua_createtable(L, 0, 4);
+  static const char *const k[] = {"x", "y", "w", "h"};
+  for (int i = 0; i < 4; i++) {
+    lua_pushnumber(L, v[i]);
+    lua_setfield(L, -2, k[i]);
+  }
+}
+
+static void push_rect(lua_State *L, page_rect r, const char *name) {
+  double v[4] = {r.x, r.y, r.w, r.h};
+  push_rect4(L, v);
+  lua_setfield(L, -2, name);
+}
+
+/* book:inspect() -> {pages, page_width, page_height, header, footer, grid = {x, y, w, h},
+ * texts = {{page, what, box, logical, ink = {x, y, w, h}, lines, ellipsized}, ...}}: every
+ * piece of text the pages set and where it landed (pixels at the book's dpi), for tests
+ * that check nothing leaves its box. */
+static int l_inspect(lua_State *L) {
+  lbook *lb = check_book(L, 1);
+  raise_queued_failure(L, lb, "book:inspect", true);
+  page_inspect_text *v;
+  int n;
+  char err[300];
+  if (!page_book_inspect(lb->b, &v, &n, err, sizeof err)) return lpage_raise(L, 1, "SystemError", "book:inspect: %s", err);
+  const page_layout *l = page_book_layout(lb->b);
+  lua_createtable(L, 0, 8);
+  lua_pushinteger(L, page_book_total_pages(lb->b));
+  lua_setfield(L, -2, "pages");
+  lua_pushinteger(L, l->page_w);
+  lua_setfield(L, -2, "page_width");
+  lua_pushinteger(L, l->page_h);
+  lua_setfield(L, -2, "page_height");
+  push_rect(L, l->header, "header");
+  push_rect(L, l->footer, "footer");
+  push_rect(L, l->grid, "grid");
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n; i++) {
+    lua_createtable(L, 0, 7);
+    lua_pushinteger(L, v[i].page + 1);
+    lua_setfield(L, -2, "page");
+    lua_pushstring(L, v[i].what);
+    lua_setfield(L, -2, "what");
+    push_rect4(L, v[i].box);
+    lua_setfield(L, -2, "box");
+    push_rect4(L, v[i].logical);
+    lua_setfield(L, -2, "logical");
+    push_rect4(L, v[i].ink);
+    lua_setfield(L, -2, "ink");
+    lua_pushinteger(L, v[i].lines);
+    lua_setfield(L, -2, "lines");
+    lua_pushboolean(L, v[i].ellipsized);
+    lua_setfield(L, -2, "ellipsized");
+    lua_rawseti(L, -2, i + 1);
+  }
+  free(v);
+  lua_setfield(L, -2, "texts");
+  return 1;
+}
+
 /* book:close() — frees the book and its temporary file now (also __gc / __close). */
 static int l_close(lua_State *L) {
   lbook *lb = luaL_checkudata(L, 1, BOOK_MT);
@@ -335,7 +408,7 @@ static int l_tostring(lua_State *L) {
 int luaopen_page(lua_State *L) {
   static const luaL_Reg methods[] = {{"add", l_add},     {"section", l_section}, {"save", l_save},
                                      {"pages", l_pages}, {"count", l_count},     {"geometry", l_geometry},
-                                     {"close", l_close}, {NULL, NULL}};
+                                     {"inspect", l_inspect}, {"close", l_close}, {NULL, NULL}};
   static const luaL_Reg meta[] = {{"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
   if (luaL_newmetatable(L, BOOK_MT)) {
     luaL_setfuncs(L, meta, 0);

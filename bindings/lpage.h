@@ -24,6 +24,11 @@ typedef struct lpage_new_args {
   const char *title, *subtitle, *layout;
   const char *cols[PAGE_MAX_GRID], *rows[PAGE_MAX_GRID];
   page_labels labels;
+  page_texts texts; /* contact, footer, header_note, fields */
+  bool has_texts;
+  const char *fields[16], *field_labels[16];
+  page_cover cover; /* logo and hero: paths as given (l_new checks them with the sandbox) */
+  bool has_cover;
 } lpage_new_args;
 
 void lpage_read_options(lua_State *L, lpage_new_args *a);

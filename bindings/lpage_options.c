@@ -42,7 +42,8 @@ int lpage_raise(lua_State *L, int level, const char *name, const char *fmt, ...)
 static const char *const BOOK_OPTIONS[] = {
     "title", "subtitle", "columns", "rows", "cell", "page", "orientation", "margin", "gutter", "background",
     "color", "fit", "dpi", "caption_lines", "page_numbers", "type_size", "quality", "pages", "layout",
-    "column_labels", "row_labels", "row_label_width", "cell_width", NULL};
+    "column_labels", "row_labels", "row_label_width", "cell_width", "font", "contact", "footer", "header_note",
+    "fields", "cover", "parameters", NULL};
 
 /* Raises unless every key of the table at idx is in allowed (lopts.h says how). */
 void lpage_check_keys(lua_State *L, int idx, const char *const *allowed, const char *where, int level) {
@@ -200,6 +201,66 @@ static int opt_labels(lua_State *L, int idx, const char *name, const char **v) {
   return (int)n;
 }
 
+/* fields = {"style", "sku", ...} or {{"sku", "Style no."}, ...}: meta keys shown under
+ * each image (line sheets), each with an optional label. Strings stay owned by the
+ * options table. */
+static void opt_fields(lua_State *L, int idx, lpage_new_args *a) {
+  int t = lua_getfield(L, idx, "fields");
+  if (t == LUA_TNIL) {
+    lua_pop(L, 1);
+    return;
+  }
+  if (t != LUA_TTABLE) lpage_raise(L, 2, "BadOption", "lookbook.new: fields: expected a list of field names");
+  int f = lua_gettop(L);
+  lua_Integer n = luaL_len(L, f);
+  if (n > 16) lpage_raise(L, 2, "BadOption", "lookbook.new: fields: at most 16, got %d", (int)n);
+  for (int i = 1; i <= n; i++) {
+    int et = lua_geti(L, f, i);
+    if (et == LUA_TSTRING) {
+      a->fields[i - 1] = lua_tostring(L, -1);
+      a->field_labels[i - 1] = NULL;
+    } else if (et == LUA_TTABLE && lua_geti(L, -1, 1) == LUA_TSTRING && lua_geti(L, -2, 2) != LUA_TNUMBER &&
+               (lua_type(L, -1) == LUA_TSTRING || lua_isnil(L, -1))) {
+      a->fields[i - 1] = lua_tostring(L, -2);
+      a->field_labels[i - 1] = lua_tostring(L, -1);
+      lua_pop(L, 2);
+    } else {
+      lpage_raise(L, 2, "BadOption", "lookbook.new: fields[%d]: expected a name or {name, label}", i);
+    }
+    lua_pop(L, 1);
+  }
+  a->texts.fields = a->fields;
+  a->texts.field_labels = a->field_labels;
+  a->texts.nfields = (int)n;
+  a->has_texts = a->has_texts || n > 0;
+  lua_pop(L, 1);
+}
+
+/* cover = true | {season=, date=, logo=, hero=}: a cover page before the body. */
+static void opt_cover(lua_State *L, int idx, lpage_new_args *a) {
+  int t = lua_getfield(L, idx, "cover");
+  int c = lua_gettop(L);
+  if (t == LUA_TBOOLEAN) {
+    a->has_cover = lua_toboolean(L, c);
+  } else if (t == LUA_TTABLE) {
+    static const char *const keys[] = {"season", "date", "logo", "hero", NULL};
+    lpage_check_keys(L, c, keys, "lookbook.new: cover", 2);
+    const char **dst[] = {&a->cover.season, &a->cover.date, &a->cover.logo, &a->cover.hero};
+    for (int i = 0; i < 4; i++) {
+      int ft = lua_getfield(L, c, keys[i]);
+      if (ft == LUA_TSTRING || ft == LUA_TNUMBER) *dst[i] = lua_tostring(L, -1);
+      else if (ft != LUA_TNIL)
+        lpage_raise(L, 2, "BadOption", "lookbook.new: cover.%s: expected a string, got a %s", keys[i],
+                    lua_typename(L, ft));
+      lua_pop(L, 1); /* a number converted in place stays alive in the options table */
+    }
+    a->has_cover = true;
+  } else if (t != LUA_TNIL) {
+    lpage_raise(L, 2, "BadOption", "lookbook.new: cover: expected true or {season=, date=, logo=, hero=}");
+  }
+  lua_pop(L, 1);
+}
+
 void lpage_read_options(lua_State *L, lpage_new_args *a) {
   lpage_check_keys(L, 1, BOOK_OPTIONS, "lookbook.new", 2);
   char err[400];
@@ -270,7 +331,27 @@ void lpage_read_options(lua_State *L, lpage_new_args *a) {
   }
   lua_pop(L, 1);
   o->quality = opt_int(L, 1, "quality", 1, 100, o->quality, false);
+  if (lua_getfield(L, 1, "parameters") != LUA_TNIL) {
+    if (!lua_isboolean(L, -1)) lpage_raise(L, 2, "BadOption", "lookbook.new: parameters: expected true or false");
+    o->html_parameters = lua_toboolean(L, -1);
+  }
+  lua_pop(L, 1);
   opt_pages(L, 1, o);
+  const char *font = opt_string(L, 1, "font", "a font family name such as \"EB Garamond\"");
+  if (font) {
+    if (strlen(font) >= sizeof o->font)
+      lpage_raise(L, 2, "BadOption", "lookbook.new: font: a family name of at most %d bytes", (int)sizeof o->font - 1);
+    snprintf(o->font, sizeof o->font, "%s", font);
+  }
+  a->texts = (page_texts){0};
+  a->cover = (page_cover){0};
+  a->has_cover = false;
+  a->texts.contact = opt_string(L, 1, "contact", "a string");
+  a->texts.footer = opt_string(L, 1, "footer", "a string");
+  a->texts.header_note = opt_string(L, 1, "header_note", "a string");
+  a->has_texts = a->texts.contact || a->texts.footer || a->texts.header_note;
+  opt_fields(L, 1, a);
+  opt_cover(L, 1, a);
   a->title = opt_string(L, 1, "title", "a string");
   a->subtitle = opt_string(L, 1, "subtitle", "a string");
   a->layout = opt_string(L, 1, "layout", "a layout name");

@@ -15,6 +15,7 @@ static const luaL_Reg builtin[] = {
     {"cjson.safe", luaopen_cjson_safe},
     {"image", luaopen_image},
     {"page", luaopen_page},
+    {"csv", luaopen_csv},
     {"fashn.core", luaopen_fashn_core},
     {NULL, NULL},
 };

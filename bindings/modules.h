@@ -9,6 +9,7 @@
 
 int luaopen_atelier(lua_State *L);
 int luaopen_page(lua_State *L); /* lpage.c: lookbook pages (scripts/lookbook.lua is the front) */
+int luaopen_csv(lua_State *L);  /* lcsv.c: CSV files as records keyed by their header */
 
 /* Registers every built-in module (atelier, cjson, ...) in package.preload. */
 void modules_preload(lua_State *L);

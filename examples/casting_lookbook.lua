@@ -30,8 +30,16 @@ local jobs = {}
 for i, inputs in ipairs(jobs_inputs) do jobs[i] = fashn.submit(inputs) end
 local results = fashn.gather(jobs, { raise = false })
 
+-- a cover (title, subtitle, season, the first look as its hero), then body pages with a
+-- running header and a footer carrying the contact; sections read "Match base"
+local hero = nil
+for _, r in ipairs(results) do
+  if not r.error then hero = out .. "/cover-hero.png"; r.images[1]:save(hero); break end
+end
 local book = lookbook.new { title = "Casting", subtitle = "tailoring and slip dresses · one face, two modes",
-  layout = "grid", columns = 4, rows = 2, cell = "3:4", caption_lines = 2 }
+  layout = "grid", columns = 4, rows = 2, cell = "3:4", caption_lines = 2,
+  cover = { season = "SS27", date = os.date("!%d %B %Y"), hero = hero },
+  contact = "Atelier Studio · casting@atelier.example · +33 1 23 45 67 89" }
 local section, failed = nil, {}
 for i, r in ipairs(results) do
   local inputs = jobs_inputs[i]
@@ -43,10 +51,12 @@ for i, r in ipairs(results) do
     failed[#failed + 1] = string.format("%s / %s / seed %d: %s", inputs.prompt, inputs.face_reference_mode,
       inputs.seed, tostring(r.error))
   else
-    book:add(r.images[1], {
+    -- saved first: the web page links each picture to this full-resolution file
+    local file = string.format("%s/looks/%02d-%s-seed%d.png", out, i, inputs.face_reference_mode, inputs.seed)
+    r.images[1]:save(file)
+    book:add(file, {
       caption = { inputs.prompt:match("wearing an? (.-),") or inputs.prompt, "seed " .. inputs.seed },
-      meta = { prompt = inputs.prompt, seed = inputs.seed, face_reference_mode = inputs.face_reference_mode,
-        prediction = r.id },
+      meta = { prompt = inputs.prompt, seed = inputs.seed, face_reference_mode = inputs.face_reference_mode },
     })
   end
 end

@@ -37,6 +37,9 @@ static const cli_option OPTIONS[] = {
   {0, NULL, NULL, "Options:"},
   {'e', NULL, "CODE", "run CODE before the script (may repeat)"},
   {'l', NULL, "NAME", "require module NAME into global NAME before the script"},
+  {'m', NULL, "MODULE",
+   "run a shipped module's command line instead of a script; what\n"
+   "follows MODULE is its own (atelier -m lookbook --help)"},
   {OPT_SANDBOX, "sandbox", NULL,
    "run a recipe someone else wrote: no processes, C modules or\n"
    "debug library; writes only under --out, reads only there, in\n"
@@ -110,8 +113,9 @@ static void option_label(const cli_option *c, char *out, size_t len) {
 static void print_usage(FILE *f) {
   fprintf(f,
           "usage: %s [options] [script.lua [args...]]\n"
+          "       %s [options] -m MODULE [its arguments...]\n"
           "Runs a Lua 5.4 recipe that generates fashion-model images (FASHN Model Create).\n",
-          PROGNAME);
+          PROGNAME, PROGNAME);
   for (size_t i = 0; i < NOPTIONS; i++) {
     const cli_option *c = &OPTIONS[i];
     if (c->id == 0) {
@@ -252,6 +256,7 @@ static int apply_option(int id, const char *arg, host_options *o, bool *version,
     case 'v': *version = true; return -1;
     case 'e': o->chunks[o->nchunks++] = arg; return -1;
     case 'l': o->libs[o->nlibs++] = arg; return -1;
+    case 'm': o->module = arg; return -1;
     case 'q': o->quiet = true; return -1;
     case OPT_SANDBOX: o->sandbox = 1; return -1;
     case OPT_OUT: o->out_dir = arg; return -1;
@@ -328,6 +333,7 @@ static int parse_command_line(int argc, char **argv, host_options *o, bool *vers
       return status;
     } else {
       status = apply_option(id, optarg, o, version, report);
+      if (id == 'm') break; /* the rest of the line is the module's */
     }
   }
   *script_index = optind;
@@ -376,7 +382,10 @@ int main(int argc, char **argv) {
   if (status < 0) {
     if (version) print_version();
     o.script_index = i;
-    if (i < argc) {
+    if (o.module) { /* -m MODULE: every later argument is the module's own */
+      o.script_args = argv + i;
+      o.nscript_args = argc - i;
+    } else if (i < argc) {
       o.script = argv[i];
       o.script_args = argv + i + 1;
       o.nscript_args = argc - i - 1;
@@ -389,7 +398,7 @@ int main(int argc, char **argv) {
       }
     }
   }
-  if (status < 0) status = (o.script || o.nchunks || o.nlibs) ? host_run(&o) : 0;
+  if (status < 0) status = (o.script || o.module || o.nchunks || o.nlibs) ? host_run(&o) : 0;
   free(chunks);
   free(libs);
   free(allow_read);

@@ -18,6 +18,12 @@ M.expand = template.expand
 M.count = template.count
 M.configure = template.configure
 
+--- recipe.csv(path [, {delimiter =, header =}]) -> records: a CSV file (a collection,
+--- a catalog of looks, a list of inputs) as a list of tables keyed by its header row;
+--- records.header names the columns in order, records.lines[i] is record i's line.
+--- The same as require("csv").read.
+M.csv = require("csv").read
+
 local function is_list(v)
   return type(v) == "table" and getmetatable(v) == nil and (#v > 0 or next(v) == nil)
 end

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "emu_draw.h"
+#include "../base/fontfini.h"
 #include "emu_internal.h"
 
 typedef struct rgb {
@@ -255,8 +256,7 @@ static void draw_face(cairo_t *cr, const emu_scene *s, int w, int h) {
  * lives; releasing them at exit, after every emulator has stopped, keeps leak checkers
  * quiet about memory that is not a leak so that real leaks stand out. */
 static void release_font_caches(void) {
-  cairo_debug_reset_static_data();
-  FcFini(); /* idempotent: the page renderer may release them too */
+  font_fini(); /* idempotent: the page renderer may release them too */
 }
 static void register_release(void) { atexit(release_font_caches); }
 

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "page_book.h"
+#include "page_text.h"
+#include "../base/fontfini.h"
 
 static bool fail(char *err, size_t errlen, const char *msg) {
   snprintf(err, errlen, "%s", msg);
@@ -26,8 +28,7 @@ static bool fail(char *err, size_t errlen, const char *msg) {
  * releasing them at exit (after every book is gone: lua_close runs before main returns)
  * keeps leak checkers quiet about memory that is not a leak, so real leaks stand out. */
 static void release_font_caches(void) {
-  cairo_debug_reset_static_data();
-  FcFini();
+  font_fini(); /* when it is safe: runtime/base/fontfini.h */
 }
 
 static void register_release(void) { atexit(release_font_caches); }
@@ -46,6 +47,8 @@ page_book *page_book_new(const page_options *o, const char *title, const char *s
   page_options opts = *o;
   opts.has_title = title && *title;
   opts.has_subtitle = subtitle && *subtitle;
+  if (!(b->text = page_text_new(o->font, err, errlen))) goto failed;
+  page_text_metrics(b->text, &opts.ascent_em, &opts.line_em); /* lines are reserved at this height */
   if (!page_layout_init(&b->l, &opts, err, errlen)) goto failed;
   b->title = dup_opt(title);
   b->subtitle = dup_opt(subtitle);
@@ -137,6 +140,8 @@ void page_book_free(page_book *b) {
   free_labels(b->row_labels, b->nrow_labels);
   free(b->title);
   free(b->subtitle);
+  page_extra_free(b->extra);
+  page_text_free(b->text);
   page_spool_close(&b->spool);
   page_layout_free(&b->l);
   free(b);

@@ -67,6 +67,47 @@ typedef struct page_labels {
  * a label is not valid text, or the bands leave no room for cells. */
 bool page_book_set_labels(page_book *b, const page_labels *labels, char *err, size_t errlen);
 
+/* Text around the pages (all optional, copied, checked as text). Only before the first
+ * image: the footer and header bands it adds change where cells go. */
+typedef struct page_texts {
+  const char *contact;     /* the footer's left (and the cover's bottom): "Studio · mail" */
+  const char *footer;      /* more footer text after the contact: terms, a note */
+  const char *header_note; /* a second running-header line: delivery window, cut-off */
+  /* line sheets: fields[i] is a meta key shown under every image that has it, in this
+   * order, labelled field_labels[i] (NULL: the key) */
+  const char *const *fields;
+  const char *const *field_labels;
+  int nfields; /* at most 16: one line each */
+} page_texts;
+bool page_book_set_texts(page_book *b, const page_texts *t, char *err, size_t errlen);
+
+/* A cover page before the body pages: the book's title and subtitle set large, with a
+ * season and date line, the contact, a logo and a hero image (files; either may be NULL).
+ * Only before the first image. False with a message naming the file or option. */
+typedef struct page_cover {
+  const char *season, *date;
+  const char *logo, *hero; /* image files */
+} page_cover;
+bool page_book_set_cover(page_book *b, const page_cover *c, char *err, size_t errlen);
+
+/* What page_book_inspect reports for each piece of text it sets (boxes in pixels at the
+ * output dpi): the box reserved for it, and where its lines and ink landed. For tests
+ * that check the layout the way a reader sees it: nothing outside its box. */
+typedef struct page_inspect_text {
+  int page;         /* 0-based, the cover included */
+  const char *what; /* "title", "caption", "field", "footer", ... (static strings) */
+  double box[4];    /* x, y, w, h */
+  double logical[4], ink[4];
+  int lines;
+  bool ellipsized;
+} page_inspect_text;
+/* Lays every page out (without painting images) and reports every text set. The caller
+ * frees *out. */
+bool page_book_inspect(page_book *b, page_inspect_text **out, int *n, char *err, size_t errlen);
+
+/* Pages a save writes: the cover (when there is one) and the body pages. */
+int page_book_total_pages(page_book *b);
+
 /* Starts a section: its images begin on a fresh page, which shows its title. */
 bool page_book_section(page_book *b, const char *title, char *err, size_t errlen);
 

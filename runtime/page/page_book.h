@@ -54,10 +54,25 @@ struct page_book {
   char failed_msg[1200];
   char **col_labels, **row_labels; /* page_book_set_labels; entries may be NULL */
   int ncol_labels, nrow_labels;
+  struct page_text *text; /* the font, measured at page_book_new (page_text.h) */
+  struct page_extra *extra; /* page_cover.c: footer and header texts, fields, the cover */
 };
 
-/* page_add.c: page_book_add_image without waiting for the queue (the queue's own commit
- * uses it). */
+/* page_cover.c: the text around the pages and the cover. */
+typedef struct page_extra {
+  char *contact, *footer, *header_note;
+  char **fields, **field_labels; /* nfields each */
+  int nfields;
+  bool cover;
+  char *season, *date;
+  page_entry logo, hero; /* their pixels in the spool, dst on the cover page */
+  bool has_logo, has_hero;
+} page_extra;
+void page_extra_free(page_extra *x);
+/* The value of meta key `key` of e, or NULL. */
+const char *page_entry_meta(const page_entry *e, const char *key);
+
+/* page_book_add_image without waiting for the queue (the queue's own commit uses it). */
 page_status page_book_add_image_now(page_book *b, const image *im, const page_item *item, char *err, size_t errlen);
 /* Checks an item's text (UTF-8, lengths, counts) without copying it. */
 page_status page_book_check_item(const page_item *item, char *err, size_t errlen);

@@ -65,7 +65,7 @@ static const struct {
   double w_mm, h_mm;
 } named_sizes[] = {
     {"A3", 297, 420}, {"A4", 210, 297},       {"A5", 148, 210},        {"square", 210, 210},
-    {"Letter", 215.9, 279.4}, {"Legal", 215.9, 355.6},
+    {"Letter", 215.9, 279.4}, {"Legal", 215.9, 355.6}, {"Tabloid", 279.4, 431.8},
 };
 
 bool page_size_parse(const char *s, double dpi, double *w_pt, double *h_pt, char *err, size_t errlen) {
@@ -88,7 +88,7 @@ bool page_size_parse(const char *s, double dpi, double *w_pt, double *h_pt, char
     }
   }
   return fail(err, errlen,
-              "unknown page \"%s\" (use A3, A4, A5, Letter, Legal, square, or WIDTHxHEIGHT with a unit: "
+              "unknown page \"%s\" (use A3, A4, A5, Letter, Legal, Tabloid, square, or WIDTHxHEIGHT with a unit: "
               "\"210x297mm\", \"8.5x11in\", \"1080x1350px\")",
               s);
 }
@@ -170,6 +170,41 @@ void page_options_default(page_options *o) {
 
 static int px(const page_layout *l, double pt) { return (int)lround(pt * l->px_per_pt); }
 
+int page_layout_lines_px(const page_layout *l, double size_pt, int n) {
+  return n > 0 ? (int)ceil(size_pt * l->line_em * n * l->px_per_pt) : 0;
+}
+
+/* The cover: a logo band at the top, the text block (title, subtitle, season and date)
+ * low on the page over the contact line, and the hero image filling what lies between
+ * (without a hero, the text block sits a little above the middle). */
+static void plan_cover(page_layout *l, int top, int right, int bottom, int left) {
+  const page_options *o = &l->o;
+  page_cover_layout *c = &l->cover;
+  int w = l->page_w - left - right, gap = px(l, l->type.caption * 2.5);
+  int y = top;
+  if (o->has_logo) {
+    c->logo = (page_rect){left, top, w / 3, px(l, l->type.cover * 1.5)};
+    y += c->logo.h + gap;
+  }
+  int contact_h = page_layout_lines_px(l, l->type.caption, 2);
+  c->contact = (page_rect){left, l->page_h - bottom - contact_h, w, contact_h};
+  int title_h = page_layout_lines_px(l, l->type.cover, 2);
+  int sub_h = page_layout_lines_px(l, l->type.section, 2);
+  int meta_h = page_layout_lines_px(l, l->type.subtitle, 1);
+  int block = title_h + sub_h + meta_h + gap / 2;
+  int bottom_y = c->contact.y - gap;
+  int ty = bottom_y - block;
+  if (o->has_hero && ty - gap - y >= px(l, 72)) {
+    c->hero = (page_rect){left, y, w, ty - gap - y};
+  } else if (!o->has_hero) {
+    int mid = y + (int)((bottom_y - y) * 0.42) - title_h / 2;
+    if (mid < ty) ty = mid;
+  }
+  c->title = (page_rect){left, ty, w, title_h};
+  c->subtitle = (page_rect){left, ty + title_h, w, sub_h};
+  c->meta = (page_rect){left, ty + title_h + sub_h + gap / 2, w, meta_h};
+}
+
 /* Builds the cells of one template: spans first validated, then slots in reading order. */
 static bool plan_template(page_layout *l, int t, char *err, size_t errlen) {
   const page_template *tp = t < l->o.ntemplates ? &l->o.templates[t] : NULL;
@@ -223,7 +258,14 @@ bool page_layout_init(page_layout *l, const page_options *o, char *err, size_t e
   l->px_per_pt = o->dpi / PT_PER_IN;
   double T = o->type_size_pt;
   if (!(T >= 4 && T <= 72)) return fail(err, errlen, "type_size: expected 4 to 72 points, got %g", T);
-  l->type = (page_type_scale){T / 1.25, T, T * 1.25 * 1.25, T * 1.25 * 1.25 * 1.25, T * pow(1.25, 5)};
+  l->type = (page_type_scale){T / 1.25, T, T * 1.25 * 1.25, T * 1.25 * 1.25 * 1.25, T * pow(1.25, 5),
+                              T * pow(1.25, 7)};
+  l->line_em = o->line_em > 0 ? o->line_em : 1.3;
+  l->ascent_em = o->ascent_em > 0 ? o->ascent_em : 0.9;
+  if (!(l->line_em >= 1 && l->line_em <= 3 && l->ascent_em > 0 && l->ascent_em < l->line_em))
+    return fail(err, errlen, "font: unusable metrics (line %g em, ascent %g em)", l->line_em, l->ascent_em);
+  if (o->field_lines < 0 || o->field_lines > 16)
+    return fail(err, errlen, "fields: expected 0 to 16 lines under each image, got %d", o->field_lines);
   if (o->caption_lines < 0 || o->caption_lines > 2)
     return fail(err, errlen, "caption_lines: expected 0, 1 or 2, got %d", o->caption_lines);
   if (o->quality < 1 || o->quality > 100) return fail(err, errlen, "quality: expected 1 to 100, got %d", o->quality);
@@ -249,14 +291,22 @@ bool page_layout_init(page_layout *l, const page_options *o, char *err, size_t e
   int top = px(l, o->margin_pt[0]), right = px(l, o->margin_pt[1]);
   int bottom = px(l, o->margin_pt[2]), left = px(l, o->margin_pt[3]);
   int gap = px(l, T * 1.5); /* between header/footer and the grid */
-  int header_h = 0;
-  if (o->has_title) header_h += px(l, l->type.title * 1.2);
-  int header_text_h = header_h + (o->has_subtitle ? px(l, l->type.subtitle * 1.35) : 0);
-  header_h = header_text_h ? header_text_h + gap : 0;
-  int footer_text_h = o->page_numbers ? px(l, l->type.footer * 1.3) : 0;
+  /* the running header: the title at the left and the section at the right, on one line
+   * at the subtitle size; the subtitle under it (on the cover instead, when there is
+   * one); a line sheet's note; a hairline below */
+  int header_text_h = o->has_title || o->has_subtitle || o->has_header_note
+                          ? page_layout_lines_px(l, l->type.subtitle, 1) +
+                                (o->has_subtitle && !o->cover ? page_layout_lines_px(l, l->type.caption, 1) : 0) +
+                                (o->has_header_note ? page_layout_lines_px(l, l->type.footer, 1) : 0)
+                          : 0;
+  int header_h = header_text_h ? header_text_h + gap : 0;
+  int footer_text_h = o->page_numbers || o->has_footer_text
+                          ? page_layout_lines_px(l, l->type.footer, o->has_footer_text ? 2 : 1)
+                          : 0;
   int footer_h = footer_text_h ? footer_text_h + gap : 0;
   l->gutter = px(l, o->gutter_pt);
-  l->caption_h = o->caption_lines ? px(l, T * (0.45 + 1.3 * o->caption_lines)) : 0;
+  int text_lines = o->caption_lines + o->field_lines;
+  l->caption_h = text_lines ? px(l, T * 0.45) + page_layout_lines_px(l, T, text_lines) : 0;
   /* label bands: column names one line at the subtitle size above the grid; row names in
    * a band of the given width at its left; each kept half a caption line off the cells */
   int label_gap = px(l, T * 0.5);
@@ -347,11 +397,13 @@ bool page_layout_init(page_layout *l, const page_options *o, char *err, size_t e
   l->rows = R;
   int inner_w = l->page_w - left - right;
   if (header_text_h) l->header = (page_rect){left, top, inner_w, header_text_h};
+  if (o->cover) plan_cover(l, top, right, bottom, left);
   if (footer_text_h) l->footer = (page_rect){left, l->page_h - bottom - footer_text_h, inner_w, footer_text_h};
   int grid_w = C * l->cell_w + (C - 1) * g;
   int grid_h = R * (l->image_h + cap) + (R - 1) * g;
-  l->grid = (page_rect){left + row_total + (avail_w - grid_w) / 2,
-                        top + header_h + col_total + (avail_h - grid_h) / 2, grid_w, grid_h};
+  /* anchored under the header: what the grid leaves of the height stays at the bottom of
+   * the page, where an unfinished page ends anyway, never split above and below it */
+  l->grid = (page_rect){left + row_total + (avail_w - grid_w) / 2, top + header_h + col_total, grid_w, grid_h};
   if (col_band) l->col_labels = (page_rect){l->grid.x, l->grid.y - col_total, grid_w, col_band};
   if (row_band) l->row_labels = (page_rect){l->grid.x - row_total, l->grid.y, row_band, grid_h};
 

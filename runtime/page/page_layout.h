@@ -56,11 +56,20 @@ typedef struct page_options {
   double row_label_pt;         /* width of the row-label band; 0 = 12 x type_size */
   double cell_w_pt;            /* > 0: cells this wide, and the page is sized to hold exactly
                                   columns x rows of them (both required); page_w/h_pt ignored */
+  char font[96];               /* font family by name (fontconfig); "" = page_text.h's default */
+  double ascent_em, line_em;   /* the font's ascent and line height per em (page_book_new
+                                  measures them); 0 = 0.9 and 1.3 */
+  bool has_header_note;        /* a second running-header line (line sheets: delivery, cut-off) */
+  bool has_footer_text;        /* contact or terms at the footer's left (up to two lines) */
+  int field_lines;             /* line sheets: lines of item fields under the caption, 0..16 */
+  bool cover;                  /* a cover page comes before the body pages */
+  bool has_logo, has_hero;     /* the cover's logo band and hero image */
+  bool html_parameters;        /* the web page shows each image's parameters (meta) */
 } page_options;
 
 /* The type scale: sizes in points, each a step of 1.25 from the caption size. */
 typedef struct page_type_scale {
-  double footer, caption, subtitle, section, title;
+  double footer, caption, subtitle, section, title, cover;
 } page_type_scale;
 
 typedef struct page_rect {
@@ -72,6 +81,17 @@ typedef struct page_cell {
   page_rect image;
   page_rect caption; /* h == 0 when caption_lines == 0 */
 } page_cell;
+
+/* The cover page's boxes (pixels); a box with h == 0 is absent. Text boxes hold the
+ * number of lines page_draw sets in them. */
+typedef struct page_cover_layout {
+  page_rect logo;     /* top left: the logo, fitted */
+  page_rect hero;     /* the hero image, filling the box */
+  page_rect title;    /* 2 lines at type.cover */
+  page_rect subtitle; /* 2 lines at type.section */
+  page_rect meta;     /* season and date: 1 line at type.subtitle */
+  page_rect contact;  /* 2 lines at type.caption, at the bottom */
+} page_cover_layout;
 
 /* A page template resolved into pixels. */
 typedef struct page_plan {
@@ -85,9 +105,12 @@ typedef struct page_layout {
   page_type_scale type;
   int page_w, page_h;   /* pixels */
   double px_per_pt;     /* dpi / 72 */
-  page_rect header;     /* h == 0 when there is no title/subtitle */
-  page_rect footer;     /* h == 0 when page numbers are off */
-  page_rect grid;       /* the area the cells occupy, centred in what is left */
+  page_rect header;     /* the running header: one line of title and section (+ the note) */
+  page_rect footer;     /* h == 0 when page numbers are off and there is no footer text */
+  page_rect grid;       /* the cells: right under the header (and column labels), centred
+                           across; what is left of the height stays at the bottom */
+  page_cover_layout cover; /* all zero without o.cover */
+  double line_em, ascent_em; /* resolved from o (never 0) */
   page_rect col_labels; /* the band above the grid (h == 0 without column labels) */
   page_rect row_labels; /* the band left of the grid (w == 0 without row labels) */
   int columns, rows;    /* resolved (never 0) */
@@ -99,7 +122,7 @@ typedef struct page_layout {
 
 /* ---- parsing (each returns false and writes a message into err) ------------------- */
 
-/* "A4", "A3", "A5", "Letter", "Legal", "square" (210 mm), or custom "210x297mm",
+/* "A4", "A3", "A5", "Letter", "Legal", "Tabloid" (11x17 in), "square" (210 mm), or custom "210x297mm",
  * "8.5x11in", "1080x1350px", "595x842pt". px needs the dpi to become points. */
 bool page_size_parse(const char *s, double dpi, double *w_pt, double *h_pt, char *err, size_t errlen);
 /* A length: a number with unit mm, cm, in, pt or px ("12mm", "0.5in"); a bare number
@@ -109,6 +132,9 @@ bool page_length_parse(const char *s, double dpi, double *pt, char *err, size_t 
 bool page_color_parse(const char *s, uint32_t *rgb, char *err, size_t errlen);
 /* "W:H" with positive numbers, e.g. "3:4", "1:1", "1.91:1". */
 bool page_aspect_parse(const char *s, double *aspect, char *err, size_t errlen);
+
+/* The height in pixels of n lines of text of size_pt points. */
+int page_layout_lines_px(const page_layout *l, double size_pt, int n);
 
 /* Sensible defaults: A4 portrait, 150 dpi, 12 mm margins, 4 mm gutter, 4 columns of
  * 3:4 cells, fit, white, one caption line, page numbers, 8 pt captions, quality 90. */

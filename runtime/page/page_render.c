@@ -139,7 +139,7 @@ bool page_render_pdf(page_book *b, const char *path, char *err, size_t errlen) {
   cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "atelier");
   cairo_t *cr = cairo_create(s);
   bool ok = true;
-  int npages = page_cursor_pages(&b->cur);
+  int npages = page_book_total_pages(b);
   for (int p = 0; p < npages && ok; p++) {
     cairo_save(cr);
     cairo_scale(cr, 1 / l->px_per_pt, 1 / l->px_per_pt); /* draw in layout pixels */
@@ -212,7 +212,7 @@ bool page_render_raster(page_book *b, const char *path, page_out kind, page_file
   eo.format = kind == PAGE_OUT_PNG ? IMAGE_PNG : kind == PAGE_OUT_JPEG ? IMAGE_JPEG : IMAGE_WEBP;
   if (kind == PAGE_OUT_PNG) eo.effort = 1; /* zlib level 1: 20% faster than 3, files 3% larger */
   bool ok = true;
-  int npages = page_cursor_pages(&b->cur);
+  int npages = page_book_total_pages(b);
   buf out = BUF_INIT;
   for (int p = 0; p < npages && ok; p++) {
     cairo_t *cr = cairo_create(s);

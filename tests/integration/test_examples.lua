@@ -36,7 +36,10 @@ local PROMISES = {
         "3-seed-22" })),
     wide = { "pose_from_reference.png", 3 * 240 },
   },
-  ["casting_lookbook.lua"] = { pdfs = { { "casting.pdf", 2 } }, html = { "casting/index.html" } },
+  ["casting_lookbook.lua"] = { pdfs = { { "casting.pdf", 3 } }, html = { "casting/index.html" },
+    layout = { "casting.pdf" }, title = "Casting" },
+  ["line_sheet.lua"] = { pdfs = { { "line_sheet.pdf", 3 } }, html = { "line_sheet/index.html" },
+    layout = { "line_sheet.pdf" }, title = "Maison Ardent — SS27" },
 }
 
 local function list_examples()
@@ -73,9 +76,25 @@ T.case("every example says what it writes, and opens with a comment saying what 
   for name in pairs(PROMISES) do T.ok(exists(T.root .. "/examples/" .. name), "promised example exists: " .. name) end
 end)
 
--- Checks that everything `promise` names was written under out.
-local function check_promise(name, promise, out, r)
+-- Checks that everything `promise` names was written under out; with a layout report
+-- (tests/lib/layout_check.lua, hooked into the run), its PDFs as a person reads them too.
+local function check_promise(name, promise, out, r, layout_report)
   T.eq(r.code, 0, name .. " exit status\nstdout:\n" .. r.stdout .. "\nstderr:\n" .. r.stderr)
+  for _, pdf in ipairs(layout_report and promise.layout or {}) do
+    local rep = exists(layout_report) and T.read_file(layout_report) or ""
+    T.match(rep, pdf:gsub("%p", "%%%0") .. " ok %d+ pages", pdf .. ": layout invariants (" .. rep .. ")")
+    local text = T.run { "pdftotext", "-enc", "UTF-8", out .. "/" .. pdf, "-" }.stdout
+    T.ok(text:find(promise.title, 1, true), pdf .. ": pdftotext shows the whole title " .. promise.title)
+    local fonts = T.run { "pdffonts", out .. "/" .. pdf }.stdout
+    local n = 0
+    for line in fonts:gmatch("[^\n]+") do
+      if line:match("^%u%u%u%u%u%u%+") then
+        n = n + 1
+        T.match(line, " yes yes ", pdf .. ": font embedded and subset: " .. line)
+      end
+    end
+    T.ok(n > 0, pdf .. ": fonts listed by pdffonts")
+  end
   for _, f in ipairs(promise.images or {}) do check_image(out .. "/" .. f) end
   if promise.wide then
     local img = image.load(out .. "/" .. promise.wide[1])
@@ -112,8 +131,12 @@ for _, name in ipairs(list_examples()) do
     if not promise then error(name .. " has no entry in PROMISES") end
     local dir = T.tmpdir()
     local out = dir .. "/out"
-    local r = T.run({ T.atelier, "-q", script_path(name), out }, { cwd = dir, env = { ATELIER_EMU_TIME_SCALE = "0.01" } })
-    check_promise(name, promise, out, r)
+    -- tests/lib/layout_check.lua checks every PDF lookbook the example saves, by numbers
+    local root = T.root:sub(1, 1) == "/" and T.root or (os.getenv("PWD") .. "/" .. T.root)
+    local hook = string.format("package.path = %q .. package.path; require 'layout_check'", root .. "/tests/lib/?.lua;")
+    local r = T.run({ T.atelier, "-q", "-e", hook, script_path(name), out },
+      { cwd = dir, env = { ATELIER_EMU_TIME_SCALE = "0.01", LAYOUT_REPORT = dir .. "/layout.txt" } })
+    check_promise(name, promise, out, r, dir .. "/layout.txt")
   end, { timeout = 120 })
 
   T.case("examples/" .. name .. " runs under --sandbox --out DIR and writes only there", function()

@@ -147,3 +147,28 @@ T.case("setting up and loading run protected: a script too large for --max-memor
   T.eq(ok.code, 0, ok.stderr)
   T.eq(ok.stdout, "60000\n")
 end)
+
+T.case("-m MODULE runs require(MODULE).main with the rest of the line; an integer it returns is the status", function()
+  local dir = T.tmpdir()
+  T.write_file(dir .. "/mymod.lua", [[
+local M = {}
+function M.main(args)
+  print(arg[0], #args, table.concat(args, "|"))
+  return tonumber(args[1]) or 0
+end
+return M
+]])
+  local path = string.format("package.path = %q .. package.path", dir .. "/?.lua;")
+  local r = atelier({ "-e", path, "-m", "mymod", "3", "-q", "--title", "x y" })
+  T.eq(r.code, 3, "main's 3 is the exit status; stderr: " .. r.stderr)
+  T.eq(r.stdout, "mymod\t4\t3|-q|--title|x y\n", "options after -m MODULE are the module's")
+  r = atelier({ "-e", path, "-m", "mymod", "0" })
+  T.eq(r.code, 0)
+  T.write_file(dir .. "/nomain.lua", "return {}\n")
+  r = atelier({ "-e", path, "-m", "nomain" })
+  T.eq(r.code, 1)
+  T.match(r.stderr, "nomain: this module has no command line")
+  r = atelier({ "-m" })
+  T.eq(r.code, 2)
+  T.match(r.stderr, "'%-m' needs an argument")
+end)

@@ -172,6 +172,12 @@ local CASES = {
       bad_option("lookbook.new margin.top", "margin.top", lookbook.new, { margin = { top = true } })
       bad_option("lookbook.new margin unknown side", "margin.inside", lookbook.new, { margin = { inside = 1 } })
     end,
+    label = function() arg_error("lookbook.label{}", lookbook.label, {}) end,
+    line_sheet = function()
+      arg_error("lookbook.line_sheet(5)", lookbook.line_sheet, 5)
+      bad_option("lookbook.line_sheet items = 5", "items", lookbook.line_sheet, { items = 5 })
+    end,
+    main = function() arg_error("lookbook.main(5)", lookbook.main, 5) end,
   },
   recipe = {
     expand = function()
@@ -199,6 +205,11 @@ local CASES = {
       arg_error("recipe.cost{5}", recipe.cost, { 5 })
     end,
     credits_for = function() arg_error("recipe.credits_for(5)", recipe.credits_for, 5) end,
+    csv = function()
+      arg_error("recipe.csv{}", recipe.csv, {})
+      bad_option("recipe.csv unknown", "bogus", recipe.csv, "x.csv", { bogus = 1 })
+      failure("recipe.csv of a missing file", "FileError", recipe.csv, "/nonexistent/atelier/x.csv")
+    end,
     grid = function()
       arg_error("recipe.grid(5)", recipe.grid, 5)
       bad_option("recipe.grid unknown", "bogus", recipe.grid, { x = { seed = { 1 } }, out = "g.png", bogus = 1 })
@@ -274,6 +285,7 @@ local METHODS = {
     end,
     pages = function() arg_error("book.pages(5)", book().pages, 5) end,
     count = function() arg_error("book.count(5)", book().count, 5) end,
+    inspect = function() arg_error("book.inspect(5)", book().inspect, 5) end,
     geometry = function() arg_error("book.geometry(5)", book().geometry, 5) end,
     close = function() arg_error("book.close(5)", book().close, 5) end,
   },

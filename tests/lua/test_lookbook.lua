@@ -113,7 +113,7 @@ T.case("a PDF is valid, A4 by default and landscape when asked", function()
   T.match(info.size, "^841%.9%d* x 595%.2", "A4 landscape in points")
   T.eq(info.title, "Resort 27")
   local r = T.run({ "pdffonts", dir .. "/r.pdf" })
-  if r.code == 0 then T.match(r.stdout, "DejaVuSans", "text is DejaVu Sans, embedded") end
+  if r.code == 0 then T.match(r.stdout, "EBGaramond", "text is EB Garamond (the default family), embedded") end
 end)
 
 T.case("PDF images are embedded at the book's dpi, and an image used twice only once", function()
@@ -310,7 +310,7 @@ T.case("the HTML lookbook loads in headless Chromium with every image resolved",
   end
   local dir = T.tmpdir()
   local inputs = fixtures(dir, 6, 60, 80)
-  local book = lookbook.new { title = "Resort <27>", subtitle = "web", layout = "hero", dpi = 72 }
+  local book = lookbook.new { title = "Resort <27>", subtitle = "web", layout = "hero", dpi = 72, parameters = true }
   book:section("Linen & silk")
   for i, p in ipairs(inputs) do
     book:add(p, { caption = { "Look " .. i, "seed " .. i }, meta = { seed = i, prompt = "linen \"suit\" <b>", mode = "match_base" } })

@@ -293,3 +293,31 @@ TEST(page_label_bands_on_a_fixed_page_take_room_from_the_cells) {
   page_layout_free(&plain);
   page_layout_free(&labelled);
 }
+
+TEST(page_grid_sits_right_under_the_header_and_the_rest_stays_at_the_bottom) {
+  /* one row of cells on an A4 page: the grid starts under the header, never in the
+   * vertical middle, and Tabloid is a size in both orientations */
+  const char *sizes[] = {"A4", "A3", "Letter", "Tabloid"};
+  for (int i = 0; i < 4; i++) {
+    for (int landscape = 0; landscape < 2; landscape++) {
+      page_options o;
+      page_options_default(&o);
+      char err[200];
+      CHECK(page_size_parse(sizes[i], o.dpi, &o.page_w_pt, &o.page_h_pt, err, sizeof err));
+      if (landscape) {
+        double w = o.page_w_pt;
+        o.page_w_pt = o.page_h_pt, o.page_h_pt = w;
+      }
+      o.has_title = true;
+      o.rows = 1;
+      page_layout l;
+      CHECK(page_layout_init(&l, &o, err, sizeof err));
+      int top = (int)lround(o.margin_pt[0] * l.px_per_pt);
+      CHECK(l.header.y == top);
+      CHECK(l.grid.y > l.header.y + l.header.h);
+      CHECK(l.grid.y - (l.header.y + l.header.h) <= (int)lround(o.type_size_pt * 1.5 * l.px_per_pt) + 1);
+      CHECK(l.page_h - (l.grid.y + l.grid.h) > l.grid.y); /* the space left is below the grid */
+      page_layout_free(&l);
+    }
+  }
+}

@@ -164,6 +164,7 @@ TEST(page_pdf_and_html_are_written_whole) {
   page_options o;
   page_options_default(&o);
   o.dpi = 72;
+  o.html_parameters = true; /* the meta below is shown (escaped) */
   char err[300];
   page_book *b = page_book_new(&o, "PDF <test> & \"more\"", "sub", err, sizeof err);
   REQUIRE(b != NULL);
@@ -196,7 +197,7 @@ TEST(page_pdf_and_html_are_written_whole) {
   page_files files = {0};
   CHECK(page_book_save(b, path, &files, err, sizeof err));
   CHECK_INT(files.n, 1);
-  char buf[8192] = "";
+  char buf[16384] = "";
   f = files.n ? fopen(files.paths[0], "rb") : NULL;
   if (f) {
     buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
