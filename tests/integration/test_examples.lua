@@ -35,6 +35,14 @@ local PROMISES = {
     wide = { "pose_from_reference.png", 3 * 240 },
   },
   ["casting_lookbook.lua"] = { pdfs = { { "casting.pdf", 2 } }, html = { "casting/index.html" } },
+  ["studio_pipeline.lua"] = {
+    images = concat({ "house.png" }, numbered("looks/%s.png", { "AT-C-0141", "AT-D-0217", "AT-S-0309" }),
+      numbered("cutouts/%s.png", { "AT-C-0141", "AT-D-0217", "AT-S-0309" })),
+    alpha = numbered("cutouts/%s.png", { "AT-C-0141", "AT-D-0217", "AT-S-0309" }),
+    pdfs = { { "studio.pdf", 2 } },
+    html = { "studio/index.html" },
+    says = { "studio: 1 house model + 3 garments x (try-on, reframe, cut-out): 16 credits" },
+  },
 }
 
 local function list_examples()
@@ -86,6 +94,10 @@ for _, name in ipairs(list_examples()) do
       local img = image.load(out .. "/" .. promise.wide[1])
       T.ok(img.width > promise.wide[2], promise.wide[1] .. " holds its cells: " .. img.width .. " px wide")
     end
+    for _, f in ipairs(promise.alpha or {}) do
+      T.ok(image.probe(out .. "/" .. f).has_alpha, f .. " keeps its alpha channel")
+    end
+    for _, line in ipairs(promise.says or {}) do T.ok(r.stdout:find(line, 1, true), "prints: " .. line .. "\n" .. r.stdout) end
     for _, p in ipairs(promise.pdfs or {}) do
       local info = T.run({ "pdfinfo", out .. "/" .. p[1] })
       T.eq(info.code, 0, "pdfinfo " .. p[1] .. ": " .. info.stderr)
