@@ -284,6 +284,10 @@ static ljob *push_job(lua_State *L, fashn_job *j, const char *field, const char 
   luaL_setmetatable(L, JOB_MT);
   fashn_job_on_done(j, job_done_cb, u);
   lfashn_copy_table(L, 1);
+  if (strcmp(fashn_job_model(j), FASHN_DEFAULT_MODEL) != 0) { /* job.inputs submits the same job again */
+    lua_pushstring(L, fashn_job_model(j));
+    lua_setfield(L, -2, "model");
+  }
   lua_setiuservalue(L, -2, UV_INPUTS);
   return u;
 }

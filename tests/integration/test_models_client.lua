@@ -110,6 +110,24 @@ T.case("fashn.cost of every model follows the price table, alone and as a list",
   end
 end)
 
+T.case("tryon-v1.6 takes saved:<name> as its model image, sent as it is", function()
+  local emu <close> = E.start{ ["time-scale"] = 0.02 }
+  local r = R.run(emu, [[
+local image = require "image"
+image.new(48, 64, { 20, 130, 40 }):save("top.png")
+emit{ credits = fashn.cost{ model = "tryon-v1.6", model_image = "saved:anna", garment_image = "top.png" } }
+local r = fashn.run{ model = "tryon-v1.6", model_image = "saved:anna", garment_image = "top.png", category = "tops" }
+emit{ id = r.id, images = #r.images }
+]])
+  R.check_exit(r)
+  T.eq(r.events[1].credits, 1, "1 credit")
+  T.eq(r.events[2].images, 1, "one image")
+  local p = emu:predictions()[1]
+  T.eq(p.model, "tryon-v1.6", "tryon-v1.6 ran")
+  T.eq(p.model_image, nil, "saved:anna is no image the emulator loaded (it went as the name)")
+  T.eq(p.garment_image.sent_as, "data", "the garment file went as a data: URI")
+end)
+
 -- The pipeline the chaining promise is about. The recipe reports each step's id, whether
 -- it was served from the journal, and the first image's origin.
 local PIPELINE = [[
@@ -126,7 +144,8 @@ clip.video:save("out/clip.mp4")
 local function origin(r) local o = r.images[1] and r.images[1].origin return o and (o.id .. "#" .. o.index) end
 for _, step in ipairs{ { "house", house }, { "look", look }, { "framed", framed }, { "cut", cut }, { "clip", clip } } do
   local r = step[2]
-  emit{ step = step[1], id = r.id, cached = r.cached, model = r.model, origin = origin(r),
+  emit{ step = step[1], id = r.id, cached = r.cached, model = r.model, origin = origin(r), inputs_model = r.inputs.model,
+        meta_model = r.images[1] and r.images[1]:meta().model,
         url = r.images[1] and r.images[1].origin and r.images[1].origin.url,
         video = r.video and { format = r.video.format, size = r.video.size } or nil,
         files = #r.files, images = #r.images }
@@ -160,6 +179,9 @@ T.case("a chained pipeline sends outputs as their URLs, and a rerun with the jou
   R.check_exit(r1)
   local s1 = by_step(r1)
   T.eq(s1.look.model, "tryon-max", "result.model")
+  T.eq(s1.look.inputs_model, "tryon-max", "result.inputs keeps the model (it submits the same job again)")
+  T.eq(s1.look.meta_model, "tryon-max", "saved files embed the model")
+  T.eq(s1.house.inputs_model, nil, "model-create's inputs as given")
   T.eq(s1.house.origin, s1.house.id .. "#1", "an output knows its prediction and index")
   T.ok(s1.house.url and s1.house.url:find(emu.url .. "/cdn/", 1, true), "and its URL: " .. tostring(s1.house.url))
   T.ok(s1.pixels.red > 0, "the try-on shows the garment's colour")
