@@ -182,6 +182,8 @@ T.case("a chained pipeline sends outputs as their URLs, and a rerun with the jou
   T.eq(s1.look.inputs_model, "tryon-max", "result.inputs keeps the model (it submits the same job again)")
   T.eq(s1.look.meta_model, "tryon-max", "saved files embed the model")
   T.eq(s1.house.inputs_model, nil, "model-create's inputs as given")
+  T.ok(r1.stderr:find("submitted tryon-max prediction " .. s1.look.id, 1, true), "progress names the model:\n" .. r1.stderr)
+  T.ok(r1.stderr:find("submitted prediction " .. s1.house.id, 1, true), "... and model-create's lines are as before")
   T.eq(s1.house.origin, s1.house.id .. "#1", "an output knows its prediction and index")
   T.ok(s1.house.url and s1.house.url:find(emu.url .. "/cdn/", 1, true), "and its URL: " .. tostring(s1.house.url))
   T.ok(s1.pixels.red > 0, "the try-on shows the garment's colour")
