@@ -39,7 +39,7 @@ typedef struct ljob {
   fashn_job *j;
   task **waiters;
   int nw, capw;
-  double done_at; /* Unix time its outputs were made, when served from the journal (else 0: now) */
+  double done_at; /* Unix time its outputs were made (the journal's, or when it ended here; 0: not yet) */
 } ljob;
 
 /* Uservalues of a job handle. */
@@ -52,6 +52,7 @@ static ljob *check_job(lua_State *L, int idx) { return luaL_checkudata(L, idx, J
 static void job_done_cb(fashn_job *j, void *ud) {
   (void)j;
   ljob *u = ud;
+  if (!u->done_at) u->done_at = (double)time(NULL); /* its output URLs live 72 h from about now */
   int n = u->nw;
   u->nw = 0;
   for (int i = 0; i < n; i++) task_wake(u->waiters[i], 0);
