@@ -196,7 +196,9 @@ const fashn_model *lfashn_take_model(lua_State *L) {
     return fashn_models[0];
   }
   if (t != LUA_TSTRING) lfashn_raise_input(L, "model", "model: a model name (string) expected, got a %s", luaL_typename(L, -1));
-  const char *name = lua_tostring(L, -1);
+  size_t len;
+  const char *name = lua_tolstring(L, -1, &len);
+  if (strlen(name) != len) lfashn_raise_input(L, "model", "model: a model name cannot contain a NUL byte");
   const fashn_model *m = fashn_model_find(name);
   if (!m) {
     const char *near = fashn_closest_name(name, model_names());
