@@ -138,6 +138,15 @@ local look = fashn.run{ model = "tryon-max", model_image = house.images[1], prod
 local framed = fashn.run{ model = "reframe", image = look.images[1], aspect_ratio = "4:5" }
 local cut = fashn.run{ model = "background-remove", image = framed.images[1] }
 cut.images[1]:save("out/cut.png")
+cut.images[1]:save("out/cut.webp")
+do -- on a lookbook page the transparent parts show the page, not black
+  local book = require("lookbook").new{ layout = "grid", columns = 1, rows = 1, cell = "2:3" }
+  book:add(cut.images[1], { caption = "cut-out" })
+  book:save("out/book.png")
+  local page = image.load("out/book-1.png")
+  local function px(fx, fy) local r, g, b = page:pixel(math.floor(page.width * fx), math.floor(page.height * fy)) return { r, g, b } end
+  emit{ step = "book", between_legs = px(0.5, 0.75), body = px(0.5, 0.4) }
+end
 cut.images[1]:resize{ width = 100 }:save("out/cut-small.png")
 local clip = fashn.run{ model = "image-to-video", image = framed.images[1], resolution = "480p" }
 clip.video:save("out/clip.mp4")
@@ -215,11 +224,13 @@ T.case("a chained pipeline sends outputs as their URLs, and a rerun with the jou
   end
   -- the cut-out keeps its alpha, saved and resized
   local image = require "image"
-  for _, f in ipairs{ "cut.png", "cut-small.png" } do
+  for _, f in ipairs{ "cut.png", "cut-small.png", "cut.webp" } do
     local info = image.probe(dir .. "/out/" .. f)
-    T.eq(info.format, "png", f)
+    T.eq(info.format, f:match("%.(%w+)$"), f)
     T.ok(info.has_alpha, f .. " keeps its alpha channel")
   end
+  T.eq(s1.book.between_legs, { 255, 255, 255 }, "a transparent part shows the white page")
+  T.ok(s1.book.body[1] > 150 and s1.book.body[2] < 100, "the figure shows: " .. table.concat(s1.book.body, ","))
 
   -- rerun: every step from the journal, nothing bought
   local r2 = R.run(emu, PIPELINE, { dir = dir, name = "pipeline.lua" })
