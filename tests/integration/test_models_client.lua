@@ -135,6 +135,10 @@ local image = require "image"
 image.new(48, 64, { 220, 30, 40 }):save("coat.png") -- a flat red garment
 local house = fashn.run{ prompt = "studio house model, neutral pose", seed = 11 }
 local look = fashn.run{ model = "tryon-max", model_image = house.images[1], product_image = "coat.png" }
+if os.getenv("STOP_AFTER_LOOK") then -- the process ends abruptly half way
+  emit{ step = "stopped", house = house.id, look = look.id }
+  os.exit(3)
+end
 local framed = fashn.run{ model = "reframe", image = look.images[1], aspect_ratio = "4:5" }
 local cut = fashn.run{ model = "background-remove", image = framed.images[1] }
 cut.images[1]:save("out/cut.png")
@@ -184,15 +188,23 @@ T.case("a chained pipeline sends outputs as their URLs, and a rerun with the jou
   local emu <close> = E.start{ ["time-scale"] = 0.02 }
   local dir = T.tmpdir()
   os.execute("mkdir -p " .. T.shell_quote(dir .. "/out"))
+  -- half way: two steps bought, then the process is gone
+  local r0 = R.run(emu, PIPELINE, { dir = dir, name = "pipeline.lua", env = { STOP_AFTER_LOOK = "1" } })
+  R.check_exit(r0, 3)
+  T.eq(emu:stats().run_accepted, 2, "two steps bought before the stop")
+  local s0 = by_step(r0)
+  T.ok(r0.stderr:find("submitted tryon-max prediction " .. s0.stopped.look, 1, true), "progress names the model:\n" .. r0.stderr)
+  T.ok(r0.stderr:find("submitted prediction " .. s0.stopped.house, 1, true), "... and model-create's lines are as before")
+  -- run again to the end: the two steps come from the journal, the rest is bought
   local r1 = R.run(emu, PIPELINE, { dir = dir, name = "pipeline.lua" })
   R.check_exit(r1)
   local s1 = by_step(r1)
+  T.eq({ s1.house.cached, s1.look.cached, s1.framed.cached }, { true, true, false }, "no step bought twice")
+  T.eq({ s1.house.id, s1.look.id }, { s0.stopped.house, s0.stopped.look }, "the same predictions")
   T.eq(s1.look.model, "tryon-max", "result.model")
   T.eq(s1.look.inputs_model, "tryon-max", "result.inputs keeps the model (it submits the same job again)")
   T.eq(s1.look.meta_model, "tryon-max", "saved files embed the model")
   T.eq(s1.house.inputs_model, nil, "model-create's inputs as given")
-  T.ok(r1.stderr:find("submitted tryon-max prediction " .. s1.look.id, 1, true), "progress names the model:\n" .. r1.stderr)
-  T.ok(r1.stderr:find("submitted prediction " .. s1.house.id, 1, true), "... and model-create's lines are as before")
   T.eq(s1.house.origin, s1.house.id .. "#1", "an output knows its prediction and index")
   T.ok(s1.house.url and s1.house.url:find(emu.url .. "/cdn/", 1, true), "and its URL: " .. tostring(s1.house.url))
   T.ok(s1.pixels.red > 0, "the try-on shows the garment's colour")
@@ -207,10 +219,10 @@ T.case("a chained pipeline sends outputs as their URLs, and a rerun with the jou
   T.eq(tryon.model_image.sent_as, "url", "the house model went as its URL, not re-uploaded")
   T.eq(tryon.model_image.url, s1.house.url, "... the emulator's own /cdn URL")
   T.eq(tryon.product_image.sent_as, "data", "a local garment file goes as a data: URI")
-  T.eq(by_id[s1.framed.id].image.sent_as, "url", "reframe got the try-on by URL")
+  T.eq(by_id[s1.framed.id].image.sent_as, "url", "reframe got the try-on (from the journal) by its URL")
   T.eq(by_id[s1.framed.id].model, "reframe", "reframe ran")
   local accepted = emu:stats().run_accepted
-  T.eq(accepted, 5, "five predictions bought")
+  T.eq(accepted, 5, "five predictions bought in all")
 
   -- the video: the bytes saved are the bytes served
   local served = emu:download(by_id[s1.clip.id] and (emu.url .. "/cdn/" .. s1.clip.id .. "/output_0.mp4")).body
