@@ -223,6 +223,20 @@ T.case("a chained pipeline sends outputs as their URLs, and a rerun with the jou
   T.eq(by_id[s1.framed.id].model, "reframe", "reframe ran")
   local accepted = emu:stats().run_accepted
   T.eq(accepted, 5, "five predictions bought in all")
+  -- the journal's rows: each under its model, a chained input by the output's identity
+  local rows = T.run({ "sqlite3", "-separator", "|", dir .. "/.atelier/journal.db",
+    "SELECT model_name, inputs FROM jobs WHERE state = 'completed' ORDER BY id" })
+  T.eq(rows.code, 0, "sqlite3: " .. rows.stderr)
+  local models, tryon_inputs = {}, nil
+  for line in rows.stdout:gmatch("[^\n]+") do
+    local m, inputs = line:match("^([^|]+)|(.*)$")
+    models[#models + 1] = m
+    if m == "tryon-max" then tryon_inputs = inputs end
+  end
+  T.eq(models, { "model-create", "tryon-max", "reframe", "background-remove", "image-to-video" }, "model_name")
+  T.ok(tryon_inputs and tryon_inputs:find('"model_image":{"$output":"' .. s1.house.id .. '#1"}', 1, true),
+    "the try-on's key names the house model's output, not its URL or bytes: " .. tostring(tryon_inputs))
+  T.ok(tryon_inputs:find('"product_image":{"$file_sha256":', 1, true), "a local file by its content")
 
   -- the video: the bytes saved are the bytes served
   local served = emu:download(by_id[s1.clip.id] and (emu.url .. "/cdn/" .. s1.clip.id .. "/output_0.mp4")).body
