@@ -40,6 +40,7 @@ typedef struct ljob {
   task **waiters;
   int nw, capw;
   double done_at; /* Unix time its outputs were made (the journal's, or when it ended here; 0: not yet) */
+  bool urls_gone; /* served from the journal of a server that forgot them (the embedded emulator) */
 } ljob;
 
 /* Uservalues of a job handle. */
@@ -167,9 +168,11 @@ static void push_result(lua_State *L, int job_idx) {
     }
     limage_push_encoded(L, o.bytes, o.len, name);
     limage_set_meta(L, lua_gettop(L), images + 1);
-    if (id) /* so that it can be chained into another model without re-uploading */
-      limage_set_origin(L, -1, o.source && strncmp(o.source, "data:", 5) != 0 ? o.source : NULL, id, i + 1,
+    if (id) { /* so that it can be chained into another model without re-uploading */
+      bool url = o.source && strncmp(o.source, "data:", 5) != 0 && !u->urls_gone;
+      limage_set_origin(L, -1, url ? o.source : NULL, id, i + 1,
                         (u->done_at > 0 ? u->done_at : (double)time(NULL)) + FASHN_OUTPUT_URL_TTL);
+    }
     lua_rawseti(L, images, ++nimages);
   }
   if (n) lua_pop(L, 1); /* meta */
@@ -348,7 +351,9 @@ static int l_submit(lua_State *L) {
       int n = act == LJ_CACHED ? ljournal_outputs(e, outs, JOURNAL_MAX_OUTPUTS) : 0;
       fashn_job *j = fashn_job_stored(lc->c, m->name, json, len, ljournal_prediction_id(e),
                                       act == LJ_CACHED ? outs : NULL, n, &fe, err, sizeof err);
-      push_job(L, j, field, err)->done_at = ljournal_completed_at(e); /* 5 */
+      ljob *u = push_job(L, j, field, err); /* 5 */
+      u->done_at = ljournal_completed_at(e);
+      u->urls_gone = ephemeral; /* an earlier embedded emulator's URLs died with it */
       ljournal_set_shared(L, ljournal_entry_key(e));
       return 1;
     }

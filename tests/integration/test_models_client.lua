@@ -294,3 +294,23 @@ T.case("a chained pipeline sends outputs as their URLs, and a rerun with the jou
   for _, p in ipairs(emu:predictions()) do if p.id == s4.tall.id then tall = p end end
   T.eq(tall.image.sent_as, "data", "an expired output is sent as its pixels")
 end)
+
+T.case("on the embedded emulator a rerun chains the journal's outputs as pixels: its URLs died with it", function()
+  local dir = T.tmpdir()
+  local body = [[
+local house = fashn.run{ prompt = "house", seed = 5 }
+emit{ step = "house", cached = house.cached, url = house.images[1].origin.url or false }
+if os.getenv("MORE") then
+  local r = fashn.run{ model = "reframe", image = house.images[1], aspect_ratio = "4:5" }
+  emit{ step = "reframe", cached = r.cached, images = #r.images }
+end
+]]
+  local r1 = R.run(nil, body, { url = false, dir = dir })
+  R.check_exit(r1)
+  T.ok(r1.events[1].url, "a live output has its URL")
+  local r2 = R.run(nil, body, { url = false, dir = dir, env = { MORE = "1" } })
+  R.check_exit(r2)
+  T.eq(r2.events[1].cached, true, "the house model from the journal")
+  T.eq(r2.events[1].url, false, "without the dead emulator's URL")
+  T.eq(r2.events[2].images, 1, "the next step ran on its pixels")
+end)
