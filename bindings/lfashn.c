@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../runtime/fashn/fashn.h"
@@ -26,6 +27,7 @@
 #include "../runtime/fashn/backend.h"
 #include "errors.h"
 #include "lopts.h"
+#include "lfile.h"
 #include "limage.h"
 #include "ljournal.h"
 #include "sandbox.h"
@@ -37,6 +39,8 @@ typedef struct ljob {
   fashn_job *j;
   task **waiters;
   int nw, capw;
+  double done_at; /* Unix time its outputs were made (the journal's, or when it ended here; 0: not yet) */
+  bool urls_gone; /* served from the journal of a server that forgot them (the embedded emulator) */
 } ljob;
 
 /* Uservalues of a job handle. */
@@ -49,6 +53,7 @@ static ljob *check_job(lua_State *L, int idx) { return luaL_checkudata(L, idx, J
 static void job_done_cb(fashn_job *j, void *ud) {
   (void)j;
   ljob *u = ud;
+  if (!u->done_at) u->done_at = (double)time(NULL); /* its output URLs live 72 h from about now */
   int n = u->nw;
   u->nw = 0;
   for (int i = 0; i < n; i++) task_wake(u->waiters[i], 0);
@@ -96,7 +101,7 @@ static void push_job_error(lua_State *L, const ljob *u) {
 /* The metadata saved files carry: model, id, prompt, seed and every input. */
 static void push_meta(lua_State *L, int job_idx, const char *id) {
   lua_createtable(L, 0, 5);
-  lua_pushstring(L, FASHN_MODEL);
+  lua_pushstring(L, fashn_job_model(check_job(L, job_idx)->j));
   lua_setfield(L, -2, "model");
   if (id) {
     lua_pushstring(L, id);
@@ -145,7 +150,9 @@ static void push_result(lua_State *L, int job_idx) {
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "dry_run");
   }
-  int n = fashn_job_outputs(j);
+  int n = fashn_job_outputs(j), nimages = 0, nfiles = 0;
+  lua_createtable(L, 0, 0);
+  int files = lua_gettop(L);
   lua_createtable(L, n, 0);
   int images = lua_gettop(L);
   if (n) push_meta(L, job_idx, id);
@@ -154,12 +161,29 @@ static void push_result(lua_State *L, int job_idx) {
     if (!fashn_job_output(j, i, &o)) continue;
     char name[300];
     snprintf(name, sizeof name, "prediction %s output %d", id ? id : "?", i + 1);
+    if (o.format && strcmp(o.format, "mp4") == 0) { /* a video: a file object, never decoded */
+      lfile_push(L, o.bytes, o.len, o.format, name);
+      lua_rawseti(L, files, ++nfiles);
+      continue;
+    }
     limage_push_encoded(L, o.bytes, o.len, name);
     limage_set_meta(L, lua_gettop(L), images + 1);
-    lua_rawseti(L, images, i + 1);
+    if (id) { /* so that it can be chained into another model without re-uploading */
+      bool url = o.source && strncmp(o.source, "data:", 5) != 0 && !u->urls_gone;
+      limage_set_origin(L, -1, url ? o.source : NULL, id, i + 1,
+                        (u->done_at > 0 ? u->done_at : (double)time(NULL)) + FASHN_OUTPUT_URL_TTL);
+    }
+    lua_rawseti(L, images, ++nimages);
   }
   if (n) lua_pop(L, 1); /* meta */
-  lua_setfield(L, -2, "images");
+  lua_setfield(L, -3, "images");
+  if (nfiles) {
+    lua_rawgeti(L, -1, 1);
+    lua_setfield(L, -3, "video");
+  }
+  lua_setfield(L, -2, "files");
+  lua_pushstring(L, fashn_job_model(j));
+  lua_setfield(L, -2, "model");
   fashn_job_release_outputs(j); /* the image objects hold their own copies */
   if (!ok) {
     push_job_error(L, u);
@@ -265,6 +289,10 @@ static ljob *push_job(lua_State *L, fashn_job *j, const char *field, const char 
   luaL_setmetatable(L, JOB_MT);
   fashn_job_on_done(j, job_done_cb, u);
   lfashn_copy_table(L, 1);
+  if (strcmp(fashn_job_model(j), FASHN_DEFAULT_MODEL) != 0) { /* job.inputs submits the same job again */
+    lua_pushstring(L, fashn_job_model(j));
+    lua_setfield(L, -2, "model");
+  }
   lua_setiuservalue(L, -2, UV_INPUTS);
   return u;
 }
@@ -274,8 +302,9 @@ static ljob *push_job(lua_State *L, fashn_job *j, const char *field, const char 
  * earlier comes back stored, one in flight is polled by id, an identical one of this run
  * is shared), reads file references, queues. */
 static int l_submit(lua_State *L) {
-  fashn_input_facts f = lfashn_check_inputs(L);
-  fashn_job_opts o = {.retry_unknown = -1, .timeout = 0};
+  const fashn_model *m = lfashn_take_model(L);
+  fashn_input_facts f = lfashn_check_inputs(L, m);
+  fashn_job_opts o = {.model = m->name, .retry_unknown = -1, .timeout = 0};
   if (lua_type(L, 2) == LUA_TTABLE) {
     /* fashn.lua's wrapper adds where the script called; `raise` is fashn.run's */
     static const char *const keys[] = {"retry_unknown", "timeout", "raise", NULL};
@@ -301,7 +330,7 @@ static int l_submit(lua_State *L) {
   char dry_key[65] = "";
   bool dry_cached = false;
   if (lc->cfg.dry_run) { /* a dry run records nothing: it looks, read-only, and plans */
-    bool cached = dry_cached = lfashn_plan_cached(L, lc, 1, dry_key);
+    bool cached = dry_cached = lfashn_plan_cached(L, lc, 1, m, dry_key);
     ljournal_push_shared(L, dry_key); /* a real run would share one prediction: so does the plan */
     ljob *twin = luaL_testudata(L, -1, JOB_MT);
     if (twin && fashn_job_state_of(twin->j) != FASHN_JOB_FAILED) return 1;
@@ -311,7 +340,7 @@ static int l_submit(lua_State *L) {
   } else {
     bool ephemeral;
     const char *backend = journal_backend(lc, &ephemeral);
-    ljentry *e = ljournal_entry(L, 1, backend, ephemeral); /* 3 */
+    ljentry *e = ljournal_entry(L, 1, m, backend, ephemeral); /* 3 */
     ljournal_push_shared(L, ljournal_entry_key(e));
     ljob *twin = luaL_testudata(L, -1, JOB_MT);
     if (twin && fashn_job_state_of(twin->j) != FASHN_JOB_FAILED) { /* one prediction for both */
@@ -322,16 +351,18 @@ static int l_submit(lua_State *L) {
     bool retry_unknown = o.retry_unknown >= 0 ? o.retry_unknown == 1 : fashn_client_config(lc->c)->retry_unknown;
     act = ljournal_decide(L, e, f.credits, retry_unknown);
     if (act == LJ_CACHED || act == LJ_UNKNOWN) { /* over already: nothing to read or send */
-      lfashn_push_inputs_json(L, 1, true, 0); /* 4 */
+      lfashn_push_inputs_json(L, m, 1, true, 0); /* 4 */
       size_t len;
       const char *json = lua_tolstring(L, 4, &len);
       fashn_output outs[JOURNAL_MAX_OUTPUTS];
       fashn_error fe;
       ljournal_unknown_error(e, &fe);
       int n = act == LJ_CACHED ? ljournal_outputs(e, outs, JOURNAL_MAX_OUTPUTS) : 0;
-      fashn_job *j = fashn_job_stored(lc->c, json, len, ljournal_prediction_id(e), act == LJ_CACHED ? outs : NULL,
-                                      n, &fe, err, sizeof err);
-      push_job(L, j, field, err); /* 5 */
+      fashn_job *j = fashn_job_stored(lc->c, m->name, json, len, ljournal_prediction_id(e),
+                                      act == LJ_CACHED ? outs : NULL, n, &fe, err, sizeof err);
+      ljob *u = push_job(L, j, field, err); /* 5 */
+      u->done_at = ljournal_completed_at(e);
+      u->urls_gone = ephemeral; /* an earlier embedded emulator's URLs died with it */
       ljournal_set_shared(L, ljournal_entry_key(e));
       return 1;
     }
@@ -339,8 +370,8 @@ static int l_submit(lua_State *L) {
     o.rebuy_if_gone = act == LJ_REFETCH; /* its images were lost here: if gone there too, buy again */
   }
   lua_newtable(L); /* 4: resolved references */
-  lfashn_resolve_refs(L, 1, 4, f.resolution_k);
-  lfashn_push_inputs_json(L, 1, false, 4); /* 5 */
+  lfashn_resolve_refs(L, m, 1, 4, f.resolution_k);
+  lfashn_push_inputs_json(L, m, 1, false, 4); /* 5 */
   size_t len;
   const char *json = lua_tolstring(L, 5, &len);
   /* Only now, past every reference that may raise: the hooks own the record from here
@@ -369,7 +400,8 @@ static int l_submit(lua_State *L) {
 
 /* core.check(inputs) -> credits. Raises InvalidInput like submit; sends nothing. */
 static int l_check(lua_State *L) {
-  fashn_input_facts f = lfashn_check_inputs(L);
+  const fashn_model *m = lfashn_take_model(L);
+  fashn_input_facts f = lfashn_check_inputs(L, m);
   lua_pushinteger(L, f.credits);
   return 1;
 }

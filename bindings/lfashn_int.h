@@ -42,15 +42,22 @@ void lfashn_setint(lua_State *L, const char *k, long v);
 
 /* lfashn_inputs.c */
 int lfashn_raise_input(lua_State *L, const char *field, const char *fmt, ...);
-void lfashn_push_inputs_json(lua_State *L, int idx, bool placeholder, int refs_idx);
-void lfashn_resolve_refs(lua_State *L, int inputs, int refs, int resolution_k);
+void lfashn_push_inputs_json(lua_State *L, const fashn_model *m, int idx, bool placeholder, int refs_idx);
+void lfashn_resolve_refs(lua_State *L, const fashn_model *m, int inputs, int refs, int resolution_k);
 void lfashn_copy_table(lua_State *L, int idx);
-fashn_input_facts lfashn_check_inputs(lua_State *L);
+/* The model the inputs table at 1 names in `model` (default model-create), checked: an
+ * unknown name raises InvalidInput with the closest model, a deprecated or retired one
+ * names its replacement. Replaces 1 by a copy of the inputs without `model`. */
+const fashn_model *lfashn_take_model(lua_State *L);
+fashn_input_facts lfashn_check_inputs(lua_State *L, const fashn_model *m);
+/* Field f of a model is an image field, and s a "saved:<name>" it takes as it is. */
+const fashn_field *lfashn_image_field(const fashn_model *m, const char *field);
+bool lfashn_is_saved_ref(const fashn_field *f, const char *s, size_t len);
 
 /* lfashn_plan.c: a dry run's plan rows, and fashn.reserve */
 /* The key a real run would give the inputs at idx (hex into key), and whether the
  * journal holds it completed (a dry run looks read-only, a real one in its journal). */
-bool lfashn_plan_cached(lua_State *L, lclient *lc, int inputs, char key[65]);
+bool lfashn_plan_cached(lua_State *L, lclient *lc, int inputs, const fashn_model *m, char key[65]);
 void lfashn_plan_add(lua_State *L, lclient *lc, int inputs, const fashn_input_facts *f, bool cached);
 int lfashn_plan_finish(lua_State *L, lclient *lc);
 void lfashn_plan_free(lclient *lc);

@@ -26,11 +26,11 @@ static const char *real_backend(const lclient *lc) {
   return url ? url : "emulator:embedded";
 }
 
-bool lfashn_plan_cached(lua_State *L, lclient *lc, int inputs, char key[65]) {
+bool lfashn_plan_cached(lua_State *L, lclient *lc, int inputs, const fashn_model *m, char key[65]) {
   jobkey k;
   char err[600];
   key[0] = '\0';
-  if (!ljournal_key(L, inputs, real_backend(lc), "model-create", &k, err, sizeof err))
+  if (!ljournal_key(L, inputs, real_backend(lc), m->name, &k, err, sizeof err))
     lfashn_raise_input(L, "", "%s", err);
   snprintf(key, 65, "%s", k.hex);
   jobkey_free(&k);
@@ -107,13 +107,20 @@ void lfashn_plan_add(lua_State *L, lclient *lc, int inputs, const fashn_input_fa
     }
     lua_pop(L, 1);
   }
-  static const char *const refs[][2] = {{"face_reference", "face"}, {"image_reference", "image"}, {NULL, NULL}};
-  for (int i = 0; refs[i][0]; i++) {
-    if (lua_getfield(L, inputs, refs[i][0]) != LUA_TNIL) {
-      char v[120];
+  /* every image field of the model, by a short name: face_reference -> face,
+   * product_image -> product, image -> image */
+  const fashn_model *m = f->model ? f->model : fashn_models[0];
+  for (const fashn_field *fd = m->fields; fd->name; fd++) {
+    if (fd->type != FIELD_IMAGE) continue;
+    if (lua_getfield(L, inputs, fd->name) != LUA_TNIL) {
+      char label[40], v[120];
+      snprintf(label, sizeof label, "%s", fd->name);
+      char *cut = strstr(label, "_reference");
+      if (!cut) cut = strstr(label, "_image");
+      if (cut && cut != label && cut[strcspn(cut + 1, "_") + 1] == '\0') *cut = '\0';
       describe_ref(L, v, sizeof v);
       size_t o = strlen(r.refs);
-      snprintf(r.refs + o, sizeof r.refs - o, "%s%s: %s", o ? ", " : "", refs[i][1], v);
+      snprintf(r.refs + o, sizeof r.refs - o, "%s%s: %s", o ? ", " : "", label, v);
     }
     lua_pop(L, 1);
   }
@@ -176,11 +183,12 @@ void lfashn_reservation_draw(lclient *lc, int credits) {
 
 /* One entry of reserve's list (at 1): its price now, 0 when the journal holds it. */
 static int price_one(lua_State *L) {
-  fashn_input_facts f = lfashn_check_inputs(L);
+  const fashn_model *m = lfashn_take_model(L);
+  fashn_input_facts f = lfashn_check_inputs(L, m);
   char key[65];
   lclient *lc = lfashn_state(L);
   if (!lc->cfg.dry_run) lc = lfashn_client(L); /* the journal keys by the real backend */
-  lua_pushinteger(L, lfashn_plan_cached(L, lc, 1, key) ? 0 : f.credits);
+  lua_pushinteger(L, lfashn_plan_cached(L, lc, 1, m, key) ? 0 : f.credits);
   return 1;
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "../runtime/base/base64.h"
 #include "../runtime/image/image.h"
@@ -33,12 +34,20 @@ typedef struct limg {
   size_t meta_len;
   char *source; /* for messages */
   size_t charged; /* bytes counted against --max-memory (limits.h) */
+  char *origin_url; /* an output of a prediction: where the API serves it (NULL: base64) */
+  char *origin_id;  /* ... which prediction, and which of its outputs (1-based) */
+  int origin_index;
+  double origin_expires; /* Unix time the URL stops working */
 } limg;
+
+static bool has_origin(const limg *im);
 
 static void limg_release(limg *im) {
   free(im->bytes);
   free(im->meta);
   free(im->source);
+  free(im->origin_url);
+  free(im->origin_id);
   image_free(&im->px);
   memset(im, 0, sizeof *im);
 }
@@ -394,6 +403,7 @@ static int img_copy(lua_State *L) {
   c->len = im->len;
   c->format = im->format;
   c->modified = im->modified;
+  if (has_origin(im)) limage_set_origin(L, -1, im->origin_url, im->origin_id, im->origin_index, im->origin_expires);
   if (im->meta) memcpy(c->meta, im->meta, im->meta_len + 1);
   c->meta_len = im->meta_len;
   if (im->px.rgba) memcpy(c->px.rgba, im->px.rgba, (size_t)im->px.width * im->px.height * 4);
@@ -453,6 +463,55 @@ static int img_pixel(lua_State *L) {
   return 4;
 }
 
+/* ---- outputs of predictions ---------------------------------------------------------- */
+
+void limage_set_origin(lua_State *L, int idx, const char *url, const char *id, int index, double expires) {
+  limg *im = check_img(L, idx);
+  free(im->origin_url);
+  free(im->origin_id);
+  im->origin_url = url ? dup_str(url) : NULL;
+  im->origin_id = id ? dup_str(id) : NULL;
+  if ((url && !im->origin_url) || (id && !im->origin_id)) luaL_error(L, "out of memory");
+  im->origin_index = index;
+  im->origin_expires = expires;
+}
+
+/* Only an unchanged output is still that output. */
+static bool has_origin(const limg *im) { return im->origin_id && !im->modified; }
+
+const char *limage_live_url(lua_State *L, int idx) {
+  limg *im = luaL_testudata(L, idx, LIMAGE_MT);
+  if (!im || !has_origin(im) || !im->origin_url) return NULL;
+  return (double)time(NULL) + 60 < im->origin_expires ? im->origin_url : NULL; /* a minute to spare */
+}
+
+bool limage_origin(lua_State *L, int idx, const char **id, int *index) {
+  limg *im = luaL_testudata(L, idx, LIMAGE_MT);
+  if (!im || !has_origin(im)) return false;
+  *id = im->origin_id;
+  *index = im->origin_index;
+  return true;
+}
+
+/* img.origin -> {id, index, url, expires} for an unchanged output of a prediction, else nil. */
+static void push_origin(lua_State *L, const limg *im) {
+  if (!has_origin(im)) {
+    lua_pushnil(L);
+    return;
+  }
+  lua_createtable(L, 0, 4);
+  lua_pushstring(L, im->origin_id);
+  lua_setfield(L, -2, "id");
+  lua_pushinteger(L, im->origin_index);
+  lua_setfield(L, -2, "index");
+  if (im->origin_url) {
+    lua_pushstring(L, im->origin_url);
+    lua_setfield(L, -2, "url");
+    lua_pushnumber(L, im->origin_expires);
+    lua_setfield(L, -2, "expires");
+  }
+}
+
 static int img_tostring(lua_State *L) {
   limg *im = check_img(L, 1);
   lua_pushfstring(L, "image %dx%d %s%s (%s)", im->px.width, im->px.height, image_format_name(im->format),
@@ -467,6 +526,7 @@ static int img_index(lua_State *L) {
   else if (strcmp(k, "height") == 0) lua_pushinteger(L, im->px.height);
   else if (strcmp(k, "format") == 0) lua_pushstring(L, image_format_name(im->format));
   else if (strcmp(k, "source") == 0) lua_pushstring(L, src_name(im));
+  else if (strcmp(k, "origin") == 0) push_origin(L, im);
   else {
     lua_getmetatable(L, 1);
     lua_getfield(L, -1, "methods");

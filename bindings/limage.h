@@ -55,4 +55,16 @@ bool limage_peek(lua_State *L, int idx, const image **pixels, const void **bytes
  * recommendation for inputs. Raises on a decode/encode failure. */
 void limage_data_uri(lua_State *L, int idx, buf *out);
 
+/* Marks the image at idx as output index (1-based) of prediction id, served at url (NULL
+ * for base64 outputs) until expires (Unix time). Sent again as an input while unchanged,
+ * it goes as that URL while it lives (nothing re-uploaded), and the journal keys it by
+ * the prediction and index, whatever the URL. */
+void limage_set_origin(lua_State *L, int idx, const char *url, const char *id, int index, double expires);
+
+/* The URL of an unchanged output whose URL is still alive, else NULL. */
+const char *limage_live_url(lua_State *L, int idx);
+
+/* The prediction id and output index of an unchanged output; false for any other image. */
+bool limage_origin(lua_State *L, int idx, const char **id, int *index);
+
 #endif

@@ -145,15 +145,25 @@ void ljournal_close(lua_State *L) {
 
 #define MAX_DEPTH 16
 
-static bool is_image_field(const char *k) {
-  return strcmp(k, "face_reference") == 0 || strcmp(k, "image_reference") == 0;
-}
-
-/* Image inputs as the key hashes them: an image object as its data: URI, a file path as
- * the path the sandbox allows (jobkey hashes the file); anything else by the rules. */
+/* Image inputs as the key hashes them: an unchanged output of an earlier prediction as
+ * {"$output": "<id>#<index>"} (the same whatever its URL, alive or not, and whether it
+ * came from the API now or from this journal), any other image object as its data: URI,
+ * a file path as the path the sandbox allows (jobkey hashes the file); anything else by
+ * the rules. */
 static bool write_image_input(lua_State *L, int idx, json_writer *w, const char *field, int depth, void *ud) {
-  (void)ud;
-  if (depth != 1 || !is_image_field(field)) return false;
+  const fashn_field *f = depth == 1 ? fashn_model_field(ud, field) : NULL;
+  if (!f || f->type != FIELD_IMAGE) return false;
+  const char *out_id;
+  int out_index;
+  if (limage_origin(L, idx, &out_id, &out_index)) {
+    jw_object_begin(w);
+    jw_key(w, "$output");
+    const char *ident = lua_pushfstring(L, "%s#%d", out_id, out_index);
+    jw_string(w, ident);
+    lua_pop(L, 1);
+    jw_object_end(w);
+    return true;
+  }
   if (limage_is(L, idx)) {
     buf *b = lbuf_push(L);
     limage_data_uri(L, idx, b);
@@ -165,6 +175,7 @@ static bool write_image_input(lua_State *L, int idx, json_writer *w, const char 
   size_t len;
   const char *s = lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &len) : NULL;
   if (!s || jobkey_image_kind_of(s, len) != JOBKEY_IMAGE_PATH) return false;
+  if ((f->flags & FIELD_SAVED_OK) && len > 6 && strncmp(s, "saved:", 6) == 0) return false; /* a name, not a file */
   /* A file the key reads to hash: a sandboxed recipe may only name allowed ones. */
   const char *real = sandbox_check_read(L, s); /* pushes the path to use */
   jw_string(w, real);
@@ -175,7 +186,9 @@ static bool write_image_input(lua_State *L, int idx, json_writer *w, const char 
 /* The inputs table at 1 as JSON (key order does not matter: jobkey sorts again). */
 static int key_json_k(lua_State *L) {
   ljson_opts o = {.max_depth = MAX_DEPTH, .top_object = true, .error_name = "InvalidInput", .what = "inputs",
-                  .refused = "cannot be sent to the API", .special = write_image_input};
+                  .refused = "cannot be sent to the API", .special = write_image_input,
+                  .ud = lua_touserdata(L, 2)};
+  lua_settop(L, 1);
   ljson_push(L, 1, &o, NULL);
   return 1;
 }
@@ -189,9 +202,11 @@ bool ljournal_key(lua_State *L, int idx, const char *backend, const char *model_
   }
   idx = lua_absindex(L, idx);
   int top = lua_gettop(L);
+  const fashn_model *m = fashn_model_find(model_name);
   lua_pushcfunction(L, key_json_k);
   lua_pushvalue(L, idx);
-  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+  lua_pushlightuserdata(L, (void *)(m ? m : fashn_models[0]));
+  if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
     /* The walker's refusal (InvalidInput) becomes the message, which names the field
      * first; anything else (the sandbox refusing a file) is raised as it is. */
     bool refusal = lerr_is(L, -1) && lua_getfield(L, -1, "name") == LUA_TSTRING &&
@@ -249,6 +264,7 @@ void ljournal_set_shared(lua_State *L, const char *key) {
 
 struct ljentry {
   jobkey key;
+  const char *model; /* static: a model's name */
   char *backend;
   bool ephemeral;
   ljournal_action action;
@@ -276,7 +292,7 @@ static int raise_journal(lua_State *L, const char *name, const char *msg) {
   return lua_error(L);
 }
 
-ljentry *ljournal_entry(lua_State *L, int idx, const char *backend, bool ephemeral) {
+ljentry *ljournal_entry(lua_State *L, int idx, const fashn_model *m, const char *backend, bool ephemeral) {
   idx = lua_absindex(L, idx);
   ljentry *e = lua_newuserdatauv(L, sizeof *e, 0);
   memset(e, 0, sizeof *e);
@@ -287,9 +303,10 @@ ljentry *ljournal_entry(lua_State *L, int idx, const char *backend, bool ephemer
   lua_setmetatable(L, -2);
   e->ephemeral = ephemeral;
   if (ephemeral) state(L)->emulated = true; /* saved credits are emulated ones */
+  e->model = m->name;
   if (!(e->backend = strdup(backend))) luaL_error(L, "out of memory");
   char err[600];
-  if (!ljournal_key(L, idx, backend, "model-create", &e->key, err, sizeof err)) {
+  if (!ljournal_key(L, idx, backend, e->model, &e->key, err, sizeof err)) {
     /* Messages name the input first ("face_reference: cannot open ..."): that is the
      * field, as the fashn binding's own InvalidInput errors carry it. */
     size_t n = strspn(err, "abcdefghijklmnopqrstuvwxyz_");
@@ -328,7 +345,7 @@ ljournal_action ljournal_decide(lua_State *L, ljentry *e, int64_t credits, bool 
   }
   if (e->planned) resume_plan_free(&e->plan);
   e->planned = true;
-  if (!resume_plan_for(j, e->key.hex, e->backend, "model-create", e->key.canonical.data, credits,
+  if (!resume_plan_for(j, e->key.hex, e->backend, e->model, e->key.canonical.data, credits,
                        retry_unknown, e->ephemeral, journal_now(), &e->plan, err, sizeof err)) {
     snprintf(msg, sizeof msg, "the job was not submitted because the journal cannot record it: %s", err);
     raise_journal(L, "JournalError", msg);
@@ -378,6 +395,8 @@ int ljournal_outputs(const ljentry *e, fashn_output *outs, int max) {
   }
   return n;
 }
+
+double ljournal_completed_at(const ljentry *e) { return e->plan.job.completed_at; }
 
 const char *ljournal_prediction_id(const ljentry *e) {
   return e->plan.prediction_id ? e->plan.prediction_id : e->plan.job.prediction_id;

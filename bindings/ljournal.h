@@ -13,6 +13,7 @@
 #include "../runtime/fashn/fashn.h"
 #include "../runtime/journal/jobkey.h"
 #include "../runtime/journal/journal.h"
+#include "../runtime/api/fashn_models.h"
 
 /* Records the command line's choices for L (path NULL = the default). Once, at start. */
 void ljournal_configure(lua_State *L, const char *path, bool fresh, bool retry_unknown);
@@ -69,10 +70,10 @@ typedef enum {
 typedef struct ljentry ljentry;
 
 /* Pushes a new entry (a userdata that frees what it holds when collected) for the
- * inputs table at idx sent to backend (a stable name: the API's URL, or
+ * inputs table at idx of model m sent to backend (a stable name: the API's URL, or
  * "emulator:embedded"); ephemeral: the backend forgets everything when the process ends.
  * Raises InvalidInput (a value JSON cannot carry, an unreadable reference file). */
-ljentry *ljournal_entry(lua_State *L, int idx, const char *backend, bool ephemeral);
+ljentry *ljournal_entry(lua_State *L, int idx, const fashn_model *m, const char *backend, bool ephemeral);
 const char *ljournal_entry_key(const ljentry *e);
 
 /* Counts a submission served by an identical job of this run (its price saved). */
@@ -85,6 +86,8 @@ ljournal_action ljournal_decide(lua_State *L, ljentry *e, int64_t credits, bool 
 
 /* LJ_CACHED: the stored outputs (borrowed from e; valid while e lives); returns n. */
 int ljournal_outputs(const ljentry *e, fashn_output *outs, int max);
+/* LJ_CACHED: when the stored prediction completed (Unix time; 0 = not known). */
+double ljournal_completed_at(const ljentry *e);
 /* LJ_POLL / LJ_REFETCH: the id to poll (borrowed). */
 const char *ljournal_prediction_id(const ljentry *e);
 /* LJ_UNKNOWN: the error the job fails with (texts borrowed from e). */

@@ -124,7 +124,7 @@ end
 --- fashn.cost(inputs_or_list) -> credits the job(s) would spend (checks them too).
 function M.cost(x)
   checkarg(x, 1, "fashn.cost", "table")
-  if x.prompt ~= nil or #x == 0 then
+  if x.prompt ~= nil or x.model ~= nil or #x == 0 then
     local n = call(1, core.check, x)
     return n
   end

@@ -112,12 +112,12 @@ function M.credits_for(inputs)
 end
 
 --- cost(list) -> credits, images
---- What submitting every input table of the list would spend (the contract's price:
---- 1 credit per image, 4 with face_reference). Failed predictions cost nothing, so
---- this is the most a run can spend.
+--- What submitting every input table of the list would spend (each table's `model`,
+--- default model-create, priced by its table: fashn.cost). Failed predictions cost
+--- nothing, so this is the most a run can spend.
 function M.cost(list)
   atelier.checkarg(list, 1, "recipe.cost", "table")
-  if list.prompt ~= nil then list = { list } end -- a single input table
+  if list.prompt ~= nil or list.model ~= nil then list = { list } end -- a single input table
   for i, inputs in ipairs(list) do
     if type(inputs) ~= "table" then
       atelier.argerror(1, "recipe.cost", "list of input tables expected, item " .. i .. " is a " .. type(inputs))

@@ -3,6 +3,7 @@
  * list GET /_emu/predictions reports. Counting itself is counts.c's (emu_count). */
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../api/fashn_models.h"
 #include "../base/json.h"
@@ -94,6 +95,15 @@ void emu_predictions_write(emu *e, double now, buf *out) {
       write_int(&w, "height", p->refs[i].height);
       jw_key(&w, "format");
       jw_string(&w, p->refs[i].format);
+      /* how it travelled: a client chaining outputs should send the URL, not the pixels */
+      const emu_image_input *ii = &p->in.images[i];
+      bool data = ii->len >= 5 && strncasecmp(ii->ref, "data:", 5) == 0;
+      jw_key(&w, "sent_as");
+      jw_string(&w, data ? "data" : "url");
+      if (!data) {
+        jw_key(&w, "url");
+        jw_string_len(&w, ii->ref, ii->len < 500 ? ii->len : 500);
+      }
       jw_object_end(&w);
     }
     jw_object_end(&w);

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void plan_model_priors(pollplan *p);
+
 static long live_jobs;
 long fashn_live_jobs(void) { return live_jobs; }
 static void fashn_count_live(int delta) { live_jobs += delta; }
@@ -127,6 +129,7 @@ fashn_client *fashn_client_new(loop *lp, const fashn_config *cfg, char *errbuf, 
     return NULL;
   }
   pp_init(&c->plan, c->cfg.time_scale, c->cfg.poll_min_interval, c->cfg.poll_max_interval);
+  plan_model_priors(&c->plan);
   { /* a dry run too: it talks to its private rehearsal server (backend.h) */
     char why[160];
     if (!c->base_url || !http_url_allowed(c->base_url, why, sizeof why)) {
@@ -167,6 +170,7 @@ void fashn_client_reconfigure(fashn_client *c, const fashn_config *f) {
   }
   if (scale) {
     pp_init(&c->plan, c->cfg.time_scale, c->cfg.poll_min_interval, c->cfg.poll_max_interval);
+    plan_model_priors(&c->plan);
     eta_init(&c->eta);
   }
   c->plan.min_interval = c->cfg.poll_min_interval > 0 ? c->cfg.poll_min_interval : 0.1;
@@ -214,6 +218,24 @@ void fashn_client_free(fashn_client *c) {
 
 /* ---- jobs ------------------------------------------------------------------------- */
 
+/* The poll-plan class of a job: model-create's by face and resolution, the others' by
+ * model and face, each with its model's typical time as the prior. */
+int fashn_plan_class(const fashn_model *m, bool face, int resolution_k) {
+  if (m == fashn_models[0]) return pp_class_of(face, resolution_k);
+  int slot = 0;
+  while (fashn_models[slot + 1] && fashn_models[slot + 1] != m) slot++;
+  return pp_model_class(slot, face);
+}
+
+static void plan_model_priors(pollplan *p) {
+  for (int i = 1; fashn_models[i]; i++) {
+    const fashn_model *m = fashn_models[i];
+    double mu = m->typical_seconds > 0 ? m->typical_seconds : 12;
+    pp_set_prior(p, fashn_plan_class(m, false, 1), mu, mu * 0.1 + 1);
+    pp_set_prior(p, fashn_plan_class(m, true, 1), mu + m->face_seconds, (mu + m->face_seconds) * 0.1 + 2);
+  }
+}
+
 fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len, const fashn_job_opts *o,
                            char *field, size_t fieldlen, char *errbuf, size_t errlen) {
   char perr[160];
@@ -225,8 +247,16 @@ fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len,
   }
   fashn_input_facts facts;
   fashn_input_error ie;
+  const char *model_name = o && o->model ? o->model : FASHN_DEFAULT_MODEL;
+  const fashn_model *m = fashn_model_find(model_name);
+  if (!m) {
+    json_doc_free(d);
+    snprintf(errbuf, errlen, "unknown model \"%.64s\"", model_name);
+    return NULL;
+  }
   /* The size again: file references were only read after the first check. */
-  bool ok = fashn_inputs_check(json_root(d), &facts, &ie) && fashn_inputs_check_size(json_root(d), len, &ie);
+  bool ok = fashn_inputs_check_model(m, json_root(d), &facts, &ie) &&
+            fashn_inputs_check_size(json_root(d), len, &ie);
   buf body = BUF_INIT;
   if (ok) fashn_inputs_write_body(facts.model, json_root(d), &body); /* passthrough fields flattened */
   json_doc_free(d);
@@ -250,7 +280,7 @@ fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len,
   j->refs = 1;
   j->seq = ++c->seq;
   j->facts = facts;
-  j->cls = pp_class_of(facts.face, facts.resolution_k);
+  j->cls = fashn_plan_class(facts.model, facts.face, facts.resolution_k);
   j->credits = -1;
   j->retry_unknown = o && o->retry_unknown >= 0 ? o->retry_unknown == 1 : c->cfg.retry_unknown;
   j->timeout = o && o->timeout > 0 ? o->timeout : c->cfg.timeout;

@@ -81,6 +81,7 @@ const fashn_config *fashn_client_config(const fashn_client *c);
 struct fashn_job_hooks;
 
 typedef struct fashn_job_opts {
+  const char *model;  /* the model's name (runtime/api/fashn_models.h); NULL = model-create */
   int retry_unknown;  /* -1 = the client's default, 0 = no, 1 = yes */
   double timeout;     /* <= 0 = the client's default */
   const struct fashn_job_hooks *hooks; /* the journal's (copied); NULL = none */
@@ -94,7 +95,7 @@ typedef struct fashn_job_opts {
  * queue: fashn_submit would refuse one more. Callers check first to report QueueFull. */
 bool fashn_queue_full(const fashn_client *c, char *errbuf, size_t errlen);
 
-/* Queues a Model Create job. inputs_json is the inputs object with image references
+/* Queues a job of o->model (Model Create by default). inputs_json is the inputs object with image references
  * already turned into URLs or data: URIs. Checks every input rule first: on a
  * violation (or a full queue) returns NULL with field and message filled and nothing
  * queued.
@@ -122,10 +123,13 @@ typedef struct fashn_error {
   bool retryable;
 } fashn_error;
 
+/* How long the API serves an output at its URL after the prediction completed. */
+#define FASHN_OUTPUT_URL_TTL (72 * 3600.0)
+
 typedef struct fashn_output {
   const unsigned char *bytes;
   size_t len;
-  const char *format;   /* "png", "jpeg" or "webp" (sniffed from the bytes) */
+  const char *format;   /* "png", "jpeg", "webp" or "mp4" (sniffed from the bytes) */
   const char *source;   /* the URL it came from, or "data:" for base64 outputs */
 } fashn_output;
 
@@ -157,12 +161,13 @@ typedef struct fashn_job_hooks {
 fashn_job *fashn_resume(fashn_client *c, const char *inputs_json, size_t len, const char *id,
                         const fashn_job_opts *o, char *errbuf, size_t errlen);
 
-/* A job that is already over, from the journal, sending nothing: DONE with copies of
+/* A job that is already over, from the journal, sending nothing (model as in
+ * fashn_job_opts): DONE with copies of
  * outs (no credit spent now: fashn_job_credits is 0 and fashn_job_cached true), or,
  * with outs NULL, FAILED with error e. The caller holds the only reference. */
-fashn_job *fashn_job_stored(fashn_client *c, const char *inputs_json, size_t len, const char *id,
-                            const fashn_output *outs, int n, const fashn_error *e, char *errbuf,
-                            size_t errlen);
+fashn_job *fashn_job_stored(fashn_client *c, const char *model, const char *inputs_json, size_t len,
+                            const char *id, const fashn_output *outs, int n, const fashn_error *e,
+                            char *errbuf, size_t errlen);
 bool fashn_job_cached(const fashn_job *j);
 /* True once the job's POST /v1/run was sent (or it was resumed by an id): false for one
  * that ended before it (interrupted, over the credit cap, refused by the journal). */
@@ -179,6 +184,7 @@ fashn_job_state fashn_job_state_of(const fashn_job *j);
 const char *fashn_job_status(const fashn_job *j); /* "queued", ..., or the API's last status */
 const char *fashn_job_id(const fashn_job *j);      /* NULL until accepted */
 const char *fashn_job_inputs(const fashn_job *j);  /* the inputs JSON as submitted */
+const char *fashn_job_model(const fashn_job *j);   /* its model's name */
 bool fashn_job_error(const fashn_job *j, fashn_error *out);
 int fashn_job_credits(const fashn_job *j);         /* charged (header), or the estimate */
 int fashn_job_estimated_credits(const fashn_job *j);

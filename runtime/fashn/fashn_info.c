@@ -14,6 +14,8 @@ const char *fashn_job_status(const fashn_job *j) { return j->status; }
 const char *fashn_job_id(const fashn_job *j) { return j->id; }
 const char *fashn_job_inputs(const fashn_job *j) { return j->inputs; }
 bool fashn_job_dry(const fashn_job *j) { return j->dry; }
+const char *fashn_job_model(const fashn_job *j) { return j->facts.model->name; }
+
 int fashn_job_estimated_credits(const fashn_job *j) { return j->facts.credits; }
 int fashn_job_credits(const fashn_job *j) {
   if (j->dry || j->cached) return 0;

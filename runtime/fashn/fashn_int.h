@@ -124,6 +124,9 @@ struct fashn_client {
 
 /* Checks inputs_json and allocates a job for it (one reference, in no list). NULL with
  * field / errbuf filled. */
+/* The poll-plan class of a job of model m (fashn.c). */
+int fashn_plan_class(const fashn_model *m, bool face, int resolution_k);
+
 fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len, const fashn_job_opts *o,
                            char *field, size_t fieldlen, char *errbuf, size_t errlen);
 void fashn_emit(fashn_client *c, fashn_event_kind kind, const fashn_job *j, const char *text);

@@ -132,6 +132,29 @@ fashn_output_kind fashn_output_classify(const char *s, size_t len, char *why, si
   return http_url_allowed(s, why, whylen) ? FASHN_OUTPUT_URL : FASHN_OUTPUT_BAD_URL;
 }
 
+/* The top-level boxes of an ISO media file (size, type; size 1 = 64-bit size follows,
+ * 0 = to the end) add up to exactly n bytes: a cut download does not. */
+static bool mp4_boxes_complete(const unsigned char *p, size_t n) {
+  size_t at = 0;
+  while (at < n) {
+    if (n - at < 8) return false;
+    uint64_t size = (uint64_t)p[at] << 24 | (uint64_t)p[at + 1] << 16 | (uint64_t)p[at + 2] << 8 | p[at + 3];
+    if (size == 1) {
+      if (n - at < 16) return false;
+      size = 0;
+      for (int k = 0; k < 8; k++) size = size << 8 | p[at + 8 + k];
+      if (size < 16) return false;
+    } else if (size == 0) {
+      return true;
+    } else if (size < 8) {
+      return false;
+    }
+    if (size > n - at) return false;
+    at += (size_t)size;
+  }
+  return true;
+}
+
 bool fashn_output_complete(const unsigned char *p, size_t n, char *fmt, size_t fmtlen) {
   static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
@@ -151,11 +174,20 @@ bool fashn_output_complete(const unsigned char *p, size_t n, char *fmt, size_t f
     uint32_t size = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
     return (size_t)size + 8 <= n;
   }
+  if (n >= 16 && memcmp(p + 4, "ftyp", 4) == 0) { /* an MP4 (image-to-video): its boxes fill it exactly */
+    snprintf(fmt, fmtlen, "mp4");
+    return mp4_boxes_complete(p, n);
+  }
   snprintf(fmt, fmtlen, "unknown");
   return false;
 }
 
 fashn_decode_status fashn_output_check(const void *p, size_t n, size_t max_bytes, char *why, size_t whylen) {
+  if (n >= 16 && memcmp((const char *)p + 4, "ftyp", 4) == 0) { /* video: no pixels to check here */
+    if (n <= max_bytes) return FASHN_DECODED;
+    snprintf(why, whylen, "%zu bytes, more than the %zu-byte limit (max_output_bytes)", n, max_bytes);
+    return FASHN_DECODE_TOO_LARGE;
+  }
   image_limits lim = {.max_bytes = max_bytes};
   image_status st = image_probe(p, n, &lim, NULL, why, whylen);
   if (st == IMAGE_OK) return FASHN_DECODED;

@@ -98,12 +98,14 @@ typedef enum {
   FASHN_DECODE_UNREADABLE, /* complete, but a header atelier cannot read: why */
 } fashn_decode_status;
 
-/* True when p..p+n is a whole PNG, JPEG or WebP file (signature and end marker); fmt gets
- * "png", "jpeg", "webp" or "unknown". */
+/* True when p..p+n is a whole PNG, JPEG or WebP file (signature and end marker), or a
+ * whole MP4 (image-to-video; its top-level boxes fill it); fmt gets "png", "jpeg",
+ * "webp", "mp4" or "unknown". */
 bool fashn_output_complete(const unsigned char *p, size_t n, char *fmt, size_t fmtlen);
 
 /* Checks a complete output's header: one atelier can decode, at most max_bytes, and within
- * the default pixel limit (a header declaring 50000x50000 is a decompression bomb).
+ * the default pixel limit (a header declaring 50000x50000 is a decompression bomb); an
+ * MP4 is only held to max_bytes (it is saved as delivered, never decoded).
  * FASHN_DECODED, FASHN_DECODE_TOO_LARGE or FASHN_DECODE_UNREADABLE, with why. */
 fashn_decode_status fashn_output_check(const void *p, size_t n, size_t max_bytes, char *why, size_t whylen);
 

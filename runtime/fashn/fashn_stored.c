@@ -48,15 +48,16 @@ fashn_job *fashn_resume(fashn_client *c, const char *inputs_json, size_t len, co
   return j;
 }
 
-fashn_job *fashn_job_stored(fashn_client *c, const char *inputs_json, size_t len, const char *id,
-                            const fashn_output *outs, int n, const fashn_error *e, char *errbuf,
-                            size_t errlen) {
+fashn_job *fashn_job_stored(fashn_client *c, const char *model, const char *inputs_json, size_t len,
+                            const char *id, const fashn_output *outs, int n, const fashn_error *e,
+                            char *errbuf, size_t errlen) {
   char field[64];
   if (outs && (n < 1 || n > FASHN_MAX_OUTPUTS)) {
     snprintf(errbuf, errlen, "a stored job needs 1 to %d outputs", FASHN_MAX_OUTPUTS);
     return NULL;
   }
-  fashn_job *j = fashn_job_alloc(c, inputs_json, len, NULL, field, sizeof field, errbuf, errlen);
+  fashn_job_opts o = {.model = model, .retry_unknown = -1};
+  fashn_job *j = fashn_job_alloc(c, inputs_json, len, &o, field, sizeof field, errbuf, errlen);
   if (!j) return NULL;
   j->c = NULL; /* in no list of the client: over before it starts */
   j->t_done = j->t_queued;

@@ -13,12 +13,33 @@ int pp_class_of(bool face, int resolution_k) {
   return (face ? 3 : 0) + r;
 }
 
+int pp_model_class(int slot, bool face) {
+  if (slot < 0 || slot >= PP_MODEL_SLOTS) slot = PP_MODEL_SLOTS - 1;
+  return PP_BASE_CLASSES + 2 * slot + (face ? 1 : 0);
+}
+
+void pp_set_prior(pollplan *p, int cls, double mu, double sigma) {
+  if (cls < 0 || cls >= PP_CLASSES || !(mu > 0) || !(sigma > 0)) return;
+  pp_class *c = &p->cls[cls];
+  c->prior_mu = mu * p->time_scale;
+  c->prior_sigma = sigma * p->time_scale;
+  if (c->n == 0) {
+    c->mu = c->prior_mu;
+    c->sigma = c->prior_sigma;
+  }
+}
+
 void pp_init(pollplan *p, double time_scale, double min_interval, double max_interval) {
   memset(p, 0, sizeof *p);
   if (!(time_scale > 0)) time_scale = 1;
   p->min_interval = min_interval > 0 ? min_interval : 0.1;
   p->max_interval = max_interval > p->min_interval ? max_interval : p->min_interval;
   p->spacing = 0.35;
+  p->time_scale = time_scale;
+  for (int i = PP_BASE_CLASSES; i < PP_CLASSES; i++) { /* until the client sets them */
+    p->cls[i].prior_mu = p->cls[i].mu = NOMINAL * time_scale;
+    p->cls[i].prior_sigma = p->cls[i].sigma = 1.2 * time_scale;
+  }
   for (int face = 0; face < 2; face++) {
     for (int r = 0; r < 3; r++) {
       pp_class *c = &p->cls[face * 3 + r];

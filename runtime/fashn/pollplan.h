@@ -10,7 +10,11 @@
 
 #include <stdbool.h>
 
-#define PP_CLASSES 6
+/* model-create's six classes (face x resolution), then two per other model (without and
+ * with face_reference), whose priors the client sets from the model's typical time. */
+#define PP_BASE_CLASSES 6
+#define PP_MODEL_SLOTS 16
+#define PP_CLASSES (PP_BASE_CLASSES + 2 * PP_MODEL_SLOTS)
 #define PP_SAMPLES 48
 
 typedef struct pp_obs {
@@ -29,6 +33,7 @@ typedef struct pollplan {
   double min_interval; /* never poll one job more often than this */
   double max_interval; /* never leave a job unpolled longer than this once it is due */
   double spacing;      /* spacing between polls near the expected finish, in sigmas */
+  double time_scale;   /* pp_init's, for priors set later */
 } pollplan;
 
 /* Sets the contract's priors (12 s; +25 s with face_reference; 4k slower), multiplied
@@ -38,6 +43,13 @@ void pp_init(pollplan *p, double time_scale, double min_interval, double max_int
 
 /* The class of a job: face_reference or not x resolution in {1, 2, 4} (k). */
 int pp_class_of(bool face, int resolution_k);
+
+/* The class of a job of the slot-th other model (0 <= slot < PP_MODEL_SLOTS). */
+int pp_model_class(int slot, bool face);
+
+/* Sets a class's prior (before any time_scale: this multiplies by the one pp_init got)
+ * and resets its estimate to it when nothing was observed yet. */
+void pp_set_prior(pollplan *p, int cls, double mu, double sigma);
 
 /* Records that a job of class cls finished after more than lo and at most hi seconds. */
 void pp_observe(pollplan *p, int cls, double lo, double hi);

@@ -124,10 +124,13 @@ void progress_event(progress *p, const fashn_event *ev, const fashn_stats *st) {
   const char *id = ev->job ? fashn_job_id(ev->job) : NULL;
   long total = st->jobs;
   switch (ev->kind) {
-    case FASHN_EV_SUBMITTED:
-      put_line(p->out, "%s: submitted prediction %s (%ld running, %ld queued)", p->progname, id ? id : "?",
-              st->submitting + st->running, st->queued);
+    case FASHN_EV_SUBMITTED: { /* a model other than the default is named */
+      const char *m = fashn_job_model(ev->job);
+      bool other = strcmp(m, "model-create") != 0;
+      put_line(p->out, "%s: submitted %s%sprediction %s (%ld running, %ld queued)", p->progname, other ? m : "",
+               other ? " " : "", id ? id : "?", st->submitting + st->running, st->queued);
       break;
+    }
     case FASHN_EV_COMPLETED: {
       if (fashn_job_cached(ev->job)) {
         put_line(p->out, "%s: from the journal: %s, no credit (%ld/%ld done)", p->progname, id ? id : "?",

@@ -8,8 +8,7 @@
 #include <strings.h>
 
 #include "../base/json.h"
-
-#define MODEL_CREATE "model-create"
+#include "../api/fashn_models.h"
 
 jobkey_image_kind jobkey_image_kind_of(const char *s, size_t len) {
   if ((len >= 7 && strncasecmp(s, "http://", 7) == 0) || (len >= 8 && strncasecmp(s, "https://", 8) == 0))
@@ -18,9 +17,21 @@ jobkey_image_kind jobkey_image_kind_of(const char *s, size_t len) {
   return JOBKEY_IMAGE_PATH;
 }
 
-static bool is_image_input(const char *key, size_t len) {
-  return (len == 14 && memcmp(key, "face_reference", 14) == 0) ||
-         (len == 15 && memcmp(key, "image_reference", 15) == 0);
+/* The field of m called key (keylen bytes), or NULL. */
+static const fashn_field *field_of(const fashn_model *m, const char *key, size_t len) {
+  if (!m) return NULL;
+  for (const fashn_field *f = m->fields; f->name; f++)
+    if (strlen(f->name) == len && memcmp(f->name, key, len) == 0) return f;
+  return NULL;
+}
+
+/* An image input of m: model-create's two references, every FIELD_IMAGE of the others;
+ * a "saved:<name>" of a field that takes one is a name, not a file. */
+static bool is_image_input(const fashn_model *m, const char *key, size_t len, const json_value *v) {
+  const fashn_field *f = field_of(m, key, len);
+  if (!f || f->type != FIELD_IMAGE) return false;
+  return !((f->flags & FIELD_SAVED_OK) && v->type == JSON_STRING && v->u.str.len > 6 &&
+           memcmp(v->u.str.s, "saved:", 6) == 0);
 }
 
 static bool key_is(const json_member *m, const char *name) {
@@ -132,6 +143,11 @@ static void synth_string(json_value *v, const char *s) {
   v->u.str.len = strlen(s);
 }
 
+static void synth_bool(json_value *v, bool b) {
+  v->type = JSON_BOOL;
+  v->u.boolean = b;
+}
+
 static void synth_int(json_value *v, int64_t i) {
   v->type = JSON_NUMBER;
   v->u.num.i = i;
@@ -187,10 +203,37 @@ static const struct {
                 {"aspect_ratio", "1:1", 0}};
 #define NDEFAULTS (sizeof DEFAULTS / sizeof *DEFAULTS)
 
-static bool canonical_inputs(canon *c, const json_value *root, bool model_create) {
-  size_t n = root->u.obj.n;
-  entry *e = calloc(n + NDEFAULTS + 1, sizeof *e);
-  synth *syn = calloc(n + NDEFAULTS + 1, sizeof *syn);
+/* Fills in the documented defaults of a model other than model-create, from its
+ * description (model-create keeps its table above, so its keys never change). Values are
+ * written as the API takes them: enums and text as strings, integers, booleans. */
+static void other_defaults(const fashn_model *m, entry *e, size_t *k, synth *syn, size_t *ns) {
+  for (const fashn_field *f = m->fields; f->name; f++) {
+    if (!f->default_value || strcmp(f->name, "return_base64") == 0) continue;
+    bool present = false;
+    for (size_t i = 0; i < *k && !present; i++)
+      present = e[i].keylen == strlen(f->name) && memcmp(e[i].key, f->name, e[i].keylen) == 0;
+    if (present) continue;
+    json_value *v = &syn[*ns].value;
+    if (f->type == FIELD_INT) synth_int(v, strtoll(f->default_value, NULL, 10));
+    else if (f->type == FIELD_BOOL) synth_bool(v, strcmp(f->default_value, "true") == 0);
+    else synth_string(v, f->default_value);
+    (*ns)++;
+    e[(*k)++] = (entry){f->name, strlen(f->name), v};
+  }
+}
+
+static size_t field_count(const fashn_model *m) {
+  size_t n = 0;
+  if (m)
+    for (const fashn_field *f = m->fields; f->name; f++) n++;
+  return n;
+}
+
+static bool canonical_inputs(canon *c, const json_value *root, const fashn_model *m) {
+  size_t n = root->u.obj.n, nd = NDEFAULTS + field_count(m);
+  bool model_create = m == fashn_models[0];
+  entry *e = calloc(n + nd + 1, sizeof *e);
+  synth *syn = calloc(n + nd + 1, sizeof *syn);
   bool ok = false;
   if (!e || !syn) {
     snprintf(c->err, c->errlen, "out of memory");
@@ -199,20 +242,21 @@ static bool canonical_inputs(canon *c, const json_value *root, bool model_create
   size_t k = 0, ns = 0;
   bool has_image_reference = false;
   for (size_t i = 0; i < n; i++) {
-    const json_member *m = &root->u.obj.members[i];
-    if (m->value.type == JSON_NULL) continue;
-    if (model_create && key_is(m, "return_base64")) continue;
-    if (key_is(m, "image_reference")) has_image_reference = true;
-    const json_value *v = &m->value;
-    if (is_image_input(m->key, m->keylen) && v->type == JSON_STRING) {
+    const json_member *mb = &root->u.obj.members[i];
+    if (mb->value.type == JSON_NULL) continue;
+    if (m && key_is(mb, "return_base64")) continue;
+    if (key_is(mb, "image_reference")) has_image_reference = true;
+    const json_value *v = &mb->value;
+    if (is_image_input(m ? m : fashn_models[0], mb->key, mb->keylen, v) && v->type == JSON_STRING) {
       c->err[0] = '\0';
-      if (image_identity(m, &syn[ns], c->err, c->errlen)) {
+      if (image_identity(mb, &syn[ns], c->err, c->errlen)) {
         if (c->err[0]) goto done;
         v = &syn[ns++].value;
       }
     }
-    e[k++] = (entry){m->key, m->keylen, v};
+    e[k++] = (entry){mb->key, mb->keylen, v};
   }
+  if (m && !model_create) other_defaults(m, e, &k, syn, &ns);
   if (model_create) {
     for (size_t d = 0; d < NDEFAULTS; d++) {
       if (strcmp(DEFAULTS[d].key, "aspect_ratio") == 0 && has_image_reference) continue;
@@ -254,7 +298,8 @@ bool jobkey_compute(const char *backend, const char *model_name, const char *inp
   }
   canon c = {.err = errbuf, .errlen = errlen};
   jw_init(&c.w, &k->canonical);
-  bool ok = canonical_inputs(&c, root, strcmp(model_name, MODEL_CREATE) == 0);
+  /* A model atelier does not describe (a name from a newer journal) gets no defaults. */
+  bool ok = canonical_inputs(&c, root, fashn_model_find(model_name));
   json_doc_free(d);
   if (ok && k->canonical.oom) {
     snprintf(errbuf, errlen, "out of memory");

@@ -9,17 +9,22 @@
  *  - numbers: integral values as integers whatever their spelling (7, 7.0, 7e0 -> 7),
  *    others as %.17g; strings byte for byte (no trimming, no case folding: the server
  *    may tell them apart);
- *  - image inputs (face_reference, image_reference): a local file path becomes
+ *  - image inputs (every image field of the model, runtime/api/fashn_models.h; for a
+ *    model atelier does not describe, face_reference and image_reference): a local file path becomes
  *    {"$file_sha256": <hex of the file's bytes>} (renaming or moving a reference does
  *    not re-buy; editing it does); a data: URI becomes {"$data_sha256": <hex of the
  *    URI text>} (keeps megabytes out of the row); a URL stays the URL (what it serves
- *    is the server's business);
+ *    is the server's business); an object (the bindings write an unchanged output of
+ *    an earlier prediction as {"$output": "<id>#<index>"}) is canonicalised like any
+ *    other; tryon-v1.6's "saved:<name>" stays the name;
  *  - for model-create, every documented default is filled in when the input is absent,
  *    so `seed = 42` and no seed are the same job: the server receives what is, by the
  *    contract, the same request, and the user should not pay twice for spelling out a
  *    default. aspect_ratio is the exception: its default (1:1) only applies without an
  *    image_reference (with one the output takes the reference's ratio), so it is
- *    filled only then;
+ *    filled only then. Every other model gets the defaults its description documents
+ *    (enums and text as strings, integers, booleans), model-create keeping the table
+ *    it always had so its keys are unchanged;
  *  - return_base64 is left out: it changes how the bytes travel, not which image is
  *    made, and the journal keeps the bytes either way;
  *  - unknown inputs pass through (canonicalised like the rest). */

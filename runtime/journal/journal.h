@@ -56,7 +56,7 @@ const char *journal_state_name(journal_state s);
 typedef struct journal_output {
   int index;                       /* 0-based position in the prediction's output */
   char sha256[SHA256_HEX_LEN + 1]; /* content address in the object store */
-  char *format;                    /* "png", "jpeg", "webp" or NULL when not known */
+  char *format;                    /* "png", "jpeg", "webp", "mp4" or NULL when not known */
   char *url;                       /* the URL it was fetched from (no data: URIs), or NULL */
   int64_t size;
 } journal_output;

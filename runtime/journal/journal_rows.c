@@ -16,8 +16,9 @@ static char *col_dup(sqlite3_stmt *st, int i, bool *oom) {
   return d;
 }
 
+/* The formats an output is stored as: images, and image-to-video's MP4 (kept as is). */
 static const char *known_format(const char *f) {
-  static const char *const formats[] = {"png", "jpeg", "webp"};
+  static const char *const formats[] = {"png", "jpeg", "webp", "mp4"};
   for (size_t i = 0; f && i < sizeof formats / sizeof *formats; i++)
     if (strcmp(f, formats[i]) == 0) return formats[i];
   return NULL;

@@ -27,7 +27,7 @@ typedef enum {
 
 typedef struct resume_output {
   buf bytes;          /* verified against its hash */
-  const char *format; /* "png", "jpeg", "webp" or NULL (borrowed from job) */
+  const char *format; /* "png", "jpeg", "webp", "mp4" or NULL (borrowed from job) */
 } resume_output;
 
 typedef struct resume_plan {

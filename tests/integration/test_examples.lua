@@ -40,6 +40,14 @@ local PROMISES = {
     layout = { "casting.pdf" }, title = "Casting" },
   ["line_sheet.lua"] = { pdfs = { { "line_sheet.pdf", 3 } }, html = { "line_sheet/index.html" },
     layout = { "line_sheet.pdf" }, title = "Maison Ardent — SS27" },
+  ["studio_pipeline.lua"] = {
+    images = concat({ "house.png" }, numbered("looks/%s.png", { "AT-C-0141", "AT-D-0217", "AT-S-0309" }),
+      numbered("cutouts/%s.png", { "AT-C-0141", "AT-D-0217", "AT-S-0309" })),
+    alpha = numbered("cutouts/%s.png", { "AT-C-0141", "AT-D-0217", "AT-S-0309" }),
+    pdfs = { { "studio.pdf", 2 } },
+    html = { "studio/index.html" },
+    says = { "studio: 1 house model + 3 garments x (try-on, reframe, cut-out): 16 credits" },
+  },
 }
 
 local function list_examples()
@@ -96,6 +104,10 @@ local function check_promise(name, promise, out, r, layout_report)
     T.ok(n > 0, pdf .. ": fonts listed by pdffonts")
   end
   for _, f in ipairs(promise.images or {}) do check_image(out .. "/" .. f) end
+  for _, f in ipairs(promise.alpha or {}) do
+    T.ok(image.probe(out .. "/" .. f).has_alpha, f .. " keeps its alpha channel")
+  end
+  for _, line in ipairs(promise.says or {}) do T.ok(r.stdout:find(line, 1, true), "prints: " .. line .. "\n" .. r.stdout) end
   if promise.wide then
     local img = image.load(out .. "/" .. promise.wide[1])
     T.ok(img.width > promise.wide[2], promise.wide[1] .. " holds its cells: " .. img.width .. " px wide")

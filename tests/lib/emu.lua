@@ -178,7 +178,8 @@ end
 
 --- Every prediction the emulator keeps (GET /_emu/predictions), oldest first: each
 --- { id, model, prompt, seed, num_images, base64, status, cost, charged, fault, error }, and
---- per image input that was loaded, under its field's name, { bytes, width, height, format }.
+--- per image input that was loaded, under its field's name, { bytes, width, height, format, sent_as =
+--- "url" or "data", url }.
 function Emu:predictions()
   local r = self:request("GET", "/_emu/predictions", { key = false })
   assert(r.status == 200 and r.json, "GET /_emu/predictions failed: " .. tostring(r.status) .. " " .. r.body)

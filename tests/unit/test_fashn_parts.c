@@ -81,6 +81,20 @@ TEST(an_output_is_complete_only_with_its_end_marker) {
   CHECK(!fashn_output_complete((const unsigned char *)"<html>", 6, fmt, sizeof fmt));
 }
 
+/* image-to-video's MP4: whole when its top-level boxes fill it exactly; held to the byte
+ * limit only (it is never decoded). */
+TEST(an_mp4_output_is_complete_when_its_boxes_fill_it) {
+  static const unsigned char mp4[] = {0, 0, 0, 16, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm', 0, 0, 2, 0,
+                                      0, 0, 0, 12, 'm', 'd', 'a', 't', 1, 2, 3, 4};
+  char fmt[8], why[200];
+  REQUIRE(fashn_output_complete(mp4, sizeof mp4, fmt, sizeof fmt));
+  CHECK_STR(fmt, "mp4");
+  CHECK(!fashn_output_complete(mp4, sizeof mp4 - 1, fmt, sizeof fmt)); /* cut short */
+  CHECK(!fashn_output_complete(mp4, 20, fmt, sizeof fmt));             /* a box header cut */
+  CHECK(fashn_output_check(mp4, sizeof mp4, 1000, why, sizeof why) == FASHN_DECODED);
+  CHECK(fashn_output_check(mp4, sizeof mp4, 10, why, sizeof why) == FASHN_DECODE_TOO_LARGE);
+}
+
 static bool check(const char *json, char *field) {
   fashn_input_facts f;
   fashn_input_error e;

@@ -75,10 +75,42 @@ TEST(jobkey_leaves_out_return_base64) {
   CHECK_STR(key_of("{\"prompt\":\"p\",\"return_base64\":true}"), key_of("{\"prompt\":\"p\"}"));
 }
 
-TEST(jobkey_fills_no_defaults_for_other_models) {
-  char *c = canonical_of("tryon-v1.6", "{\"b\":1,\"a\":{\"z\":null,\"y\":[3.0,null,\"x\"]}}");
-  CHECK_STR(c, "{\"a\":{\"y\":[3,null,\"x\"]},\"b\":1}");
+/* Other models get their description's defaults (typed as the API takes them), their
+ * own image fields hashed, return_base64 left out; "saved:<name>" is a name. */
+TEST(jobkey_fills_other_models_defaults_from_their_description) {
+  char *c = canonical_of("tryon-v1.6", "{\"b\":1,\"a\":{\"z\":null,\"y\":[3.0,null,\"x\"]},"
+                                       "\"model_image\":\"saved:anna\",\"garment_image\":\"data:image/png;base64,AAAA\","
+                                       "\"return_base64\":true}");
+  CHECK_STR(c, "{\"a\":{\"y\":[3,null,\"x\"]},\"b\":1,\"category\":\"auto\",\"garment_image\":{\"$data_sha256\":"
+               "\"bde6da8e9d3902a86a1452ec62648cd07cb1cfbae0ec8dd5142ad881c7aa2ba0\"},\"garment_photo_type\":\"auto\","
+               "\"mode\":\"balanced\",\"model_image\":\"saved:anna\",\"moderation_level\":\"permissive\","
+               "\"num_samples\":1,\"output_format\":\"png\",\"seed\":42,\"segmentation_free\":true}");
   free(c);
+  c = canonical_of("image-to-video", "{\"image\":\"https://x/y.png\"}");
+  CHECK_STR(c, "{\"duration\":5,\"image\":\"https://x/y.png\",\"resolution\":\"1080p\",\"seed\":42}");
+  free(c);
+  /* an output of an earlier prediction, as the bindings write it, is kept as it is */
+  c = canonical_of("reframe", "{\"image\":{\"$output\":\"abc#1\"},\"aspect_ratio\":\"4:5\"}");
+  CHECK_STR(c, "{\"aspect_ratio\":\"4:5\",\"image\":{\"$output\":\"abc#1\"},\"num_images\":1,"
+               "\"output_format\":\"png\",\"resolution\":\"1k\",\"seed\":42}");
+  free(c);
+}
+
+/* Keys already in journals stay what they were: model-create keys computed by the code
+ * before every model was described (rows written then must still be found). */
+TEST(jobkey_keeps_model_create_keys_of_earlier_versions) {
+  const char *in[] = {"{\"prompt\":\"linen suit\",\"seed\":7,\"face_reference\":\"data:image/png;base64,AAAA\","
+                      "\"num_images\":2,\"return_base64\":true}",
+                      "{\"prompt\":\"p\",\"image_reference\":\"https://x/y.png\",\"aspect_ratio\":\"1:1\"}"};
+  const char *hex[] = {"8fc461091f62696f71755df18c13302a238717242f32ec7d0b4b7f293c09895c",
+                       "e62a9865b72895fcdf8373c3e9fb567d1f76715f5892e22987428f814b5ec7a7"};
+  for (int i = 0; i < 2; i++) {
+    jobkey k;
+    char err[200];
+    REQUIRE(jobkey_compute("https://api.fashn.ai", "model-create", in[i], strlen(in[i]), &k, err, sizeof err));
+    CHECK_STR(k.hex, hex[i]);
+    jobkey_free(&k);
+  }
 }
 
 TEST(jobkey_hashes_local_reference_files_by_content) {

@@ -19,6 +19,27 @@ TEST(priors_follow_the_contract_and_the_time_scale) {
   CHECK(pp_first_poll(&p, 0) > 4.0);
 }
 
+/* Every other model has its own classes, with and without a face, whose prior a client
+ * sets (scaled like the contract's) and which learn on their own. */
+TEST(other_models_have_classes_of_their_own) {
+  pollplan p;
+  pp_init(&p, 0.5, 0.1, 0.8);
+  int a = pp_model_class(0, false), b = pp_model_class(0, true), c = pp_model_class(1, false);
+  CHECK(a >= PP_BASE_CLASSES && a < PP_CLASSES && b != a && c != a && c != b);
+  CHECK(pp_model_class(PP_MODEL_SLOTS - 1, true) < PP_CLASSES);
+  pp_set_prior(&p, a, 40, 4);
+  pp_set_prior(&p, c, 2, 0.5);
+  double mu, sg;
+  pp_estimate(&p, a, &mu, &sg);
+  NEAR(mu, 20.0, 1e-9); /* 40 s x 0.5 */
+  pp_estimate(&p, c, &mu, &sg);
+  NEAR(mu, 1.0, 1e-9);
+  CHECK(pp_first_poll(&p, a) > 10.0);
+  CHECK(pp_first_poll(&p, c) < 1.0);
+  pp_estimate(&p, pp_class_of(false, 1), &mu, &sg);
+  NEAR(mu, 6.0, 1e-9); /* model-create's classes untouched */
+}
+
 /* Polls jobs of a true duration d the way fashn_poll.c does and feeds the result back:
  * returns the mean delay between finishing and being noticed over the last `keep` jobs,
  * and the mean number of polls per job. */
