@@ -959,8 +959,8 @@ static size_t check_size(lua_State *L, int idx, const char *what) {
 }
 
 /* image.configure{workers = N, cache = size} -> the settings now, as a table. workers:
- * threads that decode, encode and resize (default one per CPU or ATELIER_WORKERS; 0 =
- * on the loop thread, as before the pool). cache: how many bytes of decoded pixels
+ * threads that decode, encode and resize (default one per CPU or ATELIER_WORKERS; 1 =
+ * the loop thread alone, as before the pool). cache: how many bytes of decoded pixels
  * images may keep for their next use (default 64M). */
 static int l_configure(lua_State *L) {
   if (!lua_isnoneornil(L, 1)) {
@@ -970,7 +970,7 @@ static int l_configure(lua_State *L) {
       const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
       if (strcmp(k, "workers") == 0) {
         lua_Integer n = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : -1;
-        if (n < 0 || n > 64) return luaL_error(L, "image.configure: workers must be an integer 0..64");
+        if (n < 1 || n > 64) return luaL_error(L, "image.configure: workers must be an integer 1..64");
       } else if (strcmp(k, "cache") == 0) {
         check_size(L, -1, "cache");
       } else {

@@ -535,7 +535,9 @@ static const char *const JOB_MT = "atelier.task_job";
 static workers *pool_of(lua_State *L, sched *s) {
   if (!s->pool) {
     char err[128];
-    s->pool = workers_new(s->lp, s->nworkers < 0 ? workers_default_count() : s->nworkers, err, sizeof err);
+    int n = s->nworkers < 0 ? workers_default_count() : s->nworkers;
+    /* One worker is the loop thread itself: the codecs run where they always ran. */
+    s->pool = workers_new(s->lp, n <= 1 ? 0 : n, err, sizeof err);
     if (!s->pool) luaL_error(L, "%s", err);
   }
   return s->pool;
@@ -551,7 +553,8 @@ void sched_set_workers(lua_State *L, int n) {
 
 int sched_workers_count(lua_State *L) {
   sched *s = sched_of(L);
-  return workers_count(pool_of(L, s));
+  int n = workers_count(pool_of(L, s));
+  return n < 1 ? 1 : n;
 }
 
 /* Loop thread: the job came back from the pool. */

@@ -88,11 +88,11 @@ task_job *task_job_at(lua_State *L, int idx);
 /* Frees the job behind the handle at idx now (results that were moved out stay). */
 void task_job_release(lua_State *L, int idx);
 
-/* The number of worker threads for the pool (n < 0: the default, one per CPU or
- * ATELIER_WORKERS; 0: codecs run on the loop thread). A running pool first finishes
- * its queue. */
+/* The number of threads doing codec work (n < 0: the default, one per CPU or
+ * ATELIER_WORKERS; 1: the loop thread alone, no pool: the work runs where the task
+ * asked for it, as before the pool). A running pool first finishes its queue. */
 void sched_set_workers(lua_State *L, int n);
-/* The pool's thread count (starting the pool if needed). */
+/* The number of threads doing codec work: the pool's, or 1 (the loop thread). */
 int sched_workers_count(lua_State *L);
 
 /* Outcome of running the main task to completion on the loop. */

@@ -32,7 +32,7 @@ int workers_default_count(void) {
   if (env && *env) {
     char *end;
     long v = strtol(env, &end, 10);
-    if (*end == '\0' && v >= 0 && v <= WORKERS_MAX) return (int)v;
+    if (*end == '\0' && v >= 1 && v <= WORKERS_MAX) return (int)v;
   }
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   return cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus;

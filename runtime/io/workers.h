@@ -23,7 +23,7 @@ struct worker_job {
   worker_job *next; /* the pool's */
 };
 
-/* The number of threads a pool gets by default: ATELIER_WORKERS when set (0..64), else
+/* The number of threads a pool gets by default: ATELIER_WORKERS when set (1..64), else
  * one per online CPU (at most 16). */
 int workers_default_count(void);
 

@@ -20,7 +20,7 @@ end
 T.case("another task keeps running while an image converts on a worker", function()
   local r = child([[
     local image, atelier = require "image", require "atelier"
-    local w = image.configure{}.workers
+    local w = image.configure{ workers = 2 }.workers -- one CPU would default to the loop thread
     -- a 2400x2400 PNG with detail: seconds of WebP encoding on the loop thread before
     local src = image.new(2400, 2400, { 30, 90, 150 })
     src:resize{ width = 2400, height = 2400, fit = "fill" }
@@ -47,18 +47,18 @@ T.case("another task keeps running while an image converts on a worker", functio
   T.eq(r.code, 0, r.stderr)
   local workers, during, took = r.stdout:match("(%d+) (%d+) ([%d.]+)")
   workers, during, took = tonumber(workers), tonumber(during), tonumber(took)
-  T.ok(workers and workers >= 1, "a pool by default: " .. r.stdout)
+  T.eq(workers, 2, "a pool of two: " .. r.stdout)
   T.ok(took > 0.05, "the conversion took long enough to tell (" .. took .. " s)")
   -- One tick per 10 ms while the encode ran; at least a third of them on a busy machine.
   T.ok(during >= math.max(2, math.floor(took / 0.01 / 3)),
     string.format("the other task ticked %d times during a %.2f s conversion", during, took))
 end)
 
-T.case("with workers = 0 the codecs run on the loop thread, as before the pool", function()
+T.case("with workers = 1 the codecs run on the loop thread, as before the pool", function()
   local r = child([[
     local image, atelier = require "image", require "atelier"
-    image.configure{ workers = 0 }
-    assert(image.configure{}.workers == 0)
+    image.configure{ workers = 1 }
+    assert(image.configure{}.workers == 1)
     local img = image.load(image.new(1200, 1200, { 1, 2, 3 }):encode("png"))
     local ticks, done = 0, false
     local ticker = atelier.spawn(function()
@@ -97,13 +97,13 @@ T.case("saves, encodes, resizes and pixels give the same results on the pool and
   local dir = T.tmpdir()
   local a = child(src, nil, { OUT = dir })
   T.eq(a.code, 0, a.stderr)
-  -- the same chunk with workers = 0 (inline) and 3
+  -- the same chunk with workers = 1 (the loop thread) and 3
   T.write_file(dir .. "/w.lua", src)
-  local r0 = T.run({ T.atelier, dir .. "/w.lua", "0" }, { env = { OUT = dir } })
+  local r0 = T.run({ T.atelier, dir .. "/w.lua", "1" }, { env = { OUT = dir } })
   local r3 = T.run({ T.atelier, dir .. "/w.lua", "3" }, { env = { OUT = dir } })
   T.eq(r0.code, 0, r0.stderr)
   T.eq(r3.code, 0, r3.stderr)
-  T.eq(r3.stdout, r0.stdout, "identical results with 3 workers and with none")
+  T.eq(r3.stdout, r0.stdout, "identical results with 3 workers and on the loop thread")
 end)
 
 T.case("decoded pixels are dropped under the cache budget and uncounted once dropped", function()
@@ -178,7 +178,7 @@ T.case("a run that ends while a conversion is on a worker ends cleanly", functio
 end)
 
 T.case("image.configure checks its settings", function()
-  T.raises(function() image.configure{ workers = -1 } end, "workers must be an integer 0..64")
+  T.raises(function() image.configure{ workers = 0 } end, "workers must be an integer 1..64")
   T.raises(function() image.configure{ workers = 1.5 } end, "workers must be an integer")
   T.raises(function() image.configure{ cache = "lots" } end, "cache must be a number of bytes")
   T.raises(function() image.configure{ cahce = 1 } end, "unknown setting 'cahce'")
