@@ -201,7 +201,7 @@ void emu_config_usage(FILE *out, const char *progname) {
           "SIGINT/SIGTERM stop it.\n"
           "Endpoints: POST /v1/run, GET /v1/status/ID, GET /v1/credits, GET /cdn/ID/output_N.png,\n"
           "GET /_emu/stats (counters as JSON), GET /_emu/predictions (every prediction kept: id,\n"
-          "prompt, seed, status, cost, charged, injected fault).\n\nflags:\n",
+          "prompt, seed, status, cost, charged, injected fault, finished_at).\n\nflags:\n",
           progname);
   for (size_t i = 0; i < sizeof OPTS / sizeof OPTS[0]; i++) {
     const opt *o = &OPTS[i];

@@ -81,6 +81,10 @@ void emu_predictions_write(emu *e, double now, buf *out) {
       jw_key(&w, "error");
       jw_string(&w, p->error_name);
     }
+    if (p->finished) { /* CLOCK_MONOTONIC seconds: a client on this machine can tell how soon it noticed */
+      jw_key(&w, "finished_at");
+      jw_double(&w, p->finished_at);
+    }
     static const char *const ref_keys[2] = {"face_reference", "image_reference"};
     for (int i = 0; i < 2; i++) {
       if (!p->refs[i].format[0]) continue; /* none, or not loaded (yet) */
