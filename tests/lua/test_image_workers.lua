@@ -186,3 +186,32 @@ T.case("image.configure checks its settings", function()
   T.eq(c.cache, 32 * 1024 * 1024)
   T.eq(image.configure{ cache = 67108864 }.cache, 64 * 1024 * 1024)
 end)
+
+T.case("a lookbook of large progressive JPEGs decodes them one at a time", function()
+  -- A progressive JPEG keeps every DCT coefficient while it decodes (about 48 MB for
+  -- 4096x4096), thumbnail or not; two decoding at once on two threads hold twice that.
+  local r = child([[
+    local image, lookbook = require "image", require "lookbook"
+    local sanitized = io.open("/proc/self/maps"):read("a"):find("libasan", 1, true)
+    local f = io.open(os.getenv("OUT") .. "/p.jpg", "wb")
+    f:write(image.new(4096, 4096, { 90, 120, 150 }):encode("jpeg", { progressive = true, quality = 80 }))
+    f:close()
+    collectgarbage()
+    collectgarbage()
+    local clear = io.open("/proc/self/clear_refs", "w")
+    clear:write("5")
+    clear:close()
+    local base = tonumber(io.open("/proc/self/status"):read("a"):match("VmHWM:%s*(%d+)"))
+    local book = lookbook.new { columns = 2, rows = 2, dpi = 72 }
+    for _ = 1, 6 do book:add(os.getenv("OUT") .. "/p.jpg") end
+    book:save(os.getenv("OUT") .. "/book.pdf")
+    local hwm = tonumber(io.open("/proc/self/status"):read("a"):match("VmHWM:%s*(%d+)"))
+    local cpus = tonumber(io.popen("nproc"):read("l"))
+    print(string.format("%s %d", sanitized and "asan" or tostring(hwm - base), cpus))
+  ]], nil, { OUT = T.tmpdir() })
+  T.eq(r.code, 0, r.stderr)
+  local grew, cpus = r.stdout:match("(%S+) (%d+)")
+  if grew == "asan" then T.skip("AddressSanitizer: RSS says nothing here") end
+  if tonumber(cpus) < 2 then T.skip("one CPU: the lookbook decodes on the script's thread anyway") end
+  T.ok(tonumber(grew) < 80 * 1024, "decoding 6 progressive 4096x4096 JPEGs raised peak RSS by " .. grew .. " kB")
+end, { timeout = 120 })
