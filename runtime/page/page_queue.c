@@ -11,8 +11,9 @@
  * cell-sized results. Some inputs cannot be decoded that way: a progressive JPEG keeps
  * every coefficient of the image (about 3 bytes a pixel), a lossless WebP its full-size
  * pixels, an interlaced PNG reduced less than 4x its full-size pixels too. Large ones of
- * those ("heavy") decode one at a time, so a book of 4096x4096 such inputs holds one
- * full-size image at most, whatever the number of threads. */
+ * those ("heavy") decode one at a time and alone in the queue, so a book of 4096x4096
+ * such inputs holds one full-size image at most, whatever the number of threads. */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ struct page_queue {
   page_job *todo;        /* the first job no worker has taken */
   int njobs;
   bool heavy_running; /* a heavy job is being decoded */
+  int heavy_pending;  /* heavy jobs not yet added to the book (caller's thread only) */
   bool stop;
 };
 
@@ -70,6 +72,9 @@ static void *worker(void *arg) {
     else if (!j->err[0])
       snprintf(j->err, sizeof j->err, "cannot decode the image");
     buf_free(&j->data); /* the bytes are not needed any more: free them early */
+    /* A heavy decode's tens of MB came from this thread's malloc arena, which glibc keeps
+     * for its next use: give them back now, or each thread keeps its own copy. */
+    if (j->heavy) malloc_trim(0);
     pthread_mutex_lock(&q->mu);
     j->done = true;
     if (j->heavy) {
@@ -140,6 +145,7 @@ static void commit_head(page_book *b, page_queue *q) {
   q->head = j->next;
   if (!q->head) q->tail = NULL;
   q->njobs--;
+  if (j->heavy) q->heavy_pending--;
   pthread_mutex_unlock(&q->mu);
   if (j->err[0]) {
     note_failure(b, PAGE_EIMAGE, j->path, j->err);
@@ -185,10 +191,12 @@ static void commit_ready(page_book *b, page_queue *q) {
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
 /* Waits until a thread is free for one more job (committing the oldest), so that no more
- * encoded images are in memory than there are threads: callers wait before they read. */
+ * encoded images are in memory than there are threads: callers wait before they read.
+ * While a heavy job is queued, nothing else is: the next file is not even read until
+ * it is done, so a heavy decode shares memory with no other input's bytes. */
 static void wait_for_room(page_book *b, page_queue *q) {
   commit_ready(b, q);
-  while (q->njobs >= q->nthreads) {
+  while (q->njobs >= q->nthreads || (q->heavy_pending > 0 && q->njobs > 0)) {
     wait_head(q);
     commit_head(b, q);
   }
@@ -248,6 +256,7 @@ static page_status queue_bytes(page_book *b, page_queue *q, buf *data, const cha
   q->tail = j;
   if (!q->todo) q->todo = j;
   q->njobs++;
+  if (j->heavy) q->heavy_pending++;
   pthread_cond_signal(&q->work);
   pthread_mutex_unlock(&q->mu);
   return PAGE_OK;
