@@ -51,7 +51,7 @@ REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay-%)
 
 # Keep objects make considers intermediate (fuzz replay objects).
 .SECONDARY:
-.PHONY: all deps test check build-suite demo asan install clean bench bench-deps fuzz fuzz-build
+.PHONY: all deps test check build-suite demo asan install clean bench bench-deps fuzz fuzz-build tsan-build
 all: $(ATELIER) $(EMU_BIN)
 
 $(BUILD)/%.o: %.c
@@ -121,16 +121,30 @@ ASAN_VARS = BUILD=build/asan BIN=build/asan/bin OPT=-O1 \
             SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
+# ThreadSanitizer over the worker pool alone: its unit tests with the loop it posts to,
+# nothing else (the whole program under TSan would add minutes and libraries' noise).
+TSAN_BUILD := build/tsan
+TSAN_UNIT  := $(TSAN_BUILD)/workers-tests
+TSAN_SRC   := tests/unit/main.c tests/unit/test_workers.c runtime/io/workers.c runtime/io/loop.c
+tsan-build: $(TSAN_UNIT)
+$(TSAN_UNIT): $(TSAN_SRC) runtime/io/workers.h runtime/io/loop.h tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  TSAN    $@")
+	$(Q)$(CC) -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=thread -D_DEFAULT_SOURCE \
+	  $(shell pkg-config --cflags libcurl) $(TSAN_SRC) -o $@ $(shell pkg-config --libs libcurl) -lpthread
+
 # What CI runs (.ci/run): every suite of the release build, the same under ASan + UBSan,
 # each libFuzzer target for TEST_FUZZ_SECONDS, and the unit tests and examples under
-# valgrind — all counted in one final line. PHASES narrows it for a quicker local run.
+# valgrind, and the worker pool under ThreadSanitizer — all counted in one final line. PHASES narrows it for a quicker local run.
 TEST_FUZZ_SECONDS ?= 10
-PHASES ?= release asan fuzz valgrind
+PHASES ?= release asan fuzz valgrind tsan
 test: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) build-suite
 	@$(if $(filter asan,$(PHASES)),$(MAKE) --no-print-directory -j$(JOBS) build-suite $(ASAN_VARS))
 	@$(if $(filter fuzz,$(PHASES)),$(MAKE) --no-print-directory -j$(JOBS) fuzz-build)
+	@$(if $(filter tsan,$(PHASES)),$(MAKE) --no-print-directory tsan-build)
 	@PHASES="$(PHASES)" BIN=$(BIN) UNIT=$(UNIT) FUZZ_BUILD=$(BUILD)/fuzz ASAN_BUILD=build/asan \
+	  TSAN_UNIT=$(TSAN_UNIT) \
 	  FUZZER_DIR=$(FUZZ_BUILD)/bin FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) sh tests/run
 
 demo: deps

@@ -6,7 +6,15 @@
  * raise atelier error tables named "FileError", "ImageDecodeError" or "ImageEncodeError"
  * whose message names the file/source and the problem; a recipe processing many images
  * catches them with pcall or lets its task fail. Wrong arguments raise ordinary argument
- * errors. image.probe is a question and answers nil, message instead of raising. */
+ * errors. image.probe is a question and answers nil, message instead of raising.
+ *
+ * Memory and threads: an image keeps its encoded bytes; pixels decoded from them are a
+ * cache (the pixel cache below), dropped under a budget and decoded again on demand, so
+ * a recipe holding a thousand results holds their bytes, not their pixels. Only pixels
+ * that are the image's truth (after resize/crop, or image.new) stay put. Decoding,
+ * encoding and resizing run on the scheduler's worker pool (task.h) while the calling
+ * task waits: each job gets its own copy of the input, so nothing a worker reads can be
+ * changed or freed by Lua meanwhile, and results are adopted on the loop thread. */
 #include "limage.h"
 
 #include <lauxlib.h>
@@ -23,8 +31,10 @@
 #include "limits.h"
 #include "lopts.h"
 #include "sandbox.h"
+#include "task.h"
 
-typedef struct limg {
+typedef struct limg limg;
+struct limg {
   char *bytes; /* original encoded bytes (owned) */
   size_t len;
   image_format format; /* of bytes: "the format it arrived in" */
@@ -38,7 +48,89 @@ typedef struct limg {
   char *origin_id;  /* ... which prediction, and which of its outputs (1-based) */
   int origin_index;
   double origin_expires; /* Unix time the URL stops working */
-} limg;
+  limg *prev, *next; /* the pixel cache's list, most recently used first */
+  bool cached;       /* px is a droppable copy of what bytes decode to */
+};
+
+/* ---- the pixel cache -------------------------------------------------------------------
+ * Pixels decoded from an unmodified image's bytes are kept for the next use while the
+ * total stays under a budget (image.configure{cache = ...}); beyond it the least
+ * recently used are dropped. Only the loop thread touches it. */
+
+#define PXCACHE_DEFAULT ((size_t)64 << 20)
+
+typedef struct pxcache {
+  size_t budget, used;
+  limg *head, *tail;
+} pxcache;
+
+static const char PXCACHE_KEY = 0;
+
+static pxcache *cache_of(lua_State *L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &PXCACHE_KEY);
+  pxcache *c = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  if (!c) {
+    c = lua_newuserdatauv(L, sizeof *c, 0);
+    memset(c, 0, sizeof *c);
+    c->budget = PXCACHE_DEFAULT;
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &PXCACHE_KEY);
+  }
+  return c;
+}
+
+static size_t px_bytes(const image *px) { return px->rgba ? (size_t)px->width * (size_t)px->height * 4 : 0; }
+
+static void cache_unlink(pxcache *c, limg *im) {
+  if (!im->cached) return;
+  if (im->prev) im->prev->next = im->next;
+  else c->head = im->next;
+  if (im->next) im->next->prev = im->prev;
+  else c->tail = im->prev;
+  im->prev = im->next = NULL;
+  im->cached = false;
+  c->used -= px_bytes(&im->px);
+}
+
+static void cache_front(pxcache *c, limg *im) {
+  im->prev = NULL;
+  im->next = c->head;
+  if (c->head) c->head->prev = im;
+  else c->tail = im;
+  c->head = im;
+  im->cached = true;
+  c->used += px_bytes(&im->px);
+}
+
+static void gc_account(lua_State *L, limg *im);
+
+/* Drops the pixels of im (they can be decoded again from its bytes). */
+static void drop_pixels(lua_State *L, pxcache *c, limg *im) {
+  cache_unlink(c, im);
+  int w = im->px.width, h = im->px.height;
+  image_free(&im->px);
+  im->px.width = w; /* the size stays known */
+  im->px.height = h;
+  gc_account(L, im);
+}
+
+/* Drops least recently used pixels, never keep's, until the cache fits its budget. */
+static void cache_trim(lua_State *L, pxcache *c, limg *keep) {
+  limg *im = c->tail;
+  while (im && c->used > c->budget) {
+    limg *prev = im->prev;
+    if (im != keep) drop_pixels(L, c, im);
+    im = prev;
+  }
+}
+
+/* im was just used: its cached pixels move to the front. */
+static void cache_touch(lua_State *L, limg *im) {
+  if (!im->cached) return;
+  pxcache *c = cache_of(L);
+  cache_unlink(c, im);
+  cache_front(c, im);
+}
 
 static bool has_origin(const limg *im);
 
@@ -55,6 +147,7 @@ static void limg_release(limg *im) {
 static int img_gc(lua_State *L) {
   limg *im = luaL_testudata(L, 1, LIMAGE_MT);
   if (im) {
+    if (im->cached) cache_unlink(cache_of(L), im);
     limits_external(L, -(ptrdiff_t)im->charged);
     limg_release(im);
   }
@@ -138,19 +231,171 @@ void limage_push_encoded(lua_State *L, const void *bytes, size_t len, const char
     lerr_raisef(L, "ImageDecodeError", "%s", err);
 }
 
-/* Makes sure im->px holds pixels; raises ImageDecodeError naming the source. */
-static void need_pixels(lua_State *L, limg *im) {
-  if (im->px.rgba) return;
+/* Takes decoded pixels (*px, emptied) as im's cached pixels, unless im got pixels
+ * meanwhile (another task decoded or changed it while this decode ran). */
+static void adopt_pixels(lua_State *L, limg *im, image *px) {
+  if (im->px.rgba) {
+    image_free(px);
+    cache_touch(L, im);
+    return;
+  }
+  im->px = *px;
+  *px = (image)IMAGE_INIT;
+  pxcache *c = cache_of(L);
+  cache_front(c, im);
+  gc_account(L, im);
+  cache_trim(L, c, im);
+}
+
+/* Makes sure im->px holds pixels, decoding here on the loop thread; raises
+ * ImageDecodeError naming the source. For callers that cannot wait (C API). */
+static void need_pixels_now(lua_State *L, limg *im) {
+  if (im->px.rgba) {
+    cache_touch(L, im);
+    return;
+  }
   char err[256];
   image px = IMAGE_INIT;
   if (image_decode(im->bytes, im->len, NULL, &px, NULL, err, sizeof err) != IMAGE_OK)
     lerr_raisef(L, "ImageDecodeError", "cannot decode %s: %s", src_name(im), err);
-  im->px = px;
-  gc_account(L, im);
+  adopt_pixels(L, im, &px);
 }
 
-/* Replaces the pixels by new ones (after resize/crop). */
+/* ---- codec work on the worker pool ------------------------------------------------------ */
+
+typedef enum { JOB_DECODE, JOB_RESIZE, JOB_ENCODE } job_op;
+
+typedef struct img_job {
+  task_job tj; /* first: the pool hands this pointer back */
+  job_op op;
+  /* input: pixels (a copy), else encoded bytes (a copy) to decode */
+  image src;
+  char *bytes;
+  size_t len;
+  int box_w, box_h; /* JOB_RESIZE: decode straight to about this size (0 = native) */
+  bool box_cover;
+  int out_w, out_h; /* JOB_RESIZE: resample to exactly this size, or ... */
+  int crop_w, crop_h; /* ... JOB_RESIZE with fit = "crop": image_resize_fit's box */
+  image_encode_opts eo; /* JOB_ENCODE; eo.meta_json is owned */
+  /* output */
+  image px; /* JOB_DECODE, JOB_RESIZE */
+  buf out;  /* JOB_ENCODE */
+  const char *failed; /* NULL, or the step that failed: "decode", "resize", "encode" */
+  char err[256];
+} img_job;
+
+static void img_job_free(task_job *tj) {
+  img_job *j = (img_job *)tj;
+  image_free(&j->src);
+  free(j->bytes);
+  free((char *)j->eo.meta_json);
+  image_free(&j->px);
+  buf_free(&j->out);
+  free(j);
+}
+
+/* On a worker thread: touches only the job. */
+static void img_job_run(worker_job *w) {
+  img_job *j = (img_job *)w;
+  if (!j->src.rgba) {
+    image_decode_opts o = {.box_width = j->box_w, .box_height = j->box_h, .cover = j->box_cover};
+    if (image_decode(j->bytes, j->len, &o, &j->src, NULL, j->err, sizeof j->err) != IMAGE_OK) {
+      j->failed = "decode";
+      return;
+    }
+    free(j->bytes); /* not needed any more: free it early */
+    j->bytes = NULL;
+  }
+  image_status st = IMAGE_OK;
+  switch (j->op) {
+  case JOB_DECODE:
+    j->px = j->src;
+    j->src = (image)IMAGE_INIT;
+    return;
+  case JOB_RESIZE:
+    if (j->crop_w) st = image_resize_fit(&j->src, j->crop_w, j->crop_h, IMAGE_CROP, &j->px, j->err, sizeof j->err);
+    else st = image_resize(&j->src, j->out_w, j->out_h, &j->px, j->err, sizeof j->err);
+    if (st != IMAGE_OK) j->failed = "resize";
+    break;
+  case JOB_ENCODE:
+    if (image_encode(&j->src, &j->eo, &j->out, j->err, sizeof j->err) != IMAGE_OK) j->failed = "encode";
+    break;
+  }
+  image_free(&j->src); /* dropped after use: pixels never outlive the job */
+}
+
+/* A new job whose input is im's pixels when it has them, else its bytes (copies); it
+ * owns meta (may be NULL) at once. Raises on out of memory (nothing leaks: the job is
+ * freed first). */
+static img_job *job_new(lua_State *L, limg *im, job_op op, char *meta) {
+  img_job *j = calloc(1, sizeof *j);
+  if (!j) {
+    free(meta);
+    luaL_error(L, "out of memory");
+  }
+  j->eo.meta_json = meta;
+  j->tj.w.run = img_job_run;
+  j->tj.free_job = img_job_free;
+  j->op = op;
+  j->out = (buf)BUF_INIT;
+  bool ok;
+  if (im->px.rgba) {
+    cache_touch(L, im);
+    size_t n = px_bytes(&im->px);
+    ok = (j->src.rgba = malloc(n)) != NULL;
+    if (ok) {
+      memcpy(j->src.rgba, im->px.rgba, n);
+      j->src.width = im->px.width;
+      j->src.height = im->px.height;
+    }
+  } else {
+    ok = (j->bytes = malloc(im->len ? im->len : 1)) != NULL;
+    if (ok) memcpy(j->bytes, im->bytes, im->len);
+    j->len = im->len;
+  }
+  if (!ok) {
+    img_job_free(&j->tj);
+    luaL_error(L, "out of memory copying %s for a worker", src_name(im));
+  }
+  return j;
+}
+
+/* The finished job on top of the stack (NULL when there is none: no work was needed);
+ * raises its failure as an atelier error, naming im. */
+static img_job *job_result(lua_State *L, limg *im) {
+  img_job *j = (img_job *)task_job_at(L, -1);
+  if (j && j->failed) {
+    char msg[400];
+    const char *name = strcmp(j->failed, "decode") == 0 ? "ImageDecodeError" : "ImageEncodeError";
+    snprintf(msg, sizeof msg, "cannot %s %s: %s", j->failed, src_name(im), j->err);
+    task_job_release(L, -1);
+    lerr_raisef(L, name, "%s", msg);
+  }
+  return j;
+}
+
+/* Continues with k once im has pixels: at once when it has them, else after a decode
+ * on a worker (adopted by with_pixels_done in k). */
+static int with_pixels(lua_State *L, limg *im, lua_KFunction k) {
+  if (im->px.rgba) {
+    cache_touch(L, im);
+    return k(L, LUA_OK, 0);
+  }
+  return task_offload(L, &job_new(L, im, JOB_DECODE, NULL)->tj, 0, k);
+}
+
+/* In a with_pixels continuation: adopts the decoded pixels (if a decode ran). */
+static void with_pixels_done(lua_State *L, limg *im) {
+  img_job *j = job_result(L, im);
+  if (!j) return;
+  adopt_pixels(L, im, &j->px);
+  task_job_release(L, -1);
+  lua_pop(L, 1);
+}
+
+/* Replaces the pixels by new ones (after resize/crop): they are the image now. */
 static void set_pixels(lua_State *L, limg *im, image *px) {
+  if (im->cached) cache_unlink(cache_of(L), im);
   image_free(&im->px);
   im->px = *px;
   *px = (image)IMAGE_INIT;
@@ -202,9 +447,11 @@ static bool read_encode_opts(lua_State *L, int idx, const char *where, image_enc
   return explicit;
 }
 
-/* Encodes im per the format and the options table at opts_idx into a new Lua string
- * (pushed). Original bytes are reused when nothing asks for new pixels or encoding. */
-static void push_encoded(lua_State *L, limg *im, image_format f, int opts_idx, const char *where) {
+/* Starts encoding im per the format and the options table at opts_idx. When no codec
+ * work is needed (nothing asks for new pixels or a new encoding: the original bytes,
+ * with metadata embedded if any), pushes the result string and returns NULL; else
+ * returns the encoding job to offload, with the stack as it was. */
+static img_job *encode_begin(lua_State *L, limg *im, image_format f, int opts_idx, const char *where) {
   image_encode_opts o = {.format = f};
   bool explicit = read_encode_opts(L, opts_idx, where, &o);
   int top = lua_gettop(L);
@@ -221,11 +468,11 @@ static void push_encoded(lua_State *L, limg *im, image_format f, int opts_idx, c
   } else {
     lopts op = lopts_at(L, opts_idx, where, 1);
     lopts_raise(L, &op, "meta", "expected a table or false, got a %s", luaL_typename(L, -1));
-    return;
+    return NULL;
   }
   char err[256];
-  buf *out = lbuf_push(L);
   if (!im->modified && f == im->format && !explicit) {
+    buf *out = lbuf_push(L);
     if (!meta) {
       lua_pushlstring(L, im->bytes, im->len);
     } else if (image_meta_embed(im->bytes, im->len, meta, mlen, out, err, sizeof err) == IMAGE_OK) {
@@ -233,16 +480,45 @@ static void push_encoded(lua_State *L, limg *im, image_format f, int opts_idx, c
     } else {
       lerr_raisef(L, "ImageEncodeError", "cannot add metadata to %s: %s", src_name(im), err);
     }
-  } else {
-    need_pixels(L, im);
-    o.meta_json = meta;
-    o.meta_len = mlen;
-    if (image_encode(&im->px, &o, out, err, sizeof err) != IMAGE_OK)
-      lerr_raisef(L, "ImageEncodeError", "cannot encode %s as %s: %s", src_name(im), image_format_name(f), err);
-    lua_pushlstring(L, out->data, out->len);
+    lua_replace(L, top + 1);
+    lua_settop(L, top + 1);
+    return NULL;
   }
-  lua_replace(L, top + 1);
-  lua_settop(L, top + 1);
+  char *mcopy = NULL;
+  if (meta && !(mcopy = malloc(mlen + 1))) luaL_error(L, "out of memory");
+  if (mcopy) memcpy(mcopy, meta, mlen + 1);
+  lua_settop(L, top);
+  img_job *j = job_new(L, im, JOB_ENCODE, mcopy); /* owns mcopy from here, raising or not */
+  o.meta_json = mcopy;
+  o.meta_len = mlen;
+  j->eo = o;
+  return j;
+}
+
+/* In an encode_begin continuation: leaves the encoded string on top (in place of the
+ * job's handle when a job ran). */
+static void encode_end(lua_State *L, limg *im) {
+  img_job *j = job_result(L, im);
+  if (!j) return;
+  lua_pushlstring(L, j->out.data, j->out.len);
+  task_job_release(L, -2);
+  lua_remove(L, -2);
+}
+
+/* encode_begin and the job run here and now, for callers that cannot wait. */
+static void encode_now(lua_State *L, limg *im, image_format f, int opts_idx) {
+  img_job *j = encode_begin(L, im, f, opts_idx, "img:data_uri");
+  if (!j) return;
+  img_job_run(&j->tj.w);
+  if (j->failed) {
+    char msg[400];
+    snprintf(msg, sizeof msg, "cannot %s %s: %s", j->failed, src_name(im), j->err);
+    const char *name = strcmp(j->failed, "decode") == 0 ? "ImageDecodeError" : "ImageEncodeError";
+    img_job_free(&j->tj);
+    lerr_raisef(L, name, "%s", msg);
+  }
+  lua_pushlstring(L, j->out.data, j->out.len); /* may raise on out of memory: j leaks then */
+  img_job_free(&j->tj);
 }
 
 static image_format check_format(lua_State *L, int arg, const char *name) {
@@ -264,6 +540,19 @@ static image_format opt_format(lua_State *L, int idx, const char *where) {
   return f;
 }
 
+static int save_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  (void)ctx;
+  encode_end(L, check_img(L, 1));
+  size_t n;
+  const char *data = lua_tolstring(L, -1, &n);
+  char err[512];
+  if (image_write_file(lua_tostring(L, 4), data, n, err, sizeof err) != IMAGE_OK)
+    lerr_raisef(L, "FileError", "%s", err);
+  lua_pushvalue(L, 2);
+  return 1;
+}
+
 /* img:save(path [, opts]) -> path. Format from opts.format or the extension. */
 static int img_save(lua_State *L) {
   limg *im = check_img(L, 1);
@@ -276,13 +565,16 @@ static int img_save(lua_State *L) {
       return luaL_argerror(L, 2, lua_pushfstring(L, "cannot tell the format of '%s' (use .png, .jpg, .webp or opts.format)", path));
   }
   lua_settop(L, 3);
-  const char *real = sandbox_check_write(L, path); /* pushes the path to use */
-  push_encoded(L, im, f, 3, "img:save");
-  size_t n;
-  const char *data = lua_tolstring(L, -1, &n);
-  char err[512];
-  if (image_write_file(real, data, n, err, sizeof err) != IMAGE_OK) lerr_raisef(L, "FileError", "%s", err);
-  lua_pushstring(L, path);
+  sandbox_check_write(L, path); /* pushes the path to use: index 4 */
+  img_job *j = encode_begin(L, im, f, 3, "img:save");
+  return j ? task_offload(L, &j->tj, 0, save_k) : save_k(L, LUA_OK, 0);
+}
+
+/* The continuation of the calls whose result is the encoded string. */
+static int encoded_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  (void)ctx;
+  encode_end(L, check_img(L, 1));
   return 1;
 }
 
@@ -291,8 +583,8 @@ static int img_encode(lua_State *L) {
   limg *im = check_img(L, 1);
   image_format f = lua_isnoneornil(L, 2) ? im->format : check_format(L, 2, luaL_checkstring(L, 2));
   lua_settop(L, 3);
-  push_encoded(L, im, f, 3, "img:encode");
-  return 1;
+  img_job *j = encode_begin(L, im, f, 3, "img:encode");
+  return j ? task_offload(L, &j->tj, 0, encoded_k) : encoded_k(L, LUA_OK, 0);
 }
 
 /* img:bytes() -> the image as delivered (its original bytes, byte for byte) while its
@@ -306,7 +598,20 @@ static int img_bytes(lua_State *L) {
   }
   lua_settop(L, 1);
   lua_pushnil(L);
-  push_encoded(L, im, im->format, 2, "img:bytes");
+  img_job *j = encode_begin(L, im, im->format, 2, "img:bytes");
+  return j ? task_offload(L, &j->tj, 0, encoded_k) : encoded_k(L, LUA_OK, 0);
+}
+
+static int data_uri_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  (void)ctx;
+  encode_end(L, check_img(L, 1));
+  image_format f = (image_format)lua_tointeger(L, 3);
+  size_t n;
+  const char *bytes = lua_tolstring(L, -1, &n);
+  buf *b = lbuf_push(L);
+  if (!data_uri_build(b, image_format_mime(f), bytes, n)) return luaL_error(L, "out of memory building a data: URI");
+  lua_pushlstring(L, b->data, b->len);
   return 1;
 }
 
@@ -317,13 +622,9 @@ static int img_data_uri(lua_State *L) {
   image_format f = opt_format(L, 2, "img:data_uri");
   if (f == IMAGE_UNKNOWN) f = im->format;
   lua_settop(L, 2);
-  push_encoded(L, im, f, 2, "img:data_uri");
-  size_t n;
-  const char *bytes = lua_tolstring(L, -1, &n);
-  buf *b = lbuf_push(L);
-  if (!data_uri_build(b, image_format_mime(f), bytes, n)) return luaL_error(L, "out of memory building a data: URI");
-  lua_pushlstring(L, b->data, b->len);
-  return 1;
+  lua_pushinteger(L, f); /* index 3, for the continuation */
+  img_job *j = encode_begin(L, im, f, 2, "img:data_uri");
+  return j ? task_offload(L, &j->tj, 0, data_uri_k) : data_uri_k(L, LUA_OK, 0);
 }
 
 void limage_data_uri(lua_State *L, int idx, buf *out) {
@@ -331,7 +632,7 @@ void limage_data_uri(lua_State *L, int idx, buf *out) {
   int top = lua_gettop(L);
   image_format f = im->format;
   if (im->modified) {
-    need_pixels(L, im);
+    need_pixels_now(L, im);
     f = image_is_opaque(&im->px) ? IMAGE_JPEG : IMAGE_PNG;
   }
   lua_createtable(L, 0, 1);
@@ -339,14 +640,27 @@ void limage_data_uri(lua_State *L, int idx, buf *out) {
     lua_pushinteger(L, 95);
     lua_setfield(L, -2, "quality");
   }
-  push_encoded(L, im, f, lua_gettop(L), "img:data_uri");
+  encode_now(L, im, f, lua_gettop(L)); /* called from C that cannot wait: here and now */
   size_t n;
   const char *bytes = lua_tolstring(L, -1, &n);
   if (!data_uri_build(out, image_format_mime(f), bytes, n)) luaL_error(L, "out of memory building a data: URI");
   lua_settop(L, top);
 }
 
-/* img:resize{width=, height=, fit="fit"|"fill"|"crop"} -> img (changed in place). */
+static int resize_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  (void)ctx;
+  limg *im = check_img(L, 1);
+  img_job *j = job_result(L, im);
+  set_pixels(L, im, &j->px);
+  task_job_release(L, -1);
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* img:resize{width=, height=, fit="fit"|"fill"|"crop"} -> img (changed in place). An
+ * image not yet decoded is decoded straight to about the size wanted (image.h: JPEG's
+ * DCT scaling, PNG row by row, WebP's scaler), so its full-size pixels never exist. */
 static int img_resize(lua_State *L) {
   limg *im = check_img(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
@@ -358,11 +672,37 @@ static int img_resize(lua_State *L) {
   if (!w && !h) return lopts_raise(L, &op, NULL, "give width, height or both");
   static const char *const modes[] = {"fit", "fill", "crop", NULL};
   image_fit mode = (image_fit)lopts_enum(L, &op, "fit", modes, 0);
-  need_pixels(L, im);
+  int fw, fh;
+  if (!image_fit_size(im->px.width, im->px.height, w, h, mode, &fw, &fh))
+    return lerr_raisef(L, "ImageEncodeError", "cannot resize %s: it has no size", src_name(im));
+  lua_settop(L, 2);
+  img_job *j = job_new(L, im, JOB_RESIZE, NULL);
+  if (mode == IMAGE_CROP && w && h) {
+    j->crop_w = w; /* cover the box, then cut its centre */
+    j->crop_h = h;
+  } else {
+    j->out_w = fw;
+    j->out_h = fh;
+  }
+  if (!j->src.rgba) { /* decoding: no larger than what covers the result */
+    j->box_w = j->crop_w ? w : fw;
+    j->box_h = j->crop_w ? h : fh;
+    j->box_cover = true;
+  }
+  return task_offload(L, &j->tj, 0, resize_k);
+}
+
+static int crop_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  (void)ctx;
+  limg *im = check_img(L, 1);
+  with_pixels_done(L, im);
+  int x = (int)lua_tointeger(L, 3), y = (int)lua_tointeger(L, 4);
+  int w = (int)lua_tointeger(L, 5), h = (int)lua_tointeger(L, 6);
   image out = IMAGE_INIT;
   char err[256];
-  if (image_resize_fit(&im->px, w, h, mode, &out, err, sizeof err) != IMAGE_OK)
-    return lerr_raisef(L, "ImageEncodeError", "cannot resize %s: %s", src_name(im), err);
+  if (image_crop(&im->px, x, y, w, h, &out, err, sizeof err) != IMAGE_OK)
+    return luaL_argerror(L, 2, lua_pushstring(L, err));
   set_pixels(L, im, &out);
   lua_settop(L, 1);
   return 1;
@@ -379,14 +719,12 @@ static int img_crop(lua_State *L) {
   int x = (int)lopts_integer(L, &op, "x", 0, IMAGE_MAX_SIDE, 0), y = (int)lopts_integer(L, &op, "y", 0, IMAGE_MAX_SIDE, 0);
   int w = (int)lopts_integer(L, &op, "width", 1, IMAGE_MAX_SIDE, im->px.width - x);
   int h = (int)lopts_integer(L, &op, "height", 1, IMAGE_MAX_SIDE, im->px.height - y);
-  need_pixels(L, im);
-  image out = IMAGE_INIT;
-  char err[256];
-  if (image_crop(&im->px, x, y, w, h, &out, err, sizeof err) != IMAGE_OK)
-    return lopts_raise(L, &op, NULL, "%s", err);
-  set_pixels(L, im, &out);
-  lua_settop(L, 1);
-  return 1;
+  lua_settop(L, 2);
+  lua_pushinteger(L, x); /* indexes 3..6, for the continuation */
+  lua_pushinteger(L, y);
+  lua_pushinteger(L, w);
+  lua_pushinteger(L, h);
+  return with_pixels(L, im, crop_k);
 }
 
 /* img:copy() -> an independent image. */
@@ -410,6 +748,11 @@ static int img_copy(lua_State *L) {
   c->px.width = im->px.width;
   c->px.height = im->px.height;
   gc_account(L, c);
+  if (c->px.rgba && !c->modified) { /* a copy of cached pixels is cached too */
+    pxcache *cache = cache_of(L);
+    cache_front(cache, c);
+    cache_trim(L, cache, c);
+  }
   return 1;
 }
 
@@ -451,11 +794,12 @@ static int img_set_meta(lua_State *L) {
   return 1;
 }
 
-/* img:pixel(x, y) -> r, g, b, a (0-based coordinates). */
-static int img_pixel(lua_State *L) {
+static int pixel_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  (void)ctx;
   limg *im = check_img(L, 1);
-  lua_Integer x = luaL_checkinteger(L, 2), y = luaL_checkinteger(L, 3);
-  need_pixels(L, im);
+  with_pixels_done(L, im);
+  lua_Integer x = lua_tointeger(L, 2), y = lua_tointeger(L, 3);
   luaL_argcheck(L, x >= 0 && x < im->px.width, 2, "x outside the image");
   luaL_argcheck(L, y >= 0 && y < im->px.height, 3, "y outside the image");
   const uint8_t *p = im->px.rgba + ((size_t)y * im->px.width + (size_t)x) * 4;
@@ -510,6 +854,15 @@ static void push_origin(lua_State *L, const limg *im) {
     lua_pushnumber(L, im->origin_expires);
     lua_setfield(L, -2, "expires");
   }
+}
+
+/* img:pixel(x, y) -> r, g, b, a (0-based coordinates). */
+static int img_pixel(lua_State *L) {
+  limg *im = check_img(L, 1);
+  luaL_checkinteger(L, 2);
+  luaL_checkinteger(L, 3);
+  lua_settop(L, 3);
+  return with_pixels(L, im, pixel_k);
 }
 
 static int img_tostring(lua_State *L) {
@@ -642,6 +995,64 @@ static int l_probe(lua_State *L) {
   return 1;
 }
 
+/* The option `name` as a size: a number of bytes, or a string "512K", "64M", "1G"
+ * (powers of 1024); def when absent. A wrong value is a BadOption naming it. */
+static size_t opt_size(lua_State *L, const lopts *op, const char *name, size_t def) {
+  int t = lua_getfield(L, op->idx, name);
+  size_t v = def;
+  if (t == LUA_TNUMBER && lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 0) {
+    v = (size_t)lua_tointeger(L, -1);
+  } else if (t == LUA_TSTRING) {
+    const char *s = lua_tostring(L, -1);
+    char *end = NULL;
+    unsigned long long n = strtoull(s, &end, 10);
+    int shift = 0;
+    if (end != s) {
+      if (*end == 'K' || *end == 'k') shift = 10, end++;
+      else if (*end == 'M' || *end == 'm') shift = 20, end++;
+      else if (*end == 'G' || *end == 'g') shift = 30, end++;
+    }
+    if (end == s || *end != '\0' || n > (SIZE_MAX >> 30))
+      lopts_raise(L, op, name, "expected a number of bytes or a size like \"64M\", got \"%s\"", s);
+    v = (size_t)n << shift;
+  } else if (t != LUA_TNIL) {
+    lopts_raise(L, op, name, "expected a whole number of bytes >= 0 or a size like \"64M\"");
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+/* image.configure{workers = N, cache = size} -> the settings now, as a table. workers:
+ * threads that decode, encode and resize (default one per CPU or ATELIER_WORKERS; 1 =
+ * the loop thread alone, as before the pool). cache: how many bytes of decoded pixels
+ * images may keep for their next use (default 64M). */
+static int l_configure(lua_State *L) {
+  if (!lua_isnoneornil(L, 1)) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = {"workers", "cache", NULL};
+    lopts op = lopts_at(L, 1, "image.configure", 1);
+    lopts_check_keys(L, &op, keys);
+    pxcache *c = cache_of(L);
+    int workers = (int)lopts_integer(L, &op, "workers", 1, 64, 0); /* 0: not given */
+    size_t budget = opt_size(L, &op, "cache", c->budget);
+    if (workers) sched_set_workers(L, workers);
+    if (budget != c->budget) {
+      c->budget = budget;
+      cache_trim(L, c, NULL);
+    }
+    lua_settop(L, 1);
+  }
+  pxcache *c = cache_of(L);
+  lua_createtable(L, 0, 3);
+  lua_pushinteger(L, sched_workers_count(L));
+  lua_setfield(L, -2, "workers");
+  lua_pushinteger(L, (lua_Integer)c->budget);
+  lua_setfield(L, -2, "cache");
+  lua_pushinteger(L, (lua_Integer)c->used);
+  lua_setfield(L, -2, "cached"); /* bytes of pixels held in the cache now */
+  return 1;
+}
+
 int luaopen_image(lua_State *L) {
   static const luaL_Reg methods[] = {
       {"save", img_save},         {"encode", img_encode}, {"data_uri", img_data_uri}, {"resize", img_resize},
@@ -658,7 +1069,8 @@ int luaopen_image(lua_State *L) {
   }
   lua_pop(L, 1);
   static const luaL_Reg funcs[] = {
-      {"load", l_load}, {"decode", l_decode}, {"probe", l_probe}, {"new", l_new}, {NULL, NULL},
+      {"load", l_load}, {"decode", l_decode}, {"probe", l_probe}, {"new", l_new},
+      {"configure", l_configure}, {NULL, NULL},
   };
   luaL_newlib(L, funcs);
   return 1;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "../runtime/io/loop.h"
+#include "../runtime/io/workers.h"
 
 typedef struct task task;
 
@@ -57,6 +58,42 @@ task *task_check(lua_State *L, int idx);
  * when as_list — then raises the first failure in order, if any. Nothing below
  * `last` may be popped by the caller before it returns. Implements atelier.gather. */
 int task_gather_args(lua_State *L, int first, int last, bool as_list);
+
+/* ---- work on the worker pool ------------------------------------------------------
+ * CPU-heavy C work (decoding, encoding, resizing) runs on the scheduler's worker pool
+ * while the task that asked for it waits, as it waits for HTTP: other tasks keep
+ * polling and downloading meanwhile. The job's run function touches only the job (never
+ * Lua); its results are read back on the loop thread in the continuation. */
+typedef struct task_job {
+  worker_job w; /* the caller sets w.run; the scheduler owns the rest */
+  void (*free_job)(struct task_job *j); /* frees the whole job with what it owns (caller's) */
+  /* the scheduler's: */
+  task *t;
+  bool submitted, delivered, ran, abandoned;
+} task_job;
+
+/* Runs j on the pool while the running task waits, then continues with
+ * k(L, LUA_YIELD, ctx); j's handle is then on top of the stack (read it with
+ * task_job_at(L, -1)). Runs j at once on this thread (then calls k(L, LUA_OK, ctx))
+ * where no task can wait (outside a task, in a metamethod or C callback) or when the
+ * pool has no threads. The handle owns j: j is freed with it, or once its work ended if
+ * the task went away first. Use as `return task_offload(L, j, ctx, k);`. */
+int task_offload(lua_State *L, task_job *j, lua_KContext ctx, lua_KFunction k);
+
+/* The job behind the handle at idx, its work done, or NULL when idx holds no job handle
+ * (a continuation called directly, with no work offloaded). Raises a Lua error (freeing
+ * the job) when the pool stopped before running it. */
+task_job *task_job_at(lua_State *L, int idx);
+
+/* Frees the job behind the handle at idx now (results that were moved out stay). */
+void task_job_release(lua_State *L, int idx);
+
+/* The number of threads doing codec work (n < 0: the default, one per CPU or
+ * ATELIER_WORKERS; 1: the loop thread alone, no pool: the work runs where the task
+ * asked for it, as before the pool). A running pool first finishes its queue. */
+void sched_set_workers(lua_State *L, int n);
+/* The number of threads doing codec work: the pool's, or 1 (the loop thread). */
+int sched_workers_count(lua_State *L);
 
 /* Outcome of running the main task to completion on the loop. */
 typedef struct sched_result {

@@ -84,6 +84,10 @@ void emu_predictions_write(emu *e, double now, buf *out) {
       jw_key(&w, "error");
       jw_string(&w, p->error_name);
     }
+    if (p->finished) { /* CLOCK_MONOTONIC seconds: a client on this machine can tell how soon it noticed */
+      jw_key(&w, "finished_at");
+      jw_double(&w, p->finished_at);
+    }
     jw_key(&w, "model");
     jw_string(&w, p->in.model->name);
     for (int i = 0; i < p->in.nimages; i++) { /* each image input, under its field's name */

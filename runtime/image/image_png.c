@@ -129,13 +129,36 @@ static image_status decode_rows(png_ctx *c, const image_decode_opts *o, image *o
   png_set_scale_16(png);
   png_set_gray_to_rgb(png);
   png_set_add_alpha(png, 0xFF, PNG_FILLER_AFTER); /* no-op when alpha is already there */
-  int passes = png_set_interlace_handling(png);
+  int tw, th;
+  img_decode_target((int)w, (int)h, o, &tw, &th);
+  /* An interlaced (Adam7) image wanted at a quarter of its height or less: the 7th pass alone
+   * holds every odd row in full, in order, so those rows stream into the reducer as a
+   * w x h/2 image and the full-size pixels never exist. Passes 1-6 (the even rows) are
+   * read and dropped a row at a time. Each output row still averages two or more source
+   * rows, so skipping every other one costs nothing visible at these reductions
+   * (thumbnails, lookbook cells); milder ones decode the whole image first. */
+  bool odd_rows = png_get_interlace_type(png, info) == PNG_INTERLACE_ADAM7 && (png_uint_32)th * 4 <= h;
+  int passes = odd_rows ? 7 : png_set_interlace_handling(png);
   png_read_update_info(png, info);
   if (png_get_rowbytes(png, info) != (size_t)w * 4)
     return img_fail(err, errlen, IMAGE_EFORMAT, "unsupported PNG layout (%zu bytes per row for width %u)",
                     (size_t)png_get_rowbytes(png, info), w);
-  int tw, th;
-  img_decode_target((int)w, (int)h, o, &tw, &th);
+  if (odd_rows) {
+    if ((st = area_init(&c->area, (int)w, (int)(h / 2), tw, th, err, errlen)) != IMAGE_OK) return st;
+    c->area_live = true;
+    if (!(c->row = malloc((size_t)w * 4))) return img_fail(err, errlen, IMAGE_ENOMEM, "out of memory decoding PNG");
+    for (int pass = 0; pass < passes; pass++) {
+      png_uint_32 rows = PNG_PASS_ROWS(h, pass);
+      if (rows == 0 || PNG_PASS_COLS(w, pass) == 0) continue; /* libpng skips empty passes too */
+      for (png_uint_32 y = 0; y < rows; y++) {
+        png_read_row(png, c->row, NULL); /* a pass's row: PNG_PASS_COLS pixels */
+        if (pass == 6) area_push_row(&c->area, c->row); /* pass 7: odd row 2y+1, full width */
+      }
+    }
+    png_read_end(png, NULL);
+    area_finish(&c->area, out);
+    return IMAGE_OK;
+  }
   if (passes == 1 && (tw != (int)w || th != (int)h)) {
     /* Streaming: one row buffer, rows go straight into the area reducer. */
     if ((st = area_init(&c->area, (int)w, (int)h, tw, th, err, errlen)) != IMAGE_OK) return st;

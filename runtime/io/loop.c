@@ -203,6 +203,19 @@ bool loop_post(loop *lp, loop_cb cb, void *ud) {
   return ok;
 }
 
+size_t loop_unpost(loop *lp, loop_cb cb, void *ud) {
+  pthread_mutex_lock(&lp->post_lock);
+  cbqueue *q = &lp->posted;
+  size_t kept = 0, n = q->len;
+  for (size_t i = 0; i < n; i++) { /* compact in place: no allocation, order kept */
+    deferred d = q->items[(q->head + i) % q->cap];
+    if (d.cb != cb || d.ud != ud) q->items[(q->head + kept++) % q->cap] = d;
+  }
+  q->len = kept;
+  pthread_mutex_unlock(&lp->post_lock);
+  return n - kept;
+}
+
 void loop_wakeup(loop *lp) {
   char c = 1;
   /* A full pipe already means "wake up"; nothing else to do on failure. */

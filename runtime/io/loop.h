@@ -58,6 +58,10 @@ bool loop_defer(loop *lp, loop_cb cb, void *ud);
  * worker threads handing results back. */
 bool loop_post(loop *lp, loop_cb cb, void *ud);
 
+/* Loop thread only: forgets every posted cb(ud) not yet run, so ud may be freed (a
+ * worker pool shutting down). Returns how many were forgotten. */
+size_t loop_unpost(loop *lp, loop_cb cb, void *ud);
+
 /* Async-signal-safe: makes a blocked loop_run_once return promptly. */
 void loop_wakeup(loop *lp);
 

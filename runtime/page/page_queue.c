@@ -8,7 +8,12 @@
  * touched by the caller's thread. There are never more jobs than threads, and a file is
  * read only once a thread is free for it, so memory holds at most one encoded image per
  * thread (decoding streams: the full-size pixels of a PNG or JPEG never exist) plus the
- * cell-sized results. */
+ * cell-sized results. Some inputs cannot be decoded that way: a progressive JPEG keeps
+ * every coefficient of the image (about 3 bytes a pixel), a lossless WebP its full-size
+ * pixels, an interlaced PNG reduced less than 4x its full-size pixels too. Large ones of
+ * those ("heavy") decode one at a time and alone in the queue, so a book of 4096x4096
+ * such inputs holds one full-size image at most, whatever the number of threads. */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +28,8 @@ typedef struct page_job {
   page_entry item; /* owned copies of caption/meta/source (only those fields used) */
   int box_w, box_h;
   bool cover;
-  bool done; /* set by the worker, under the lock */
+  bool heavy; /* decoding holds about the full-size image: one such at a time */
+  bool done;  /* set by the worker, under the lock */
   image px;  /* the decoded, cell-sized pixels */
   char err[400];
   struct page_job *next;
@@ -37,17 +43,28 @@ struct page_queue {
   page_job *head, *tail; /* every job not yet added, in queue order */
   page_job *todo;        /* the first job no worker has taken */
   int njobs;
+  bool heavy_running; /* a heavy job is being decoded */
+  int heavy_pending;  /* heavy jobs not yet added to the book (caller's thread only) */
   bool stop;
 };
+
+/* Heavy: a decode that holds about the whole image, over 32 MB of it (8 Mpx). */
+static bool decode_is_heavy(const image_info *info, int box_w, int box_h) {
+  if ((uint64_t)info->width * (uint64_t)info->height * 4 <= ((uint64_t)32 << 20)) return false;
+  if (info->format == IMAGE_JPEG) return info->progressive;
+  if (info->format == IMAGE_PNG) return info->progressive && (box_h * 4 > info->height || box_w > info->width);
+  return info->format == IMAGE_WEBP; /* lossless holds the whole image; lossy is fast either way */
+}
 
 static void *worker(void *arg) {
   page_queue *q = arg;
   pthread_mutex_lock(&q->mu);
   for (;;) {
-    while (!q->todo && !q->stop) pthread_cond_wait(&q->work, &q->mu);
+    while (!q->stop && (!q->todo || (q->todo->heavy && q->heavy_running))) pthread_cond_wait(&q->work, &q->mu);
     if (q->stop) break;
     page_job *j = q->todo;
     q->todo = j->next;
+    if (j->heavy) q->heavy_running = true;
     pthread_mutex_unlock(&q->mu);
     image_decode_opts o = {.box_width = j->box_w, .box_height = j->box_h, .cover = j->cover};
     if (image_decode(j->data.data, j->data.len, &o, &j->px, NULL, j->err, sizeof j->err) == IMAGE_OK)
@@ -55,8 +72,15 @@ static void *worker(void *arg) {
     else if (!j->err[0])
       snprintf(j->err, sizeof j->err, "cannot decode the image");
     buf_free(&j->data); /* the bytes are not needed any more: free them early */
+    /* A heavy decode's tens of MB came from this thread's malloc arena, which glibc keeps
+     * for its next use: give them back now, or each thread keeps its own copy. */
+    if (j->heavy) malloc_trim(0);
     pthread_mutex_lock(&q->mu);
     j->done = true;
+    if (j->heavy) {
+      q->heavy_running = false;
+      pthread_cond_broadcast(&q->work); /* a heavy job may be waiting for its turn */
+    }
     pthread_cond_broadcast(&q->done);
   }
   pthread_mutex_unlock(&q->mu);
@@ -121,6 +145,7 @@ static void commit_head(page_book *b, page_queue *q) {
   q->head = j->next;
   if (!q->head) q->tail = NULL;
   q->njobs--;
+  if (j->heavy) q->heavy_pending--;
   pthread_mutex_unlock(&q->mu);
   if (j->err[0]) {
     note_failure(b, PAGE_EIMAGE, j->path, j->err);
@@ -166,10 +191,12 @@ static void commit_ready(page_book *b, page_queue *q) {
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
 /* Waits until a thread is free for one more job (committing the oldest), so that no more
- * encoded images are in memory than there are threads: callers wait before they read. */
+ * encoded images are in memory than there are threads: callers wait before they read.
+ * While a heavy job is queued, nothing else is: the next file is not even read until
+ * it is done, so a heavy decode shares memory with no other input's bytes. */
 static void wait_for_room(page_book *b, page_queue *q) {
   commit_ready(b, q);
-  while (q->njobs >= q->nthreads) {
+  while (q->njobs >= q->nthreads || (q->heavy_pending > 0 && q->njobs > 0)) {
     wait_head(q);
     commit_head(b, q);
   }
@@ -222,12 +249,14 @@ static page_status queue_bytes(page_book *b, page_queue *q, buf *data, const cha
   j->box_w = box.w;
   j->box_h = box.h;
   j->cover = b->l.o.fit == PAGE_FILL;
+  j->heavy = decode_is_heavy(&info, box.w, box.h);
   pthread_mutex_lock(&q->mu);
   if (q->tail) q->tail->next = j;
   else q->head = j;
   q->tail = j;
   if (!q->todo) q->todo = j;
   q->njobs++;
+  if (j->heavy) q->heavy_pending++;
   pthread_cond_signal(&q->work);
   pthread_mutex_unlock(&q->mu);
   return PAGE_OK;

@@ -157,6 +157,12 @@ local CASES = {
       T.ok(ok and r.n == 2 and r[1] == nil and type(r[2]) == "string", "image.probe of a missing file: nil, message")
       T.ok(line, "called")
     end,
+    configure = function()
+      arg_error("image.configure(5)", image.configure, 5)
+      bad_option("image.configure workers = 0", "workers", image.configure, { workers = 0 })
+      bad_option("image.configure cache = 'lots'", "cache", image.configure, { cache = "lots" })
+      bad_option("image.configure unknown", "wrokers", image.configure, { wrokers = 2 })
+    end,
     new = function()
       arg_error("image.new('x', 1)", image.new, "x", 1)
       arg_error("image.new(1, 1, 5)", image.new, 1, 1, 5)

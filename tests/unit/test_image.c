@@ -287,6 +287,35 @@ TEST(image_interlaced_png_decodes_natively_and_to_a_box) {
   buf_free(&b);
 }
 
+/* Reduced by 4x or more in height, an interlaced PNG streams its 7th pass (the odd rows) into the
+ * reducer instead of decoding the whole image first: the result must still look like the
+ * image, for sizes where passes are empty or uneven too. */
+TEST(image_interlaced_png_reduced_from_its_last_pass_looks_like_the_image) {
+  static const int sizes[][4] = {{800, 600, 100, 100}, {801, 603, 100, 0}, {9, 7, 3, 3}, {640, 64, 0, 8}, {5, 9, 1, 2}};
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    int w = sizes[i][0], h = sizes[i][1];
+    image g = imgtest_gradient(w, h, true);
+    buf b = BUF_INIT;
+    image_encode_opts eo = {.format = IMAGE_PNG, .progressive = true, .effort = 1};
+    char err[200] = "";
+    REQUIRE_INT(image_encode(&g, &eo, &b, err, sizeof err), IMAGE_OK);
+    image d = IMAGE_INIT, ref = IMAGE_INIT;
+    image_decode_opts o = {.box_width = sizes[i][2], .box_height = sizes[i][3]};
+    REQUIRE_INT(image_decode(b.data, b.len, &o, &d, NULL, err, sizeof err), IMAGE_OK);
+    int tw, th;
+    REQUIRE(image_fit_size(w, h, o.box_width, o.box_height, IMAGE_FIT, &tw, &th));
+    CHECK_INT(d.width, tw);
+    CHECK_INT(d.height, th);
+    REQUIRE_INT(image_resize(&g, d.width, d.height, &ref, err, sizeof err), IMAGE_OK);
+    double md = imgtest_meandiff(&ref, &d);
+    if (md > 4.0) unit_fail(__FILE__, __LINE__, "%dx%d -> %dx%d differs by %.2f", w, h, d.width, d.height, md);
+    image_free(&d);
+    image_free(&ref);
+    image_free(&g);
+    buf_free(&b);
+  }
+}
+
 TEST(image_png_chunk_claiming_gigabytes_is_refused_before_libpng_allocates) {
   /* found by fuzz_png: an 85-byte file whose iTXt claims 1.4 GB made libpng allocate it */
   buf b = BUF_INIT;
