@@ -701,8 +701,10 @@ static int crop_k(lua_State *L, int status, lua_KContext ctx) {
   int w = (int)lua_tointeger(L, 5), h = (int)lua_tointeger(L, 6);
   image out = IMAGE_INIT;
   char err[256];
-  if (image_crop(&im->px, x, y, w, h, &out, err, sizeof err) != IMAGE_OK)
-    return luaL_argerror(L, 2, lua_pushstring(L, err));
+  if (image_crop(&im->px, x, y, w, h, &out, err, sizeof err) != IMAGE_OK) {
+    lopts op = lopts_at(L, 2, "img:crop", 1); /* a rectangle outside the image: a bad option */
+    return lopts_raise(L, &op, NULL, "%s", err);
+  }
   set_pixels(L, im, &out);
   lua_settop(L, 1);
   return 1;

@@ -320,6 +320,7 @@ static int w_os_remove(lua_State *L) {
   return call_original(L);
 }
 
+/* os.rename: both names are written (sandboxed: checked; rehearsing: mapped). */
 static int w_os_rename(lua_State *L) {
   replace_arg(L, 1, true);
   replace_arg(L, 2, true);
@@ -342,12 +343,6 @@ static int r_read_arg1(lua_State *L) { /* io.lines, io.input, loadfile, dofile *
 
 static int r_write_arg1(lua_State *L) { /* io.output, os.remove */
   if (lua_type(L, 1) == LUA_TSTRING) replace_arg(L, 1, true);
-  return call_original(L);
-}
-
-static int r_os_rename(lua_State *L) {
-  replace_arg(L, 1, true);
-  replace_arg(L, 2, true);
   return call_original(L);
 }
 
@@ -425,7 +420,7 @@ bool sandbox_rehearse(lua_State *L, const char *dir, char *errbuf, size_t errlen
     wrap(L, "io", "input", r_read_arg1);
     wrap(L, "io", "output", r_write_arg1);
     wrap(L, "os", "remove", r_write_arg1);
-    wrap(L, "os", "rename", r_os_rename);
+    wrap(L, "os", "rename", w_os_rename);
     wrap(L, NULL, "loadfile", r_read_arg1);
     wrap(L, NULL, "dofile", r_read_arg1);
     wrap(L, "os", "execute", r_os_execute);
