@@ -12,55 +12,19 @@
 --      outdir/studio.pdf and outdir/studio/index.html
 local fashn = require "fashn"
 local lookbook = require "lookbook"
+local recipe = require "recipe"
 
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 local out = arg[1] or "out"
-for _, d in ipairs { out, out .. "/looks", out .. "/cutouts" } do os.execute("mkdir -p '" .. d:gsub("'", "'\\''") .. "'") end
 
--- Temporary: a few lines that read this small CSV (a header row, commas, "quoted, fields"),
--- until atelier ships a CSV reader.
-local function read_csv(path)
-  local f = assert(io.open(path, "rb"))
-  local rows, header = {}, nil
-  for line in f:lines() do
-    line = line:gsub("\r$", "")
-    if line ~= "" then
-      local fields, pos = {}, 1
-      while pos <= #line + 1 do
-        local value
-        if line:sub(pos, pos) == '"' then
-          local close = pos
-          repeat close = line:find('"', close + 1, true) until not close or line:sub(close + 1, close + 1) ~= '"'
-          value = line:sub(pos + 1, (close or #line + 1) - 1):gsub('""', '"')
-          pos = (close or #line) + 2
-        else
-          local comma = line:find(",", pos, true) or #line + 1
-          value = line:sub(pos, comma - 1)
-          pos = comma + 1
-        end
-        fields[#fields + 1] = value
-      end
-      if not header then
-        header = fields
-      else
-        local row = {}
-        for i, name in ipairs(header) do row[name] = fields[i] end
-        rows[#rows + 1] = row
-      end
-    end
-  end
-  f:close()
-  return rows
-end
-
-local catalog = read_csv(here .. "/catalog.csv")
+local catalog = recipe.csv(here .. "/catalog.csv") -- records keyed by the header row
 local face = here .. "/references/face.jpg"
 
 -- The steps as input tables. Later steps take earlier outputs; for the price any image
 -- stands in for them (fashn.cost reads no image).
 local HOUSE = { prompt = "studio house model, natural light, neutral stance, full length", seed = 2026,
   face_reference = face, aspect_ratio = "3:4", resolution = "1k" }
-local STAND_IN = "https://example.invalid/earlier-output.png"
+local STAND_IN = face -- any image stands in for an earlier output when pricing
 local steps = { HOUSE }
 for _, g in ipairs(catalog) do
   steps[#steps + 1] = { model = "tryon-max", model_image = STAND_IN, product_image = here .. "/" .. g.image }
