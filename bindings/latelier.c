@@ -158,6 +158,7 @@ static int l_checkarg(lua_State *L) {
   bool first = true;
   for (int i = 4; i <= top; i++) {
     if (strcmp(lua_tostring(L, i), "nil") == 0) continue;
+    luaL_checkstack(L, 3, "listing the expected types");
     if (!first) lua_pushliteral(L, " or ");
     lua_pushvalue(L, i);
     first = false;

@@ -149,6 +149,7 @@ int lopts_enum(lua_State *L, const lopts *o, const char *name, const char *const
       }
   int base = lua_gettop(L);
   for (int i = 0; names[i]; i++) {
+    luaL_checkstack(L, 2, "listing an option's values"); /* a long list must not outgrow the C stack */
     if (i) lua_pushstring(L, names[i + 1] ? ", " : " or ");
     lua_pushfstring(L, "\"%s\"", names[i]);
   }
