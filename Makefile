@@ -169,6 +169,7 @@ fuzz: deps
 	@for n in $(FUZZ_NAMES); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$n tests/fuzz/regressions/$$n; \
 	  echo "== fuzz $$n for $(FUZZ_SECONDS)s"; \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  $(FUZZ_BUILD)/bin/fuzz-$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
 	    -artifact_prefix=tests/fuzz/regressions/$$n/ $(FUZZ_BUILD)/corpus/$$n tests/fuzz/corpus/$$n \
 	    2>&1 | grep -E '^(#[0-9]+ +DONE|==[0-9]+==|SUMMARY|INFO: Running)' || true; \
