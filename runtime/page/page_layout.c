@@ -13,6 +13,15 @@
 #define MM_PER_IN 25.4
 #define PT_PER_IN 72.0
 
+/* How many slots of size den fit in num (a grid's rows or columns): 0 when none or when
+ * the sizes are degenerate (zero, negative or not finite), at most PAGE_MAX_GRID. */
+static int grid_count(double num, double den) {
+  if (!(den > 0) || !(num > 0) || !isfinite(num) || !isfinite(den)) return 0;
+  double n = floor(num / den);
+  if (!(n >= 1)) return 0;
+  return n >= PAGE_MAX_GRID ? PAGE_MAX_GRID : (int)n;
+}
+
 static bool fail(char *err, size_t errlen, const char *fmt, ...) {
   if (err && errlen) {
     va_list ap;
@@ -360,7 +369,7 @@ bool page_layout_init(page_layout *l, const page_options *o, char *err, size_t e
     if (C && !R) { /* width decides; as many rows as fit */
       cw = (double)(avail_w - (C - 1) * g) / C;
       double slot = cw / a + cap;
-      R = (int)floor((avail_h + g) / (slot + g));
+      R = grid_count(avail_h + g, slot + g);
       if (R < 1) { /* even one row is too tall: shrink the cells to fit the height */
         R = 1;
         cw = fmin(cw, (avail_h - cap) * a);
@@ -374,7 +383,7 @@ bool page_layout_init(page_layout *l, const page_options *o, char *err, size_t e
                     "captions, or a higher dpi",
                     R, ih, o->dpi);
       cw = ih * a;
-      C = (int)floor((avail_w + g) / (cw + g));
+      C = grid_count(avail_w + g, cw + g);
       if (C < 1) {
         C = 1;
         cw = avail_w;
@@ -385,9 +394,13 @@ bool page_layout_init(page_layout *l, const page_options *o, char *err, size_t e
       double by_h = ((double)(avail_h - (R - 1) * g) / R - cap) * a;
       cw = fmin(by_w, by_h);
     }
-    l->cell_w = (int)floor(cw);
-    l->image_h = (int)floor(l->cell_w / a);
-    if (l->cell_w < PAGE_MIN_CELL_PX || l->image_h < PAGE_MIN_CELL_PX)
+    /* cw and the image height are checked as doubles before they become ints: a
+     * degenerate page (no room, extreme ratios) makes them negative or infinite */
+    double ih_d = cw / a;
+    bool fits = cw >= PAGE_MIN_CELL_PX && cw <= PAGE_MAX_SIDE_PX && ih_d >= PAGE_MIN_CELL_PX && ih_d <= PAGE_MAX_SIDE_PX;
+    l->cell_w = fits ? (int)floor(cw) : 0;
+    l->image_h = fits ? (int)floor(l->cell_w / a) : 0;
+    if (!fits || l->cell_w < PAGE_MIN_CELL_PX || l->image_h < PAGE_MIN_CELL_PX)
       return fail(err, errlen,
                   "columns/rows: %d x %d cells would be %d x %d px at %g dpi; use fewer columns or rows, smaller "
                   "margins or gutter, or a higher dpi",
