@@ -19,19 +19,10 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "sandbox_int.h"
 #include "../runtime/io/safefile.h"
 
-#define MAX_ROOTS 32
 
-typedef struct sandbox {
-  char out[PATH_MAX];
-  char *reads[MAX_ROOTS]; /* realpath'd read roots, out included */
-  int nreads;
-  char **envs; /* --allow-env names (owned) */
-  int nenvs;
-  char **hosts; /* --allow-host names (owned) */
-  int nhosts;
-} sandbox;
 
 static const char SANDBOX_KEY = 0;
 static const char REHEARSAL_KEY = 0;
@@ -53,14 +44,14 @@ static rehearsal *get_rehearsal(lua_State *L) {
   return r;
 }
 
-static sandbox *get_sandbox(lua_State *L) {
+sandbox *sandbox_state(lua_State *L) {
   lua_rawgetp(L, LUA_REGISTRYINDEX, &SANDBOX_KEY);
   sandbox *sb = lua_touserdata(L, -1);
   lua_pop(L, 1);
   return sb;
 }
 
-bool sandbox_enabled(lua_State *L) { return get_sandbox(L) != NULL; }
+bool sandbox_enabled(lua_State *L) { return sandbox_state(L) != NULL; }
 
 /* ---- path resolution ----------------------------------------------------------- */
 
@@ -164,7 +155,7 @@ static bool rehearsal_map(const rehearsal *r, const char *path, char out[PATH_MA
 static void rehearsal_parents(lua_State *L, rehearsal *r, const char *path) {
   if (!r->made) {
     char err[PATH_MAX + 100];
-    sandbox *sb = r->sandboxed ? get_sandbox(L) : NULL;
+    sandbox *sb = r->sandboxed ? sandbox_state(L) : NULL;
     int fd = safe_mkdir(sb ? sb->out : NULL, r->root, SAFE_MKDIRS, err, sizeof err);
     if (fd >= 0) close(fd);
     r->made = fd >= 0;
@@ -192,7 +183,7 @@ const char *sandbox_check_write(lua_State *L, const char *path) {
     rehearsal_parents(L, rh, mapped);
     path = mapped;
   }
-  sandbox *sb = get_sandbox(L);
+  sandbox *sb = sandbox_state(L);
   if (!sb) return lua_pushstring(L, path);
   /* Not realpath and a prefix test: a dangling link resolves to "a missing file inside
    * --out" and the write would then follow it out. Every component below --out is
@@ -206,7 +197,7 @@ const char *sandbox_check_write(lua_State *L, const char *path) {
 }
 
 bool sandbox_write_ok(lua_State *L, const char *path, char *err, size_t errlen) {
-  sandbox *sb = get_sandbox(L);
+  sandbox *sb = sandbox_state(L);
   char real[PATH_MAX];
   return !sb || safe_check(sb->out, path, real, sizeof real, err, errlen);
 }
@@ -216,7 +207,7 @@ const char *sandbox_check_read(lua_State *L, const char *path) {
   char mapped[PATH_MAX];
   struct stat st;
   if (rh && rehearsal_map(rh, path, mapped) && lstat(mapped, &st) == 0) path = mapped; /* what it wrote */
-  sandbox *sb = get_sandbox(L);
+  sandbox *sb = sandbox_state(L);
   if (!sb) return lua_pushstring(L, path);
   char real[PATH_MAX];
   if (!resolve(path, real)) return violation(L, "read", path, "the path cannot be resolved"), NULL;
@@ -264,7 +255,7 @@ static int open_for_write(lua_State *L, const char *path, const char *mode) {
   int flags = plus ? O_RDWR : mode[0] == 'r' ? O_RDONLY : O_WRONLY;
   if (mode[0] == 'w') flags |= O_CREAT | O_TRUNC;
   if (mode[0] == 'a') flags |= O_CREAT | O_APPEND;
-  sandbox *sb = get_sandbox(L);
+  sandbox *sb = sandbox_state(L);
   const char *real = sandbox_check_write(L, path); /* raises SandboxViolation */
   char err[PATH_MAX + 200];
   luaL_Stream *p = (luaL_Stream *)lua_newuserdatauv(L, sizeof(luaL_Stream), 0);
@@ -403,7 +394,7 @@ bool sandbox_rehearse(lua_State *L, const char *dir, char *errbuf, size_t errlen
   /* A fresh folder each time: the last rehearsal's files would otherwise be read back.
    * Sandboxed, only a folder reached through no link: a link planted as .atelier must
    * not turn the emptying loose outside --out. */
-  sandbox *sb = get_sandbox(L);
+  sandbox *sb = sandbox_state(L);
   char real[PATH_MAX], why[PATH_MAX + 200];
   if (sb && !safe_check(sb->out, abs, real, sizeof real, why, sizeof why)) {
     snprintf(errbuf, errlen, "cannot use the rehearsal folder %s: %s", dir, why);
@@ -473,93 +464,13 @@ static int w_dofile(lua_State *L) {
  * secret-looking names always misses one (GITHUB_PAT, DATABASE_URL, MYSQL_PWD). */
 static int w_getenv(lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
-  sandbox *sb = get_sandbox(L);
+  sandbox *sb = sandbox_state(L);
   for (int i = 0; sb && i < sb->nenvs; i++)
     if (strcmp(name, sb->envs[i]) == 0) return call_original(L);
   lua_pushnil(L);
   return 1;
 }
 
-/* ---- URLs sent as inputs ---------------------------------------------------------- */
-
-static bool host_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-         c == '_';
-}
-
-/* Whether a string would be taken for a URL by a lenient parser: after leading spaces
- * and control characters, scheme "://" or http(s): with any number of slashes (a WHATWG
- * parser reads "http:/host" and "http:host" as http://host/). */
-static bool looks_like_url(const char *s, size_t len, size_t *skip) {
-  size_t i = 0;
-  while (i < len && (unsigned char)s[i] <= 32) i++;
-  *skip = i;
-  if (len - i >= 5 && strncasecmp(s + i, "http:", 5) == 0) return true;
-  if (len - i >= 6 && strncasecmp(s + i, "https:", 6) == 0) return true;
-  size_t j = i;
-  if (j < len && ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z'))) {
-    while (j < len && (host_char(s[j]) || s[j] == '+') && s[j] != '_') j++;
-    if (len - j >= 3 && s[j] == ':' && s[j + 1] == '/' && s[j + 2] == '/') return true;
-  }
-  return len - i >= 2 && s[i] == '/' && s[i + 1] == '/';
-}
-
-void sandbox_check_url(lua_State *L, const char *field, const char *url, size_t len) {
-  sandbox *sb = get_sandbox(L);
-  size_t skip;
-  if (!sb || !looks_like_url(url, len, &skip)) return;
-  url += skip; /* " https://x" is still https://x to a server */
-  len -= skip;
-  const char *p = memchr(url, ':', len);
-  if (p && !((p - url == 4 && strncasecmp(url, "http", 4) == 0) || (p - url == 5 && strncasecmp(url, "https", 5) == 0)))
-    p = NULL; /* only http and https are ever sent */
-  const char *end = url + len;
-  char host[256];
-  const char *why = NULL;
-  if (!p || end - p < 3 || p[1] != '/' || p[2] != '/') {
-    why = "it is not an http(s):// URL";
-  } else {
-    const char *h = p + 3, *e = h;
-    while (e < end && *e != '/' && *e != '?' && *e != '#') e++;
-    /* The authority: host[:port]. Anything a URL parser might read two ways is refused
-     * rather than guessed at (user@host, %-escapes, backslashes, IPv6 brackets). */
-    const char *colon = NULL;
-    for (const char *c = h; c < e && !why; c++) {
-      if (*c == ':' && !colon) colon = c;
-      else if (colon && !(*c >= '0' && *c <= '9')) why = "its address part is not a plain host[:port]";
-      else if (!colon && !host_char(*c)) why = "its address part is not a plain host[:port]";
-    }
-    for (const char *c = url; c < end && !why; c++)
-      if (*c == '\\' || (unsigned char)*c <= 32 || *c == 127) why = "it contains a backslash, space or control character";
-    size_t hl = (size_t)((colon ? colon : e) - h);
-    if (!why && (hl == 0 || hl >= sizeof host)) why = "it names no usable host";
-    if (!why) {
-      memcpy(host, h, hl);
-      host[hl] = '\0';
-      for (int i = 0; i < sb->nhosts; i++)
-        if (strcasecmp(host, sb->hosts[i]) == 0) return;
-      lerr_info e = {.name = "SandboxViolation",
-                     .message = lua_pushfstring(L,
-                                                "%s: the sandbox refuses to send a URL on host %s (its server "
-                                                "would be contacted): allow the host with --allow-host %s, or "
-                                                "use a local file or an image object",
-                                                field, host, host)};
-      lerr_push(L, &e, 1);
-      lua_pushstring(L, field);
-      lua_setfield(L, -2, "field");
-      lua_error(L);
-    }
-  }
-  lerr_info e = {.name = "SandboxViolation",
-                 .message = lua_pushfstring(L,
-                                            "%s: the sandbox refuses to send this URL: %s; only URLs on hosts "
-                                            "given with --allow-host HOST are sent",
-                                            field, why)};
-  lerr_push(L, &e, 1);
-  lua_pushstring(L, field);
-  lua_setfield(L, -2, "field");
-  lua_error(L);
-}
 
 /* package.searchers[2] replacement: Lua files only, found on package.path and readable
  * under the sandbox's rules. */
