@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "task_int.h"
 
 #define TASK_MT "atelier.task"
 
@@ -20,7 +21,6 @@ enum { UV_THREAD = 1, UV_ERROR = 2, UV_TRACEBACK = 3, UV_COUNT = 3 };
 typedef enum { T_READY, T_RUNNING, T_WAITING, T_DONE, T_FAILED } task_state;
 static const char *const state_names[] = {"ready", "running", "waiting", "done", "failed"};
 
-typedef struct sched sched;
 
 struct task {
   sched *s;
@@ -40,19 +40,6 @@ struct task {
   task *unobs_prev, *unobs_next; /* list of failed, not yet observed tasks */
 };
 
-struct sched {
-  lua_State *L; /* the main state; tasks are its threads */
-  loop *lp;
-  task *current;
-  task *unobserved;
-  int live; /* tasks not yet done or failed */
-  long next_id;
-  const char *progname;
-  bool main_failed;
-  int reported; /* unobserved failures already printed */
-  workers *pool; /* started on first use */
-  int nworkers;  /* the pool's size to be: < 0 = workers_default_count() */
-};
 
 /* Unique addresses used as registry keys and the wait sentinel. */
 static const char SCHED_KEY = 0;
@@ -60,7 +47,7 @@ static const char THREADS_KEY = 0;
 static const char HANDLES_KEY = 0; /* weak values: lightuserdata(task) -> handle */
 static const char WAIT_SENTINEL = 0;
 
-static sched *sched_of(lua_State *L) {
+sched *sched_of(lua_State *L) {
   lua_rawgetp(L, LUA_REGISTRYINDEX, &SCHED_KEY);
   sched *s = lua_touserdata(L, -1);
   lua_pop(L, 1);
@@ -526,110 +513,6 @@ static int sched_gc(lua_State *L) {
   s->pool = NULL;
   workers_free(w, false);
   return 0;
-}
-
-/* ---- work on the worker pool ------------------------------------------------------ */
-
-static const char *const JOB_MT = "atelier.task_job";
-
-static workers *pool_of(lua_State *L, sched *s) {
-  if (!s->pool) {
-    char err[128];
-    int n = s->nworkers < 0 ? workers_default_count() : s->nworkers;
-    /* One worker is the loop thread itself: the codecs run where they always ran. */
-    s->pool = workers_new(s->lp, n <= 1 ? 0 : n, err, sizeof err);
-    if (!s->pool) luaL_error(L, "%s", err);
-  }
-  return s->pool;
-}
-
-void sched_set_workers(lua_State *L, int n) {
-  sched *s = sched_of(L);
-  workers *old = s->pool;
-  s->pool = NULL;
-  s->nworkers = n;
-  workers_free(old, true); /* what was asked of the old pool still gets done */
-}
-
-int sched_workers_count(lua_State *L) {
-  sched *s = sched_of(L);
-  int n = workers_count(pool_of(L, s));
-  return n < 1 ? 1 : n;
-}
-
-/* Loop thread: the job came back from the pool. */
-static void job_done(worker_job *w, bool ran) {
-  task_job *j = (task_job *)w;
-  if (j->abandoned) {
-    j->free_job(j);
-    return;
-  }
-  j->delivered = true;
-  j->ran = ran;
-  task *t = j->t;
-  j->t = NULL;
-  if (t) task_wake(t, 0);
-}
-
-static void job_cancel(task *t, void *ud) {
-  (void)t;
-  ((task_job *)ud)->t = NULL;
-}
-
-static int jobbox_gc(lua_State *L) {
-  task_job **box = luaL_checkudata(L, 1, JOB_MT);
-  task_job *j = *box;
-  *box = NULL;
-  if (!j) return 0;
-  if (!j->submitted || j->delivered) {
-    j->free_job(j);
-  } else { /* still on a worker: its done frees it */
-    j->abandoned = true;
-    j->t = NULL;
-  }
-  return 0;
-}
-
-int task_offload(lua_State *L, task_job *j, lua_KContext ctx, lua_KFunction k) {
-  sched *s = sched_of(L);
-  task_job **box = lua_newuserdatauv(L, sizeof *box, 0);
-  *box = j;
-  if (luaL_newmetatable(L, JOB_MT)) {
-    lua_pushcfunction(L, jobbox_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_setmetatable(L, -2);
-  j->w.done = job_done;
-  task *t = s->current;
-  if (t && lua_isyieldable(L) && workers_count(pool_of(L, s)) > 0 && workers_submit(s->pool, &j->w)) {
-    j->submitted = true;
-    j->t = t;
-    task_on_cancel(t, job_cancel, j);
-    return task_wait(L, ctx, k);
-  }
-  j->w.run(&j->w); /* here and now: today's behaviour, or where nothing can wait */
-  j->delivered = j->ran = true;
-  return k(L, LUA_OK, ctx);
-}
-
-task_job *task_job_at(lua_State *L, int idx) {
-  task_job **box = luaL_testudata(L, idx, JOB_MT);
-  if (!box) return NULL;
-  task_job *j = *box;
-  if (!j) luaL_error(L, "internal error: a worker job read after it was released");
-  if (!j->ran) {
-    task_job_release(L, idx);
-    luaL_error(L, "the worker pool stopped before this work could run");
-  }
-  return j;
-}
-
-void task_job_release(lua_State *L, int idx) {
-  task_job **box = luaL_testudata(L, idx, JOB_MT);
-  if (!box) return;
-  task_job *j = *box;
-  *box = NULL;
-  if (j) j->free_job(j);
 }
 
 void sched_open(lua_State *L, loop *lp) {
