@@ -32,105 +32,8 @@
 #include "lopts.h"
 #include "sandbox.h"
 #include "task.h"
+#include "limage_int.h"
 
-typedef struct limg limg;
-struct limg {
-  char *bytes; /* original encoded bytes (owned) */
-  size_t len;
-  image_format format; /* of bytes: "the format it arrived in" */
-  image px;            /* decoded pixels, NULL until needed */
-  bool modified;       /* px no longer matches bytes (resized, cropped) */
-  char *meta;          /* attached metadata JSON (owned), or NULL: use what bytes carry */
-  size_t meta_len;
-  char *source; /* for messages */
-  size_t charged; /* bytes counted against --max-memory (limits.h) */
-  char *origin_url; /* an output of a prediction: where the API serves it (NULL: base64) */
-  char *origin_id;  /* ... which prediction, and which of its outputs (1-based) */
-  int origin_index;
-  double origin_expires; /* Unix time the URL stops working */
-  limg *prev, *next; /* the pixel cache's list, most recently used first */
-  bool cached;       /* px is a droppable copy of what bytes decode to */
-};
-
-/* ---- the pixel cache -------------------------------------------------------------------
- * Pixels decoded from an unmodified image's bytes are kept for the next use while the
- * total stays under a budget (image.configure{cache = ...}); beyond it the least
- * recently used are dropped. Only the loop thread touches it. */
-
-#define PXCACHE_DEFAULT ((size_t)64 << 20)
-
-typedef struct pxcache {
-  size_t budget, used;
-  limg *head, *tail;
-} pxcache;
-
-static const char PXCACHE_KEY = 0;
-
-static pxcache *cache_of(lua_State *L) {
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &PXCACHE_KEY);
-  pxcache *c = lua_touserdata(L, -1);
-  lua_pop(L, 1);
-  if (!c) {
-    c = lua_newuserdatauv(L, sizeof *c, 0);
-    memset(c, 0, sizeof *c);
-    c->budget = PXCACHE_DEFAULT;
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &PXCACHE_KEY);
-  }
-  return c;
-}
-
-static size_t px_bytes(const image *px) { return px->rgba ? (size_t)px->width * (size_t)px->height * 4 : 0; }
-
-static void cache_unlink(pxcache *c, limg *im) {
-  if (!im->cached) return;
-  if (im->prev) im->prev->next = im->next;
-  else c->head = im->next;
-  if (im->next) im->next->prev = im->prev;
-  else c->tail = im->prev;
-  im->prev = im->next = NULL;
-  im->cached = false;
-  c->used -= px_bytes(&im->px);
-}
-
-static void cache_front(pxcache *c, limg *im) {
-  im->prev = NULL;
-  im->next = c->head;
-  if (c->head) c->head->prev = im;
-  else c->tail = im;
-  c->head = im;
-  im->cached = true;
-  c->used += px_bytes(&im->px);
-}
-
-static void gc_account(lua_State *L, limg *im);
-
-/* Drops the pixels of im (they can be decoded again from its bytes). */
-static void drop_pixels(lua_State *L, pxcache *c, limg *im) {
-  cache_unlink(c, im);
-  int w = im->px.width, h = im->px.height;
-  image_free(&im->px);
-  im->px.width = w; /* the size stays known */
-  im->px.height = h;
-  gc_account(L, im);
-}
-
-/* Drops least recently used pixels, never keep's, until the cache fits its budget. */
-static void cache_trim(lua_State *L, pxcache *c, limg *keep) {
-  limg *im = c->tail;
-  while (im && c->used > c->budget) {
-    limg *prev = im->prev;
-    if (im != keep) drop_pixels(L, c, im);
-    im = prev;
-  }
-}
-
-/* im was just used: its cached pixels move to the front. */
-static void cache_touch(lua_State *L, limg *im) {
-  if (!im->cached) return;
-  pxcache *c = cache_of(L);
-  cache_unlink(c, im);
-  cache_front(c, im);
-}
 
 static bool has_origin(const limg *im);
 
@@ -147,7 +50,7 @@ static void limg_release(limg *im) {
 static int img_gc(lua_State *L) {
   limg *im = luaL_testudata(L, 1, LIMAGE_MT);
   if (im) {
-    if (im->cached) cache_unlink(cache_of(L), im);
+    if (im->cached) pxcache_unlink(pxcache_of(L), im);
     limits_external(L, -(ptrdiff_t)im->charged);
     limg_release(im);
   }
@@ -184,7 +87,7 @@ static limg *push_new(lua_State *L) {
  * takes on is reported as collector debt, which makes the collector keep pace. The
  * same bytes count against --max-memory (limits.h), or a loop of image.new() would
  * step around the cap. Call after im's bytes or pixels changed. */
-static void gc_account(lua_State *L, limg *im) {
+void limg_gc_account(lua_State *L, limg *im) {
   size_t now = im->len + (im->px.rgba ? (size_t)im->px.width * (size_t)im->px.height * 4 : 0);
   size_t kb = now > im->charged ? (now - im->charged) >> 10 : 0;
   if (kb) lua_gc(L, LUA_GCSTEP, kb > INT_MAX ? INT_MAX : (int)kb);
@@ -221,7 +124,7 @@ bool limage_try_push_encoded(lua_State *L, const void *bytes, size_t len, const 
   im->format = info.format;
   im->px.width = info.width; /* the size, known before decoding; rgba stays NULL */
   im->px.height = info.height;
-  gc_account(L, im);
+  limg_gc_account(L, im);
   return true;
 }
 
@@ -236,22 +139,22 @@ void limage_push_encoded(lua_State *L, const void *bytes, size_t len, const char
 static void adopt_pixels(lua_State *L, limg *im, image *px) {
   if (im->px.rgba) {
     image_free(px);
-    cache_touch(L, im);
+    pxcache_touch(L, im);
     return;
   }
   im->px = *px;
   *px = (image)IMAGE_INIT;
-  pxcache *c = cache_of(L);
-  cache_front(c, im);
-  gc_account(L, im);
-  cache_trim(L, c, im);
+  pxcache *c = pxcache_of(L);
+  pxcache_front(c, im);
+  limg_gc_account(L, im);
+  pxcache_trim(L, c, im);
 }
 
 /* Makes sure im->px holds pixels, decoding here on the loop thread; raises
  * ImageDecodeError naming the source. For callers that cannot wait (C API). */
 static void need_pixels_now(lua_State *L, limg *im) {
   if (im->px.rgba) {
-    cache_touch(L, im);
+    pxcache_touch(L, im);
     return;
   }
   char err[256];
@@ -340,8 +243,8 @@ static img_job *job_new(lua_State *L, limg *im, job_op op, char *meta) {
   j->out = (buf)BUF_INIT;
   bool ok;
   if (im->px.rgba) {
-    cache_touch(L, im);
-    size_t n = px_bytes(&im->px);
+    pxcache_touch(L, im);
+    size_t n = pxcache_bytes(&im->px);
     ok = (j->src.rgba = malloc(n)) != NULL;
     if (ok) {
       memcpy(j->src.rgba, im->px.rgba, n);
@@ -378,7 +281,7 @@ static img_job *job_result(lua_State *L, limg *im) {
  * on a worker (adopted by with_pixels_done in k). */
 static int with_pixels(lua_State *L, limg *im, lua_KFunction k) {
   if (im->px.rgba) {
-    cache_touch(L, im);
+    pxcache_touch(L, im);
     return k(L, LUA_OK, 0);
   }
   return task_offload(L, &job_new(L, im, JOB_DECODE, NULL)->tj, 0, k);
@@ -395,11 +298,11 @@ static void with_pixels_done(lua_State *L, limg *im) {
 
 /* Replaces the pixels by new ones (after resize/crop): they are the image now. */
 static void set_pixels(lua_State *L, limg *im, image *px) {
-  if (im->cached) cache_unlink(cache_of(L), im);
+  if (im->cached) pxcache_unlink(pxcache_of(L), im);
   image_free(&im->px);
   im->px = *px;
   *px = (image)IMAGE_INIT;
-  gc_account(L, im);
+  limg_gc_account(L, im);
   im->modified = true;
 }
 
@@ -749,11 +652,11 @@ static int img_copy(lua_State *L) {
   if (im->px.rgba) memcpy(c->px.rgba, im->px.rgba, (size_t)im->px.width * im->px.height * 4);
   c->px.width = im->px.width;
   c->px.height = im->px.height;
-  gc_account(L, c);
+  limg_gc_account(L, c);
   if (c->px.rgba && !c->modified) { /* a copy of cached pixels is cached too */
-    pxcache *cache = cache_of(L);
-    cache_front(cache, c);
-    cache_trim(L, cache, c);
+    pxcache *cache = pxcache_of(L);
+    pxcache_front(cache, c);
+    pxcache_trim(L, cache, c);
   }
   return 1;
 }
@@ -955,7 +858,7 @@ static int l_new(lua_State *L) {
     return lerr_raisef(L, "ImageEncodeError", "image.new: %s", err);
   size_t n = (size_t)w * (size_t)h;
   for (size_t i = 0; i < n; i++) memcpy(im->px.rgba + i * 4, c, 4);
-  gc_account(L, im);
+  limg_gc_account(L, im);
   im->format = IMAGE_PNG;
   im->modified = true;
   im->source = dup_str("image.new");
@@ -997,64 +900,6 @@ static int l_probe(lua_State *L) {
   return 1;
 }
 
-/* The option `name` as a size: a number of bytes, or a string "512K", "64M", "1G"
- * (powers of 1024); def when absent. A wrong value is a BadOption naming it. */
-static size_t opt_size(lua_State *L, const lopts *op, const char *name, size_t def) {
-  int t = lua_getfield(L, op->idx, name);
-  size_t v = def;
-  if (t == LUA_TNUMBER && lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 0) {
-    v = (size_t)lua_tointeger(L, -1);
-  } else if (t == LUA_TSTRING) {
-    const char *s = lua_tostring(L, -1);
-    char *end = NULL;
-    unsigned long long n = strtoull(s, &end, 10);
-    int shift = 0;
-    if (end != s) {
-      if (*end == 'K' || *end == 'k') shift = 10, end++;
-      else if (*end == 'M' || *end == 'm') shift = 20, end++;
-      else if (*end == 'G' || *end == 'g') shift = 30, end++;
-    }
-    if (end == s || *end != '\0' || n > (SIZE_MAX >> 30))
-      lopts_raise(L, op, name, "expected a number of bytes or a size like \"64M\", got \"%s\"", s);
-    v = (size_t)n << shift;
-  } else if (t != LUA_TNIL) {
-    lopts_raise(L, op, name, "expected a whole number of bytes >= 0 or a size like \"64M\"");
-  }
-  lua_pop(L, 1);
-  return v;
-}
-
-/* image.configure{workers = N, cache = size} -> the settings now, as a table. workers:
- * threads that decode, encode and resize (default one per CPU or ATELIER_WORKERS; 1 =
- * the loop thread alone, as before the pool). cache: how many bytes of decoded pixels
- * images may keep for their next use (default 64M). */
-static int l_configure(lua_State *L) {
-  if (!lua_isnoneornil(L, 1)) {
-    luaL_checktype(L, 1, LUA_TTABLE);
-    static const char *const keys[] = {"workers", "cache", NULL};
-    lopts op = lopts_at(L, 1, "image.configure", 1);
-    lopts_check_keys(L, &op, keys);
-    pxcache *c = cache_of(L);
-    int workers = (int)lopts_integer(L, &op, "workers", 1, 64, 0); /* 0: not given */
-    size_t budget = opt_size(L, &op, "cache", c->budget);
-    if (workers) sched_set_workers(L, workers);
-    if (budget != c->budget) {
-      c->budget = budget;
-      cache_trim(L, c, NULL);
-    }
-    lua_settop(L, 1);
-  }
-  pxcache *c = cache_of(L);
-  lua_createtable(L, 0, 3);
-  lua_pushinteger(L, sched_workers_count(L));
-  lua_setfield(L, -2, "workers");
-  lua_pushinteger(L, (lua_Integer)c->budget);
-  lua_setfield(L, -2, "cache");
-  lua_pushinteger(L, (lua_Integer)c->used);
-  lua_setfield(L, -2, "cached"); /* bytes of pixels held in the cache now */
-  return 1;
-}
-
 int luaopen_image(lua_State *L) {
   static const luaL_Reg methods[] = {
       {"save", img_save},         {"encode", img_encode}, {"data_uri", img_data_uri}, {"resize", img_resize},
@@ -1072,7 +917,7 @@ int luaopen_image(lua_State *L) {
   lua_pop(L, 1);
   static const luaL_Reg funcs[] = {
       {"load", l_load}, {"decode", l_decode}, {"probe", l_probe}, {"new", l_new},
-      {"configure", l_configure}, {NULL, NULL},
+      {"configure", limage_configure}, {NULL, NULL},
   };
   luaL_newlib(L, funcs);
   return 1;
