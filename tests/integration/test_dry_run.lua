@@ -10,14 +10,7 @@ local R = require "recipe_run"
 local cjson = require "cjson"
 local image = require "image"
 
-local function examples()
-  local p = io.popen("ls " .. T.shell_quote(T.root .. "/examples") .. "/*.lua 2>/dev/null")
-  local names = {}
-  for line in p:lines() do names[#names + 1] = line:match("([^/]+)$") end
-  p:close()
-  table.sort(names)
-  return names
-end
+local examples = T.examples
 
 local function abs(path)
   if path:sub(1, 1) == "/" then return path end

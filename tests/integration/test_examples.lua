@@ -50,14 +50,7 @@ local PROMISES = {
   },
 }
 
-local function list_examples()
-  local p = io.popen("ls " .. T.shell_quote(T.root .. "/examples") .. "/*.lua 2>/dev/null")
-  local names = {}
-  for line in p:lines() do names[#names + 1] = line:match("([^/]+)$") end
-  p:close()
-  table.sort(names)
-  return names
-end
+local list_examples = T.examples
 
 local function exists(path)
   local f = io.open(path, "rb")

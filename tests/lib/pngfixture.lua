@@ -80,4 +80,15 @@ function M.write(path, width, height, colour)
   return path
 end
 
+-- n small PNGs named DIR/in-01.png..., each a different flat colour (w x h, default
+-- 30 x 40): inputs for lookbook tests. Returns their paths.
+function M.fixtures(dir, n, w, h)
+  local paths = {}
+  for i = 1, n do
+    paths[i] = M.write(string.format("%s/in-%02d.png", dir, i), w or 30, h or 40,
+      { (i * 37) % 256, (i * 91) % 256, (i * 53) % 256 })
+  end
+  return paths
+end
+
 return M

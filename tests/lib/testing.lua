@@ -157,4 +157,14 @@ function M.run(argv, opts)
   return { code = code, stdout = M.read_file(dir .. "/out"), stderr = M.read_file(dir .. "/err") }
 end
 
+-- The names of the shipped examples (examples/*.lua), sorted.
+function M.examples()
+  local p = io.popen("ls " .. M.shell_quote(M.root .. "/examples") .. "/*.lua 2>/dev/null")
+  local names = {}
+  for line in p:lines() do names[#names + 1] = line:match("([^/]+)$") end
+  p:close()
+  table.sort(names)
+  return names
+end
+
 return M

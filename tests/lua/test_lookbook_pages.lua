@@ -7,14 +7,7 @@ local T = require "testing"
 local lookbook = require "lookbook"
 local png = require "pngfixture"
 
-local function fixtures(dir, n, w, h)
-  local paths = {}
-  for i = 1, n do
-    paths[i] = png.write(string.format("%s/in-%02d.png", dir, i), w or 30, h or 40,
-      { (i * 37) % 256, (i * 91) % 256, (i * 53) % 256 })
-  end
-  return paths
-end
+local fixtures = png.fixtures
 
 local function run(argv)
   local r = T.run(argv)
