@@ -51,7 +51,7 @@ REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay-%)
 
 # Keep objects make considers intermediate (fuzz replay objects).
 .SECONDARY:
-.PHONY: all deps test check build-suite demo asan install clean bench bench-deps fuzz fuzz-build tsan-build
+.PHONY: all deps deps-debian npm-deps test check build-suite demo asan install clean bench bench-deps fuzz fuzz-build tsan-build
 all: $(ATELIER) $(EMU_BIN)
 
 $(BUILD)/%.o: %.c
@@ -89,7 +89,9 @@ $(FUZZ_BIND_NAMES:%=$(BUILD)/fuzz/replay-%) $(FUZZ_BIND_NAMES:%=$(BUILD)/bin/fuz
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # Installs what pkg-config/dpkg cannot find; a no-op when everything is present.
-deps:
+deps: deps-debian npm-deps
+
+deps-debian:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -108,6 +110,27 @@ deps:
 	      --no-install-recommends $$p; } >/dev/null 2>&1 \
 	    || echo "make deps: optional $$p could not be installed; the tests that need it are skipped" >&2; \
 	done
+
+# node packages the tests use (tests/npm: the official SDK as an outside client of fashn-emu,
+# puppeteer-core for chromium), installed here from the npm registry with the lockfile and
+# never at test time. node and npm are looked for as commands, since they often come from
+# elsewhere than Debian (NodeSource's nodejs bundles npm and conflicts with Debian's npm);
+# only when one is missing are Debian's packages tried. Without them the tests that need
+# them are skipped, saying why; a failed install never fails the build.
+NODE_PKGS := nodejs npm
+NPM_DIR   := tests/npm
+npm-deps: deps-debian
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || \
+	  $(MAKE) --no-print-directory deps-debian DEB_PKGS= OPTIONAL_DEB_PKGS="$(NODE_PKGS)"
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  echo "make deps: no node/npm; the SDK conformance and browser tests are skipped" >&2; \
+	elif [ -f $(NPM_DIR)/node_modules/.package-lock.json ] && \
+	     [ ! $(NPM_DIR)/package-lock.json -nt $(NPM_DIR)/node_modules/.package-lock.json ]; then :; \
+	else \
+	  echo "make deps: installing $(NPM_DIR)'s node packages (npm ci)"; \
+	  ( cd $(NPM_DIR) && PUPPETEER_SKIP_DOWNLOAD=1 timeout 600 npm ci --no-audit --no-fund --loglevel=error ) \
+	    || echo "make deps: npm ci failed; the tests that need its packages are skipped" >&2; \
+	fi
 
 # The suites, counted together; the last line is "N passed, N failed[, N skipped]".
 # `make check` is the quick loop: the release build's suites only.
@@ -183,20 +206,15 @@ $(FUZZ_BUILD)/bin/fuzz-%: $(call obj,tests/fuzz/fuzz_%.c) $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 # Benchmarks against peers measured in the same run (tests/bench/README.md); never in
-# `make test`. node and npm (for the official SDK) are looked for as commands, since they
-# often come from elsewhere than Debian (NodeSource's nodejs bundles npm and conflicts with
-# Debian's npm); only when a command is missing are Debian's packages tried, and if that
-# fails the SDK's row is skipped, saying why.
+# `make test`. The official SDK's row needs `make deps`' node packages (npm-deps above);
+# without them it is skipped, saying why.
 BENCH_DEB_PKGS := imagemagick webp libssl-dev libjansson-dev lua5.4
-BENCH_NODE_PKGS := nodejs npm
 bench: bench-deps
 	@$(MAKE) --no-print-directory all
 	@BIN=$(BIN) sh tests/bench/run
 
 bench-deps: deps
-	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_DEB_PKGS)"
-	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || \
-	  $(MAKE) --no-print-directory deps DEB_PKGS= OPTIONAL_DEB_PKGS="$(BENCH_NODE_PKGS)"
+	@$(MAKE) --no-print-directory deps-debian DEB_PKGS="$(BENCH_DEB_PKGS)"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/atelier/scripts

@@ -1,8 +1,8 @@
 -- bench_fashn.lua — a 48-job batch against fashn-emu with the contract's limits
 -- (6 unfinished predictions, 50 status requests per 10 s, 50 submits per minute) and the
 -- processing time scaled (BENCH_TIME_SCALE, default 0.54: 12 s -> 6.48 s), run by atelier and,
--- in the same run, by the official TypeScript SDK (npm `fashn`, installed into
--- tests/.cache/) used the obvious way. Each client gets its own fresh emulator. For each:
+-- in the same run, by the official TypeScript SDK (npm `fashn`, installed by `make deps`
+-- from tests/npm) used the obvious way. Each client gets its own fresh emulator. For each:
 -- wall time against the ideal ceil(N/6) x T, status requests per job (server-side),
 -- 429s (server-side), jobs failed, and the mean delay between a prediction finishing and
 -- the client noticing. atelier runs twice: told the emulator's time scale, and learning

@@ -2,8 +2,8 @@
 # bench_startup.sh — how long atelier takes to start, against stock Lua and node, whole
 # processes, in the same run: `atelier -e 'print(1)'` against `lua5.4 -e 'print(1)'`
 # (goal: within 2x), and `atelier -e 'require "fashn"'` against
-# `node -e "require('fashn')"` with the official SDK (npm `fashn`, tests/lib/sdk.lua
-# installs it into tests/.cache/). tests/bench/spawn_time.c runs the commands in turns
+# `node -e "require('fashn')"` with the official SDK (npm `fashn`, which `make deps`
+# installs from tests/npm). tests/bench/spawn_time.c runs the commands in turns
 # and prints medians: wall time, and CPU time (user + system, steadier on a busy machine).
 # Env: BENCH_STARTUP_RUNS (300; node gets a tenth), BENCH_SKIP_SDK=1.
 set -e
@@ -33,7 +33,7 @@ echo "startup, $RUNS runs each, taking turns:"
 
 if [ -n "${BENCH_SKIP_SDK:-}" ]; then echo "node SDK row skipped (BENCH_SKIP_SDK)"; exit 0; fi
 if ! command -v node >/dev/null; then echo "node SDK row skipped: node is not installed"; exit 0; fi
-# the SDK's node_modules (installed once), by the same helper the tests use
+# the SDK's node_modules (make deps installs them), found by the same helper the tests use
 modules=$("$ATELIER" -e "package.path = 'tests/lib/?.lua;' .. package.path
   local m, why = require('sdk').install()
   if not m then io.stderr:write(why, '\n') os.exit(1) end

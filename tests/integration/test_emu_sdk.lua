@@ -1,13 +1,14 @@
 -- test_emu_sdk.lua — conformance with the official TypeScript SDK (npm `fashn`): its own
 -- client code, pointed at fashn-emu through FASHN_BASE_URL, must not tell the emulator
--- from the service. The SDK is installed by this test into tests/.cache/ (gitignored)
--- with npm; the checks are skipped, saying why, only when node/npm or the registry
--- cannot be reached. Each check of sdk/conformance.js is one case here.
+-- from the service. `make deps` installs the SDK from tests/npm (pinned, with
+-- its lockfile); the checks are skipped, saying why, only when it could not (no node/npm,
+-- or the registry could not be reached). Each check of sdk/conformance.js is one case here.
 local T = require "testing"
 local E = require "emu"
 
 -- A pinned version so a new SDK release cannot silently change what this test means;
--- raise it on purpose (and read its protocol code again) when the SDK moves.
+-- raise it in tests/npm/package.json on purpose (and read its protocol code again) when
+-- the SDK moves.
 local SDK = require "sdk"
 local SDK_VERSION = SDK.VERSION
 local CHECKS = {

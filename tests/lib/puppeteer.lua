@@ -1,11 +1,11 @@
--- puppeteer.lua — puppeteer-core from npm, installed once into tests/.cache, to drive
--- Debian's chromium from the HTML lookbook test. npm is the only registry it may come
--- from; without chromium, node or npm (or the registry) the caller skips, saying why.
-local T = require "testing"
+-- puppeteer.lua — puppeteer-core from npm, which `make deps` installs from tests/npm, to
+-- drive Debian's chromium from the browser tests; without chromium, node or the package
+-- the caller skips, saying why.
+local npm = require "npmdeps"
 
 local M = {}
 
-M.VERSION = "24.43.1"
+M.VERSION = npm.pinned("puppeteer-core")
 
 local function sh(cmd)
   local p = io.popen(cmd .. " 2>&1")
@@ -22,26 +22,7 @@ function M.chromium()
   end
 end
 
---- node_modules holding puppeteer-core@VERSION (installed on first use), or nil and why.
-function M.install()
-  local cache = T.root .. "/tests/.cache/npm-puppeteer-core-" .. M.VERSION
-  local marker = cache .. "/node_modules/puppeteer-core/package.json"
-  local f = io.open(marker)
-  if f then
-    f:close()
-    return cache .. "/node_modules"
-  end
-  if not sh("command -v node && command -v npm") then return nil, "node/npm are not installed" end
-  os.execute("mkdir -p " .. T.shell_quote(cache))
-  T.write_file(cache .. "/package.json", '{ "private": true }\n')
-  local ok, out = sh("cd " .. T.shell_quote(cache) .. " && PUPPETEER_SKIP_DOWNLOAD=1 timeout 300 npm install "
-    .. "--no-audit --no-fund --no-save --loglevel=error puppeteer-core@" .. M.VERSION)
-  f = io.open(marker)
-  if not ok or not f then
-    return nil, "npm could not install puppeteer-core@" .. M.VERSION .. " (registry unreachable?): " .. out:sub(1, 300)
-  end
-  f:close()
-  return cache .. "/node_modules"
-end
+--- node_modules holding puppeteer-core@VERSION (installed by `make deps`), or nil and why.
+function M.install() return npm.modules("puppeteer-core") end
 
 return M
