@@ -21,10 +21,11 @@ struct emu_h264 {
   buf sps, pps;
 };
 
-/* BT.601 studio-range coefficients in 8.8 fixed point (Y 16..235, Cb/Cr 16..240). */
+/* BT.601 studio-range coefficients in 8.8 fixed point (Y 16..235, Cb/Cr 16..240); the
+ * chroma offset (128 << 8) is added before the shift, which keeps it off negative numbers. */
 static unsigned char luma(int r, int g, int b) { return (unsigned char)(((66 * r + 129 * g + 25 * b + 128) >> 8) + 16); }
-static unsigned char cb(int r, int g, int b) { return (unsigned char)(((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128); }
-static unsigned char cr(int r, int g, int b) { return (unsigned char)(((112 * r - 94 * g - 18 * b + 128) >> 8) + 128); }
+static unsigned char cb(int r, int g, int b) { return (unsigned char)((-38 * r - 74 * g + 112 * b + 32896) >> 8); }
+static unsigned char cr(int r, int g, int b) { return (unsigned char)((112 * r - 94 * g - 18 * b + 32896) >> 8); }
 
 static void rgba_to_i420(const unsigned char *px, int w, int h, unsigned char *y, unsigned char *u,
                          unsigned char *v) {
@@ -48,7 +49,7 @@ emu_h264 *emu_h264_open(int width, int height, int fps, char *err, size_t errlen
   emu_h264 *e = calloc(1, sizeof *e);
   if (e) e->yuv = malloc((size_t)width * height * 3 / 2);
   if (!e || !e->yuv) {
-    if (e) free(e);
+    free(e);
     snprintf(err, errlen, "h264: out of memory");
     return NULL;
   }
