@@ -20,12 +20,12 @@ DEB_PKGS := pkg-config liblua5.4-dev lua-cjson-dev libcurl4-openssl-dev libwebp-
             libpng-dev libturbojpeg0-dev libcairo2-dev libsqlite3-dev libmicrohttpd-dev \
             poppler-utils fonts-dejavu-core curl libfontconfig-dev groff-base \
             gnutls-bin sqlite3 clang libclang-rt-14-dev valgrind libssl-dev ffmpeg libpango1.0-dev \
-            fonts-ebgaramond fonts-noto-cjk fonts-noto-color-emoji libcsv-dev
+            fonts-ebgaramond fonts-noto-cjk fonts-noto-color-emoji libcsv-dev libopenh264-dev
 # Wanted but not required: the HTML lookbook test drives headless Chromium and is skipped
 # (saying why) where it cannot be installed; a failed install never fails the build.
 OPTIONAL_DEB_PKGS := chromium
 PKGS := lua5.4 lua5.4-cjson libcurl libwebp libwebpmux libpng libturbojpeg cairo sqlite3 \
-        libmicrohttpd fontconfig libcrypto pangocairo pangoft2
+        libmicrohttpd fontconfig libcrypto pangocairo pangoft2 openh264
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)

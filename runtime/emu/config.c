@@ -207,7 +207,8 @@ void emu_config_usage(FILE *out, const char *progname) {
           "face-to-model, model-swap, edit, reframe, background-remove, image-to-video, packshot,\n"
           "and the deprecated background-change), checked, priced and timed by their descriptions;\n"
           "model-variation is retired (400). Outputs are EMULATED placeholders that show what the\n"
-          "model did; image-to-video serves a short MP4. Their own failures, on purpose:\n"
+          "model did; image-to-video serves a short H.264 MP4 (browsers play it: 480 px on the\n"
+          "long side, 2 s, 4 s for duration 10). Their own failures, on purpose:\n"
           "  reframe: InputValidationError when the image already has the ratio (within 2%%);\n"
           "  tryon-v1.6: PoseError when model_image is wider than it is tall.\n\nflags:\n",
           progname);

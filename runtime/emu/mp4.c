@@ -1,12 +1,11 @@
-/* mp4.c — writes the Motion-JPEG MP4 of mp4.h: ftyp, then moov (one 'vide' track whose
- * sample table points at the frames), then mdat (the JPEG frames back to back, one chunk).
- * Box layouts follow ISO/IEC 14496-12; the sample entry is QuickTime's 'jpeg', which
- * ffmpeg, VLC and mpv map to MJPEG. */
+/* mp4.c — writes the H.264 MP4 of mp4.h: ftyp, then moov (one 'vide' track whose sample
+ * table points at the frames), then mdat (the samples back to back, one chunk). Box
+ * layouts follow ISO/IEC 14496-12; the sample entry is 'avc1' with its 'avcC' (the
+ * parameter sets, ISO/IEC 14496-15), as browsers expect. */
 #include "mp4.h"
 
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 
 static void u8(buf *b, unsigned v) { buf_append_char(b, (char)(v & 0xff)); }
 static void u16(buf *b, unsigned v) { u8(b, v >> 8), u8(b, v); }
@@ -44,7 +43,8 @@ static void matrix(buf *b) {
 }
 
 /* The moov box; *stco_at gets the offset (in b) of the one chunk offset to patch. */
-static void write_moov(buf *b, int w, int h, int fps, const buf *frames, int n, size_t *stco_at) {
+static void write_moov(buf *b, const emu_mp4_track *t, size_t *stco_at) {
+  int w = t->width, h = t->height, fps = t->fps, n = t->nframes;
   uint32_t ms = (uint32_t)((uint64_t)n * 1000 / (unsigned)fps);
   size_t moov = box_open(b, "moov");
   size_t mvhd = full_open(b, "mvhd", 0, 0);
@@ -90,33 +90,42 @@ static void write_moov(buf *b, int w, int h, int fps, const buf *frames, int n, 
   size_t stbl = box_open(b, "stbl");
   size_t stsd = full_open(b, "stsd", 0, 0);
   u32(b, 1);
-  size_t entry = box_open(b, "jpeg");
+  size_t entry = box_open(b, "avc1");
   zeros(b, 6), u16(b, 1);             /* reserved, data_reference_index */
   zeros(b, 16);                        /* pre_defined, reserved */
   u16(b, (unsigned)w), u16(b, (unsigned)h);
   u32(b, 0x00480000), u32(b, 0x00480000); /* 72 dpi */
   u32(b, 0), u16(b, 1);                /* reserved, frame_count */
-  char name[32] = {0};
-  name[0] = 12;
-  memcpy(name + 1, "Photo - JPEG", 12); /* compressorname: a Pascal string in 32 bytes */
-  buf_append(b, name, 32);
+  zeros(b, 32);                        /* compressorname: empty */
   u16(b, 0x0018), u16(b, 0xffff);       /* depth 24, pre_defined -1 */
+  size_t avcc = box_open(b, "avcC");
+  const unsigned char *sps = (const unsigned char *)t->sps->data;
+  u8(b, 1);                            /* configurationVersion */
+  u8(b, sps[1]), u8(b, sps[2]), u8(b, sps[3]); /* profile, its constraint flags, level: the SPS's */
+  u8(b, 0xfc | 3);                     /* NAL lengths take 4 bytes */
+  u8(b, 0xe0 | 1), u16(b, (unsigned)t->sps->len);
+  buf_append(b, t->sps->data, t->sps->len);
+  u8(b, 1), u16(b, (unsigned)t->pps->len);
+  buf_append(b, t->pps->data, t->pps->len);
+  box_close(b, avcc);
   box_close(b, entry);
   box_close(b, stsd);
   size_t stts = full_open(b, "stts", 0, 0);
   u32(b, 1), u32(b, (uint32_t)n), u32(b, 1); /* every frame lasts one tick */
   box_close(b, stts);
-  size_t stss = full_open(b, "stss", 0, 0); /* every JPEG frame is a key frame; listing them
-                                              all keeps seeking exact in every player */
-  u32(b, (uint32_t)n);
-  for (int i = 0; i < n; i++) u32(b, (uint32_t)i + 1);
+  size_t stss = full_open(b, "stss", 0, 0); /* the key frames, where a player may start */
+  uint32_t nsync = 0;
+  for (int i = 0; i < n; i++) nsync += t->sync[i];
+  u32(b, nsync);
+  for (int i = 0; i < n; i++)
+    if (t->sync[i]) u32(b, (uint32_t)i + 1);
   box_close(b, stss);
   size_t stsc = full_open(b, "stsc", 0, 0);
   u32(b, 1), u32(b, 1), u32(b, (uint32_t)n), u32(b, 1); /* one chunk holds them all */
   box_close(b, stsc);
   size_t stsz = full_open(b, "stsz", 0, 0);
   u32(b, 0), u32(b, (uint32_t)n);
-  for (int i = 0; i < n; i++) u32(b, (uint32_t)frames[i].len);
+  for (int i = 0; i < n; i++) u32(b, (uint32_t)t->samples[i].len);
   box_close(b, stsz);
   size_t stco = full_open(b, "stco", 0, 0);
   u32(b, 1);
@@ -130,19 +139,27 @@ static void write_moov(buf *b, int w, int h, int fps, const buf *frames, int n, 
   box_close(b, moov);
 }
 
-bool emu_mp4_mjpeg(buf *out, int width, int height, int fps, const buf *frames, int nframes, char *err,
-                   size_t errlen) {
-  if (width <= 0 || height <= 0 || width > 65535 || height > 65535 || fps <= 0 || nframes <= 0 || !frames) {
-    snprintf(err, errlen, "mp4: bad arguments (%dx%d, %d fps, %d frames)", width, height, fps, nframes);
+bool emu_mp4_h264(buf *out, const emu_mp4_track *t, char *err, size_t errlen) {
+  int w = t->width, h = t->height, n = t->nframes;
+  if (w <= 0 || h <= 0 || w > 65535 || h > 65535 || t->fps <= 0 || n <= 0 || !t->samples || !t->sync) {
+    snprintf(err, errlen, "mp4: bad arguments (%dx%d, %d fps, %d frames)", w, h, t->fps, n);
+    return false;
+  }
+  if (!t->sps || t->sps->len < 4 || t->sps->len > 0xffff || !t->pps || !t->pps->len || t->pps->len > 0xffff) {
+    snprintf(err, errlen, "mp4: no usable H.264 parameter sets");
+    return false;
+  }
+  if (!t->sync[0]) { /* a player starts at the first sample */
+    snprintf(err, errlen, "mp4: the first frame is not a key frame");
     return false;
   }
   uint64_t total = 0;
-  for (int i = 0; i < nframes; i++) {
-    if (frames[i].len < 4 || (unsigned char)frames[i].data[0] != 0xff || (unsigned char)frames[i].data[1] != 0xd8) {
-      snprintf(err, errlen, "mp4: frame %d is not a JPEG", i);
+  for (int i = 0; i < n; i++) {
+    if (t->samples[i].len < 5) {
+      snprintf(err, errlen, "mp4: frame %d is empty", i);
       return false;
     }
-    total += frames[i].len;
+    total += t->samples[i].len;
   }
   if (total > 0xffff0000u) { /* 32-bit sizes and offsets throughout */
     snprintf(err, errlen, "mp4: %llu bytes of frames is too much", (unsigned long long)total);
@@ -151,10 +168,10 @@ bool emu_mp4_mjpeg(buf *out, int width, int height, int fps, const buf *frames, 
   size_t start = out->len;
   size_t ftyp = box_open(out, "ftyp");
   fourcc(out, "isom"), u32(out, 0x200);
-  fourcc(out, "isom"), fourcc(out, "iso2"), fourcc(out, "mp41");
+  fourcc(out, "isom"), fourcc(out, "iso2"), fourcc(out, "avc1"), fourcc(out, "mp41");
   box_close(out, ftyp);
   size_t stco_at;
-  write_moov(out, width, height, fps, frames, nframes, &stco_at);
+  write_moov(out, t, &stco_at);
   size_t mdat = box_open(out, "mdat");
   if (!out->oom) { /* the frames start right after mdat's header */
     uint32_t off = (uint32_t)(out->len - start);
@@ -162,7 +179,7 @@ bool emu_mp4_mjpeg(buf *out, int width, int height, int fps, const buf *frames, 
     p[0] = (unsigned char)(off >> 24), p[1] = (unsigned char)(off >> 16), p[2] = (unsigned char)(off >> 8),
     p[3] = (unsigned char)off;
   }
-  for (int i = 0; i < nframes; i++) buf_append(out, frames[i].data, frames[i].len);
+  for (int i = 0; i < n; i++) buf_append(out, t->samples[i].data, t->samples[i].len);
   box_close(out, mdat);
   if (out->oom) {
     snprintf(err, errlen, "mp4: out of memory");

@@ -2,7 +2,7 @@
 -- runs to completion with its output size, format and price; bad inputs are 400s naming
 -- the field; the placeholder pictures show what the model did (the product on the
 -- model's torso, the input centred on the reframed canvas, a cut-out on transparency);
--- image-to-video is an MP4 that ffprobe reads; reframe's and tryon-v1.6's own failures
+-- image-to-video is a browser-playable H.264 MP4 made from its input (ffprobe, ffmpeg); reframe's and tryon-v1.6's own failures
 -- fire on their documented conditions; an output of the emulator chains into the next
 -- model without a download.
 local T = require "testing"
@@ -202,7 +202,28 @@ local function have(cmd)
   return ok == true
 end
 
-T.case("image-to-video serves a short MP4 made from its input, which ffprobe reads", function()
+-- ffprobe's view of an MP4 file: its video stream's fields and the container's duration.
+local function probe(path)
+  local r = T.run({ "ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+    "stream=codec_type,codec_name,codec_tag_string,profile,pix_fmt,width,height,nb_read_frames:format=duration",
+    "-of", "default=nw=1", path })
+  T.eq(r.code, 0, "ffprobe accepts it: " .. r.stderr)
+  local f = {}
+  for k, v in r.stdout:gmatch("([%w_]+)=([^\n]*)") do f[k] = v end
+  return f
+end
+
+-- The RGB of the pixel at (x, y) of frame n (1-based) of the clip at path, decoded by ffmpeg.
+local function frame_pixel(path, n, x, y)
+  local png = T.tmpdir() .. "/frame.png"
+  local r = T.run({ "ffmpeg", "-v", "error", "-y", "-i", path, "-vf", "select=eq(n\\," .. (n - 1) .. ")",
+    "-vframes", "1", png })
+  T.eq(r.code, 0, "ffmpeg decodes frame " .. n .. ": " .. r.stderr)
+  local img = image.load(png)
+  return img:pixel(x, y)
+end
+
+T.case("image-to-video serves a short H.264 MP4 made from its input, which ffprobe reads", function()
   local emu <close> = fast()
   local final = finish(emu, "image-to-video", { image = PORTRAIT, prompt = "a slow turn" })
   T.eq(final.json.status, "completed", final.body)
@@ -218,19 +239,31 @@ T.case("image-to-video serves a short MP4 made from its input, which ffprobe rea
   if not have("ffprobe") then T.skip("ffprobe is not installed (apt-get install ffmpeg)") end
   local path = T.tmpdir() .. "/clip.mp4"
   T.write_file(path, bytes)
-  local r = T.run({ "ffprobe", "-v", "error", "-count_frames", "-show_entries",
-    "stream=codec_type,codec_name,width,height,nb_read_frames:format=duration", "-of", "default=nw=1", path })
-  T.eq(r.code, 0, "ffprobe accepts it: " .. r.stderr)
-  T.match(r.stdout, "codec_type=video")
-  T.match(r.stdout, "codec_name=mjpeg")
-  T.match(r.stdout, "width=320\n")
-  T.match(r.stdout, "height=480\n")
-  T.match(r.stdout, "nb_read_frames=24\n", "2 s at 12 frames a second")
-  T.match(r.stdout, "duration=2%.0")
+  local f = probe(path)
+  T.eq(f.codec_type, "video")
+  T.eq(f.codec_name, "h264", "H.264, what browsers play")
+  T.eq(f.codec_tag_string, "avc1", "an 'avc1' sample entry")
+  T.ok(f.profile == "Constrained Baseline" or f.profile == "Baseline", "the baseline profile: " .. tostring(f.profile))
+  T.eq(f.pix_fmt, "yuv420p")
+  T.eq({ f.width, f.height }, { "320", "480" }, "2:3 at 480 px on the long side")
+  T.eq(f.nb_read_frames, "24", "2 s at 12 frames a second")
+  T.near(tonumber(f.duration), 2, 0.01, "2 s")
   -- Every frame decodes (ffmpeg reads the whole clip without an error).
   local dec = T.run({ "ffmpeg", "-v", "error", "-i", path, "-f", "null", "-" })
   T.eq(dec.code, 0, "ffmpeg decodes every frame: " .. dec.stderr)
   T.eq(dec.stderr, "", "without complaint")
+  -- Made from the input: its middle is the input's blue, on the first frame and the last.
+  for _, n in ipairs { 1, 24 } do
+    local r, g, b = frame_pixel(path, n, 160, 240)
+    T.near(r, BLUE[1], 12, "frame " .. n .. ": red"); T.near(g, BLUE[2], 12, "green"); T.near(b, BLUE[3], 12, "blue")
+  end
+  -- duration 10: twice as long.
+  local long = T.tmpdir() .. "/long.mp4"
+  T.write_file(long .. ".b64", inline.json.output[1]:match("^data:video/mp4;base64,(.+)$"))
+  T.eq(T.run({ "sh", "-c", 'base64 -d "$1.b64" >"$1"', "sh", long }).code, 0, "base64 -d")
+  f = probe(long)
+  T.eq(f.nb_read_frames, "48", "4 s at 12 frames a second")
+  T.near(tonumber(f.duration), 4, 0.01, "4 s")
 end, { timeout = 60 })
 
 T.case("reframe fails with InputValidationError when the image already has the ratio (2 % tolerance)", function()
