@@ -9,12 +9,13 @@
  * errors. image.probe is a question and answers nil, message instead of raising.
  *
  * Memory and threads: an image keeps its encoded bytes; pixels decoded from them are a
- * cache (the pixel cache below), dropped under a budget and decoded again on demand, so
+ * cache (limage_cache.c), dropped under a budget and decoded again on demand, so
  * a recipe holding a thousand results holds their bytes, not their pixels. Only pixels
  * that are the image's truth (after resize/crop, or image.new) stay put. Decoding,
  * encoding and resizing run on the scheduler's worker pool (task.h) while the calling
- * task waits: each job gets its own copy of the input, so nothing a worker reads can be
- * changed or freed by Lua meanwhile, and results are adopted on the loop thread. */
+ * task waits (limage_jobs.c): each job gets its own copy of the input, so nothing a
+ * worker reads can be changed or freed by Lua meanwhile, and results are adopted on the
+ * loop thread. */
 #include "limage.h"
 
 #include <lauxlib.h>
@@ -69,8 +70,6 @@ bool limage_peek(lua_State *L, int idx, const image **pixels, const void **bytes
   *source = im->source;
   return true;
 }
-
-static const char *src_name(const limg *im) { return im->source ? im->source : "image"; }
 
 /* Pushes an empty image object (closed state first, so a failed allocation later leaves
  * nothing to free twice). */
@@ -134,168 +133,6 @@ void limage_push_encoded(lua_State *L, const void *bytes, size_t len, const char
     lerr_raisef(L, "ImageDecodeError", "%s", err);
 }
 
-/* Takes decoded pixels (*px, emptied) as im's cached pixels, unless im got pixels
- * meanwhile (another task decoded or changed it while this decode ran). */
-static void adopt_pixels(lua_State *L, limg *im, image *px) {
-  if (im->px.rgba) {
-    image_free(px);
-    pxcache_touch(L, im);
-    return;
-  }
-  im->px = *px;
-  *px = (image)IMAGE_INIT;
-  pxcache *c = pxcache_of(L);
-  pxcache_front(c, im);
-  limg_gc_account(L, im);
-  pxcache_trim(L, c, im);
-}
-
-/* Makes sure im->px holds pixels, decoding here on the loop thread; raises
- * ImageDecodeError naming the source. For callers that cannot wait (C API). */
-static void need_pixels_now(lua_State *L, limg *im) {
-  if (im->px.rgba) {
-    pxcache_touch(L, im);
-    return;
-  }
-  char err[256];
-  image px = IMAGE_INIT;
-  if (image_decode(im->bytes, im->len, NULL, &px, NULL, err, sizeof err) != IMAGE_OK)
-    lerr_raisef(L, "ImageDecodeError", "cannot decode %s: %s", src_name(im), err);
-  adopt_pixels(L, im, &px);
-}
-
-/* ---- codec work on the worker pool ------------------------------------------------------ */
-
-typedef enum { JOB_DECODE, JOB_RESIZE, JOB_ENCODE } job_op;
-
-typedef struct img_job {
-  task_job tj; /* first: the pool hands this pointer back */
-  job_op op;
-  /* input: pixels (a copy), else encoded bytes (a copy) to decode */
-  image src;
-  char *bytes;
-  size_t len;
-  int box_w, box_h; /* JOB_RESIZE: decode straight to about this size (0 = native) */
-  bool box_cover;
-  int out_w, out_h; /* JOB_RESIZE: resample to exactly this size, or ... */
-  int crop_w, crop_h; /* ... JOB_RESIZE with fit = "crop": image_resize_fit's box */
-  image_encode_opts eo; /* JOB_ENCODE; eo.meta_json is owned */
-  /* output */
-  image px; /* JOB_DECODE, JOB_RESIZE */
-  buf out;  /* JOB_ENCODE */
-  const char *failed; /* NULL, or the step that failed: "decode", "resize", "encode" */
-  char err[256];
-} img_job;
-
-static void img_job_free(task_job *tj) {
-  img_job *j = (img_job *)tj;
-  image_free(&j->src);
-  free(j->bytes);
-  free((char *)j->eo.meta_json);
-  image_free(&j->px);
-  buf_free(&j->out);
-  free(j);
-}
-
-/* On a worker thread: touches only the job. */
-static void img_job_run(worker_job *w) {
-  img_job *j = (img_job *)w;
-  if (!j->src.rgba) {
-    image_decode_opts o = {.box_width = j->box_w, .box_height = j->box_h, .cover = j->box_cover};
-    if (image_decode(j->bytes, j->len, &o, &j->src, NULL, j->err, sizeof j->err) != IMAGE_OK) {
-      j->failed = "decode";
-      return;
-    }
-    free(j->bytes); /* not needed any more: free it early */
-    j->bytes = NULL;
-  }
-  image_status st = IMAGE_OK;
-  switch (j->op) {
-  case JOB_DECODE:
-    j->px = j->src;
-    j->src = (image)IMAGE_INIT;
-    return;
-  case JOB_RESIZE:
-    if (j->crop_w) st = image_resize_fit(&j->src, j->crop_w, j->crop_h, IMAGE_CROP, &j->px, j->err, sizeof j->err);
-    else st = image_resize(&j->src, j->out_w, j->out_h, &j->px, j->err, sizeof j->err);
-    if (st != IMAGE_OK) j->failed = "resize";
-    break;
-  case JOB_ENCODE:
-    if (image_encode(&j->src, &j->eo, &j->out, j->err, sizeof j->err) != IMAGE_OK) j->failed = "encode";
-    break;
-  }
-  image_free(&j->src); /* dropped after use: pixels never outlive the job */
-}
-
-/* A new job whose input is im's pixels when it has them, else its bytes (copies); it
- * owns meta (may be NULL) at once. Raises on out of memory (nothing leaks: the job is
- * freed first). */
-static img_job *job_new(lua_State *L, limg *im, job_op op, char *meta) {
-  img_job *j = calloc(1, sizeof *j);
-  if (!j) {
-    free(meta);
-    luaL_error(L, "out of memory");
-  }
-  j->eo.meta_json = meta;
-  j->tj.w.run = img_job_run;
-  j->tj.free_job = img_job_free;
-  j->op = op;
-  j->out = (buf)BUF_INIT;
-  bool ok;
-  if (im->px.rgba) {
-    pxcache_touch(L, im);
-    size_t n = pxcache_bytes(&im->px);
-    ok = (j->src.rgba = malloc(n)) != NULL;
-    if (ok) {
-      memcpy(j->src.rgba, im->px.rgba, n);
-      j->src.width = im->px.width;
-      j->src.height = im->px.height;
-    }
-  } else {
-    ok = (j->bytes = malloc(im->len ? im->len : 1)) != NULL;
-    if (ok) memcpy(j->bytes, im->bytes, im->len);
-    j->len = im->len;
-  }
-  if (!ok) {
-    img_job_free(&j->tj);
-    luaL_error(L, "out of memory copying %s for a worker", src_name(im));
-  }
-  return j;
-}
-
-/* The finished job on top of the stack (NULL when there is none: no work was needed);
- * raises its failure as an atelier error, naming im. */
-static img_job *job_result(lua_State *L, limg *im) {
-  img_job *j = (img_job *)task_job_at(L, -1);
-  if (j && j->failed) {
-    char msg[400];
-    const char *name = strcmp(j->failed, "decode") == 0 ? "ImageDecodeError" : "ImageEncodeError";
-    snprintf(msg, sizeof msg, "cannot %s %s: %s", j->failed, src_name(im), j->err);
-    task_job_release(L, -1);
-    lerr_raisef(L, name, "%s", msg);
-  }
-  return j;
-}
-
-/* Continues with k once im has pixels: at once when it has them, else after a decode
- * on a worker (adopted by with_pixels_done in k). */
-static int with_pixels(lua_State *L, limg *im, lua_KFunction k) {
-  if (im->px.rgba) {
-    pxcache_touch(L, im);
-    return k(L, LUA_OK, 0);
-  }
-  return task_offload(L, &job_new(L, im, JOB_DECODE, NULL)->tj, 0, k);
-}
-
-/* In a with_pixels continuation: adopts the decoded pixels (if a decode ran). */
-static void with_pixels_done(lua_State *L, limg *im) {
-  img_job *j = job_result(L, im);
-  if (!j) return;
-  adopt_pixels(L, im, &j->px);
-  task_job_release(L, -1);
-  lua_pop(L, 1);
-}
-
 /* Replaces the pixels by new ones (after resize/crop): they are the image now. */
 static void set_pixels(lua_State *L, limg *im, image *px) {
   if (im->cached) pxcache_unlink(pxcache_of(L), im);
@@ -308,7 +145,7 @@ static void set_pixels(lua_State *L, limg *im, image *px) {
 
 /* The metadata to write: attached JSON, else what the original bytes carry (pushed as a
  * string so it lives on the stack), else NULL. */
-static const char *meta_for_output(lua_State *L, limg *im, size_t *len) {
+const char *limg_meta_for_output(lua_State *L, limg *im, size_t *len) {
   if (im->meta) {
     *len = im->meta_len;
     return im->meta;
@@ -322,106 +159,6 @@ static const char *meta_for_output(lua_State *L, limg *im, size_t *len) {
   lua_pop(L, 1);
   *len = 0;
   return NULL;
-}
-
-static const char *const ENCODE_OPTIONS[] = {"format", "quality", "lossless", "near_lossless", "progressive",
-                                             "effort", "meta", NULL};
-
-/* Encoding options from the table at idx (may be absent), for `where` ("img:save").
- * Returns true when any option asks for a particular encoding (so the original bytes
- * cannot be reused). */
-static bool read_encode_opts(lua_State *L, int idx, const char *where, image_encode_opts *o) {
-  if (lua_isnoneornil(L, idx)) return false;
-  luaL_checktype(L, idx, LUA_TTABLE);
-  lopts op = lopts_at(L, idx, where, 1);
-  lopts_check_keys(L, &op, ENCODE_OPTIONS);
-  image_encode_opts d = *o;
-  o->quality = (int)lopts_integer(L, &op, "quality", 1, 100, d.quality);
-  o->lossless = lopts_boolean(L, &op, "lossless", d.lossless);
-  o->near_lossless = (int)lopts_integer(L, &op, "near_lossless", 0, 100, d.near_lossless);
-  o->progressive = lopts_boolean(L, &op, "progressive", d.progressive);
-  o->effort = (int)lopts_integer(L, &op, "effort", 1, 9, d.effort);
-  static const char *const names[] = {"quality", "lossless", "near_lossless", "progressive", "effort", NULL};
-  bool explicit = false;
-  for (int i = 0; names[i]; i++) {
-    if (lua_getfield(L, idx, names[i]) != LUA_TNIL) explicit = true;
-    lua_pop(L, 1);
-  }
-  return explicit;
-}
-
-/* Starts encoding im per the format and the options table at opts_idx. When no codec
- * work is needed (nothing asks for new pixels or a new encoding: the original bytes,
- * with metadata embedded if any), pushes the result string and returns NULL; else
- * returns the encoding job to offload, with the stack as it was. */
-static img_job *encode_begin(lua_State *L, limg *im, image_format f, int opts_idx, const char *where) {
-  image_encode_opts o = {.format = f};
-  bool explicit = read_encode_opts(L, opts_idx, where, &o);
-  int top = lua_gettop(L);
-  size_t mlen = 0;
-  const char *meta;
-  int mt = lua_isnoneornil(L, opts_idx) ? LUA_TNIL : lua_getfield(L, opts_idx, "meta");
-  if (mt == LUA_TTABLE) {
-    meta = limage_table_to_json(L, -1, &mlen);
-  } else if (mt == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
-    meta = NULL; /* meta = false: write no metadata (the original bytes' own stays) */
-  } else if (mt == LUA_TNIL) {
-    if (!lua_isnoneornil(L, opts_idx)) lua_pop(L, 1);
-    meta = meta_for_output(L, im, &mlen);
-  } else {
-    lopts op = lopts_at(L, opts_idx, where, 1);
-    lopts_raise(L, &op, "meta", "expected a table or false, got a %s", luaL_typename(L, -1));
-    return NULL;
-  }
-  char err[256];
-  if (!im->modified && f == im->format && !explicit) {
-    buf *out = lbuf_push(L);
-    if (!meta) {
-      lua_pushlstring(L, im->bytes, im->len);
-    } else if (image_meta_embed(im->bytes, im->len, meta, mlen, out, err, sizeof err) == IMAGE_OK) {
-      lua_pushlstring(L, out->data, out->len);
-    } else {
-      lerr_raisef(L, "ImageEncodeError", "cannot add metadata to %s: %s", src_name(im), err);
-    }
-    lua_replace(L, top + 1);
-    lua_settop(L, top + 1);
-    return NULL;
-  }
-  char *mcopy = NULL;
-  if (meta && !(mcopy = malloc(mlen + 1))) luaL_error(L, "out of memory");
-  if (mcopy) memcpy(mcopy, meta, mlen + 1);
-  lua_settop(L, top);
-  img_job *j = job_new(L, im, JOB_ENCODE, mcopy); /* owns mcopy from here, raising or not */
-  o.meta_json = mcopy;
-  o.meta_len = mlen;
-  j->eo = o;
-  return j;
-}
-
-/* In an encode_begin continuation: leaves the encoded string on top (in place of the
- * job's handle when a job ran). */
-static void encode_end(lua_State *L, limg *im) {
-  img_job *j = job_result(L, im);
-  if (!j) return;
-  lua_pushlstring(L, j->out.data, j->out.len);
-  task_job_release(L, -2);
-  lua_remove(L, -2);
-}
-
-/* encode_begin and the job run here and now, for callers that cannot wait. */
-static void encode_now(lua_State *L, limg *im, image_format f, int opts_idx) {
-  img_job *j = encode_begin(L, im, f, opts_idx, "img:data_uri");
-  if (!j) return;
-  img_job_run(&j->tj.w);
-  if (j->failed) {
-    char msg[400];
-    snprintf(msg, sizeof msg, "cannot %s %s: %s", j->failed, src_name(im), j->err);
-    const char *name = strcmp(j->failed, "decode") == 0 ? "ImageDecodeError" : "ImageEncodeError";
-    img_job_free(&j->tj);
-    lerr_raisef(L, name, "%s", msg);
-  }
-  lua_pushlstring(L, j->out.data, j->out.len); /* may raise on out of memory: j leaks then */
-  img_job_free(&j->tj);
 }
 
 static image_format check_format(lua_State *L, int arg, const char *name) {
@@ -446,7 +183,7 @@ static image_format opt_format(lua_State *L, int idx, const char *where) {
 static int save_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status;
   (void)ctx;
-  encode_end(L, check_img(L, 1));
+  img_job_encode_end(L, check_img(L, 1));
   size_t n;
   const char *data = lua_tolstring(L, -1, &n);
   char err[512];
@@ -469,7 +206,7 @@ static int img_save(lua_State *L) {
   }
   lua_settop(L, 3);
   sandbox_check_write(L, path); /* pushes the path to use: index 4 */
-  img_job *j = encode_begin(L, im, f, 3, "img:save");
+  img_job *j = img_job_encode_begin(L, im, f, 3, "img:save");
   return j ? task_offload(L, &j->tj, 0, save_k) : save_k(L, LUA_OK, 0);
 }
 
@@ -477,7 +214,7 @@ static int img_save(lua_State *L) {
 static int encoded_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status;
   (void)ctx;
-  encode_end(L, check_img(L, 1));
+  img_job_encode_end(L, check_img(L, 1));
   return 1;
 }
 
@@ -486,7 +223,7 @@ static int img_encode(lua_State *L) {
   limg *im = check_img(L, 1);
   image_format f = lua_isnoneornil(L, 2) ? im->format : check_format(L, 2, luaL_checkstring(L, 2));
   lua_settop(L, 3);
-  img_job *j = encode_begin(L, im, f, 3, "img:encode");
+  img_job *j = img_job_encode_begin(L, im, f, 3, "img:encode");
   return j ? task_offload(L, &j->tj, 0, encoded_k) : encoded_k(L, LUA_OK, 0);
 }
 
@@ -501,14 +238,14 @@ static int img_bytes(lua_State *L) {
   }
   lua_settop(L, 1);
   lua_pushnil(L);
-  img_job *j = encode_begin(L, im, im->format, 2, "img:bytes");
+  img_job *j = img_job_encode_begin(L, im, im->format, 2, "img:bytes");
   return j ? task_offload(L, &j->tj, 0, encoded_k) : encoded_k(L, LUA_OK, 0);
 }
 
 static int data_uri_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status;
   (void)ctx;
-  encode_end(L, check_img(L, 1));
+  img_job_encode_end(L, check_img(L, 1));
   image_format f = (image_format)lua_tointeger(L, 3);
   size_t n;
   const char *bytes = lua_tolstring(L, -1, &n);
@@ -526,7 +263,7 @@ static int img_data_uri(lua_State *L) {
   if (f == IMAGE_UNKNOWN) f = im->format;
   lua_settop(L, 2);
   lua_pushinteger(L, f); /* index 3, for the continuation */
-  img_job *j = encode_begin(L, im, f, 2, "img:data_uri");
+  img_job *j = img_job_encode_begin(L, im, f, 2, "img:data_uri");
   return j ? task_offload(L, &j->tj, 0, data_uri_k) : data_uri_k(L, LUA_OK, 0);
 }
 
@@ -535,7 +272,7 @@ void limage_data_uri(lua_State *L, int idx, buf *out) {
   int top = lua_gettop(L);
   image_format f = im->format;
   if (im->modified) {
-    need_pixels_now(L, im);
+    img_job_need_pixels_now(L, im);
     f = image_is_opaque(&im->px) ? IMAGE_JPEG : IMAGE_PNG;
   }
   lua_createtable(L, 0, 1);
@@ -543,7 +280,7 @@ void limage_data_uri(lua_State *L, int idx, buf *out) {
     lua_pushinteger(L, 95);
     lua_setfield(L, -2, "quality");
   }
-  encode_now(L, im, f, lua_gettop(L)); /* called from C that cannot wait: here and now */
+  img_job_encode_now(L, im, f, lua_gettop(L)); /* called from C that cannot wait: here and now */
   size_t n;
   const char *bytes = lua_tolstring(L, -1, &n);
   if (!data_uri_build(out, image_format_mime(f), bytes, n)) luaL_error(L, "out of memory building a data: URI");
@@ -554,7 +291,7 @@ static int resize_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status;
   (void)ctx;
   limg *im = check_img(L, 1);
-  img_job *j = job_result(L, im);
+  img_job *j = img_job_result(L, im);
   set_pixels(L, im, &j->px);
   task_job_release(L, -1);
   lua_settop(L, 1);
@@ -577,9 +314,9 @@ static int img_resize(lua_State *L) {
   image_fit mode = (image_fit)lopts_enum(L, &op, "fit", modes, 0);
   int fw, fh;
   if (!image_fit_size(im->px.width, im->px.height, w, h, mode, &fw, &fh))
-    return lerr_raisef(L, "ImageEncodeError", "cannot resize %s: it has no size", src_name(im));
+    return lerr_raisef(L, "ImageEncodeError", "cannot resize %s: it has no size", limg_src_name(im));
   lua_settop(L, 2);
-  img_job *j = job_new(L, im, JOB_RESIZE, NULL);
+  img_job *j = img_job_new(L, im, IMG_JOB_RESIZE, NULL);
   if (mode == IMAGE_CROP && w && h) {
     j->crop_w = w; /* cover the box, then cut its centre */
     j->crop_h = h;
@@ -599,7 +336,7 @@ static int crop_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status;
   (void)ctx;
   limg *im = check_img(L, 1);
-  with_pixels_done(L, im);
+  img_job_with_pixels_done(L, im);
   int x = (int)lua_tointeger(L, 3), y = (int)lua_tointeger(L, 4);
   int w = (int)lua_tointeger(L, 5), h = (int)lua_tointeger(L, 6);
   image out = IMAGE_INIT;
@@ -629,7 +366,7 @@ static int img_crop(lua_State *L) {
   lua_pushinteger(L, y);
   lua_pushinteger(L, w);
   lua_pushinteger(L, h);
-  return with_pixels(L, im, crop_k);
+  return img_job_with_pixels(L, im, crop_k);
 }
 
 /* img:copy() -> an independent image. */
@@ -665,7 +402,7 @@ static int img_copy(lua_State *L) {
 static int img_meta(lua_State *L) {
   limg *im = check_img(L, 1);
   size_t n;
-  const char *json = meta_for_output(L, im, &n);
+  const char *json = limg_meta_for_output(L, im, &n);
   if (!json || !limage_push_json(L, json, n)) lua_pushnil(L);
   return 1;
 }
@@ -703,7 +440,7 @@ static int pixel_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status;
   (void)ctx;
   limg *im = check_img(L, 1);
-  with_pixels_done(L, im);
+  img_job_with_pixels_done(L, im);
   lua_Integer x = lua_tointeger(L, 2), y = lua_tointeger(L, 3);
   luaL_argcheck(L, x >= 0 && x < im->px.width, 2, "x outside the image");
   luaL_argcheck(L, y >= 0 && y < im->px.height, 3, "y outside the image");
@@ -767,13 +504,13 @@ static int img_pixel(lua_State *L) {
   luaL_checkinteger(L, 2);
   luaL_checkinteger(L, 3);
   lua_settop(L, 3);
-  return with_pixels(L, im, pixel_k);
+  return img_job_with_pixels(L, im, pixel_k);
 }
 
 static int img_tostring(lua_State *L) {
   limg *im = check_img(L, 1);
   lua_pushfstring(L, "image %dx%d %s%s (%s)", im->px.width, im->px.height, image_format_name(im->format),
-                  im->modified ? ", modified" : "", src_name(im));
+                  im->modified ? ", modified" : "", limg_src_name(im));
   return 1;
 }
 
@@ -783,7 +520,7 @@ static int img_index(lua_State *L) {
   if (strcmp(k, "width") == 0) lua_pushinteger(L, im->px.width);
   else if (strcmp(k, "height") == 0) lua_pushinteger(L, im->px.height);
   else if (strcmp(k, "format") == 0) lua_pushstring(L, image_format_name(im->format));
-  else if (strcmp(k, "source") == 0) lua_pushstring(L, src_name(im));
+  else if (strcmp(k, "source") == 0) lua_pushstring(L, limg_src_name(im));
   else if (strcmp(k, "origin") == 0) push_origin(L, im);
   else {
     lua_getmetatable(L, 1);

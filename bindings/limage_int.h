@@ -1,5 +1,6 @@
-/* limage_int.h — what the image binding's files share: the image object and its pixel
- * cache (limage_cache.c). Not for other bindings: they go through limage.h. */
+/* limage_int.h — what the image binding's files share: the image object, its pixel
+ * cache (limage_cache.c) and its codec jobs (limage_jobs.c). Not for other bindings:
+ * they go through limage.h. */
 #ifndef ATELIER_LIMAGE_INT_H
 #define ATELIER_LIMAGE_INT_H
 
@@ -8,6 +9,7 @@
 #include <stddef.h>
 
 #include "../runtime/image/image.h"
+#include "task.h"
 
 typedef struct limg limg;
 struct limg {
@@ -48,7 +50,55 @@ void pxcache_trim(lua_State *L, pxcache *c, limg *keep);
 void pxcache_touch(lua_State *L, limg *im);
 /* Tells the collector (and --max-memory) what im holds now (limage.c). */
 void limg_gc_account(lua_State *L, limg *im);
+/* The name of im in messages: its source, else "image". */
+static inline const char *limg_src_name(const limg *im) { return im->source ? im->source : "image"; }
+/* The metadata a save writes: attached JSON, else what im's bytes carry (pushed as a
+ * string so it lives on the stack), else NULL (limage.c). */
+const char *limg_meta_for_output(lua_State *L, limg *im, size_t *len);
 /* image.configure{workers =, cache =} (limage_cache.c). */
 int limage_configure(lua_State *L);
+
+/* ---- codec jobs on the worker pool (limage_jobs.c) ---- */
+
+typedef enum { IMG_JOB_DECODE, IMG_JOB_RESIZE, IMG_JOB_ENCODE } img_job_op;
+
+typedef struct img_job {
+  task_job tj; /* first: the pool hands this pointer back */
+  img_job_op op;
+  /* input: pixels (a copy), else encoded bytes (a copy) to decode */
+  image src;
+  char *bytes;
+  size_t len;
+  int box_w, box_h; /* IMG_JOB_RESIZE: decode straight to about this size (0 = native) */
+  bool box_cover;
+  int out_w, out_h; /* IMG_JOB_RESIZE: resample to exactly this size, or ... */
+  int crop_w, crop_h; /* ... IMG_JOB_RESIZE with fit = "crop": image_resize_fit's box */
+  image_encode_opts eo; /* IMG_JOB_ENCODE; eo.meta_json is owned */
+  /* output */
+  image px; /* IMG_JOB_DECODE, IMG_JOB_RESIZE */
+  buf out;  /* IMG_JOB_ENCODE */
+  const char *failed; /* NULL, or the step that failed: "decode", "resize", "encode" */
+  char err[256];
+} img_job;
+
+/* A new job on a copy of im's pixels (else of its bytes); owns meta (may be NULL) at
+ * once. Raises on out of memory, leaking nothing. */
+img_job *img_job_new(lua_State *L, limg *im, img_job_op op, char *meta);
+/* The finished job on top of the stack, or NULL when no work was needed; raises its
+ * failure as an ImageDecodeError / ImageEncodeError naming im. */
+img_job *img_job_result(lua_State *L, limg *im);
+/* Continues with k once im has pixels (decoded on a worker when it has none); k calls
+ * img_job_with_pixels_done first. */
+int img_job_with_pixels(lua_State *L, limg *im, lua_KFunction k);
+void img_job_with_pixels_done(lua_State *L, limg *im);
+/* Makes sure im has pixels, decoding on this thread: for C callers that cannot wait. */
+void img_job_need_pixels_now(lua_State *L, limg *im);
+/* Starts encoding im as f with the options table at opts_idx (`where` names the call in
+ * messages): NULL with the result string pushed when no codec work is needed, else the
+ * job to offload; the continuation calls img_job_encode_end, which leaves the string on
+ * top. img_job_encode_now does both here and now, for C callers that cannot wait. */
+img_job *img_job_encode_begin(lua_State *L, limg *im, image_format f, int opts_idx, const char *where);
+void img_job_encode_end(lua_State *L, limg *im);
+void img_job_encode_now(lua_State *L, limg *im, image_format f, int opts_idx);
 
 #endif

@@ -3,12 +3,10 @@
  * missing directories, the Lua standard library trimmed and wrapped so every file a
  * recipe names passes one check, the environment a recipe may see and the hosts whose
  * URLs it may send. */
-#define _XOPEN_SOURCE 700 /* nftw, for emptying the rehearsal folder */
 #include "sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <lauxlib.h>
 #include <limits.h>
 #include <stdio.h>
@@ -25,24 +23,6 @@
 
 
 static const char SANDBOX_KEY = 0;
-static const char REHEARSAL_KEY = 0;
-
-/* A dry run's rehearsal (see sandbox.h): where its writes go, and the directory whose
- * relative paths keep their shape inside it. */
-typedef struct rehearsal {
-  char root[PATH_MAX]; /* absolute */
-  char base[PATH_MAX]; /* the working directory when the rehearsal began (absolute) */
-  bool made;           /* root exists: made at the first write, so a dry run that writes
-                          nothing leaves nothing behind */
-  bool sandboxed;      /* made from --out, following no link */
-} rehearsal;
-
-static rehearsal *get_rehearsal(lua_State *L) {
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &REHEARSAL_KEY);
-  rehearsal *r = lua_touserdata(L, -1);
-  lua_pop(L, 1);
-  return r;
-}
 
 sandbox *sandbox_state(lua_State *L) {
   lua_rawgetp(L, LUA_REGISTRYINDEX, &SANDBOX_KEY);
@@ -105,69 +85,10 @@ static bool resolve(const char *path, char out[PATH_MAX]) {
   return true;
 }
 
-static bool under(const char *path, const char *root) {
+bool sandbox_under(const char *path, const char *root) {
   size_t n = strlen(root);
   if (strcmp(root, "/") == 0) return true;
   return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
-/* ---- the rehearsal's mapping -------------------------------------------------------- */
-
-/* path as an absolute path with "." and ".." taken away by their spelling alone (links
- * are not followed: the mapping is about names). False when too long. */
-static bool lexical_abs(const char *base, const char *path, char out[PATH_MAX]) {
-  char work[2 * PATH_MAX];
-  if (path[0] == '/') snprintf(work, sizeof work, "%s", path);
-  else snprintf(work, sizeof work, "%s/%s", base, path);
-  size_t o = 0;
-  out[0] = '\0';
-  char *save = NULL;
-  for (char *c = strtok_r(work, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-    if (strcmp(c, ".") == 0) continue;
-    if (strcmp(c, "..") == 0) {
-      while (o > 0 && out[o - 1] != '/') o--;
-      if (o > 0) o--;
-      out[o] = '\0';
-      continue;
-    }
-    size_t n = strlen(c);
-    if (o + 1 + n >= PATH_MAX) return false;
-    out[o++] = '/';
-    memcpy(out + o, c, n + 1);
-    o += n;
-  }
-  if (o == 0) snprintf(out, PATH_MAX, "/");
-  return true;
-}
-
-/* Where the rehearsal keeps path: below base -> the same shape below root; already in
- * root -> itself; elsewhere -> root/abs/<absolute path>. */
-static bool rehearsal_map(const rehearsal *r, const char *path, char out[PATH_MAX]) {
-  char abs[PATH_MAX];
-  if (!*path || !lexical_abs(r->base, path, abs)) return false;
-  if (under(abs, r->root)) return snprintf(out, PATH_MAX, "%s", abs) < PATH_MAX;
-  size_t bn = strlen(r->base);
-  if (under(abs, r->base)) return snprintf(out, PATH_MAX, "%s%s", r->root, abs + (bn > 1 ? bn : 0)) < PATH_MAX;
-  return snprintf(out, PATH_MAX, "%s/abs%s", r->root, abs) < PATH_MAX;
-}
-
-/* Creates the folders between root and path's last component, never through a link. */
-static void rehearsal_parents(lua_State *L, rehearsal *r, const char *path) {
-  if (!r->made) {
-    char err[PATH_MAX + 100];
-    sandbox *sb = r->sandboxed ? sandbox_state(L) : NULL;
-    int fd = safe_mkdir(sb ? sb->out : NULL, r->root, SAFE_MKDIRS, err, sizeof err);
-    if (fd >= 0) close(fd);
-    r->made = fd >= 0;
-  }
-  char dir[PATH_MAX];
-  snprintf(dir, sizeof dir, "%s", path);
-  char *slash = strrchr(dir, '/');
-  if (!slash) return;
-  *slash = '\0';
-  char err[PATH_MAX + 100];
-  int fd = strcmp(dir, r->root) == 0 ? -1 : safe_mkdir(r->root, dir, SAFE_MKDIRS, err, sizeof err);
-  if (fd >= 0) close(fd); /* a failure shows when the write itself fails */
 }
 
 static int violation(lua_State *L, const char *what, const char *path, const char *why) {
@@ -175,7 +96,7 @@ static int violation(lua_State *L, const char *what, const char *path, const cha
 }
 
 const char *sandbox_check_write(lua_State *L, const char *path) {
-  rehearsal *rh = get_rehearsal(L);
+  rehearsal *rh = rehearsal_of(L);
   char mapped[PATH_MAX];
   if (rh) {
     if (!rehearsal_map(rh, path, mapped))
@@ -203,7 +124,7 @@ bool sandbox_write_ok(lua_State *L, const char *path, char *err, size_t errlen) 
 }
 
 const char *sandbox_check_read(lua_State *L, const char *path) {
-  rehearsal *rh = get_rehearsal(L);
+  rehearsal *rh = rehearsal_of(L);
   char mapped[PATH_MAX];
   struct stat st;
   if (rh && rehearsal_map(rh, path, mapped) && lstat(mapped, &st) == 0) path = mapped; /* what it wrote */
@@ -212,7 +133,7 @@ const char *sandbox_check_read(lua_State *L, const char *path) {
   char real[PATH_MAX];
   if (!resolve(path, real)) return violation(L, "read", path, "the path cannot be resolved"), NULL;
   for (int i = 0; i < sb->nreads; i++)
-    if (under(real, sb->reads[i])) return lua_pushstring(L, real);
+    if (sandbox_under(real, sb->reads[i])) return lua_pushstring(L, real);
   return violation(L, "read", path,
                    "reads are confined to the script's directory, --out and --allow-read paths"),
          NULL;
@@ -222,14 +143,14 @@ const char *sandbox_check_read(lua_State *L, const char *path) {
 
 /* Calls the original function (upvalue 1) after replacing argument `idx` by its
  * checked path. */
-static int call_original(lua_State *L) {
+int sandbox_call_original(lua_State *L) {
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
   lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
   return lua_gettop(L);
 }
 
-static void replace_arg(lua_State *L, int idx, bool write) {
+void sandbox_replace_arg(lua_State *L, int idx, bool write) {
   const char *p = luaL_checkstring(L, idx);
   if (write) sandbox_check_write(L, p);
   else sandbox_check_read(L, p);
@@ -282,19 +203,19 @@ static int w_io_open(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   const char *mode = luaL_optstring(L, 2, "r");
   if (strcmp(mode, "r") != 0 && strcmp(mode, "rb") != 0) return open_for_write(L, path, mode);
-  replace_arg(L, 1, false);
-  return call_original(L);
+  sandbox_replace_arg(L, 1, false);
+  return sandbox_call_original(L);
 }
 
 static int w_read_arg1(lua_State *L) { /* io.lines(name), loadfile(name), dofile(name) */
-  if (lua_type(L, 1) == LUA_TSTRING) replace_arg(L, 1, false);
+  if (lua_type(L, 1) == LUA_TSTRING) sandbox_replace_arg(L, 1, false);
   else if (lua_isnoneornil(L, 1)) return luaL_error(L, "the sandbox does not read standard input this way");
-  return call_original(L);
+  return sandbox_call_original(L);
 }
 
 static int w_io_input(lua_State *L) {
-  if (lua_type(L, 1) == LUA_TSTRING) replace_arg(L, 1, false);
-  return call_original(L);
+  if (lua_type(L, 1) == LUA_TSTRING) sandbox_replace_arg(L, 1, false);
+  return sandbox_call_original(L);
 }
 
 static int w_io_output(lua_State *L) {
@@ -303,135 +224,19 @@ static int w_io_output(lua_State *L) {
     if (open_for_write(L, path, "w") != 1) return luaL_error(L, "%s", lua_tostring(L, -2));
     lua_replace(L, 1);
   }
-  return call_original(L);
+  return sandbox_call_original(L);
 }
 
 static int w_os_remove(lua_State *L) {
-  replace_arg(L, 1, true);
-  return call_original(L);
+  sandbox_replace_arg(L, 1, true);
+  return sandbox_call_original(L);
 }
 
 /* os.rename: both names are written (sandboxed: checked; rehearsing: mapped). */
-static int w_os_rename(lua_State *L) {
-  replace_arg(L, 1, true);
-  replace_arg(L, 2, true);
-  return call_original(L);
-}
-
-/* ---- a rehearsal without --sandbox: the same names, mapped ----------------------------- */
-
-static int r_io_open(lua_State *L) {
-  luaL_checkstring(L, 1);
-  const char *mode = luaL_optstring(L, 2, "r");
-  replace_arg(L, 1, !(strcmp(mode, "r") == 0 || strcmp(mode, "rb") == 0));
-  return call_original(L);
-}
-
-static int r_read_arg1(lua_State *L) { /* io.lines, io.input, loadfile, dofile */
-  if (lua_type(L, 1) == LUA_TSTRING) replace_arg(L, 1, false);
-  return call_original(L);
-}
-
-static int r_write_arg1(lua_State *L) { /* io.output, os.remove */
-  if (lua_type(L, 1) == LUA_TSTRING) replace_arg(L, 1, true);
-  return call_original(L);
-}
-
-/* os.execute and io.popen have effects no folder can hold: named, not run. */
-static int r_os_execute(lua_State *L) {
-  if (lua_isnoneornil(L, 1)) return call_original(L); /* "is there a shell": harmless */
-  fprintf(stderr, "atelier: dry run: not running: %s\n", luaL_checkstring(L, 1));
-  fflush(stderr);
-  lua_pushboolean(L, 1);
-  lua_pushliteral(L, "exit");
-  lua_pushinteger(L, 0);
-  return 3;
-}
-
-static int r_io_popen(lua_State *L) {
-  const char *cmd = luaL_checkstring(L, 1);
-  const char *mode = luaL_optstring(L, 2, "r");
-  fprintf(stderr, "atelier: dry run: not running: %s\n", cmd);
-  fflush(stderr);
-  lua_settop(L, 0);
-  lua_pushvalue(L, lua_upvalueindex(1)); /* io.open: an empty stream, or one that swallows */
-  lua_pushliteral(L, "/dev/null");
-  lua_pushstring(L, mode[0] == 'w' ? "w" : "r");
-  lua_call(L, 2, LUA_MULTRET);
-  return lua_gettop(L);
-}
-
-static void wrap(lua_State *L, const char *lib, const char *fname, lua_CFunction w);
-
-static int unlink_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb;
-  (void)ftw;
-  return (flag == FTW_DP ? rmdir(path) : unlink(path)) == 0 || errno == ENOENT ? 0 : -1;
-}
-
-bool sandbox_remove_tree(const char *dir) {
-  struct stat st;
-  if (lstat(dir, &st) != 0) return errno == ENOENT;
-  if (!S_ISDIR(st.st_mode)) return unlink(dir) == 0;
-  return nftw(dir, unlink_cb, 16, FTW_DEPTH | FTW_PHYS) == 0;
-}
-
-bool sandbox_rehearse(lua_State *L, const char *dir, char *errbuf, size_t errlen) {
-  rehearsal *r = lua_newuserdatauv(L, sizeof *r, 0);
-  memset(r, 0, sizeof *r);
-  char cwd[PATH_MAX];
-  if (!getcwd(cwd, sizeof cwd) || !realpath(cwd, r->base)) {
-    snprintf(errbuf, errlen, "cannot read the working directory: %s", strerror(errno));
-    lua_pop(L, 1);
-    return false;
-  }
-  char abs[PATH_MAX];
-  if (!lexical_abs(r->base, dir, abs) || strcmp(abs, r->base) == 0 || under(r->base, abs)) {
-    snprintf(errbuf, errlen, "%s cannot be the rehearsal folder (it holds the working directory)", dir);
-    lua_pop(L, 1);
-    return false;
-  }
-  /* A fresh folder each time: the last rehearsal's files would otherwise be read back.
-   * Sandboxed, only a folder reached through no link: a link planted as .atelier must
-   * not turn the emptying loose outside --out. */
-  sandbox *sb = sandbox_state(L);
-  char real[PATH_MAX], why[PATH_MAX + 200];
-  if (sb && !safe_check(sb->out, abs, real, sizeof real, why, sizeof why)) {
-    snprintf(errbuf, errlen, "cannot use the rehearsal folder %s: %s", dir, why);
-    lua_pop(L, 1);
-    return false;
-  }
-  sandbox_remove_tree(abs);
-  r->sandboxed = sb != NULL; /* folders on the way made at the first write (rehearsal_parents) */
-  snprintf(r->root, sizeof r->root, "%s", abs);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &REHEARSAL_KEY);
-  if (!sb) { /* the sandbox's wrappers already ask sandbox_check_*, which map */
-    wrap(L, "io", "open", r_io_open);
-    wrap(L, "io", "lines", r_read_arg1);
-    wrap(L, "io", "input", r_read_arg1);
-    wrap(L, "io", "output", r_write_arg1);
-    wrap(L, "os", "remove", r_write_arg1);
-    wrap(L, "os", "rename", w_os_rename);
-    wrap(L, NULL, "loadfile", r_read_arg1);
-    wrap(L, NULL, "dofile", r_read_arg1);
-    wrap(L, "os", "execute", r_os_execute);
-    lua_getglobal(L, "io"); /* io.popen gets io.open (the wrapped one) as its upvalue */
-    lua_getfield(L, -1, "open");
-    lua_pushcclosure(L, r_io_popen, 1);
-    lua_setfield(L, -2, "popen");
-    lua_pop(L, 1);
-  }
-  return true;
-}
-
-bool sandbox_rehearsal_used(lua_State *L) {
-  rehearsal *r = get_rehearsal(L);
-  return r && r->made;
-}
-
-const char *sandbox_rehearsal_dir(lua_State *L) {
-  rehearsal *r = get_rehearsal(L);
-  return r ? r->root : NULL;
+int sandbox_os_rename(lua_State *L) {
+  sandbox_replace_arg(L, 1, true);
+  sandbox_replace_arg(L, 2, true);
+  return sandbox_call_original(L);
 }
 
 /* load(chunk, name, mode, env): binary chunks can break out of any sandbox. */
@@ -439,21 +244,21 @@ static int w_load(lua_State *L) {
   lua_settop(L, 4);
   lua_pushliteral(L, "t");
   lua_replace(L, 3);
-  return call_original(L);
+  return sandbox_call_original(L);
 }
 
 static int w_loadfile(lua_State *L) {
   if (lua_type(L, 1) != LUA_TSTRING) return luaL_error(L, "the sandbox needs a file name for loadfile");
   lua_settop(L, 3);
-  replace_arg(L, 1, false);
+  sandbox_replace_arg(L, 1, false);
   lua_pushliteral(L, "t");
   lua_replace(L, 2);
-  return call_original(L);
+  return sandbox_call_original(L);
 }
 
 static int w_dofile(lua_State *L) {
   if (lua_type(L, 1) != LUA_TSTRING) return luaL_error(L, "the sandbox needs a file name for dofile");
-  replace_arg(L, 1, false);
+  sandbox_replace_arg(L, 1, false);
   lua_settop(L, 1);
   if (luaL_loadfilex(L, lua_tostring(L, 1), "t") != LUA_OK) return lua_error(L);
   lua_call(L, 0, LUA_MULTRET);
@@ -466,7 +271,7 @@ static int w_getenv(lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
   sandbox *sb = sandbox_state(L);
   for (int i = 0; sb && i < sb->nenvs; i++)
-    if (strcmp(name, sb->envs[i]) == 0) return call_original(L);
+    if (strcmp(name, sb->envs[i]) == 0) return sandbox_call_original(L);
   lua_pushnil(L);
   return 1;
 }
@@ -494,7 +299,7 @@ static int sandboxed_lua_searcher(lua_State *L) {
   return 2;
 }
 
-static void wrap(lua_State *L, const char *lib, const char *fname, lua_CFunction w) {
+void sandbox_wrap(lua_State *L, const char *lib, const char *fname, lua_CFunction w) {
   if (lib) lua_getglobal(L, lib);
   else lua_pushglobaltable(L);
   lua_getfield(L, -1, fname);
@@ -613,16 +418,16 @@ bool sandbox_apply(lua_State *L, const sandbox_policy *p, char *errbuf, size_t e
   lua_setfield(L, -2, "debug");
   lua_pop(L, 1);
 
-  wrap(L, "io", "open", w_io_open);
-  wrap(L, "io", "lines", w_read_arg1);
-  wrap(L, "io", "input", w_io_input);
-  wrap(L, "io", "output", w_io_output);
-  wrap(L, "os", "remove", w_os_remove);
-  wrap(L, "os", "rename", w_os_rename);
-  wrap(L, "os", "getenv", w_getenv);
-  wrap(L, NULL, "load", w_load);
-  wrap(L, NULL, "loadfile", w_loadfile);
-  wrap(L, NULL, "dofile", w_dofile);
+  sandbox_wrap(L, "io", "open", w_io_open);
+  sandbox_wrap(L, "io", "lines", w_read_arg1);
+  sandbox_wrap(L, "io", "input", w_io_input);
+  sandbox_wrap(L, "io", "output", w_io_output);
+  sandbox_wrap(L, "os", "remove", w_os_remove);
+  sandbox_wrap(L, "os", "rename", sandbox_os_rename);
+  sandbox_wrap(L, "os", "getenv", w_getenv);
+  sandbox_wrap(L, NULL, "load", w_load);
+  sandbox_wrap(L, NULL, "loadfile", w_loadfile);
+  sandbox_wrap(L, NULL, "dofile", w_dofile);
 
   /* Only preloaded modules and Lua files: no C modules (cpath), ever. */
   lua_getglobal(L, "package");
