@@ -1,5 +1,6 @@
-/* lfashn_int.h — what the four files of the fashn.core module share (lfashn.c,
- * lfashn_client.c, lfashn_inputs.c, lfashn_account.c). Not for other bindings. */
+/* lfashn_int.h — what the files of the fashn.core module share (lfashn.c,
+ * lfashn_client.c, lfashn_inputs.c, lfashn_account.c, lfashn_plan.c). Not for other
+ * bindings. */
 #ifndef ATELIER_LFASHN_INT_H
 #define ATELIER_LFASHN_INT_H
 
