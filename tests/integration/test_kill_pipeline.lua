@@ -26,7 +26,7 @@ local atelier = require "atelier"
 
 local SCALE = 0.02 -- the emulated clock (and the client's polling plan with it)
 
--- The price table (fashn-models.md's), kept here so the expected total is not read back
+-- The models' published prices, written out here so the expected total is not read back
 -- from atelier or the emulator: model-create at 1k with face_reference 1 + 3, tryon-max 2,
 -- reframe 1, background-remove 1, per image, one image each.
 local PRICE = { ["model-create"] = 4, ["tryon-max"] = 2, reframe = 1, ["background-remove"] = 1 }
