@@ -206,6 +206,16 @@ T.case("studio_pipeline killed with SIGKILL at random instants: one pipeline's c
   local random = rng(seed)
   print(string.format("    kill_pipeline: seed %d, %d kills (KILL_PIPELINE_SEED=%d replays the draw)", seed, kills, seed))
 
+  -- The plan a rehearsal prints agrees with the price table.
+  do
+    local dir = T.tmpdir()
+    local r = T.run({ T.atelier, "--dry-run", "--plan", dir .. "/plan.json", abs_root() .. "/examples/studio_pipeline.lua",
+      dir .. "/out" }, { cwd = dir })
+    T.eq(r.code, 0, "the rehearsal runs: " .. r.stderr)
+    local plan = require("cjson").decode(T.read_file(dir .. "/plan.json"))
+    T.eq({ plan.totals.jobs, plan.totals.credits }, { jobs, expected }, "--dry-run's plan: jobs and credits")
+  end
+
   -- How long the pipeline takes here, fresh and from a full journal, on its own emulator.
   local full, cached
   do
