@@ -1,7 +1,10 @@
 -- test_kill_pipeline.lua — examples/studio_pipeline.lua killed with SIGKILL at random
 -- instants and run again, against one fashn-emu that keeps its credit counter across the
--- runs. At the end the emulator has been paid exactly one pipeline's price, no job was
--- submitted twice, every promised file is whole, and one more run buys nothing.
+-- runs. After every kill each output that exists is whole (writes are atomic); at the end
+-- the emulator has been paid exactly one pipeline's price (the one the example and
+-- --dry-run print), no job was submitted twice, every promised file is there and reads
+-- (images decode, the PDF shows every SKU), no temporary of a killed write is left, and
+-- one more run buys nothing.
 --
 -- The instants come from a seeded generator: the seed is printed, and
 -- KILL_PIPELINE_SEED=<n> replays the same draw (the timing of a machine is not replayed,
