@@ -11,6 +11,7 @@
 
 #include "image_internal.h"
 #include "../io/safefile.h"
+#include "../io/tempsweep.h"
 
 image_status image_read_file(const char *path, size_t max_bytes, buf *out, char *err, size_t errlen) {
   if (!max_bytes) max_bytes = IMAGE_DEFAULT_MAX_BYTES;
@@ -60,6 +61,7 @@ image_status image_write_file(const char *path, const void *data, size_t len, ch
     free(tmp);
     return rc;
   }
+  temp_sweep_beside(path); /* what a killed save left beside it (tempsweep.h) */
   const char *p = data;
   size_t left = len;
   int saved = 0;

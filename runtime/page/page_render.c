@@ -23,6 +23,7 @@
 
 #include "page_draw.h"
 #include "../io/safefile.h"
+#include "../io/tempsweep.h"
 
 /* ---- files ---------------------------------------------------------------------------- */
 
@@ -32,6 +33,7 @@ static FILE *open_temp(const char *path, char *tmp, size_t tmplen, char *err, si
   char why[300];
   /* 0666 & ~umask: a lookbook is to share */
   int fd = safe_temp_beside(path, SAFE_MKDIRS, tmp, tmplen, why, sizeof why);
+  if (fd >= 0) temp_sweep_beside(path); /* what a killed save left beside it (tempsweep.h) */
   FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
   if (!f) {
     snprintf(err, errlen, "%s: cannot create: %s", path, fd < 0 ? why : strerror(errno));
