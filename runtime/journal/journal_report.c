@@ -26,6 +26,7 @@ typedef struct report {
   const char *path;
   int64_t generation;
   bool live;                  /* a run holds the journal's lock right now */
+  bool empty;                 /* a database with no tables: a run stopped before its first record */
   const char *unknown_states; /* SQL list: what counts as an unknown outcome */
   char *err;
   size_t errlen;
@@ -167,9 +168,12 @@ static bool open_readonly(report *r) {
     snprintf(r->err, r->errlen, "%s is not a readable atelier journal (%s)", r->path, sqlite3_errmsg(r->db));
     return false;
   }
+  if (version == 0 && tables == 0) { /* what a run killed before its first commit leaves */
+    r->empty = true;
+    return true;
+  }
   if (version == 0) {
-    snprintf(r->err, r->errlen, "%s is %s, not an atelier journal", r->path,
-             tables ? "another SQLite database" : "empty");
+    snprintf(r->err, r->errlen, "%s is another SQLite database, not an atelier journal", r->path);
     return false;
   }
   if (version > JOURNAL_SCHEMA_VERSION) {
@@ -268,8 +272,14 @@ bool journal_report(const char *path, FILE *out, char *errbuf, size_t errlen) {
   r.unknown_states = r.live ? "'unknown'" : "'unknown', 'submitting'";
   /* One read transaction: every number comes from the same snapshot, even while a run
    * writes (WAL readers see the last commit before the first read). */
-  bool ok =
-      open_readonly(&r) &&
+  bool ok = open_readonly(&r);
+  if (ok && r.empty) {
+    fprintf(r.out, "journal %s: no jobs recorded (a run stopped before its first record); the next run "
+                   "starts it\n", r.path);
+    sqlite3_close(r.db);
+    return true;
+  }
+  ok = ok &&
       (sqlite3_exec(r.db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK || rep_error(&r, "starting to read")) &&
       summary(&r) &&
       list_jobs(&r, r.unknown_states,

@@ -497,3 +497,25 @@ TEST(journal_report_tells_a_dead_runs_send_from_a_live_one) {
   journal_close(j);
   rm_rf(dir);
 }
+
+/* A run killed before its first commit leaves an empty SQLite file: the report says no
+ * job is recorded yet (and succeeds), while someone else's database is still refused. */
+TEST(journal_report_of_an_empty_database_says_no_job_is_recorded) {
+  char dir[64], path[128], text[1024];
+  fresh_path(dir, path);
+  char folder[128];
+  snprintf(folder, sizeof folder, "%s/.atelier", dir);
+  REQUIRE(mkdir(folder, 0700) == 0);
+  FILE *f = fopen(path, "w"); /* what sqlite3_open leaves before the schema is written */
+  REQUIRE(f != NULL);
+  fclose(f);
+  report_text(path, text, sizeof text);
+  CHECK(strstr(text, "no jobs recorded") != NULL);
+  sqlite3 *db = NULL;
+  REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+  CHECK(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL) == SQLITE_OK);
+  sqlite3_close(db);
+  CHECK(!journal_report(path, stdout, err, sizeof err));
+  CHECK(strstr(err, "another SQLite database, not an atelier journal") != NULL);
+  rm_rf(dir);
+}
