@@ -48,6 +48,7 @@ static const uint8_t SEXTET[256] = {R256(TV)};
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define B64_SSSE3 1
+#include <cpuid.h>
 #include <immintrin.h>
 
 /* SSSE3 decoding, 16 characters -> 12 bytes per step (the Mula/Lemire method as in
@@ -118,13 +119,30 @@ __attribute__((target("avx2"))) static size_t dec_avx2(const uint8_t *s, size_t 
   return i;
 }
 
+/* Asks the CPU itself (cpuid), on the first decode. __builtin_cpu_supports would link
+ * libgcc's constructor that runs cpuid at every start of the program, decode or not, and
+ * cpuid is slow under a hypervisor, which traps it. AVX2 also needs the OS to save the
+ * YMM registers (OSXSAVE, and XCR0's SSE and AVX bits). */
+static int cpu_level(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  int level = (c & bit_SSSE3) ? 1 : 0;
+  if (level && (c & bit_OSXSAVE)) {
+    unsigned xlo, xhi;
+    __asm__("xgetbv" : "=a"(xlo), "=d"(xhi) : "c"(0));
+    (void)xhi;
+    if ((xlo & 6) == 6 && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX2)) level = 2;
+  }
+  return level;
+}
+
 /* 2 = AVX2, 1 = SSSE3, 0 = neither. Decoders run on several threads (fashn-emu, the
  * lookbook's workers): racing first calls store the same answer, atomically. */
 static int simd_level(void) {
   static int cached = -1;
   int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
   if (v < 0) {
-    v = __builtin_cpu_supports("avx2") ? 2 : __builtin_cpu_supports("ssse3") ? 1 : 0;
+    v = cpu_level();
     __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
   }
   return v;
