@@ -193,7 +193,7 @@ $(FUZZ_BUILD)/bin/fuzz-%: $(call obj,tests/fuzz/fuzz_%.c) $(CORE_OBJ)
 # often come from elsewhere than Debian (NodeSource's nodejs bundles npm and conflicts with
 # Debian's npm); only when a command is missing are Debian's packages tried, and if that
 # fails the SDK's row is skipped, saying why.
-BENCH_DEB_PKGS := imagemagick webp libssl-dev libjansson-dev
+BENCH_DEB_PKGS := imagemagick webp libssl-dev libjansson-dev lua5.4
 BENCH_NODE_PKGS := nodejs npm
 bench: bench-deps
 	@$(MAKE) --no-print-directory all
