@@ -133,7 +133,7 @@ deps:
 # The suites, counted together; the last line is "N passed, N failed[, N skipped]".
 # `make check` is the quick loop: the release build's suites only.
 check: all $(UNIT) $(REPLAYS)
-	@BIN=$(BIN) UNIT=$(UNIT) FUZZ_BUILD=$(BUILD)/fuzz sh tests/run
+	@ATELIER_LAZY=$(LAZY) BIN=$(BIN) UNIT=$(UNIT) FUZZ_BUILD=$(BUILD)/fuzz sh tests/run
 
 # Everything one build's suites need (used with the asan variables below).
 build-suite: all $(UNIT) $(REPLAYS)
@@ -151,7 +151,7 @@ test: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) build-suite
 	@$(if $(filter asan,$(PHASES)),$(MAKE) --no-print-directory -j$(JOBS) build-suite $(ASAN_VARS))
 	@$(if $(filter fuzz,$(PHASES)),$(MAKE) --no-print-directory -j$(JOBS) fuzz-build)
-	@PHASES="$(PHASES)" BIN=$(BIN) UNIT=$(UNIT) FUZZ_BUILD=$(BUILD)/fuzz ASAN_BUILD=build/asan \
+	@ATELIER_LAZY=$(LAZY) PHASES="$(PHASES)" BIN=$(BIN) UNIT=$(UNIT) FUZZ_BUILD=$(BUILD)/fuzz ASAN_BUILD=build/asan \
 	  FUZZER_DIR=$(FUZZ_BUILD)/bin FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) sh tests/run
 
 demo: deps
