@@ -29,14 +29,17 @@ PKGS := lua5.4 lua5.4-cjson libcurl libwebp libwebpmux libpng libturbojpeg cairo
 # Libraries opened on first use instead of at start (runtime/lazy/lazy.h): `atelier -e`
 # and recipes that never make a request, a page or a journal do not pay for mapping
 # them. They are left off the link line; runtime/lazy/ defines their functions and
-# dlopens each by the soname of the library the linker would have used (-l name:macro).
-# LAZY=0 links them the ordinary way (after `make clean`: objects do not see the switch).
+# dlopens each by the soname of the library the linker would have used
+# (pkg-config name:-l name:macro suffix). LAZY=0 links them the ordinary way (after
+# `make clean`: objects do not see the switch).
 LAZY ?= 1
-LAZY_LIBS := curl:CURL cairo:CAIRO sqlite3:SQLITE3 microhttpd:MICROHTTPD fontconfig:FONTCONFIG crypto:CRYPTO
+LAZY_LIBS := libcurl:curl:CURL cairo:cairo:CAIRO sqlite3:sqlite3:SQLITE3 libmicrohttpd:microhttpd:MICROHTTPD \
+             fontconfig:fontconfig:FONTCONFIG libcrypto:crypto:CRYPTO
+lazy_field  = $(word $(2),$(subst :, ,$(1)))
 lazy_soname = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | sed -n 's/^ *SONAME *//p')
 ifeq ($(LAZY),1)
-LAZY_DEFS := $(foreach p,$(LAZY_LIBS),$(if $(call lazy_soname,$(firstword $(subst :, ,$p))),\
-               -DLAZY_SO_$(lastword $(subst :, ,$p))=\"$(call lazy_soname,$(firstword $(subst :, ,$p)))\",LAZY_MISSING))
+LAZY_DEFS := $(foreach p,$(LAZY_LIBS),$(if $(call lazy_soname,$(call lazy_field,$p,2)),\
+               -DLAZY_SO_$(call lazy_field,$p,3)=\"$(call lazy_soname,$(call lazy_field,$p,2))\",LAZY_MISSING))
 ifneq ($(filter LAZY_MISSING,$(LAZY_DEFS)),)
 $(warning a lazy library's soname was not found (objdump?): linking every library at start)
 LAZY := 0
@@ -44,12 +47,12 @@ endif
 endif
 ifeq ($(LAZY),1)
 LAZY_CFLAGS := -DATELIER_LAZY $(LAZY_DEFS)
-LAZY_OUT    := $(foreach p,$(LAZY_LIBS),-l$(firstword $(subst :, ,$p)))
+LAZY_PKGS   := $(foreach p,$(LAZY_LIBS),$(call lazy_field,$p,1))
 LAZY_LDLIBS := -ldl
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(filter-out $(LAZY_OUT),$(shell pkg-config --libs $(PKGS) 2>/dev/null))
+PKG_LIBS   = $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null)
 CFLAGS  = -std=c11 -Wall -Wextra -Werror -g $(OPT) $(SAN) -D_DEFAULT_SOURCE -MMD -MP \
           $(PKG_CFLAGS) $(LAZY_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS = $(SAN) $(EXTRA_LDFLAGS)
