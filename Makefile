@@ -34,7 +34,8 @@ PKGS := lua5.4 lua5.4-cjson libcurl libwebp libwebpmux libpng libturbojpeg cairo
 # `make clean`: objects do not see the switch).
 LAZY ?= 1
 LAZY_LIBS := libcurl:curl:CURL cairo:cairo:CAIRO sqlite3:sqlite3:SQLITE3 libmicrohttpd:microhttpd:MICROHTTPD \
-             fontconfig:fontconfig:FONTCONFIG libcrypto:crypto:CRYPTO
+             fontconfig:fontconfig:FONTCONFIG libcrypto:crypto:CRYPTO libpng:png16:PNG16 \
+             libturbojpeg:turbojpeg:TURBOJPEG libwebp:webp:WEBP libwebpmux:webpmux:WEBPMUX
 lazy_field  = $(word $(2),$(subst :, ,$(1)))
 lazy_soname = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | sed -n 's/^ *SONAME *//p')
 ifeq ($(LAZY),1)

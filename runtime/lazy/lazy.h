@@ -1,7 +1,8 @@
 /* lazy.h — shared libraries loaded on first use instead of at start: the ones a run may
- * never need (libcurl, cairo, SQLite, libmicrohttpd, fontconfig, libcrypto) cost more to
- * map and relocate than everything `atelier -e 'print(1)'` does, so they are opened with
- * dlopen the first time one of their functions is called.
+ * never need (libcurl, cairo, SQLite, libmicrohttpd, fontconfig, libcrypto, and the image
+ * codecs libpng, libturbojpeg, libwebp, libwebpmux) cost more to map and relocate than
+ * everything `atelier -e 'print(1)'` does, so they are opened with dlopen the first time
+ * one of their functions is called.
  *
  * How: the program is linked without -lcurl and friends. Each lazy_<lib>.c defines that
  * library's functions under their own names (checked against the library's header, so a
@@ -49,7 +50,8 @@ bool lazy_present(lazy_lib *l);
 void lazy_load_now(lazy_lib *l);
 
 /* The libraries, for lazy_load (defined in the lazy_<lib>.c files). */
-extern lazy_lib lazy_curl, lazy_cairo, lazy_fontconfig, lazy_sqlite, lazy_mhd, lazy_crypto;
+extern lazy_lib lazy_curl, lazy_cairo, lazy_fontconfig, lazy_sqlite, lazy_mhd, lazy_crypto, lazy_png,
+    lazy_turbojpeg, lazy_webp, lazy_webpmux;
 
 /* The building blocks of a lazy_<lib>.c. The file defines LAZY_THIS (its lazy_lib) and a
  * list LIST(F, V) of its functions: F(ret, name, params, args) for one returning ret,

@@ -1,12 +1,14 @@
 -- test_startup.lua — atelier starts without its heavy libraries and loads each when it
 -- is first used (runtime/lazy/): a fresh process running Lua, or requiring every shipped
--- module, has none of libcurl, cairo, fontconfig, SQLite, libmicrohttpd or libcrypto
--- mapped; making a lookbook maps cairo (and fontconfig with it), a job on the embedded
--- emulator maps libcurl and libmicrohttpd. Read from the process's own /proc/self/maps,
+-- module, has none of libcurl, cairo, fontconfig, SQLite, libmicrohttpd, libcrypto or the
+-- image codecs (libpng, libturbojpeg, libwebp, libwebpmux) mapped; making a lookbook maps
+-- cairo (and fontconfig with it), a job on the embedded emulator maps libcurl and
+-- libmicrohttpd. Read from the process's own /proc/self/maps,
 -- so nothing here depends on timing.
 local T = require "testing"
 
-local HEAVY = { "libcurl", "libcairo", "libfontconfig", "libsqlite3", "libmicrohttpd", "libcrypto" }
+local HEAVY = { "libcurl", "libcairo", "libfontconfig", "libsqlite3", "libmicrohttpd", "libcrypto", "libpng16",
+  "libturbojpeg", "libwebp", "libwebpmux" }
 local PRINT_MAPS = '\nlocal f = assert(io.open("/proc/self/maps")) io.write(f:read("a")) f:close()\n'
 
 -- The heavy libraries mapped in a fresh `atelier -e CODE` once CODE has run, as a set.
