@@ -1,0 +1,83 @@
+/* lazy.h — shared libraries loaded on first use instead of at start: the ones a run may
+ * never need (libcurl, cairo, SQLite, libmicrohttpd, fontconfig, libcrypto, and the image
+ * codecs libpng, libturbojpeg, libwebp, libwebpmux) cost more to map and relocate than
+ * everything `atelier -e 'print(1)'` does, so they are opened with dlopen the first time
+ * one of their functions is called.
+ *
+ * How: the program is linked without -lcurl and friends. Each lazy_<lib>.c defines that
+ * library's functions under their own names (checked against the library's header, so a
+ * wrong prototype does not compile); each definition calls through a table that
+ * lazy_sym() fills on the first call, from the soname the Makefile found at build time.
+ * No call site changes, and `make LAZY=0` links everything the ordinary way.
+ *
+ * Adding a function the program now calls: one line in its library's lazy_<lib>.c (the
+ * link fails with "undefined reference" until then). Adding a library: a new
+ * lazy_<lib>.c, and its pkg-config name in the Makefile's LAZY_PKGS. */
+#ifndef ATELIER_LAZY_H
+#define ATELIER_LAZY_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct lazy_lib {
+  const char *soname;       /* e.g. "libcurl.so.4", from the Makefile */
+  const char *const *names; /* the functions to look up, in table order */
+  void **syms;              /* filled once, by lazy_load */
+  size_t n;
+  pthread_once_t once;
+  void (*init)(void); /* runs lazy_load_now(this library) under `once` */
+  void *handle;   /* dlopen's, or NULL when loading failed */
+  char err[320];  /* why loading failed */
+} lazy_lib;
+
+/* Loads l (once, thread-safe) and resolves all its names; false with the reason in err
+ * when the library or one of its functions cannot be found. For callers that have an
+ * error path and want to report that before going further. */
+bool lazy_load(lazy_lib *l, char *err, size_t errlen);
+
+/* The i-th function of l, loading l first if need be. A library that cannot be loaded
+ * here is what the dynamic loader would have refused at start: the reason is printed
+ * and the process aborts, since the caller has no error path for it. */
+void *lazy_sym(lazy_lib *l, size_t i);
+
+/* True when l's library is in the process already (loaded by us, or as another
+ * library's dependency): a cleanup function (FcFini, curl_global_cleanup) is called
+ * only then, rather than loading a library just to tell it to release nothing. */
+bool lazy_present(lazy_lib *l);
+
+/* What `init` runs: dlopen and dlsym everything (LAZY_TABLE makes the `init`). */
+void lazy_load_now(lazy_lib *l);
+
+/* The libraries, for lazy_load (defined in the lazy_<lib>.c files). */
+extern lazy_lib lazy_curl, lazy_cairo, lazy_fontconfig, lazy_sqlite, lazy_mhd, lazy_crypto, lazy_png,
+    lazy_turbojpeg, lazy_webp, lazy_webpmux, lazy_pango, lazy_pangocairo, lazy_pangoft2, lazy_gobject, lazy_glib;
+
+/* The building blocks of a lazy_<lib>.c. The file defines LAZY_THIS (its lazy_lib) and a
+ * list LIST(F, V) of its functions: F(ret, name, params, args) for one returning ret,
+ * V(name, params, args) for one returning void. LAZY_TABLE(soname, LIST) makes the
+ * library's table; LIST(LAZY_DEF_F, LAZY_DEF_V) defines the functions. The name is in
+ * parentheses so a function-like macro of that name (curl's type checks) stays out. */
+#define LAZY_ENUM_F(ret, name, params, args) LZ_##name,
+#define LAZY_ENUM_V(name, params, args) LZ_##name,
+#define LAZY_NAME_F(ret, name, params, args) #name,
+#define LAZY_NAME_V(name, params, args) #name,
+#define LAZY_FN(name) ((__typeof__(name) *)lazy_sym(&(LAZY_THIS), LZ_##name))
+#define LAZY_DEF_F(ret, name, params, args) \
+  ret(name) params { return LAZY_FN(name) args; }
+#define LAZY_DEF_V(name, params, args) \
+  void(name) params { LAZY_FN(name) args; }
+/* For cleanup functions: nothing to release when the library was never loaded. */
+#define LAZY_DEF_CLEANUP(name, params, args) \
+  void(name) params { if (lazy_present(&(LAZY_THIS))) LAZY_FN(name) args; }
+
+#define LAZY_TABLE(soname_, LIST)                                                              \
+  enum { LIST(LAZY_ENUM_F, LAZY_ENUM_V) LZ_COUNT };                                            \
+  static const char *const lazy_names[] = {LIST(LAZY_NAME_F, LAZY_NAME_V)};                    \
+  static void *lazy_syms[LZ_COUNT];                                                            \
+  static void lazy_init(void);                                                                 \
+  lazy_lib LAZY_THIS = {.soname = soname_, .names = lazy_names, .syms = lazy_syms,             \
+                        .n = LZ_COUNT, .once = PTHREAD_ONCE_INIT, .init = lazy_init};          \
+  static void lazy_init(void) { lazy_load_now(&(LAZY_THIS)); }
+
+#endif
