@@ -161,9 +161,7 @@ static CURLcode curl_init_result = CURLE_FAILED_INIT;
 static void curl_init_once(void) { curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 bool loop_curl_ready(char *errbuf, size_t errlen) {
-#ifdef ATELIER_LAZY
-  if (!lazy_load(&lazy_curl, errbuf, errlen)) return false;
-#endif
+  if (!lazy_need(LAZY_FOR_HTTP, errbuf, errlen)) return false;
   static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
   pthread_once(&curl_once, curl_init_once);
   if (curl_init_result != CURLE_OK) {

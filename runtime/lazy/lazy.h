@@ -49,6 +49,36 @@ bool lazy_present(lazy_lib *l);
 /* What `init` runs: dlopen and dlsym everything (LAZY_TABLE makes the `init`). */
 void lazy_load_now(lazy_lib *l);
 
+/* ---- entry points ------------------------------------------------------------------ */
+
+/* What an entry point is about to use. Each names the libraries it loads, in order. */
+enum {
+  LAZY_FOR_HTTP = 1 << 0,    /* libcurl: the first transfer (io/loop.c) */
+  LAZY_FOR_PAGE = 1 << 1,    /* cairo, GLib, GObject, Pango (and pangoft2, pangocairo):
+                                a new lookbook (page_book_new), the emulator's pictures */
+  LAZY_FOR_JOURNAL = 1 << 2, /* SQLite: journal_open, its report and read-only look-ups */
+  LAZY_FOR_SERVER = 1 << 3,  /* libmicrohttpd: emu_start */
+  LAZY_FOR_HASH = 1 << 4,    /* libcrypto: sha256 (job keys, stored outputs) */
+  LAZY_FOR_PNG = 1 << 5,     /* libpng: image_probe/decode/encode of a PNG */
+  LAZY_FOR_JPEG = 1 << 6,    /* libturbojpeg: the same for JPEG */
+  LAZY_FOR_WEBP = 1 << 7,    /* libwebp and libwebpmux: the same for WebP, and its metadata */
+};
+
+/* Loads every library `what` names; false, with "<library> (needed for <what>) cannot be
+ * loaded: <the loader's reason>" in err, at the first that cannot be. Entry points call
+ * it before their first call into those libraries, so that a library missing on this
+ * machine is an error their callers report (in Lua, a named error table) rather than
+ * lazy_sym's abort. Cheap after the first call (one pthread_once per library); true at
+ * once with LAZY=0, where the loader has already refused to start without them. */
+bool lazy_need(unsigned what, char *err, size_t errlen);
+
+/* Tests only: ATELIER_LAZY_HIDE="libsqlite3.so libcairo.so.2" (sonames, with or without
+ * their version, separated by spaces or commas) makes lazy_load treat those libraries as
+ * missing, which is how the tests show what a user without them sees. Read at each
+ * library's first load; nothing else changes (a library hidden here but brought in by
+ * another one is still in the process, just not used by atelier). */
+#define LAZY_HIDE_ENV "ATELIER_LAZY_HIDE"
+
 /* The libraries, for lazy_load (defined in the lazy_<lib>.c files). */
 extern lazy_lib lazy_curl, lazy_cairo, lazy_fontconfig, lazy_sqlite, lazy_mhd, lazy_crypto, lazy_png,
     lazy_turbojpeg, lazy_webp, lazy_webpmux, lazy_pango, lazy_pangocairo, lazy_pangoft2, lazy_gobject, lazy_glib;
