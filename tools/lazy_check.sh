@@ -11,12 +11,15 @@ shift 2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# What the program's objects call (runtime/lazy/ itself and the tests' objects aside).
-find "$build/runtime" "$build/bindings" -name '*.o' ! -path '*/runtime/lazy/*' \
+# What the program's objects and the tests' call (runtime/lazy/ itself aside).
+objdirs=$(for d in runtime bindings tests; do [ -d "$build/$d" ] && echo "$build/$d"; done)
+# shellcheck disable=SC2086
+find $objdirs -name '*.o' ! -path '*/runtime/lazy/*' \
   -exec nm -u {} + 2>/dev/null | awk 'NF == 2 && $1 == "U" { sub(/@.*/, "", $2); print $2 }' |
   sort -u >"$tmp/called"
 # What the program defines itself, and what runtime/lazy/ defines.
-find "$build/runtime" "$build/bindings" -name '*.o' ! -path '*/runtime/lazy/*' \
+# shellcheck disable=SC2086
+find $objdirs -name '*.o' ! -path '*/runtime/lazy/*' \
   -exec nm --defined-only {} + 2>/dev/null | awk 'NF == 3 { print $3 }' | sort -u >"$tmp/own"
 find "$build/runtime/lazy" -name 'lazy_*.o' -exec nm --defined-only {} + 2>/dev/null |
   awk 'NF == 3 && ($2 == "T" || $2 == "W") { print $3 }' | sort -u >"$tmp/stubs"
@@ -34,7 +37,8 @@ for lib in "$@"; do
     status=1
     file=$(grep -l "lazy.h" runtime/lazy/lazy_*.c | xargs grep -l "LAZY_SO_$(echo "$lib" | cut -d: -f3)\b" | head -1)
     echo "lazy_check: lib$l is loaded on first use, but these of its functions have no definition in runtime/lazy/;"
-    echo "  add a line for each to ${file:-a new runtime/lazy/lazy_<lib>.c (see runtime/lazy/lazy.h)}:"
+    echo "  add a line for each to ${file:-a new runtime/lazy/lazy_<lib>.c (see runtime/lazy/lazy.h)}"
+    echo "  (tools/lazy_stubs.sh prints them from the library's headers):"
     sed 's/^/    /' "$tmp/missing"
   fi
   comm -12 "$tmp/stubs" "$tmp/exports" >>"$tmp/stubbed"

@@ -19,7 +19,8 @@ static bool hidden(const char *soname) {
   while (h && *h) {
     h += strspn(h, " ,");
     size_t len = strcspn(h, " ,");
-    if (len && len <= n && memcmp(h, soname, len) == 0 && (len == n || soname[len] == '.')) return true;
+    bool unversioned = len > 3 && len < n && memcmp(h + len - 3, ".so", 3) == 0 && soname[len] == '.';
+    if ((len == n || unversioned) && memcmp(h, soname, len) == 0) return true;
     h += len;
   }
   return false;

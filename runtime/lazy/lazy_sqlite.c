@@ -36,6 +36,7 @@
   F(int, sqlite3_finalize, (sqlite3_stmt * a0), (a0))                                                          \
   V(sqlite3_free, (void *a0), (a0))                                                                            \
   F(sqlite3_int64, sqlite3_last_insert_rowid, (sqlite3 * a0), (a0))                                            \
+  F(int, sqlite3_open, (const char * a0, sqlite3 ** a1), (a0, a1)) \
   F(int, sqlite3_open_v2, (const char *a0, sqlite3 **a1, int a2, const char *a3), (a0, a1, a2, a3))            \
   F(int, sqlite3_prepare_v2, (sqlite3 * a0, const char *a1, int a2, sqlite3_stmt **a3, const char **a4),       \
     (a0, a1, a2, a3, a4))                                                                                      \
