@@ -164,13 +164,18 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # nothing else (the whole program under TSan would add minutes and libraries' noise).
 TSAN_BUILD := build/tsan
 TSAN_UNIT  := $(TSAN_BUILD)/workers-tests
-TSAN_SRC   := tests/unit/main.c tests/unit/test_workers.c runtime/io/workers.c runtime/io/loop.c
+# With LAZY=1 libcurl loads on first use here too, and runtime/lazy/'s first calls from
+# several threads at once are watched as well (test_lazy.c's lazy_concurrent test).
+TSAN_SRC   := tests/unit/main.c tests/unit/test_workers.c runtime/io/workers.c runtime/io/loop.c \
+              runtime/lazy/lazy.c $(if $(LAZY_CFLAGS),tests/unit/test_lazy.c \
+              $(filter-out runtime/lazy/lazy.c,$(wildcard runtime/lazy/*.c)))
 tsan-build: $(TSAN_UNIT)
-$(TSAN_UNIT): $(TSAN_SRC) runtime/io/workers.h runtime/io/loop.h tests/unit/unit.h
+$(TSAN_UNIT): $(TSAN_SRC) runtime/io/workers.h runtime/io/loop.h runtime/lazy/lazy.h tests/unit/unit.h
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  TSAN    $@")
 	$(Q)$(CC) -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=thread -D_DEFAULT_SOURCE \
-	  $(shell pkg-config --cflags libcurl) $(TSAN_SRC) -o $@ $(shell pkg-config --libs libcurl) -lpthread
+	  $(PKG_CFLAGS) $(LAZY_CFLAGS) $(TSAN_SRC) -o $@ \
+	  $(if $(LAZY_CFLAGS),$(LAZY_LDLIBS),$(shell pkg-config --libs libcurl)) -lpthread
 
 # What CI runs (.ci/run): every suite of the release build, the same under ASan + UBSan,
 # each libFuzzer target for TEST_FUZZ_SECONDS, and the unit tests and examples under

@@ -15,9 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef ATELIER_LAZY
 #include "../lazy/lazy.h"
-#endif
 
 typedef struct deferred {
   loop_cb cb;

@@ -1,8 +1,9 @@
 /* lazy.h — shared libraries loaded on first use instead of at start: the ones a run may
- * never need (libcurl, cairo, SQLite, libmicrohttpd, fontconfig, libcrypto, and the image
- * codecs libpng, libturbojpeg, libwebp, libwebpmux) cost more to map and relocate than
- * everything `atelier -e 'print(1)'` does, so they are opened with dlopen the first time
- * one of their functions is called.
+ * never need (libcurl, cairo, Pango with the GLib and GObject calls made beside it,
+ * SQLite, libmicrohttpd, fontconfig, libcrypto, and the image codecs libpng,
+ * libturbojpeg, libwebp, libwebpmux) cost more to map and relocate than everything
+ * `atelier -e 'print(1)'` does, so they are opened with dlopen the first time one of
+ * their functions is called (or an entry point asks for them, lazy_need below).
  *
  * How: the program is linked without -lcurl and friends. Each lazy_<lib>.c defines that
  * library's functions under their own names (checked against the library's header, so a
@@ -10,9 +11,30 @@
  * lazy_sym() fills on the first call, from the soname the Makefile found at build time.
  * No call site changes, and `make LAZY=0` links everything the ordinary way.
  *
- * Adding a function the program now calls: one line in its library's lazy_<lib>.c (the
- * link fails with "undefined reference" until then). Adding a library: a new
- * lazy_<lib>.c, and its pkg-config name in the Makefile's LAZY_PKGS. */
+ * Adding a function the program now calls: one line in its library's lazy_<lib>.c. The
+ * link fails with "undefined reference" until then and tools/lazy_check.sh (run by the
+ * failing link, or `make lazy-check`) names the file; `tools/lazy_stubs.sh "$(pkg-config
+ * --cflags LIB)" HEADER.h -- FUNCTION...` prints the lines from the library's header.
+ *
+ * Adding a library (say libopenh264, pkg-config `openh264`, for the emulator's H.264):
+ *  1. Makefile: its pkg-config name in PKGS as usual, and pkg-config:-l name:MACRO in
+ *     LAZY_LIBS (openh264:openh264:OPENH264). That takes it off the link line and passes
+ *     -DLAZY_SO_OPENH264="libopenh264.so.N", the soname the linker would have used.
+ *  2. runtime/lazy/lazy_openh264.c, like lazy_webpmux.c: #ifdef ATELIER_LAZY, include its
+ *     header (so each line is checked against it: a wrong prototype does not compile),
+ *     a default LAZY_SO_OPENH264, LAZY_THIS lazy_openh264, the list ALL(F, V) of the
+ *     functions called (tools/lazy_stubs.sh), LAZY_TABLE and ALL(LAZY_DEF_F, LAZY_DEF_V);
+ *     cleanup functions that should not load it use LAZY_DEF_CLEANUP.
+ *  3. Here: `lazy_openh264` in the extern list, a LAZY_FOR_ bit for what needs it (or
+ *     add it to an existing one, e.g. LAZY_FOR_SERVER), and its row in lazy.c's needs[]
+ *     (same order as the bits).
+ *  4. The entry point (emu_start for the emulator) calls lazy_need with that bit before
+ *     its first call, so a machine without it gets a named error.
+ *  5. Tests: the library in tests/unit/test_lazy.c's list (every function resolves), in
+ *     tests/lua/test_startup.lua's HEAVY (not mapped by print(1)) and MISSING (hidden by
+ *     ATELIER_LAZY_HIDE, the error names it); `make lazy-check` passes.
+ * A library only ever reached through another one (HarfBuzz, FreeType through Pango)
+ * needs none of this unless atelier calls it directly. */
 #ifndef ATELIER_LAZY_H
 #define ATELIER_LAZY_H
 

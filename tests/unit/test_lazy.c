@@ -86,6 +86,25 @@ TEST(lazy_load_resolves_every_function_of_every_lazy_library) {
   }
 }
 
+/* Threads making their first call at once (the worker pool's codecs, the loop's first
+ * transfer): one load, every thread gets the same function, and ThreadSanitizer (the
+ * tsan phase runs this test) sees no race on the table. */
+LIBC_AS(libc_concurrent)
+enum { RACERS = 8 };
+static void *race_sym(void *arg) {
+  (void)arg;
+  return lazy_sym(&libc_concurrent, 0);
+}
+
+TEST(lazy_concurrent_first_calls_load_once) {
+  pthread_t t[RACERS];
+  void *got[RACERS];
+  for (int i = 0; i < RACERS; i++) REQUIRE(pthread_create(&t[i], NULL, race_sym, NULL) == 0);
+  for (int i = 0; i < RACERS; i++) pthread_join(t[i], &got[i]);
+  for (int i = 0; i < RACERS; i++) CHECK(got[i] != NULL && got[i] == got[0]);
+  CHECK(libc_concurrent.handle != NULL);
+}
+
 /* lazy_need names the library that failed and what it was needed for; with everything
  * present it loads what it is asked for. */
 TEST(lazy_need_loads_what_an_entry_point_uses) {
