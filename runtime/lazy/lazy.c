@@ -8,9 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Runs once per library, under its pthread_once: a second thread calling in meanwhile
- * waits, and everything written here is visible to every caller once pthread_once
- * returns. */
 /* True when ATELIER_LAZY_HIDE names soname, or it without its version ("libpng16.so" for
  * "libpng16.so.16"): lazy.h, how the tests fake a missing library. */
 static bool hidden(const char *soname) {
@@ -26,6 +23,9 @@ static bool hidden(const char *soname) {
   return false;
 }
 
+/* Runs once per library, under its pthread_once: a second thread calling in meanwhile
+ * waits, and everything written here is visible to every caller once pthread_once
+ * returns. */
 void lazy_load_now(lazy_lib *l) {
   if (hidden(l->soname)) {
     snprintf(l->err, sizeof l->err, "cannot load %s: hidden by %s", l->soname, LAZY_HIDE_ENV);
