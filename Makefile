@@ -27,12 +27,42 @@ OPTIONAL_DEB_PKGS := chromium
 PKGS := lua5.4 lua5.4-cjson libcurl libwebp libwebpmux libpng libturbojpeg cairo sqlite3 \
         libmicrohttpd fontconfig libcrypto pangocairo pangoft2 openh264
 
+
+# Libraries opened on first use instead of at start (runtime/lazy/lazy.h): `atelier -e`
+# and recipes that never make a request, a page or a journal do not pay for mapping
+# them. They are left off the link line; runtime/lazy/ defines their functions and
+# dlopens each by the soname of the library the linker would have used
+# (pkg-config name:-l name:macro suffix). LAZY=0 links them the ordinary way (after
+# `make clean`: objects do not see the switch).
+LAZY ?= 1
+LAZY_LIBS := libcurl:curl:CURL cairo:cairo:CAIRO sqlite3:sqlite3:SQLITE3 libmicrohttpd:microhttpd:MICROHTTPD \
+             fontconfig:fontconfig:FONTCONFIG libcrypto:crypto:CRYPTO libpng:png16:PNG16 \
+             libturbojpeg:turbojpeg:TURBOJPEG libwebp:webp:WEBP libwebpmux:webpmux:WEBPMUX \
+             pangocairo:pangocairo-1.0:PANGOCAIRO pangoft2:pangoft2-1.0:PANGOFT2 pango:pango-1.0:PANGO \
+             gobject-2.0:gobject-2.0:GOBJECT glib-2.0:glib-2.0:GLIB harfbuzz:harfbuzz:HARFBUZZ \
+             freetype2:freetype:FREETYPE openh264:openh264:OPENH264
+lazy_field  = $(word $(2),$(subst :, ,$(1)))
+lazy_soname = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | sed -n 's/^ *SONAME *//p')
+ifeq ($(LAZY),1)
+LAZY_DEFS := $(foreach p,$(LAZY_LIBS),$(if $(call lazy_soname,$(call lazy_field,$p,2)),\
+               -DLAZY_SO_$(call lazy_field,$p,3)=\"$(call lazy_soname,$(call lazy_field,$p,2))\",LAZY_MISSING))
+ifneq ($(filter LAZY_MISSING,$(LAZY_DEFS)),)
+$(warning a lazy library's soname was not found (objdump?): linking every library at start)
+LAZY := 0
+endif
+endif
+ifeq ($(LAZY),1)
+LAZY_CFLAGS := -DATELIER_LAZY $(LAZY_DEFS)
+LAZY_PKGS   := $(foreach p,$(LAZY_LIBS),$(call lazy_field,$p,1))
+LAZY_LDLIBS := -ldl
+endif
+
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null)
 CFLAGS  = -std=c11 -Wall -Wextra -Werror -g $(OPT) $(SAN) -D_DEFAULT_SOURCE -MMD -MP \
-          $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+          $(PKG_CFLAGS) $(LAZY_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS = $(SAN) $(EXTRA_LDFLAGS)
-LDLIBS  = $(PKG_LIBS) -lcsv -lpthread -lm
+LDLIBS  = $(PKG_LIBS) $(LAZY_LDLIBS) -lcsv -lpthread -lm
 
 # runtime/ is grouped by concern (runtime/README.md); every folder but emu/ is the core.
 RUNTIME_SRC := $(filter-out runtime/emu/%,$(wildcard runtime/*/*.c))
@@ -51,7 +81,7 @@ REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay-%)
 
 # Keep objects make considers intermediate (fuzz replay objects).
 .SECONDARY:
-.PHONY: all deps deps-debian npm-deps test check build-suite demo asan install clean bench bench-deps fuzz fuzz-build tsan-build
+.PHONY: all deps deps-debian npm-deps test check build-suite demo asan install clean bench bench-deps fuzz fuzz-build tsan-build lazy-check
 all: $(ATELIER) $(EMU_BIN)
 
 $(BUILD)/%.o: %.c
@@ -59,10 +89,19 @@ $(BUILD)/%.o: %.c
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+# A call into a lazily loaded library that runtime/lazy/ does not define yet fails the
+# link; lazy_check then names the functions and the file they belong in.
+LAZY_LINK_HINT = $(if $(LAZY_CFLAGS),|| { sh tools/lazy_check.sh "$(CC)" $(BUILD) $(LAZY_LIBS); exit 1; })
+
 $(ATELIER): $(call obj,runtime/main.c $(BIND_SRC)) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(LAZY_LINK_HINT)
+
+# Every function the objects call from a lazy library has its definition (and none is
+# left over); with LAZY=0 there is nothing to check.
+lazy-check: $(call obj,runtime/main.c $(BIND_SRC)) $(CORE_OBJ)
+	@$(if $(LAZY_CFLAGS),sh tools/lazy_check.sh "$(CC)" $(BUILD) $(LAZY_LIBS),echo "lazy-check: LAZY=0, every library is linked at start")
 
 $(BIN)/fashn-emu: $(call obj,runtime/emu/main.c) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -135,7 +174,7 @@ npm-deps: deps-debian
 # The suites, counted together; the last line is "N passed, N failed[, N skipped]".
 # `make check` is the quick loop: the release build's suites only.
 check: all $(UNIT) $(REPLAYS)
-	@BIN=$(BIN) UNIT=$(UNIT) FUZZ_BUILD=$(BUILD)/fuzz sh tests/run
+	@ATELIER_LAZY=$(LAZY) BIN=$(BIN) UNIT=$(UNIT) FUZZ_BUILD=$(BUILD)/fuzz sh tests/run
 
 # Everything one build's suites need (used with the asan variables below).
 build-suite: all $(UNIT) $(REPLAYS)
@@ -148,13 +187,18 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # nothing else (the whole program under TSan would add minutes and libraries' noise).
 TSAN_BUILD := build/tsan
 TSAN_UNIT  := $(TSAN_BUILD)/workers-tests
-TSAN_SRC   := tests/unit/main.c tests/unit/test_workers.c runtime/io/workers.c runtime/io/loop.c
+# With LAZY=1 libcurl loads on first use here too, and runtime/lazy/'s first calls from
+# several threads at once are watched as well (test_lazy.c's lazy_concurrent test).
+TSAN_SRC   := tests/unit/main.c tests/unit/test_workers.c runtime/io/workers.c runtime/io/loop.c \
+              runtime/lazy/lazy.c $(if $(LAZY_CFLAGS),tests/unit/test_lazy.c \
+              $(filter-out runtime/lazy/lazy.c,$(wildcard runtime/lazy/*.c)))
 tsan-build: $(TSAN_UNIT)
-$(TSAN_UNIT): $(TSAN_SRC) runtime/io/workers.h runtime/io/loop.h tests/unit/unit.h
+$(TSAN_UNIT): $(TSAN_SRC) runtime/io/workers.h runtime/io/loop.h runtime/lazy/lazy.h tests/unit/unit.h
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  TSAN    $@")
 	$(Q)$(CC) -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=thread -D_DEFAULT_SOURCE \
-	  $(shell pkg-config --cflags libcurl) $(TSAN_SRC) -o $@ $(shell pkg-config --libs libcurl) -lpthread
+	  $(PKG_CFLAGS) $(LAZY_CFLAGS) $(TSAN_SRC) -o $@ \
+	  $(if $(LAZY_CFLAGS),$(LAZY_LDLIBS),$(shell pkg-config --libs libcurl)) -lpthread
 
 # What CI runs (.ci/run): every suite of the release build, the same under ASan + UBSan,
 # each libFuzzer target for TEST_FUZZ_SECONDS, and the unit tests and examples under
@@ -166,7 +210,7 @@ test: deps
 	@$(if $(filter asan,$(PHASES)),$(MAKE) --no-print-directory -j$(JOBS) build-suite $(ASAN_VARS))
 	@$(if $(filter fuzz,$(PHASES)),$(MAKE) --no-print-directory -j$(JOBS) fuzz-build)
 	@$(if $(filter tsan,$(PHASES)),$(MAKE) --no-print-directory tsan-build)
-	@PHASES="$(PHASES)" BIN=$(BIN) UNIT=$(UNIT) FUZZ_BUILD=$(BUILD)/fuzz ASAN_BUILD=build/asan \
+	@ATELIER_LAZY=$(LAZY) PHASES="$(PHASES)" BIN=$(BIN) UNIT=$(UNIT) FUZZ_BUILD=$(BUILD)/fuzz ASAN_BUILD=build/asan \
 	  TSAN_UNIT=$(TSAN_UNIT) \
 	  FUZZER_DIR=$(FUZZ_BUILD)/bin FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) sh tests/run
 

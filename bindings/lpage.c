@@ -6,7 +6,8 @@
  *   BadOption   an option or argument is wrong (programmer error)
  *   FileError         an image file cannot be read (the message names the file)
  *   ImageDecodeError  the bytes are not a usable PNG/JPEG/WebP (names the file or image)
- *   SystemError       out of memory, or the temporary spool file failed
+ *   SystemError       out of memory, the temporary spool file failed, or cairo or Pango
+ *                     cannot be loaded (runtime/lazy/)
  *   SaveError   the lookbook could not be written
  * All of them raise; nothing here returns nil, message. */
 #include <lauxlib.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../runtime/lazy/lazy.h"
 #include "../runtime/page/page.h"
 #include "errors.h"
 #include "lpage.h"
@@ -65,6 +67,8 @@ static int l_new(lua_State *L) {
   luaL_setmetatable(L, BOOK_MT);
   int book = lua_gettop(L);
   char err[400];
+  /* A machine without cairo or Pango: said as such, not as a bad option. */
+  if (!lazy_need(LAZY_FOR_PAGE, err, sizeof err)) lpage_raise(L, 2, "SystemError", "lookbook.new: %s", err);
   lb->b = page_book_new(&a.o, a.title, a.subtitle, err, sizeof err);
   if (lb->b && (a.labels.ncolumns || a.labels.nrows) && !page_book_set_labels(lb->b, &a.labels, err, sizeof err)) {
     page_book_free(lb->b);

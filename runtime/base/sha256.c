@@ -2,6 +2,7 @@
  * CPU has them), plus what libcrypto does not do for us: lowercase hex, the check of a
  * name we wrote, and hashing a whole file within a size limit. */
 #include "sha256.h"
+#include "../lazy/lazy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,8 +13,18 @@
 #include <unistd.h>
 
 void sha256_init(sha256_ctx *c) {
+  char why[400];
+  c->md = NULL;
+  c->failed = !lazy_need(LAZY_FOR_HASH, why, sizeof why); /* the journal said why already */
+  if (c->failed) return;
   c->md = EVP_MD_CTX_new();
   c->failed = !c->md || EVP_DigestInit_ex(c->md, EVP_sha256(), NULL) != 1;
+}
+
+void sha256_failed(const char *what, char *err, size_t errlen) {
+  char why[400];
+  if (lazy_need(LAZY_FOR_HASH, why, sizeof why)) snprintf(why, sizeof why, "libcrypto failed (out of memory?)");
+  snprintf(err, errlen, "%s: %s", what, why);
 }
 
 void sha256_update(sha256_ctx *c, const void *data, size_t len) {
@@ -29,14 +40,15 @@ bool sha256_final(sha256_ctx *c, uint8_t out[SHA256_LEN]) {
 }
 
 void sha256_discard(sha256_ctx *c) {
-  EVP_MD_CTX_free(c->md); /* NULL is fine */
+  if (c->md) EVP_MD_CTX_free(c->md); /* not without one: libcrypto may be missing (lazy/) */
   c->md = NULL;
   c->failed = true;
 }
 
 bool sha256(const void *data, size_t len, uint8_t out[SHA256_LEN]) {
   unsigned n = 0;
-  bool ok = EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1 && n == SHA256_LEN;
+  char why[400];
+  bool ok = lazy_need(LAZY_FOR_HASH, why, sizeof why) && EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1 && n == SHA256_LEN;
   if (!ok) memset(out, 0, SHA256_LEN);
   return ok;
 }
@@ -110,7 +122,9 @@ bool sha256_file(const char *path, uint64_t max_bytes, char hex[SHA256_HEX_LEN +
   close(fd);
   uint8_t d[SHA256_LEN];
   if (!sha256_final(&c, d)) {
-    snprintf(errbuf, errlen, "cannot hash %s: libcrypto failed (out of memory?)", path);
+    char what[300];
+    snprintf(what, sizeof what, "cannot hash %s", path);
+    sha256_failed(what, errbuf, errlen);
     return false;
   }
   sha256_to_hex(d, hex);

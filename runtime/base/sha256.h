@@ -31,6 +31,10 @@ bool sha256(const void *data, size_t len, uint8_t out[SHA256_LEN]);
 bool sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_LEN + 1]);
 void sha256_to_hex(const uint8_t digest[SHA256_LEN], char hex[SHA256_HEX_LEN + 1]);
 
+/* After a digest failed: "<what>: <why>" in err, why being that libcrypto cannot be
+ * loaded (runtime/lazy/) when so, or else that libcrypto ran out of memory. */
+void sha256_failed(const char *what, char *err, size_t errlen);
+
 /* True when s is exactly 64 lowercase hex digits (a digest we wrote). */
 bool sha256_is_hex(const char *s);
 

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <wels/codec_api.h>
 
+#include "../lazy/lazy.h"
+
 struct emu_h264 {
   ISVCEncoder *enc;
   int width, height, fps;
@@ -54,6 +56,10 @@ emu_h264 *emu_h264_open(int width, int height, int fps, char *err, size_t errlen
     return NULL;
   }
   e->width = width, e->height = height, e->fps = fps;
+  if (!lazy_need(LAZY_FOR_VIDEO, err, errlen)) { /* a machine without libopenh264: this clip fails */
+    free(e->yuv), free(e);
+    return NULL;
+  }
   if (WelsCreateSVCEncoder(&e->enc) != 0 || !e->enc) {
     snprintf(err, errlen, "h264: libopenh264 could not create an encoder");
     free(e->yuv), free(e);

@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "../lazy/lazy.h"
 #include "emu.h"
 
 int main(int argc, char **argv) {
@@ -49,6 +50,11 @@ int main(int argc, char **argv) {
     if (getppid() != parent) return 0; /* it died before we asked */
   }
 
+  /* libcurl loads on first use (runtime/lazy/): a machine without it is told so here */
+  if (!lazy_need(LAZY_FOR_HTTP, err, sizeof err)) {
+    fprintf(stderr, "%s: %s\n", prog, err);
+    return 1;
+  }
   curl_global_init(CURL_GLOBAL_DEFAULT);
   emu *e = emu_start(&cfg, err, sizeof err);
   if (!e) {

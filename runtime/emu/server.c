@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "emu_internal.h"
+#include "../lazy/lazy.h"
 
 typedef struct conn_ctx {
   emu_endpoint ep;
@@ -292,6 +293,10 @@ emu *emu_start(const emu_config *c, char *err, size_t errlen) {
     snprintf(err, errlen, "invalid configuration (time_scale >= 0, port 0..65535, render_threads >= 1)");
     return NULL;
   }
+  /* It serves, fetches reference images, draws and encodes its placeholder outputs. */
+  if (!lazy_need(LAZY_FOR_SERVER | LAZY_FOR_HTTP | LAZY_FOR_PAGE | LAZY_FOR_PNG | LAZY_FOR_JPEG | LAZY_FOR_WEBP, err,
+                 errlen))
+    return NULL;
   emu *e = calloc(1, sizeof *e);
   if (!e) {
     snprintf(err, errlen, "out of memory");

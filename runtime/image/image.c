@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "image_internal.h"
+#include "../lazy/lazy.h"
 
 /* The name used in messages ("truncated PNG: ..."). */
 static const char *upper_name(image_format f) {
@@ -15,6 +16,11 @@ static const char *upper_name(image_format f) {
   case IMAGE_WEBP: return "WebP";
   default: return "image";
   }
+}
+
+/* Loads the codec library of f (runtime/lazy/) before its first use. */
+static bool codec_ready(image_format f, char *err, size_t errlen) {
+  return lazy_need(f == IMAGE_PNG ? LAZY_FOR_PNG : f == IMAGE_JPEG ? LAZY_FOR_JPEG : LAZY_FOR_WEBP, err, errlen);
 }
 
 image_status image_probe(const void *data, size_t len, const image_limits *limits,
@@ -31,6 +37,7 @@ image_status image_probe(const void *data, size_t len, const image_limits *limit
   if (len > max_bytes)
     return img_fail(err, errlen, IMAGE_ETOOBIG, "%s is %zu bytes, more than the %zu-byte limit",
                     upper_name(f), len, max_bytes);
+  if (!codec_ready(f, err, errlen)) return IMAGE_ENOLIB;
   image_status st = f == IMAGE_PNG    ? png_probe(data, len, info, err, errlen)
                     : f == IMAGE_JPEG ? jpeg_probe(data, len, info, err, errlen)
                                       : webp_probe(data, len, info, err, errlen);
@@ -67,6 +74,9 @@ image_status image_encode(const image *im, const image_encode_opts *opts, buf *o
     return img_fail(err, errlen, IMAGE_EARG, "near_lossless %d is outside 0..100", opts->near_lossless);
   image_status st;
   if (opts->meta_json && (st = img_check_meta(opts->meta_json, opts->meta_len, err, errlen)) != IMAGE_OK) return st;
+  if ((opts->format == IMAGE_PNG || opts->format == IMAGE_JPEG || opts->format == IMAGE_WEBP) &&
+      !codec_ready(opts->format, err, errlen))
+    return IMAGE_ENOLIB;
   size_t before = out->len;
   switch (opts->format) {
   case IMAGE_PNG: st = png_encode(im, opts, out, err, errlen); break;

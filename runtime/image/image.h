@@ -31,6 +31,7 @@ typedef enum {
   IMAGE_EARG = -6,       /* a bad argument from the caller (size, option, rectangle) */
   IMAGE_ENOMETA = -7,    /* image_meta_read: the image carries no atelier metadata */
   IMAGE_EIO = -8,        /* image_read_file / image_write_file: the system said no */
+  IMAGE_ENOLIB = -9,     /* the format's codec library cannot be loaded (runtime/lazy/) */
 } image_status;
 
 /* Defaults used when a limit field is 0. 100 Mpx is ~400 MB of RGBA: far above the API's

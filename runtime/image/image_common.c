@@ -109,6 +109,7 @@ const char *image_strerror(image_status s) {
   case IMAGE_EARG: return "invalid argument";
   case IMAGE_ENOMETA: return "no embedded metadata";
   case IMAGE_EIO: return "input/output error";
+  case IMAGE_ENOLIB: return "codec library missing";
   }
   return "unknown image error";
 }

@@ -13,6 +13,7 @@
 #include "image_internal.h"
 #include "../base/json.h"
 #include "../base/version.h"
+#include "../lazy/lazy.h"
 
 static const char PNG_KEY[] = "atelier";
 static const char XMP_NS[] = "http://ns.adobe.com/xap/1.0/"; /* + NUL: the APP1 XMP signature */
@@ -344,6 +345,7 @@ static bool jpeg_find_seg(uint8_t m, size_t off, size_t total, const uint8_t *d,
 
 static image_status webp_splice(const uint8_t *d, size_t n, const char *json, size_t jn, buf *out, char *err,
                                 size_t errlen) {
+  if (!lazy_need(LAZY_FOR_WEBP, err, errlen)) return IMAGE_ENOLIB;
   WebPData in = {d, n}, res = {NULL, 0};
   WebPMux *mux = WebPMuxCreate(&in, 0);
   if (!mux) return img_fail(err, errlen, IMAGE_ECORRUPT, "corrupt WebP: cannot read its chunks");
@@ -361,6 +363,7 @@ static image_status webp_splice(const uint8_t *d, size_t n, const char *json, si
 }
 
 static image_status webp_find(const uint8_t *d, size_t n, buf *out, char *err, size_t errlen) {
+  if (!lazy_need(LAZY_FOR_WEBP, err, errlen)) return IMAGE_ENOLIB;
   WebPData in = {d, n}, chunk;
   WebPMux *mux = WebPMuxCreate(&in, 0);
   if (!mux) return img_fail(err, errlen, IMAGE_ECORRUPT, "corrupt WebP: cannot read its chunks");

@@ -210,6 +210,7 @@ bool http_result_header(const http_result *r, const char *name, char *out, size_
 /* ---- client -------------------------------------------------------------------- */
 
 http_client *http_client_new(loop *lp, const http_settings *s, char *errbuf, size_t errlen) {
+  if (!loop_curl_ready(errbuf, errlen)) return NULL; /* libcurl loads here, on first use */
   http_client *c = calloc(1, sizeof *c);
   if (!c) goto oom;
   c->lp = lp;

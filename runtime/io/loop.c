@@ -1,16 +1,21 @@
 /* loop.c — the event loop every waiting primitive of atelier rests on: one thread,
  * one curl multi handle, one timer heap, a FIFO of deferred callbacks and a self-pipe
- * that signal handlers and worker threads use to wake it. */
+ * that signal handlers and worker threads use to wake it. The multi handle (and libcurl
+ * itself, runtime/lazy/) comes with the first transfer: until then the loop waits in
+ * poll(2) on its pipe, so a run that makes no request never starts libcurl or TLS. */
 #include "loop.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../lazy/lazy.h"
 
 typedef struct deferred {
   loop_cb cb;
@@ -24,7 +29,7 @@ typedef struct cbqueue {
 } cbqueue;
 
 struct loop {
-  CURLM *multi;
+  CURLM *multi; /* NULL until the first transfer */
   loop_timer **heap; /* min-heap on (when, seq) */
   size_t heap_len, heap_cap;
   uint64_t timer_seq;
@@ -150,16 +155,27 @@ static bool set_nonblock_cloexec(int fd) {
   return fcntl(fd, F_SETFD, FD_CLOEXEC) == 0;
 }
 
-static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+static CURLcode curl_init_result = CURLE_FAILED_INIT;
+static void curl_init_once(void) { curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT); }
 
-loop *loop_new(char *errbuf, size_t errlen) {
+bool loop_curl_ready(char *errbuf, size_t errlen) {
+  if (!lazy_need(LAZY_FOR_HTTP, errbuf, errlen)) return false;
   static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
   pthread_once(&curl_once, curl_init_once);
+  if (curl_init_result != CURLE_OK) {
+    snprintf(errbuf, errlen, "cannot start libcurl: %s", curl_easy_strerror(curl_init_result));
+    return false;
+  }
+  return true;
+}
+
+loop *loop_new(char *errbuf, size_t errlen) {
   loop *lp = calloc(1, sizeof *lp);
   if (!lp) {
     snprintf(errbuf, errlen, "out of memory creating the event loop");
     return NULL;
   }
+  pthread_mutex_init(&lp->post_lock, NULL);
   lp->wake_pipe[0] = lp->wake_pipe[1] = -1;
   if (pipe(lp->wake_pipe) != 0 || !set_nonblock_cloexec(lp->wake_pipe[0]) ||
       !set_nonblock_cloexec(lp->wake_pipe[1])) {
@@ -167,14 +183,16 @@ loop *loop_new(char *errbuf, size_t errlen) {
     loop_free(lp);
     return NULL;
   }
-  lp->multi = curl_multi_init();
-  if (!lp->multi) {
-    snprintf(errbuf, errlen, "curl_multi_init failed");
-    loop_free(lp);
-    return NULL;
-  }
-  pthread_mutex_init(&lp->post_lock, NULL);
   return lp;
+}
+
+/* The multi handle, made by the first transfer. */
+static bool multi_ready(loop *lp) {
+  if (lp->multi) return true;
+  char err[256];
+  if (!loop_curl_ready(err, sizeof err)) return false;
+  lp->multi = curl_multi_init();
+  return lp->multi != NULL;
 }
 
 void loop_free(loop *lp) {
@@ -184,8 +202,8 @@ void loop_free(loop *lp) {
   if (lp->multi) {
     while (lp->xfer_list) loop_xfer_cancel(lp, lp->xfer_list);
     curl_multi_cleanup(lp->multi);
-    pthread_mutex_destroy(&lp->post_lock);
   }
+  pthread_mutex_destroy(&lp->post_lock);
   free(lp->deferred.items);
   free(lp->posted.items);
   if (lp->wake_pipe[0] >= 0) close(lp->wake_pipe[0]);
@@ -234,6 +252,7 @@ void loop_unref(loop *lp) {
 }
 
 int loop_xfer_start(loop *lp, loop_xfer *x) {
+  if (!multi_ready(lp)) return (int)CURLM_OUT_OF_MEMORY; /* libcurl did not start: no handle */
   curl_easy_setopt(x->easy, CURLOPT_PRIVATE, (char *)x);
   CURLMcode rc = curl_multi_add_handle(lp->multi, x->easy);
   if (rc == CURLM_OK) {
@@ -342,9 +361,16 @@ void loop_run_once(loop *lp, double max_wait) {
   }
   if (wait < 0) wait = 0;
   int timeout_ms = (int)(wait * 1000.0 + 0.999); /* round up: never wake before a timer */
-  struct curl_waitfd extra = {.fd = lp->wake_pipe[0], .events = CURL_WAIT_POLLIN};
-  curl_multi_poll(lp->multi, &extra, 1, timeout_ms, NULL);
-  if (extra.revents) {
+  bool woken;
+  if (lp->multi) {
+    struct curl_waitfd extra = {.fd = lp->wake_pipe[0], .events = CURL_WAIT_POLLIN};
+    curl_multi_poll(lp->multi, &extra, 1, timeout_ms, NULL);
+    woken = extra.revents != 0;
+  } else { /* no transfer yet: only the pipe to wait on */
+    struct pollfd p = {.fd = lp->wake_pipe[0], .events = POLLIN};
+    woken = poll(&p, 1, timeout_ms) > 0 && p.revents;
+  }
+  if (woken) {
     drain_wake_pipe(lp);
     if (lp->wake_cb) lp->wake_cb(lp->wake_ud);
   }

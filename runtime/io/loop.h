@@ -34,8 +34,14 @@ typedef struct loop_xfer {
   struct loop_xfer *prev, *next; /* the loop's list of active transfers */
 } loop_xfer;
 
-/* Creates a loop; NULL (with errbuf filled) when curl or a pipe cannot be set up. */
+/* Creates a loop; NULL (with errbuf filled) when its pipe cannot be made. libcurl is
+ * not started here but by the first transfer (or loop_curl_ready). */
 loop *loop_new(char *errbuf, size_t errlen);
+
+/* Loads and starts libcurl (curl_global_init), once per process, thread-safe; false with
+ * the reason in errbuf when it cannot be. Call before the first curl function where an
+ * error can still be reported (http_client_new does). */
+bool loop_curl_ready(char *errbuf, size_t errlen);
 /* Frees the loop. Armed timers are forgotten; active transfers are removed (not
  * completed). The caller frees what it owns. */
 void loop_free(loop *lp);

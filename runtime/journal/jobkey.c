@@ -165,7 +165,9 @@ static bool image_identity(const json_member *m, synth *s, char *err, size_t err
   const char *tag;
   if (kind == JOBKEY_IMAGE_DATA_URI) {
     if (!sha256_hex(str, len, s->hex)) {
-      snprintf(err, errlen, "%.*s: cannot hash the data URI (out of memory)", (int)m->keylen, m->key);
+      char what[200];
+      snprintf(what, sizeof what, "%.*s: cannot hash the data URI", (int)m->keylen, m->key);
+      sha256_failed(what, err, errlen);
       return true;
     }
     tag = "$data_sha256";
@@ -321,7 +323,7 @@ bool jobkey_compute(const char *backend, const char *model_name, const char *inp
   sha256_update(&h, model_name, strlen(model_name) + 1);
   sha256_update(&h, k->canonical.data, k->canonical.len);
   if (!sha256_final(&h, digest)) {
-    snprintf(errbuf, errlen, "cannot hash the job key (out of memory)");
+    sha256_failed("cannot hash the job key", errbuf, errlen);
     buf_free(&k->canonical);
     return false;
   }

@@ -34,6 +34,7 @@
 #include "journal_db.h"
 #include "../io/safefile.h"
 #include "../base/version.h"
+#include "../lazy/lazy.h"
 
 static const char *const STATE_NAMES[] = {"none",      "queued", "submitting", "submitted",
                                           "completed", "failed", "unknown"};
@@ -309,6 +310,7 @@ static char *dir_of(const char *path) {
 
 journal *journal_open(const char *path, bool fresh, char *errbuf, size_t errlen) {
   if (!path || !*path) path = JOURNAL_DEFAULT_PATH;
+  if (!lazy_need(LAZY_FOR_JOURNAL | LAZY_FOR_HASH, errbuf, errlen)) return NULL;
   journal *j = calloc(1, sizeof *j);
   if (!j) {
     snprintf(errbuf, errlen, "out of memory");

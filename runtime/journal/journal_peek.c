@@ -12,6 +12,7 @@
 
 #include "journal.h"
 #include "journal_db.h"
+#include "../lazy/lazy.h"
 
 struct journal_peek {
   sqlite3 *db;
@@ -31,6 +32,7 @@ journal_peek *journal_peek_open(const char *path, bool *missing, char *err, size
   struct stat sb;
   *missing = stat(path, &sb) != 0 && errno == ENOENT;
   if (*missing) return NULL;
+  if (!lazy_need(LAZY_FOR_JOURNAL, err, errlen)) return NULL;
   journal_peek *p = calloc(1, sizeof *p);
   if (!p) {
     snprintf(err, errlen, "out of memory");

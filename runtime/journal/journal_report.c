@@ -15,6 +15,7 @@
 #include "../base/sha256.h"
 #include "../base/json.h"
 #include "../base/textsafe.h"
+#include "../lazy/lazy.h"
 
 /* The backend the embedded emulator's rows carry (bindings/lfashn.c keys them so). */
 #define EMU_BACKEND "emulator:embedded"
@@ -266,6 +267,7 @@ static bool run_is_live(const char *path) {
 }
 
 bool journal_report(const char *path, FILE *out, char *errbuf, size_t errlen) {
+  if (!lazy_need(LAZY_FOR_JOURNAL, errbuf, errlen)) return false;
   report r = {
       .out = out, .path = path && *path ? path : JOURNAL_DEFAULT_PATH, .err = errbuf, .errlen = errlen};
   r.live = run_is_live(r.path);

@@ -134,7 +134,9 @@ static obj_status hash_fd(int fd, const char *path, const char *want, buf *out, 
   uint8_t d[SHA256_LEN];
   char got[SHA256_HEX_LEN + 1];
   if (!sha256_final(&c, d)) {
-    snprintf(errbuf, errlen, "cannot hash %s (out of memory)", path);
+    char what[300];
+    snprintf(what, sizeof what, "cannot hash %s", path);
+    sha256_failed(what, errbuf, errlen);
     goto fail;
   }
   sha256_to_hex(d, got);
@@ -193,7 +195,9 @@ bool objstore_put(const char *dir, const void *data, size_t len, char hex[SHA256
     return false;
   }
   if (!sha256_hex(data, len, hex)) {
-    snprintf(errbuf, errlen, "cannot hash %zu bytes to store (out of memory)", len);
+    char what[100];
+    snprintf(what, sizeof what, "cannot hash %zu bytes to store", len);
+    sha256_failed(what, errbuf, errlen);
     return false;
   }
   char path[PATH_MAX], sub[PATH_MAX], tmp[PATH_MAX];

@@ -18,6 +18,7 @@
 #include "page_book.h"
 #include "page_text.h"
 #include "../base/fontfini.h"
+#include "../lazy/lazy.h"
 
 static bool fail(char *err, size_t errlen, const char *msg) {
   snprintf(err, errlen, "%s", msg);
@@ -39,6 +40,7 @@ page_book *page_book_new(const page_options *o, const char *title, const char *s
                          size_t errlen) {
   if (title && !page_text_ok(title, PAGE_MAX_TEXT, "title", err, errlen)) return NULL;
   if (subtitle && !page_text_ok(subtitle, PAGE_MAX_TEXT, "subtitle", err, errlen)) return NULL;
+  if (!lazy_need(LAZY_FOR_PAGE, err, errlen)) return NULL;
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, register_release);
   page_book *b = calloc(1, sizeof *b);
