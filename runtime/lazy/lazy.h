@@ -1,9 +1,10 @@
 /* lazy.h — shared libraries loaded on first use instead of at start: the ones a run may
  * never need (libcurl, cairo, Pango with the GLib and GObject calls made beside it,
- * SQLite, libmicrohttpd, fontconfig, libcrypto, and the image codecs libpng,
- * libturbojpeg, libwebp, libwebpmux, and libopenh264 for the emulator's clips) cost more to map and relocate than everything
- * `atelier -e 'print(1)'` does, so they are opened with dlopen the first time one of
- * their functions is called (or an entry point asks for them, lazy_need below).
+ * SQLite, libmicrohttpd, fontconfig, libcrypto, the image codecs libpng, libturbojpeg,
+ * libwebp and libwebpmux, and libopenh264 for the emulator's clips) cost more to map and
+ * relocate than everything `atelier -e 'print(1)'` does, so they are opened with dlopen
+ * the first time one of their functions is called (or an entry point asks for them,
+ * lazy_need below).
  *
  * How: the program is linked without -lcurl and friends. Each lazy_<lib>.c defines that
  * library's functions under their own names (checked against the library's header, so a
