@@ -8,7 +8,13 @@
  *   ImageDecodeError  the bytes are not a usable PNG/JPEG/WebP (names the file or image)
  *   SystemError       out of memory, or the temporary spool file failed
  *   SaveError   the lookbook could not be written
- * All of them raise; nothing here returns nil, message. */
+ * All of them raise; nothing here returns nil, message.
+ *
+ * book:save runs on the scheduler's worker pool (task.h): waiting for the images still
+ * being decoded, drawing the pages and encoding them take seconds, and the task that
+ * saves waits for them as it waits for HTTP while other tasks keep polling. The book
+ * belongs to that job until it is handed back: other calls on it raise meanwhile, and
+ * closing it (or its collection) hands it over to the job, which frees it when done. */
 #include <lauxlib.h>
 #include <math.h>
 #include <stdarg.h>
@@ -22,16 +28,22 @@
 #include "limage.h"
 #include "modules.h"
 #include "sandbox.h"
+#include "task.h"
 
 #define BOOK_MT "atelier.page"
 
+typedef struct save_job save_job;
+
 typedef struct lbook {
-  page_book *b; /* NULL once closed */
+  page_book *b;   /* NULL once closed */
+  save_job *busy; /* a book:save on the worker pool has the book until it ends */
 } lbook;
 
 static lbook *check_book(lua_State *L, int idx) {
   lbook *lb = luaL_checkudata(L, idx, BOOK_MT);
   if (!lb->b) lpage_raise(L, 1, "BadOption", "the lookbook is closed");
+  if (lb->busy)
+    lpage_raise(L, 1, "BadOption", "the lookbook is being saved by another task: wait for its book:save to return");
   return lb;
 }
 
@@ -62,6 +74,7 @@ static int l_new(lua_State *L) {
   lpage_read_options(L, &a); /* pushes what keeps label strings alive */
   lbook *lb = lua_newuserdatauv(L, sizeof *lb, 0);
   lb->b = NULL; /* closed until the book exists, so __gc is safe whatever happens */
+  lb->busy = NULL;
   luaL_setmetatable(L, BOOK_MT);
   int book = lua_gettop(L);
   char err[400];
@@ -250,6 +263,72 @@ static int l_section(lua_State *L) {
   return 0;
 }
 
+/* ---- book:save on the worker pool ------------------------------------------------ */
+
+struct save_job {
+  task_job tj; /* first: the pool hands this pointer back */
+  page_book *b;
+  lbook *owner; /* the book's userdata; NULL once it let go of b: the job frees b then */
+  char *path;   /* where to save (the sandbox's answer, copied) */
+  page_files files;
+  bool ok;
+  bool queued_failed; /* an image added before was left out: msg names it, file its path */
+  char file[4096];
+  char msg[1300];
+};
+
+/* On a worker thread: touches only the job and its book, which no one else touches
+ * until the job is handed back (check_book refuses every other call meanwhile). */
+static void save_run(worker_job *w) {
+  save_job *j = (save_job *)w;
+  page_book_wait(j->b);
+  if (page_book_take_failure(j->b, j->msg, sizeof j->msg, j->file, sizeof j->file) != PAGE_OK) {
+    j->queued_failed = true;
+    return;
+  }
+  j->ok = page_book_save(j->b, j->path, &j->files, j->msg, sizeof j->msg);
+}
+
+/* On the loop thread, once the work has ended (or never will): the book is free again. */
+static void save_free(task_job *tj) {
+  save_job *j = (save_job *)tj;
+  if (j->owner) j->owner->busy = NULL;
+  else page_book_free(j->b); /* closed or collected while saving */
+  page_files_free(&j->files);
+  free(j->path);
+  free(j);
+}
+
+static int save_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  (void)ctx;
+  save_job *j = (save_job *)task_job_at(L, -1); /* raises when the pool stopped first */
+  if (j->queued_failed) {
+    char full[1500], file[4096];
+    snprintf(full, sizeof full, "book:save: an image added before was left out: %s", j->msg);
+    snprintf(file, sizeof file, "%s", j->file);
+    task_job_release(L, -1);
+    lerr_info e = {.name = "ImageDecodeError", .message = full};
+    lerr_push(L, &e, 1);
+    lua_pushstring(L, file);
+    lua_setfield(L, -2, "file");
+    return lua_error(L);
+  }
+  if (!j->ok) {
+    char msg[1300];
+    snprintf(msg, sizeof msg, "%s", j->msg);
+    task_job_release(L, -1);
+    return lpage_raise(L, 1, "SaveError", "book:save: %s", msg);
+  }
+  lua_createtable(L, j->files.n, 0);
+  for (int i = 0; i < j->files.n; i++) {
+    lua_pushstring(L, j->files.paths[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  task_job_release(L, -2);
+  return 1;
+}
+
 /* book:save(path) -> {written paths}. Format from the extension. */
 static int l_save(lua_State *L) {
   lbook *lb = check_book(L, 1);
@@ -257,21 +336,18 @@ static int l_save(lua_State *L) {
   if (page_out_from_path(path) == PAGE_OUT_NONE)
     lpage_raise(L, 1, "BadOption", "book:save: %s: unknown format (use .pdf, .png, .jpg, .webp or .html)", path);
   const char *real = sandbox_check_write(L, path);
-  raise_queued_failure(L, lb, "book:save", true);
-  page_files files = {0};
-  char err[600];
-  bool ok = page_book_save(lb->b, real, &files, err, sizeof err);
-  if (!ok) {
-    page_files_free(&files);
-    return lpage_raise(L, 1, "SaveError", "book:save: %s", err);
+  raise_queued_failure(L, lb, "book:save", false); /* what already failed, before any work */
+  save_job *j = calloc(1, sizeof *j);
+  if (!j || !(j->path = strdup(real))) {
+    free(j);
+    return lpage_raise(L, 1, "SystemError", "book:save: out of memory");
   }
-  lua_createtable(L, files.n, 0);
-  for (int i = 0; i < files.n; i++) {
-    lua_pushstring(L, files.paths[i]);
-    lua_rawseti(L, -2, i + 1);
-  }
-  page_files_free(&files);
-  return 1;
+  j->tj.w.run = save_run;
+  j->tj.free_job = save_free;
+  j->b = lb->b;
+  j->owner = lb;
+  lb->busy = j;
+  return task_offload(L, &j->tj, 0, save_k);
 }
 
 /* book:pages() -> pages a save writes now: the cover and the pages the images fill. */
@@ -393,7 +469,12 @@ static int l_inspect(lua_State *L) {
 /* book:close() — frees the book and its temporary file now (also __gc / __close). */
 static int l_close(lua_State *L) {
   lbook *lb = luaL_checkudata(L, 1, BOOK_MT);
-  page_book_free(lb->b);
+  if (lb->busy) { /* a save still has it: the job frees it when its work has ended */
+    lb->busy->owner = NULL;
+    lb->busy = NULL;
+  } else {
+    page_book_free(lb->b);
+  }
   lb->b = NULL;
   return 0;
 }
@@ -401,6 +482,7 @@ static int l_close(lua_State *L) {
 static int l_tostring(lua_State *L) {
   lbook *lb = luaL_checkudata(L, 1, BOOK_MT);
   if (!lb->b) lua_pushstring(L, "lookbook (closed)");
+  else if (lb->busy) lua_pushstring(L, "lookbook (being saved)");
   else lua_pushfstring(L, "lookbook (%d images, %d pages)", page_book_count(lb->b), page_book_pages(lb->b));
   return 1;
 }

@@ -1,0 +1,138 @@
+-- test_lookbook_workers.lua — book:save on the worker pool: other tasks keep running while
+-- a lookbook's pages are drawn and encoded (and not at all with workers = 1, today's
+-- behaviour); the pages are the same either way; the book refuses other calls while a
+-- save has it; closing it mid-save, or ending the run, is clean.
+local T = require "testing"
+
+-- Runs a Lua chunk in a child atelier (its own worker pool); returns the run.
+local function child(src, args, env)
+  local dir = T.tmpdir()
+  T.write_file(dir .. "/c.lua", src)
+  local argv = { T.atelier, dir .. "/c.lua" }
+  for _, a in ipairs(args or {}) do argv[#argv + 1] = a end
+  env = env or {}
+  env.OUT = env.OUT or dir
+  return T.run(argv, { env = env, cwd = dir })
+end
+
+-- A book of 16 detailed photos-like cells (4 PNG pages at 150 dpi: a save of a good
+-- fraction of a second), `book` and `files` in the chunk; then `body`.
+local BOOK = [[
+  local image, lookbook, atelier = require "image", require "lookbook", require "atelier"
+  image.configure{ workers = tonumber(arg[1]) }
+  local out = os.getenv("OUT")
+  local src = image.new(880, 1176, { 120, 80, 40 })
+  src:crop{ x = 3, y = 5, width = 870, height = 1160 }
+  local f = io.open(out .. "/in.png", "wb")
+  f:write(src:encode("png", { effort = 1 }))
+  f:close()
+  local book = lookbook.new { columns = 2, rows = 2, title = "Workers" }
+  for i = 1, 16 do book:add(out .. "/in.png", { caption = "look " .. i }) end
+]]
+
+-- Counts the turns another task gets while book:save runs: the ticker yields to the
+-- loop every turn (sleep(0)), so it advances exactly when the loop turns.
+local TICKS = BOOK .. [[
+  local ticks, done = 0, false
+  local ticker = atelier.spawn(function()
+    while not done do ticks = ticks + 1; atelier.sleep(0) end
+  end)
+  atelier.sleep(0) -- the ticker is running
+  local before = ticks
+  local files = book:save(out .. "/book.png")
+  local during = ticks - before
+  done = true
+  atelier.gather(ticker)
+  print(#files, during)
+]]
+
+T.case("another task keeps running while book:save draws and encodes on a worker", function()
+  local r = child(TICKS, { "2" })
+  T.eq(r.code, 0, r.stderr)
+  local n, during = r.stdout:match("(%d+)%s+(%d+)")
+  T.eq(tonumber(n), 4, "16 cells of 2x2: 4 pages: " .. r.stdout)
+  T.ok(tonumber(during) > 0, "the loop turned while the book was saved: " .. r.stdout)
+end)
+
+T.case("with workers = 1 book:save runs on the script's thread, as before the pool", function()
+  local r = child(TICKS, { "1" })
+  T.eq(r.code, 0, r.stderr)
+  local n, during = r.stdout:match("(%d+)%s+(%d+)")
+  T.eq(tonumber(n), 4, r.stdout)
+  T.eq(tonumber(during), 0, "nothing else runs while the script's thread saves")
+end)
+
+T.case("the pages are byte for byte the same on the pool and on the script's thread", function()
+  local src = BOOK .. [[
+    local sums = {}
+    for _, ext in ipairs { "png", "pdf", "html" } do
+      local files = book:save(out .. "/w" .. arg[1] .. "/book." .. ext)
+      for _, p in ipairs(files) do
+        local h = io.open(p, "rb")
+        local data = h and h:read("a") or "(folder)"
+        if h then h:close() end
+        sums[#sums + 1] = p:gsub("^.*/w%d/", "") .. "=" .. #data
+      end
+    end
+    print(table.concat(sums, " "))
+  ]]
+  local dir = T.tmpdir()
+  local a = child(src, { "1" }, { OUT = dir })
+  local b = child(src, { "2" }, { OUT = dir })
+  T.eq(a.code, 0, a.stderr)
+  T.eq(b.code, 0, b.stderr)
+  T.eq(b.stdout, a.stdout, "the same files from both")
+  for i = 1, 4 do
+    T.eq(T.read_file(dir .. "/w2/book-" .. i .. ".png"), T.read_file(dir .. "/w1/book-" .. i .. ".png"),
+      "page " .. i .. " identical")
+  end
+end)
+
+T.case("a book being saved refuses other calls, and closing it mid-save is clean", function()
+  local r = child(BOOK .. [[
+    local saver = atelier.spawn(function() return book:save(out .. "/book.pdf") end)
+    local seen = {}
+    local other = atelier.spawn(function()
+      atelier.sleep(0)
+      seen[#seen + 1] = tostring(book)
+      local ok, e = pcall(book.add, book, out .. "/in.png")
+      seen[#seen + 1] = tostring(ok) .. " " .. tostring(e.name) .. " " .. tostring(e.message)
+      ok, e = pcall(book.count, book)
+      seen[#seen + 1] = tostring(ok) .. " " .. tostring(e.message)
+      book:close() -- the save keeps the book until it has ended
+      seen[#seen + 1] = tostring(book)
+    end)
+    local files = atelier.gather(saver)
+    atelier.gather(other)
+    print(#files .. " " .. io.open(files[1], "rb"):read("a"):sub(1, 5))
+    print(table.concat(seen, "\n"))
+  ]], { "2" })
+  T.eq(r.code, 0, r.stderr)
+  T.match(r.stdout, "^1 %%PDF%-")
+  T.match(r.stdout, "\nlookbook %(being saved%)\n")
+  T.match(r.stdout, "\nfalse BadOption the lookbook is being saved by another task")
+  T.match(r.stdout, "\nfalse the lookbook is being saved by another task")
+  T.match(r.stdout, "\nlookbook %(closed%)")
+  T.ok(not r.stderr:match("Sanitizer") and not r.stderr:match("leak"), r.stderr)
+end)
+
+T.case("a run that ends while a book is being saved ends cleanly", function()
+  local r = child(BOOK .. [[
+    atelier.spawn(function() book:save(out .. "/late.pdf") end)
+    atelier.sleep(0)
+    error("stop now")
+  ]], { "2" })
+  T.eq(r.code, 1, "the main task's error ends the run")
+  T.match(r.stderr, "stop now")
+  T.ok(not r.stderr:match("leak") and not r.stderr:match("Sanitizer"), r.stderr)
+end)
+
+T.case("the book is usable again once its save has returned", function()
+  local r = child(BOOK .. [[
+    book:save(out .. "/a.pdf")
+    book:add(out .. "/in.png", { caption = "one more" })
+    print(book:count(), #book:save(out .. "/b.png"))
+  ]], { "2" })
+  T.eq(r.code, 0, r.stderr)
+  T.eq(r.stdout, "17\t5\n")
+end)
