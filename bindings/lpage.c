@@ -13,8 +13,9 @@
  * book:save runs on the scheduler's worker pool (task.h): waiting for the images still
  * being decoded, drawing the pages and encoding them take seconds, and the task that
  * saves waits for them as it waits for HTTP while other tasks keep polling. The book
- * belongs to that job until it is handed back: other calls on it raise meanwhile, and
- * closing it (or its collection) hands it over to the job, which frees it when done. */
+ * belongs to that job until it is handed back: another task calling a method of the
+ * book meanwhile waits for it (and raises BadOption where it cannot wait), and closing
+ * it (or its collection) hands it over to the job, which frees it when done. */
 #include <lauxlib.h>
 #include <math.h>
 #include <stdarg.h>
@@ -39,13 +40,62 @@ typedef struct lbook {
   save_job *busy; /* a book:save on the worker pool has the book until it ends */
 } lbook;
 
+/* A task waiting for a busy book: woken (and freed) when the save's job ends, or
+ * unlinked and freed when the task is torn down first. */
+typedef struct book_waiter {
+  task *t;
+  save_job *j;
+  struct book_waiter *next;
+} book_waiter;
+
 static lbook *check_book(lua_State *L, int idx) {
   lbook *lb = luaL_checkudata(L, idx, BOOK_MT);
   if (!lb->b) lpage_raise(L, 1, "BadOption", "the lookbook is closed");
-  if (lb->busy)
-    lpage_raise(L, 1, "BadOption", "the lookbook is being saved by another task: wait for its book:save to return");
+  if (lb->busy) /* only where wait_turn could not wait */
+    lpage_raise(L, 1, "BadOption", "the lookbook is being saved by another task, and this call cannot wait here");
   return lb;
 }
+
+static book_waiter **waiters_of(save_job *j);
+
+static void waiter_cancel(task *t, void *ud) {
+  (void)t;
+  book_waiter *w = ud;
+  for (book_waiter **p = waiters_of(w->j); *p; p = &(*p)->next)
+    if (*p == w) {
+      *p = w->next;
+      break;
+    }
+  free(w);
+}
+
+static int again_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  return ((lua_CFunction)ctx)(L); /* the method from the start, its arguments as they were */
+}
+
+/* The book at 1 is busy with a save: the running task waits until that save has ended,
+ * then the method `again` runs from the start. Called first thing, before a method
+ * pushes anything. Raises (check_book) where no task can wait. */
+static int wait_turn(lua_State *L, lbook *lb, lua_CFunction again) {
+  task *t = task_current(L);
+  if (!t || !lua_isyieldable(L)) return check_book(L, 1), 0;
+  book_waiter *w = malloc(sizeof *w);
+  if (!w) return lpage_raise(L, 1, "SystemError", "out of memory");
+  *w = (book_waiter){.t = t, .j = lb->busy, .next = NULL};
+  book_waiter **end = waiters_of(lb->busy);
+  while (*end) end = &(*end)->next;
+  *end = w; /* in the order they came: their calls run in that order */
+  task_on_cancel(t, waiter_cancel, w);
+  return task_wait(L, (lua_KContext)again, again_k);
+}
+
+/* A method's first statement: while a save has the book at 1, the task waits its turn. */
+#define WAIT_TURN(L, again)                                                              \
+  do {                                                                                   \
+    lbook *lb_ = luaL_checkudata(L, 1, BOOK_MT);                                         \
+    if (lb_->b && lb_->busy) return wait_turn(L, lb_, again);                            \
+  } while (0)
 
 /* Files added by path are decoded on worker threads (page_book_queue_file); one whose
  * data is corrupt behind a valid header is left out and reported here, by the next call
@@ -170,6 +220,7 @@ static int collect_meta(lua_State *L, int idx) {
  * Scales the image into the next cell now; a path is decoded straight to that size.
  * Raises FileError or ImageDecodeError naming the file when it cannot be read or decoded. */
 static int l_add(lua_State *L) {
+  WAIT_TURN(L, l_add);
   lbook *lb = check_book(L, 1);
   int t = lua_type(L, 2);
   const char *source = NULL;
@@ -255,6 +306,7 @@ static int l_add(lua_State *L) {
 
 /* book:section(title) — the next image starts a new page headed by title. */
 static int l_section(lua_State *L) {
+  WAIT_TURN(L, l_section);
   lbook *lb = check_book(L, 1);
   const char *title = luaL_checkstring(L, 2);
   raise_queued_failure(L, lb, "book:section", true);
@@ -267,6 +319,7 @@ static int l_section(lua_State *L) {
 
 struct save_job {
   task_job tj; /* first: the pool hands this pointer back */
+  book_waiter *waiters; /* tasks that called a method of the book meanwhile */
   page_book *b;
   lbook *owner; /* the book's userdata; NULL once it let go of b: the job frees b then */
   char *path;   /* where to save (the sandbox's answer, copied) */
@@ -289,9 +342,18 @@ static void save_run(worker_job *w) {
   j->ok = page_book_save(j->b, j->path, &j->files, j->msg, sizeof j->msg);
 }
 
-/* On the loop thread, once the work has ended (or never will): the book is free again. */
+static book_waiter **waiters_of(save_job *j) { return &j->waiters; }
+
+/* On the loop thread, once the work has ended (or never will): the book is free again,
+ * and the tasks waiting for it try their calls again. */
 static void save_free(task_job *tj) {
   save_job *j = (save_job *)tj;
+  while (j->waiters) {
+    book_waiter *w = j->waiters;
+    j->waiters = w->next;
+    task_wake(w->t, 0);
+    free(w);
+  }
   if (j->owner) j->owner->busy = NULL;
   else page_book_free(j->b); /* closed or collected while saving */
   page_files_free(&j->files);
@@ -331,6 +393,7 @@ static int save_k(lua_State *L, int status, lua_KContext ctx) {
 
 /* book:save(path) -> {written paths}. Format from the extension. */
 static int l_save(lua_State *L) {
+  WAIT_TURN(L, l_save);
   lbook *lb = check_book(L, 1);
   const char *path = luaL_checkstring(L, 2);
   if (page_out_from_path(path) == PAGE_OUT_NONE)
@@ -352,6 +415,7 @@ static int l_save(lua_State *L) {
 
 /* book:pages() -> pages a save writes now: the cover and the pages the images fill. */
 static int l_pages(lua_State *L) {
+  WAIT_TURN(L, l_pages);
   lbook *lb = check_book(L, 1);
   raise_queued_failure(L, lb, "book:pages", true);
   lua_pushinteger(L, page_book_total_pages(lb->b));
@@ -360,6 +424,7 @@ static int l_pages(lua_State *L) {
 
 /* book:count() -> images added. */
 static int l_count(lua_State *L) {
+  WAIT_TURN(L, l_count);
   lbook *lb = check_book(L, 1);
   raise_queued_failure(L, lb, "book:count", true);
   lua_pushinteger(L, page_book_count(lb->b));
@@ -371,6 +436,7 @@ static int l_count(lua_State *L) {
  * templates = {{{x, y, w, h}, ...}, ...} (each page template's cells)},
  * all in pixels at the book's dpi. For tests and for scripts that place things exactly. */
 static int l_geometry(lua_State *L) {
+  WAIT_TURN(L, l_geometry);
   const page_layout *l = page_book_layout(check_book(L, 1)->b);
   lua_createtable(L, 0, 14);
   struct {
@@ -425,6 +491,7 @@ static void push_rect(lua_State *L, page_rect r, const char *name) {
  * piece of text the pages set and where it landed (pixels at the book's dpi), for tests
  * that check nothing leaves its box. */
 static int l_inspect(lua_State *L) {
+  WAIT_TURN(L, l_inspect);
   lbook *lb = check_book(L, 1);
   raise_queued_failure(L, lb, "book:inspect", true);
   page_inspect_text *v;

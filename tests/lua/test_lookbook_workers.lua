@@ -1,7 +1,8 @@
 -- test_lookbook_workers.lua — book:save on the worker pool: other tasks keep running while
 -- a lookbook's pages are drawn and encoded (and not at all with workers = 1, today's
--- behaviour); the pages are the same either way; the book refuses other calls while a
--- save has it; closing it mid-save, or ending the run, is clean.
+-- behaviour); the pages are the same either way; another task calling the book while a
+-- save has it waits its turn (and raises where it cannot wait); closing it mid-save, or
+-- ending the run, is clean.
 local T = require "testing"
 
 -- Runs a Lua chunk in a child atelier (its own worker pool); returns the run.
@@ -88,37 +89,69 @@ T.case("the pages are byte for byte the same on the pool and on the script's thr
   end
 end)
 
-T.case("a book being saved refuses other calls, and closing it mid-save is clean", function()
+T.case("calls from other tasks wait while a save has the book, in the order they came", function()
   local r = child(BOOK .. [[
     local saver = atelier.spawn(function() return book:save(out .. "/book.pdf") end)
     local seen = {}
-    local other = atelier.spawn(function()
+    local adder = atelier.spawn(function()
+      atelier.sleep(0) -- the save is on a worker by now
+      seen[#seen + 1] = tostring(book)
+      local n = book:add(out .. "/in.png", { caption = "late" }) -- waits for the save
+      seen[#seen + 1] = "add " .. n
+    end)
+    local counter = atelier.spawn(function()
       atelier.sleep(0)
-      seen[#seen + 1] = tostring(book)
-      local ok, e = pcall(book.add, book, out .. "/in.png")
+      local n = book:count() -- after the add: it came second
+      seen[#seen + 1] = "count " .. n
+    end)
+    -- a call that cannot wait (inside table.sort's comparator) raises instead
+    local cannot = atelier.spawn(function()
+      atelier.sleep(0)
+      local ok, e = pcall(table.sort, { 2, 1 }, function(a, b) book:pages() return a < b end)
       seen[#seen + 1] = tostring(ok) .. " " .. tostring(e.name) .. " " .. tostring(e.message)
-      ok, e = pcall(book.count, book)
-      seen[#seen + 1] = tostring(ok) .. " " .. tostring(e.message)
-      book:close() -- the save keeps the book until it has ended
-      seen[#seen + 1] = tostring(book)
     end)
     local files = atelier.gather(saver)
-    atelier.gather(other)
+    atelier.gather(adder, counter, cannot)
     print(#files .. " " .. io.open(files[1], "rb"):read("a"):sub(1, 5))
     print(table.concat(seen, "\n"))
   ]], { "2" })
   T.eq(r.code, 0, r.stderr)
   T.match(r.stdout, "^1 %%PDF%-")
   T.match(r.stdout, "\nlookbook %(being saved%)\n")
-  T.match(r.stdout, "\nfalse BadOption the lookbook is being saved by another task")
-  T.match(r.stdout, "\nfalse the lookbook is being saved by another task")
-  T.match(r.stdout, "\nlookbook %(closed%)")
+  T.match(r.stdout, "\nfalse BadOption the lookbook is being saved by another task, and this call cannot wait here")
+  T.match(r.stdout, "\nadd 17\ncount 17")
+end)
+
+T.case("closing a book mid-save lets the save finish; waiting calls then see it closed", function()
+  local r = child(BOOK .. [[
+    local saver = atelier.spawn(function() return book:save(out .. "/book.png") end)
+    local seen = {}
+    local waiter = atelier.spawn(function()
+      atelier.sleep(0)
+      local ok, e = pcall(book.count, book) -- waits, then finds the book closed
+      seen[#seen + 1] = tostring(ok) .. " " .. tostring(e.message)
+    end)
+    local closer = atelier.spawn(function()
+      atelier.sleep(0)
+      book:close() -- the save keeps the book until it has ended, then frees it
+      seen[#seen + 1] = tostring(book)
+    end)
+    local files = atelier.gather(saver)
+    atelier.gather(waiter, closer)
+    print(#files)
+    print(table.concat(seen, "\n"))
+  ]], { "2" })
+  T.eq(r.code, 0, r.stderr)
+  T.match(r.stdout, "^4\n")
+  T.match(r.stdout, "lookbook %(closed%)")
+  T.match(r.stdout, "false the lookbook is closed")
   T.ok(not r.stderr:match("Sanitizer") and not r.stderr:match("leak"), r.stderr)
 end)
 
 T.case("a run that ends while a book is being saved ends cleanly", function()
   local r = child(BOOK .. [[
     atelier.spawn(function() book:save(out .. "/late.pdf") end)
+    atelier.spawn(function() atelier.sleep(0); book:count() end) -- waiting for the save
     atelier.sleep(0)
     error("stop now")
   ]], { "2" })
