@@ -12,8 +12,10 @@
  *
  * book:save runs on the scheduler's worker pool (task.h): waiting for the images still
  * being decoded, drawing the pages and encoding them take seconds, and the task that
- * saves waits for them as it waits for HTTP while other tasks keep polling. The book
- * belongs to that job until it is handed back: another task calling a method of the
+ * saves waits for them as it waits for HTTP while other tasks keep polling. So do the
+ * waits for the decode queue (page_queue.c) that other methods need first: for a free
+ * thread (book:add of a file or bytes), for every queued image (the rest). The book
+ * belongs to such a job until it is handed back: another task calling a method of the
  * book meanwhile waits for it (and raises BadOption where it cannot wait), and closing
  * it (or its collection) hands it over to the job, which frees it when done. */
 #include <lauxlib.h>
@@ -33,18 +35,20 @@
 
 #define BOOK_MT "atelier.page"
 
-typedef struct save_job save_job;
+typedef struct book_job book_job;
 
 typedef struct lbook {
   page_book *b;   /* NULL once closed */
-  save_job *busy; /* a book:save on the worker pool has the book until it ends */
+  book_job *busy; /* a job on the worker pool (book:save, a wait for the decode queue)
+                   * has the book until it ends */
+  bool rerun;     /* book:add runs again after its wait for the queue (see l_add) */
 } lbook;
 
 /* A task waiting for a busy book: woken (and freed) when the save's job ends, or
  * unlinked and freed when the task is torn down first. */
 typedef struct book_waiter {
   task *t;
-  save_job *j;
+  book_job *j;
   struct book_waiter *next;
 } book_waiter;
 
@@ -52,11 +56,12 @@ static lbook *check_book(lua_State *L, int idx) {
   lbook *lb = luaL_checkudata(L, idx, BOOK_MT);
   if (!lb->b) lpage_raise(L, 1, "BadOption", "the lookbook is closed");
   if (lb->busy) /* only where wait_turn could not wait */
-    lpage_raise(L, 1, "BadOption", "the lookbook is being saved by another task, and this call cannot wait here");
+    lpage_raise(L, 1, "BadOption",
+                "the lookbook is in use by another task (saving, or waiting for its images), and this call cannot wait here");
   return lb;
 }
 
-static book_waiter **waiters_of(save_job *j);
+static book_waiter **waiters_of(book_job *j);
 
 static void waiter_cancel(task *t, void *ud) {
   (void)t;
@@ -97,6 +102,25 @@ static int wait_turn(lua_State *L, lbook *lb, lua_CFunction again) {
     if (lb_->b && lb_->busy) return wait_turn(L, lb_, again);                            \
   } while (0)
 
+typedef enum {
+  BOOK_SAVE,  /* wait for the queue, then save */
+  BOOK_DRAIN, /* wait until every queued image is in the book */
+  BOOK_ROOM,  /* wait until the queue takes one more without waiting */
+} book_job_kind;
+
+static int wait_queue(lua_State *L, lbook *lb, book_job_kind kind, lua_CFunction again, int top, bool rerun);
+
+/* A method's first statement after WAIT_TURN: when the book has queued images that the
+ * method would wait for (kind BOOK_DRAIN), or no free decode thread for one more
+ * (BOOK_ROOM), the task waits for that on the pool, then the method runs from the
+ * start (its arguments at 1..top, as they came). On the script's thread where no task
+ * can wait, or with workers = 1. */
+#define WAIT_QUEUE(L, lb, kind, again, top, rerun)                                        \
+  do {                                                                                    \
+    if ((kind) == BOOK_DRAIN ? page_book_queued((lb)->b) > 0 : page_book_queue_full((lb)->b)) \
+      return wait_queue(L, lb, kind, again, top, rerun);                                  \
+  } while (0)
+
 /* Files added by path are decoded on worker threads (page_book_queue_file); one whose
  * data is corrupt behind a valid header is left out and reported here, by the next call
  * on the book, before that call does anything: a call that raises did nothing. The
@@ -125,6 +149,7 @@ static int l_new(lua_State *L) {
   lbook *lb = lua_newuserdatauv(L, sizeof *lb, 0);
   lb->b = NULL; /* closed until the book exists, so __gc is safe whatever happens */
   lb->busy = NULL;
+  lb->rerun = false;
   luaL_setmetatable(L, BOOK_MT);
   int book = lua_gettop(L);
   char err[400];
@@ -221,7 +246,10 @@ static int collect_meta(lua_State *L, int idx) {
  * Raises FileError or ImageDecodeError naming the file when it cannot be read or decoded. */
 static int l_add(lua_State *L) {
   WAIT_TURN(L, l_add);
+  int nargs = lua_gettop(L);
   lbook *lb = check_book(L, 1);
+  bool rerun = lb->rerun; /* after waiting for the queue below */
+  lb->rerun = false;
   int t = lua_type(L, 2);
   const char *source = NULL;
   const image *pixels = NULL;
@@ -284,7 +312,12 @@ static int l_add(lua_State *L) {
     }
   }
   char err[600];
-  raise_queued_failure(L, lb, "book:add", false);
+  /* A failure that showed before this call raises here; one that shows while this call
+   * waits for a free decode thread is the next call's, as when it waited in place. */
+  if (!rerun) raise_queued_failure(L, lb, "book:add", false);
+  if (img && pixels) WAIT_QUEUE(L, lb, BOOK_DRAIN, l_add, nargs, true); /* added after the queue */
+  else if (img && bytes) WAIT_QUEUE(L, lb, BOOK_ROOM, l_add, nargs, true);
+  else if (!img) WAIT_QUEUE(L, lb, BOOK_ROOM, l_add, nargs, true);
   page_status st = PAGE_OK;
   if (img) {
     /* undecoded images go straight from their bytes to the cell's size */
@@ -308,6 +341,7 @@ static int l_add(lua_State *L) {
 static int l_section(lua_State *L) {
   WAIT_TURN(L, l_section);
   lbook *lb = check_book(L, 1);
+  WAIT_QUEUE(L, lb, BOOK_DRAIN, l_section, lua_gettop(L), false);
   const char *title = luaL_checkstring(L, 2);
   raise_queued_failure(L, lb, "book:section", true);
   char err[300];
@@ -315,10 +349,13 @@ static int l_section(lua_State *L) {
   return 0;
 }
 
-/* ---- book:save on the worker pool ------------------------------------------------ */
+/* ---- book:save and waits for the decode queue on the worker pool ------------------- */
 
-struct save_job {
+struct book_job {
   task_job tj; /* first: the pool hands this pointer back */
+  book_job_kind kind;
+  lua_CFunction again; /* BOOK_DRAIN, BOOK_ROOM: the method to run again afterwards */
+  bool rerun;          /* ... telling it so (lbook.rerun) */
   book_waiter *waiters; /* tasks that called a method of the book meanwhile */
   page_book *b;
   lbook *owner; /* the book's userdata; NULL once it let go of b: the job frees b then */
@@ -332,9 +369,14 @@ struct save_job {
 
 /* On a worker thread: touches only the job and its book, which no one else touches
  * until the job is handed back (check_book refuses every other call meanwhile). */
-static void save_run(worker_job *w) {
-  save_job *j = (save_job *)w;
+static void book_run(worker_job *w) {
+  book_job *j = (book_job *)w;
+  if (j->kind == BOOK_ROOM) {
+    page_book_wait_room(j->b);
+    return;
+  }
   page_book_wait(j->b);
+  if (j->kind == BOOK_DRAIN) return;
   if (page_book_take_failure(j->b, j->msg, sizeof j->msg, j->file, sizeof j->file) != PAGE_OK) {
     j->queued_failed = true;
     return;
@@ -342,12 +384,12 @@ static void save_run(worker_job *w) {
   j->ok = page_book_save(j->b, j->path, &j->files, j->msg, sizeof j->msg);
 }
 
-static book_waiter **waiters_of(save_job *j) { return &j->waiters; }
+static book_waiter **waiters_of(book_job *j) { return &j->waiters; }
 
 /* On the loop thread, once the work has ended (or never will): the book is free again,
  * and the tasks waiting for it try their calls again. */
-static void save_free(task_job *tj) {
-  save_job *j = (save_job *)tj;
+static void book_job_free(task_job *tj) {
+  book_job *j = (book_job *)tj;
   while (j->waiters) {
     book_waiter *w = j->waiters;
     j->waiters = w->next;
@@ -364,7 +406,7 @@ static void save_free(task_job *tj) {
 static int save_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status;
   (void)ctx;
-  save_job *j = (save_job *)task_job_at(L, -1); /* raises when the pool stopped first */
+  book_job *j = (book_job *)task_job_at(L, -1); /* raises when the pool stopped first */
   if (j->queued_failed) {
     char full[1500], file[4096];
     snprintf(full, sizeof full, "book:save: an image added before was left out: %s", j->msg);
@@ -391,6 +433,37 @@ static int save_k(lua_State *L, int status, lua_KContext ctx) {
   return 1;
 }
 
+/* A new job on the book of lb, which it has from now on. NULL when out of memory. */
+static book_job *book_job_new(lbook *lb, book_job_kind kind) {
+  book_job *j = calloc(1, sizeof *j);
+  if (!j) return NULL;
+  j->kind = kind;
+  j->tj.w.run = book_run;
+  j->tj.free_job = book_job_free;
+  j->b = lb->b;
+  j->owner = lb;
+  lb->busy = j;
+  return j;
+}
+
+static int again_after_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  book_job *j = (book_job *)task_job_at(L, -1);
+  lua_CFunction again = j->again;
+  if (j->owner) j->owner->rerun = j->rerun;
+  task_job_release(L, -1); /* the book is free again */
+  lua_settop(L, (int)ctx);
+  return again(L);
+}
+
+static int wait_queue(lua_State *L, lbook *lb, book_job_kind kind, lua_CFunction again, int top, bool rerun) {
+  book_job *j = book_job_new(lb, kind);
+  if (!j) return lpage_raise(L, 1, "SystemError", "out of memory");
+  j->again = again;
+  j->rerun = rerun;
+  return task_offload(L, &j->tj, top, again_after_k);
+}
+
 /* book:save(path) -> {written paths}. Format from the extension. */
 static int l_save(lua_State *L) {
   WAIT_TURN(L, l_save);
@@ -400,16 +473,13 @@ static int l_save(lua_State *L) {
     lpage_raise(L, 1, "BadOption", "book:save: %s: unknown format (use .pdf, .png, .jpg, .webp or .html)", path);
   const char *real = sandbox_check_write(L, path);
   raise_queued_failure(L, lb, "book:save", false); /* what already failed, before any work */
-  save_job *j = calloc(1, sizeof *j);
-  if (!j || !(j->path = strdup(real))) {
-    free(j);
+  char *copy = strdup(real);
+  book_job *j = copy ? book_job_new(lb, BOOK_SAVE) : NULL;
+  if (!j) {
+    free(copy);
     return lpage_raise(L, 1, "SystemError", "book:save: out of memory");
   }
-  j->tj.w.run = save_run;
-  j->tj.free_job = save_free;
-  j->b = lb->b;
-  j->owner = lb;
-  lb->busy = j;
+  j->path = copy;
   return task_offload(L, &j->tj, 0, save_k);
 }
 
@@ -417,6 +487,7 @@ static int l_save(lua_State *L) {
 static int l_pages(lua_State *L) {
   WAIT_TURN(L, l_pages);
   lbook *lb = check_book(L, 1);
+  WAIT_QUEUE(L, lb, BOOK_DRAIN, l_pages, lua_gettop(L), false);
   raise_queued_failure(L, lb, "book:pages", true);
   lua_pushinteger(L, page_book_total_pages(lb->b));
   return 1;
@@ -426,6 +497,7 @@ static int l_pages(lua_State *L) {
 static int l_count(lua_State *L) {
   WAIT_TURN(L, l_count);
   lbook *lb = check_book(L, 1);
+  WAIT_QUEUE(L, lb, BOOK_DRAIN, l_count, lua_gettop(L), false);
   raise_queued_failure(L, lb, "book:count", true);
   lua_pushinteger(L, page_book_count(lb->b));
   return 1;
@@ -493,6 +565,7 @@ static void push_rect(lua_State *L, page_rect r, const char *name) {
 static int l_inspect(lua_State *L) {
   WAIT_TURN(L, l_inspect);
   lbook *lb = check_book(L, 1);
+  WAIT_QUEUE(L, lb, BOOK_DRAIN, l_inspect, lua_gettop(L), false);
   raise_queued_failure(L, lb, "book:inspect", true);
   page_inspect_text *v;
   int n;
@@ -549,7 +622,7 @@ static int l_close(lua_State *L) {
 static int l_tostring(lua_State *L) {
   lbook *lb = luaL_checkudata(L, 1, BOOK_MT);
   if (!lb->b) lua_pushstring(L, "lookbook (closed)");
-  else if (lb->busy) lua_pushstring(L, "lookbook (being saved)");
+  else if (lb->busy) lua_pushstring(L, "lookbook (in use by another task)");
   else lua_pushfstring(L, "lookbook (%d images, %d pages)", page_book_count(lb->b), page_book_pages(lb->b));
   return 1;
 }

@@ -1,8 +1,9 @@
 -- test_lookbook_workers.lua — book:save on the worker pool: other tasks keep running while
 -- a lookbook's pages are drawn and encoded (and not at all with workers = 1, today's
--- behaviour); the pages are the same either way; another task calling the book while a
--- save has it waits its turn (and raises where it cannot wait); closing it mid-save, or
--- ending the run, is clean.
+-- behaviour), and while book:add and book:count wait for the lookbook's decode queue;
+-- the pages are the same either way; another task calling the book while a save has it
+-- waits its turn (and raises where it cannot wait); closing it mid-save, or ending the
+-- run, is clean.
 local T = require "testing"
 
 -- Runs a Lua chunk in a child atelier (its own worker pool); returns the run.
@@ -63,6 +64,44 @@ T.case("with workers = 1 book:save runs on the script's thread, as before the po
   T.eq(tonumber(during), 0, "nothing else runs while the script's thread saves")
 end)
 
+-- The same for adds: the lookbook decodes files on its own threads (one per CPU, at
+-- most 4) and book:add waits for a free one; book:count for all of them.
+local ADDS = [[
+  local image, lookbook, atelier = require "image", require "lookbook", require "atelier"
+  image.configure{ workers = tonumber(arg[1]) }
+  local out = os.getenv("OUT")
+  local src = image.new(2000, 2000, { 120, 80, 40 })
+  src:crop{ x = 3, y = 5, width = 1990, height = 1990 }
+  local f = io.open(out .. "/big.png", "wb")
+  f:write(src:encode("png", { effort = 1 }))
+  f:close()
+  local book = lookbook.new { columns = 2, rows = 2 }
+  local ticks, done = 0, false
+  local ticker = atelier.spawn(function()
+    while not done do ticks = ticks + 1; atelier.sleep(0) end
+  end)
+  atelier.sleep(0)
+  local before = ticks
+  for i = 1, 8 do book:add(out .. "/big.png", { caption = "look " .. i }) end
+  local n = book:count()
+  local during = ticks - before
+  done = true
+  atelier.gather(ticker)
+  print(n, during)
+]]
+
+T.case("another task keeps running while book:add and book:count wait for decodes", function()
+  if tonumber(io.popen("nproc"):read("l")) < 2 then T.skip("one CPU: the lookbook decodes on the script's thread") end
+  local r = child(ADDS, { "2" })
+  T.eq(r.code, 0, r.stderr)
+  local n, during = r.stdout:match("(%d+)%s+(%d+)")
+  T.eq(tonumber(n), 8, r.stdout)
+  T.ok(tonumber(during) > 0, "the loop turned while the adds waited for the decode threads: " .. r.stdout)
+  local one = child(ADDS, { "1" })
+  T.eq(one.code, 0, one.stderr)
+  T.eq(one.stdout, "8\t0\n", "with workers = 1 the adds wait on the script's thread, as before")
+end)
+
 T.case("the pages are byte for byte the same on the pool and on the script's thread", function()
   local src = BOOK .. [[
     local sums = {}
@@ -117,8 +156,8 @@ T.case("calls from other tasks wait while a save has the book, in the order they
   ]], { "2" })
   T.eq(r.code, 0, r.stderr)
   T.match(r.stdout, "^1 %%PDF%-")
-  T.match(r.stdout, "\nlookbook %(being saved%)\n")
-  T.match(r.stdout, "\nfalse BadOption the lookbook is being saved by another task, and this call cannot wait here")
+  T.match(r.stdout, "\nlookbook %(in use by another task%)\n")
+  T.match(r.stdout, "\nfalse BadOption the lookbook is in use by another task %(saving, or waiting for its images%), and this call cannot wait here")
   T.match(r.stdout, "\nadd 17\ncount 17")
 end)
 
