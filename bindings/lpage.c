@@ -44,7 +44,7 @@ typedef struct lbook {
   bool rerun;     /* book:add runs again after its wait for the queue (see l_add) */
 } lbook;
 
-/* A task waiting for a busy book: woken (and freed) when the save's job ends, or
+/* A task waiting for a busy book: woken (and freed) when the book's job ends, or
  * unlinked and freed when the task is torn down first. */
 typedef struct book_waiter {
   task *t;
@@ -79,8 +79,8 @@ static int again_k(lua_State *L, int status, lua_KContext ctx) {
   return ((lua_CFunction)ctx)(L); /* the method from the start, its arguments as they were */
 }
 
-/* The book at 1 is busy with a save: the running task waits until that save has ended,
- * then the method `again` runs from the start. Called first thing, before a method
+/* The book at 1 is busy with a job (a save, a wait for the decode queue): the running
+ * task waits until that job has ended, then the method `again` runs from the start. Called first thing, before a method
  * pushes anything. Raises (check_book) where no task can wait. */
 static int wait_turn(lua_State *L, lbook *lb, lua_CFunction again) {
   task *t = task_current(L);
@@ -95,7 +95,7 @@ static int wait_turn(lua_State *L, lbook *lb, lua_CFunction again) {
   return task_wait(L, (lua_KContext)again, again_k);
 }
 
-/* A method's first statement: while a save has the book at 1, the task waits its turn. */
+/* A method's first statement: while a job has the book at 1, the task waits its turn. */
 #define WAIT_TURN(L, again)                                                              \
   do {                                                                                   \
     lbook *lb_ = luaL_checkudata(L, 1, BOOK_MT);                                         \
@@ -110,11 +110,11 @@ typedef enum {
 
 static int wait_queue(lua_State *L, lbook *lb, book_job_kind kind, lua_CFunction again, int top, bool rerun);
 
-/* A method's first statement after WAIT_TURN: when the book has queued images that the
- * method would wait for (kind BOOK_DRAIN), or no free decode thread for one more
- * (BOOK_ROOM), the task waits for that on the pool, then the method runs from the
- * start (its arguments at 1..top, as they came). On the script's thread where no task
- * can wait, or with workers = 1. */
+/* In a method, after WAIT_TURN and before it changes anything: when the book has
+ * queued images that the method would wait for (kind BOOK_DRAIN), or no free decode
+ * thread for one more (BOOK_ROOM), the task waits for that on the pool, then the method
+ * runs from the start (its arguments at 1..top, as they came). On the script's thread
+ * where no task can wait, or with workers = 1. */
 #define WAIT_QUEUE(L, lb, kind, again, top, rerun)                                        \
   do {                                                                                    \
     if ((kind) == BOOK_DRAIN ? page_book_queued((lb)->b) > 0 : page_book_queue_full((lb)->b)) \
@@ -368,7 +368,7 @@ struct book_job {
 };
 
 /* On a worker thread: touches only the job and its book, which no one else touches
- * until the job is handed back (check_book refuses every other call meanwhile). */
+ * until the job is handed back (other calls wait: WAIT_TURN). */
 static void book_run(worker_job *w) {
   book_job *j = (book_job *)w;
   if (j->kind == BOOK_ROOM) {
@@ -397,7 +397,7 @@ static void book_job_free(task_job *tj) {
     free(w);
   }
   if (j->owner) j->owner->busy = NULL;
-  else page_book_free(j->b); /* closed or collected while saving */
+  else page_book_free(j->b); /* closed or collected while the job ran */
   page_files_free(&j->files);
   free(j->path);
   free(j);
