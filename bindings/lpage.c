@@ -9,7 +9,16 @@
  *   SystemError       out of memory, the temporary spool file failed, or cairo or Pango
  *                     cannot be loaded (runtime/lazy/)
  *   SaveError   the lookbook could not be written
- * All of them raise; nothing here returns nil, message. */
+ * All of them raise; nothing here returns nil, message.
+ *
+ * book:save runs on the scheduler's worker pool (task.h): waiting for the images still
+ * being decoded, drawing the pages and encoding them take seconds, and the task that
+ * saves waits for them as it waits for HTTP while other tasks keep polling. So do the
+ * waits for the decode queue (page_queue.c) that other methods need first: for a free
+ * thread (book:add of a file or bytes), for every queued image (the rest). The book
+ * belongs to such a job until it is handed back: another task calling a method of the
+ * book meanwhile waits for it (and raises BadOption where it cannot wait), and closing
+ * it (or its collection) hands it over to the job, which frees it when done. */
 #include <lauxlib.h>
 #include <math.h>
 #include <stdarg.h>
@@ -24,18 +33,95 @@
 #include "limage.h"
 #include "modules.h"
 #include "sandbox.h"
+#include "task.h"
 
 #define BOOK_MT "atelier.page"
 
+typedef struct book_job book_job;
+
 typedef struct lbook {
-  page_book *b; /* NULL once closed */
+  page_book *b;   /* NULL once closed */
+  book_job *busy; /* a job on the worker pool (book:save, a wait for the decode queue)
+                   * has the book until it ends */
+  bool rerun;     /* book:add runs again after its wait for the queue (see l_add) */
 } lbook;
+
+/* A task waiting for a busy book: woken (and freed) when the book's job ends, or
+ * unlinked and freed when the task is torn down first. */
+typedef struct book_waiter {
+  task *t;
+  book_job *j;
+  struct book_waiter *next;
+} book_waiter;
 
 static lbook *check_book(lua_State *L, int idx) {
   lbook *lb = luaL_checkudata(L, idx, BOOK_MT);
   if (!lb->b) lpage_raise(L, 1, "BadOption", "the lookbook is closed");
+  if (lb->busy) /* only where wait_turn could not wait */
+    lpage_raise(L, 1, "BadOption",
+                "the lookbook is in use by another task (saving, or waiting for its images), and this call cannot wait here");
   return lb;
 }
+
+static book_waiter **waiters_of(book_job *j);
+
+static void waiter_cancel(task *t, void *ud) {
+  (void)t;
+  book_waiter *w = ud;
+  for (book_waiter **p = waiters_of(w->j); *p; p = &(*p)->next)
+    if (*p == w) {
+      *p = w->next;
+      break;
+    }
+  free(w);
+}
+
+static int again_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  return ((lua_CFunction)ctx)(L); /* the method from the start, its arguments as they were */
+}
+
+/* The book at 1 is busy with a job (a save, a wait for the decode queue): the running
+ * task waits until that job has ended, then the method `again` runs from the start. Called first thing, before a method
+ * pushes anything. Raises (check_book) where no task can wait. */
+static int wait_turn(lua_State *L, lbook *lb, lua_CFunction again) {
+  task *t = task_current(L);
+  if (!t || !lua_isyieldable(L)) return check_book(L, 1), 0;
+  book_waiter *w = malloc(sizeof *w);
+  if (!w) return lpage_raise(L, 1, "SystemError", "out of memory");
+  *w = (book_waiter){.t = t, .j = lb->busy, .next = NULL};
+  book_waiter **end = waiters_of(lb->busy);
+  while (*end) end = &(*end)->next;
+  *end = w; /* in the order they came: their calls run in that order */
+  task_on_cancel(t, waiter_cancel, w);
+  return task_wait(L, (lua_KContext)again, again_k);
+}
+
+/* A method's first statement: while a job has the book at 1, the task waits its turn. */
+#define WAIT_TURN(L, again)                                                              \
+  do {                                                                                   \
+    lbook *lb_ = luaL_checkudata(L, 1, BOOK_MT);                                         \
+    if (lb_->b && lb_->busy) return wait_turn(L, lb_, again);                            \
+  } while (0)
+
+typedef enum {
+  BOOK_SAVE,  /* wait for the queue, then save */
+  BOOK_DRAIN, /* wait until every queued image is in the book */
+  BOOK_ROOM,  /* wait until the queue takes one more without waiting */
+} book_job_kind;
+
+static int wait_queue(lua_State *L, lbook *lb, book_job_kind kind, lua_CFunction again, int top, bool rerun);
+
+/* In a method, after WAIT_TURN and before it changes anything: when the book has
+ * queued images that the method would wait for (kind BOOK_DRAIN), or no free decode
+ * thread for one more (BOOK_ROOM), the task waits for that on the pool, then the method
+ * runs from the start (its arguments at 1..top, as they came). On the script's thread
+ * where no task can wait, or with workers = 1. */
+#define WAIT_QUEUE(L, lb, kind, again, top, rerun)                                        \
+  do {                                                                                    \
+    if ((kind) == BOOK_DRAIN ? page_book_queued((lb)->b) > 0 : page_book_queue_full((lb)->b)) \
+      return wait_queue(L, lb, kind, again, top, rerun);                                  \
+  } while (0)
 
 /* Files added by path are decoded on worker threads (page_book_queue_file); one whose
  * data is corrupt behind a valid header is left out and reported here, by the next call
@@ -64,6 +150,8 @@ static int l_new(lua_State *L) {
   lpage_read_options(L, &a); /* pushes what keeps label strings alive */
   lbook *lb = lua_newuserdatauv(L, sizeof *lb, 0);
   lb->b = NULL; /* closed until the book exists, so __gc is safe whatever happens */
+  lb->busy = NULL;
+  lb->rerun = false;
   luaL_setmetatable(L, BOOK_MT);
   int book = lua_gettop(L);
   char err[400];
@@ -161,7 +249,11 @@ static int collect_meta(lua_State *L, int idx) {
  * Scales the image into the next cell now; a path is decoded straight to that size.
  * Raises FileError or ImageDecodeError naming the file when it cannot be read or decoded. */
 static int l_add(lua_State *L) {
+  WAIT_TURN(L, l_add);
+  int nargs = lua_gettop(L);
   lbook *lb = check_book(L, 1);
+  bool rerun = lb->rerun; /* after waiting for the queue below */
+  lb->rerun = false;
   int t = lua_type(L, 2);
   const char *source = NULL;
   const image *pixels = NULL;
@@ -224,7 +316,12 @@ static int l_add(lua_State *L) {
     }
   }
   char err[600];
-  raise_queued_failure(L, lb, "book:add", false);
+  /* A failure that showed before this call raises here; one that shows while this call
+   * waits for a free decode thread is the next call's, as when it waited in place. */
+  if (!rerun) raise_queued_failure(L, lb, "book:add", false);
+  if (img && pixels) WAIT_QUEUE(L, lb, BOOK_DRAIN, l_add, nargs, true); /* added after the queue */
+  else if (img && bytes) WAIT_QUEUE(L, lb, BOOK_ROOM, l_add, nargs, true);
+  else if (!img) WAIT_QUEUE(L, lb, BOOK_ROOM, l_add, nargs, true);
   page_status st = PAGE_OK;
   if (img) {
     /* undecoded images go straight from their bytes to the cell's size */
@@ -246,7 +343,9 @@ static int l_add(lua_State *L) {
 
 /* book:section(title) — the next image starts a new page headed by title. */
 static int l_section(lua_State *L) {
+  WAIT_TURN(L, l_section);
   lbook *lb = check_book(L, 1);
+  WAIT_QUEUE(L, lb, BOOK_DRAIN, l_section, lua_gettop(L), false);
   const char *title = luaL_checkstring(L, 2);
   raise_queued_failure(L, lb, "book:section", true);
   char err[300];
@@ -254,33 +353,145 @@ static int l_section(lua_State *L) {
   return 0;
 }
 
+/* ---- book:save and waits for the decode queue on the worker pool ------------------- */
+
+struct book_job {
+  task_job tj; /* first: the pool hands this pointer back */
+  book_job_kind kind;
+  lua_CFunction again; /* BOOK_DRAIN, BOOK_ROOM: the method to run again afterwards */
+  bool rerun;          /* ... telling it so (lbook.rerun) */
+  book_waiter *waiters; /* tasks that called a method of the book meanwhile */
+  page_book *b;
+  lbook *owner; /* the book's userdata; NULL once it let go of b: the job frees b then */
+  char *path;   /* where to save (the sandbox's answer, copied) */
+  page_files files;
+  bool ok;
+  bool queued_failed; /* an image added before was left out: msg names it, file its path */
+  char file[4096];
+  char msg[1300];
+};
+
+/* On a worker thread: touches only the job and its book, which no one else touches
+ * until the job is handed back (other calls wait: WAIT_TURN). */
+static void book_run(worker_job *w) {
+  book_job *j = (book_job *)w;
+  if (j->kind == BOOK_ROOM) {
+    page_book_wait_room(j->b);
+    return;
+  }
+  page_book_wait(j->b);
+  if (j->kind == BOOK_DRAIN) return;
+  if (page_book_take_failure(j->b, j->msg, sizeof j->msg, j->file, sizeof j->file) != PAGE_OK) {
+    j->queued_failed = true;
+    return;
+  }
+  j->ok = page_book_save(j->b, j->path, &j->files, j->msg, sizeof j->msg);
+}
+
+static book_waiter **waiters_of(book_job *j) { return &j->waiters; }
+
+/* On the loop thread, once the work has ended (or never will): the book is free again,
+ * and the tasks waiting for it try their calls again. */
+static void book_job_free(task_job *tj) {
+  book_job *j = (book_job *)tj;
+  while (j->waiters) {
+    book_waiter *w = j->waiters;
+    j->waiters = w->next;
+    task_wake(w->t, 0);
+    free(w);
+  }
+  if (j->owner) j->owner->busy = NULL;
+  else page_book_free(j->b); /* closed or collected while the job ran */
+  page_files_free(&j->files);
+  free(j->path);
+  free(j);
+}
+
+static int save_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  (void)ctx;
+  book_job *j = (book_job *)task_job_at(L, -1); /* raises when the pool stopped first */
+  if (j->queued_failed) {
+    char full[1500], file[4096];
+    snprintf(full, sizeof full, "book:save: an image added before was left out: %s", j->msg);
+    snprintf(file, sizeof file, "%s", j->file);
+    task_job_release(L, -1);
+    lerr_info e = {.name = "ImageDecodeError", .message = full};
+    lerr_push(L, &e, 1);
+    lua_pushstring(L, file);
+    lua_setfield(L, -2, "file");
+    return lua_error(L);
+  }
+  if (!j->ok) {
+    char msg[1300];
+    snprintf(msg, sizeof msg, "%s", j->msg);
+    task_job_release(L, -1);
+    return lpage_raise(L, 1, "SaveError", "book:save: %s", msg);
+  }
+  lua_createtable(L, j->files.n, 0);
+  for (int i = 0; i < j->files.n; i++) {
+    lua_pushstring(L, j->files.paths[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  task_job_release(L, -2);
+  return 1;
+}
+
+/* A new job on the book of lb, which it has from now on. NULL when out of memory. */
+static book_job *book_job_new(lbook *lb, book_job_kind kind) {
+  book_job *j = calloc(1, sizeof *j);
+  if (!j) return NULL;
+  j->kind = kind;
+  j->tj.w.run = book_run;
+  j->tj.free_job = book_job_free;
+  j->b = lb->b;
+  j->owner = lb;
+  lb->busy = j;
+  return j;
+}
+
+static int again_after_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  book_job *j = (book_job *)task_job_at(L, -1);
+  lua_CFunction again = j->again;
+  if (j->owner) j->owner->rerun = j->rerun;
+  task_job_release(L, -1); /* the book is free again */
+  lua_settop(L, (int)ctx);
+  return again(L);
+}
+
+static int wait_queue(lua_State *L, lbook *lb, book_job_kind kind, lua_CFunction again, int top, bool rerun) {
+  book_job *j = book_job_new(lb, kind);
+  if (!j) return lpage_raise(L, 1, "SystemError", "out of memory");
+  j->again = again;
+  j->rerun = rerun;
+  return task_offload(L, &j->tj, top, again_after_k);
+}
+
 /* book:save(path) -> {written paths}. Format from the extension. */
 static int l_save(lua_State *L) {
+  WAIT_TURN(L, l_save);
   lbook *lb = check_book(L, 1);
   const char *path = luaL_checkstring(L, 2);
   if (page_out_from_path(path) == PAGE_OUT_NONE)
     lpage_raise(L, 1, "BadOption", "book:save: %s: unknown format (use .pdf, .png, .jpg, .webp or .html)", path);
   const char *real = sandbox_check_write(L, path);
-  raise_queued_failure(L, lb, "book:save", true);
-  page_files files = {0};
-  char err[600];
-  bool ok = page_book_save(lb->b, real, &files, err, sizeof err);
-  if (!ok) {
-    page_files_free(&files);
-    return lpage_raise(L, 1, "SaveError", "book:save: %s", err);
+  raise_queued_failure(L, lb, "book:save", false); /* what already failed, before any work */
+  char *copy = strdup(real);
+  book_job *j = copy ? book_job_new(lb, BOOK_SAVE) : NULL;
+  if (!j) {
+    free(copy);
+    return lpage_raise(L, 1, "SystemError", "book:save: out of memory");
   }
-  lua_createtable(L, files.n, 0);
-  for (int i = 0; i < files.n; i++) {
-    lua_pushstring(L, files.paths[i]);
-    lua_rawseti(L, -2, i + 1);
-  }
-  page_files_free(&files);
-  return 1;
+  j->path = copy;
+  return task_offload(L, &j->tj, 0, save_k);
 }
 
 /* book:pages() -> pages a save writes now: the cover and the pages the images fill. */
 static int l_pages(lua_State *L) {
+  WAIT_TURN(L, l_pages);
   lbook *lb = check_book(L, 1);
+  WAIT_QUEUE(L, lb, BOOK_DRAIN, l_pages, lua_gettop(L), false);
   raise_queued_failure(L, lb, "book:pages", true);
   lua_pushinteger(L, page_book_total_pages(lb->b));
   return 1;
@@ -288,7 +499,9 @@ static int l_pages(lua_State *L) {
 
 /* book:count() -> images added. */
 static int l_count(lua_State *L) {
+  WAIT_TURN(L, l_count);
   lbook *lb = check_book(L, 1);
+  WAIT_QUEUE(L, lb, BOOK_DRAIN, l_count, lua_gettop(L), false);
   raise_queued_failure(L, lb, "book:count", true);
   lua_pushinteger(L, page_book_count(lb->b));
   return 1;
@@ -299,6 +512,7 @@ static int l_count(lua_State *L) {
  * templates = {{{x, y, w, h}, ...}, ...} (each page template's cells)},
  * all in pixels at the book's dpi. For tests and for scripts that place things exactly. */
 static int l_geometry(lua_State *L) {
+  WAIT_TURN(L, l_geometry);
   const page_layout *l = page_book_layout(check_book(L, 1)->b);
   lua_createtable(L, 0, 14);
   struct {
@@ -353,7 +567,9 @@ static void push_rect(lua_State *L, page_rect r, const char *name) {
  * piece of text the pages set and where it landed (pixels at the book's dpi), for tests
  * that check nothing leaves its box. */
 static int l_inspect(lua_State *L) {
+  WAIT_TURN(L, l_inspect);
   lbook *lb = check_book(L, 1);
+  WAIT_QUEUE(L, lb, BOOK_DRAIN, l_inspect, lua_gettop(L), false);
   raise_queued_failure(L, lb, "book:inspect", true);
   page_inspect_text *v;
   int n;
@@ -397,7 +613,12 @@ static int l_inspect(lua_State *L) {
 /* book:close() — frees the book and its temporary file now (also __gc / __close). */
 static int l_close(lua_State *L) {
   lbook *lb = luaL_checkudata(L, 1, BOOK_MT);
-  page_book_free(lb->b);
+  if (lb->busy) { /* a save still has it: the job frees it when its work has ended */
+    lb->busy->owner = NULL;
+    lb->busy = NULL;
+  } else {
+    page_book_free(lb->b);
+  }
   lb->b = NULL;
   return 0;
 }
@@ -405,6 +626,7 @@ static int l_close(lua_State *L) {
 static int l_tostring(lua_State *L) {
   lbook *lb = luaL_checkudata(L, 1, BOOK_MT);
   if (!lb->b) lua_pushstring(L, "lookbook (closed)");
+  else if (lb->busy) lua_pushstring(L, "lookbook (in use by another task)");
   else lua_pushfstring(L, "lookbook (%d images, %d pages)", page_book_count(lb->b), page_book_pages(lb->b));
   return 1;
 }

@@ -144,6 +144,14 @@ page_status page_book_queue_encoded(page_book *b, const void *bytes, size_t len,
                                     const page_item *item, char *err, size_t errlen);
 /* Images added plus images still queued, without waiting. */
 int page_book_count_queued(const page_book *b);
+/* Images queued and not yet added, without waiting: > 0 means the calls that wait for
+ * the queue (page_book_wait and all that use it) would wait now. */
+int page_book_queued(const page_book *b);
+/* Whether queuing one more image now (page_book_queue_file / _encoded) would first
+ * wait for a decode to finish: every thread busy, or a heavy decode queued. */
+bool page_book_queue_full(const page_book *b);
+/* Waits until queuing one more image would not wait, adding what has finished. */
+void page_book_wait_room(page_book *b);
 /* Waits for every queued image and adds them. */
 void page_book_wait(page_book *b);
 /* The first failure of a queued image since the last call, PAGE_OK when none; err says

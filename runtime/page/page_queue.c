@@ -291,6 +291,18 @@ page_status page_queue_encoded(page_book *b, page_queue *q, const void *bytes, s
 }
 
 int page_book_count_queued(const page_book *b) { return b->n + (b->q ? b->q->njobs : 0); }
+int page_book_queued(const page_book *b) { return b->q ? b->q->njobs : 0; }
+
+/* The condition wait_for_room waits on (njobs and heavy_pending change on the caller's
+ * thread only, so no lock). */
+bool page_book_queue_full(const page_book *b) {
+  const page_queue *q = b->q;
+  return q && (q->njobs >= q->nthreads || (q->heavy_pending > 0 && q->njobs > 0));
+}
+
+void page_book_wait_room(page_book *b) {
+  if (b->q) wait_for_room(b, b->q);
+}
 
 page_status page_book_take_failure(page_book *b, char *err, size_t errlen, char *path, size_t pathlen) {
   page_status st = b->failed;

@@ -1,0 +1,210 @@
+-- test_lookbook_workers.lua — book:save on the worker pool: other tasks keep running while
+-- a lookbook's pages are drawn and encoded (and not at all with workers = 1, today's
+-- behaviour), and while book:add and book:count wait for the lookbook's decode queue;
+-- the pages are the same either way; another task calling the book while a save has it
+-- waits its turn (and raises where it cannot wait); closing it mid-save, or ending the
+-- run, is clean.
+local T = require "testing"
+
+-- Runs a Lua chunk in a child atelier (its own worker pool); returns the run.
+local function child(src, args, env)
+  local dir = T.tmpdir()
+  T.write_file(dir .. "/c.lua", src)
+  local argv = { T.atelier, dir .. "/c.lua" }
+  for _, a in ipairs(args or {}) do argv[#argv + 1] = a end
+  env = env or {}
+  env.OUT = env.OUT or dir
+  return T.run(argv, { env = env, cwd = dir })
+end
+
+-- A book of 16 detailed photos-like cells (4 PNG pages at 150 dpi: a save of a good
+-- fraction of a second), `book` and `files` in the chunk; then `body`.
+local BOOK = [[
+  local image, lookbook, atelier = require "image", require "lookbook", require "atelier"
+  image.configure{ workers = tonumber(arg[1]) }
+  local out = os.getenv("OUT")
+  local src = image.new(880, 1176, { 120, 80, 40 })
+  src:crop{ x = 3, y = 5, width = 870, height = 1160 }
+  local f = io.open(out .. "/in.png", "wb")
+  f:write(src:encode("png", { effort = 1 }))
+  f:close()
+  local book = lookbook.new { columns = 2, rows = 2, title = "Workers" }
+  for i = 1, 16 do book:add(out .. "/in.png", { caption = "look " .. i }) end
+]]
+
+-- Counts the turns another task gets while book:save runs: the ticker yields to the
+-- loop every turn (sleep(0)), so it advances exactly when the loop turns.
+local TICKS = BOOK .. [[
+  local ticks, done = 0, false
+  local ticker = atelier.spawn(function()
+    while not done do ticks = ticks + 1; atelier.sleep(0) end
+  end)
+  atelier.sleep(0) -- the ticker is running
+  local before = ticks
+  local files = book:save(out .. "/book.png")
+  local during = ticks - before
+  done = true
+  atelier.gather(ticker)
+  print(#files, during)
+]]
+
+T.case("another task keeps running while book:save draws and encodes on a worker", function()
+  local r = child(TICKS, { "2" })
+  T.eq(r.code, 0, r.stderr)
+  local n, during = r.stdout:match("(%d+)%s+(%d+)")
+  T.eq(tonumber(n), 4, "16 cells of 2x2: 4 pages: " .. r.stdout)
+  T.ok(tonumber(during) > 0, "the loop turned while the book was saved: " .. r.stdout)
+end)
+
+T.case("with workers = 1 book:save runs on the script's thread, as before the pool", function()
+  local r = child(TICKS, { "1" })
+  T.eq(r.code, 0, r.stderr)
+  local n, during = r.stdout:match("(%d+)%s+(%d+)")
+  T.eq(tonumber(n), 4, r.stdout)
+  T.eq(tonumber(during), 0, "nothing else runs while the script's thread saves")
+end)
+
+-- The same for adds: the lookbook decodes files on its own threads (one per CPU, at
+-- most 4) and book:add waits for a free one; book:count for all of them.
+local ADDS = [[
+  local image, lookbook, atelier = require "image", require "lookbook", require "atelier"
+  image.configure{ workers = tonumber(arg[1]) }
+  local out = os.getenv("OUT")
+  local src = image.new(2000, 2000, { 120, 80, 40 })
+  src:crop{ x = 3, y = 5, width = 1990, height = 1990 }
+  local f = io.open(out .. "/big.png", "wb")
+  f:write(src:encode("png", { effort = 1 }))
+  f:close()
+  local book = lookbook.new { columns = 2, rows = 2 }
+  local ticks, done = 0, false
+  local ticker = atelier.spawn(function()
+    while not done do ticks = ticks + 1; atelier.sleep(0) end
+  end)
+  atelier.sleep(0)
+  local before = ticks
+  for i = 1, 8 do book:add(out .. "/big.png", { caption = "look " .. i }) end
+  local n = book:count()
+  local during = ticks - before
+  done = true
+  atelier.gather(ticker)
+  print(n, during)
+]]
+
+T.case("another task keeps running while book:add and book:count wait for decodes", function()
+  if tonumber(io.popen("nproc"):read("l")) < 2 then T.skip("one CPU: the lookbook decodes on the script's thread") end
+  local r = child(ADDS, { "2" })
+  T.eq(r.code, 0, r.stderr)
+  local n, during = r.stdout:match("(%d+)%s+(%d+)")
+  T.eq(tonumber(n), 8, r.stdout)
+  T.ok(tonumber(during) > 0, "the loop turned while the adds waited for the decode threads: " .. r.stdout)
+  local one = child(ADDS, { "1" })
+  T.eq(one.code, 0, one.stderr)
+  T.eq(one.stdout, "8\t0\n", "with workers = 1 the adds wait on the script's thread, as before")
+end)
+
+T.case("the pages are byte for byte the same on the pool and on the script's thread", function()
+  local src = BOOK .. [[
+    local sums = {}
+    for _, ext in ipairs { "png", "pdf", "html" } do
+      local files = book:save(out .. "/w" .. arg[1] .. "/book." .. ext)
+      for _, p in ipairs(files) do
+        local h = io.open(p, "rb")
+        local data = h and h:read("a") or "(folder)"
+        if h then h:close() end
+        sums[#sums + 1] = p:gsub("^.*/w%d/", "") .. "=" .. #data
+      end
+    end
+    print(table.concat(sums, " "))
+  ]]
+  local dir = T.tmpdir()
+  local a = child(src, { "1" }, { OUT = dir })
+  local b = child(src, { "2" }, { OUT = dir })
+  T.eq(a.code, 0, a.stderr)
+  T.eq(b.code, 0, b.stderr)
+  T.eq(b.stdout, a.stdout, "the same files from both")
+  for i = 1, 4 do
+    T.eq(T.read_file(dir .. "/w2/book-" .. i .. ".png"), T.read_file(dir .. "/w1/book-" .. i .. ".png"),
+      "page " .. i .. " identical")
+  end
+end)
+
+T.case("calls from other tasks wait while a save has the book, in the order they came", function()
+  local r = child(BOOK .. [[
+    local saver = atelier.spawn(function() return book:save(out .. "/book.pdf") end)
+    local seen = {}
+    local adder = atelier.spawn(function()
+      atelier.sleep(0) -- the save is on a worker by now
+      seen[#seen + 1] = tostring(book)
+      local n = book:add(out .. "/in.png", { caption = "late" }) -- waits for the save
+      seen[#seen + 1] = "add " .. n
+    end)
+    local counter = atelier.spawn(function()
+      atelier.sleep(0)
+      local n = book:count() -- after the add: it came second
+      seen[#seen + 1] = "count " .. n
+    end)
+    -- a call that cannot wait (inside table.sort's comparator) raises instead
+    local cannot = atelier.spawn(function()
+      atelier.sleep(0)
+      local ok, e = pcall(table.sort, { 2, 1 }, function(a, b) book:pages() return a < b end)
+      seen[#seen + 1] = tostring(ok) .. " " .. tostring(e.name) .. " " .. tostring(e.message)
+    end)
+    local files = atelier.gather(saver)
+    atelier.gather(adder, counter, cannot)
+    print(#files .. " " .. io.open(files[1], "rb"):read("a"):sub(1, 5))
+    print(table.concat(seen, "\n"))
+  ]], { "2" })
+  T.eq(r.code, 0, r.stderr)
+  T.match(r.stdout, "^1 %%PDF%-")
+  T.match(r.stdout, "\nlookbook %(in use by another task%)\n")
+  T.match(r.stdout, "\nfalse BadOption the lookbook is in use by another task %(saving, or waiting for its images%), and this call cannot wait here")
+  T.match(r.stdout, "\nadd 17\ncount 17")
+end)
+
+T.case("closing a book mid-save lets the save finish; waiting calls then see it closed", function()
+  local r = child(BOOK .. [[
+    local saver = atelier.spawn(function() return book:save(out .. "/book.png") end)
+    local seen = {}
+    local waiter = atelier.spawn(function()
+      atelier.sleep(0)
+      local ok, e = pcall(book.count, book) -- waits, then finds the book closed
+      seen[#seen + 1] = tostring(ok) .. " " .. tostring(e.message)
+    end)
+    local closer = atelier.spawn(function()
+      atelier.sleep(0)
+      book:close() -- the save keeps the book until it has ended, then frees it
+      seen[#seen + 1] = tostring(book)
+    end)
+    local files = atelier.gather(saver)
+    atelier.gather(waiter, closer)
+    print(#files)
+    print(table.concat(seen, "\n"))
+  ]], { "2" })
+  T.eq(r.code, 0, r.stderr)
+  T.match(r.stdout, "^4\n")
+  T.match(r.stdout, "lookbook %(closed%)")
+  T.match(r.stdout, "false the lookbook is closed")
+  T.ok(not r.stderr:match("Sanitizer") and not r.stderr:match("leak"), r.stderr)
+end)
+
+T.case("a run that ends while a book is being saved ends cleanly", function()
+  local r = child(BOOK .. [[
+    atelier.spawn(function() book:save(out .. "/late.pdf") end)
+    atelier.spawn(function() atelier.sleep(0); book:count() end) -- waiting for the save
+    atelier.sleep(0)
+    error("stop now")
+  ]], { "2" })
+  T.eq(r.code, 1, "the main task's error ends the run")
+  T.match(r.stderr, "stop now")
+  T.ok(not r.stderr:match("leak") and not r.stderr:match("Sanitizer"), r.stderr)
+end)
+
+T.case("the book is usable again once its save has returned", function()
+  local r = child(BOOK .. [[
+    book:save(out .. "/a.pdf")
+    book:add(out .. "/in.png", { caption = "one more" })
+    print(book:count(), #book:save(out .. "/b.png"))
+  ]], { "2" })
+  T.eq(r.code, 0, r.stderr)
+  T.eq(r.stdout, "17\t5\n")
+end)
