@@ -38,6 +38,8 @@ TEST(interrupt_first_sigint_stops_on_the_loop_once) {
   loop *lp = loop_new(err, sizeof err);
   REQUIRE(lp != NULL);
   stops = 0;
+  struct sigaction before; /* SIG_DFL, or SIG_IGN under a shell's background job */
+  sigaction(SIGINT, NULL, &before);
   REQUIRE(interrupt_install(lp, on_stop, NULL, "bye\n"));
   CHECK(!interrupt_stopping());
   interrupt_request(); /* the handler runs now; it only flags and wakes */
@@ -52,6 +54,6 @@ TEST(interrupt_first_sigint_stops_on_the_loop_once) {
   interrupt_uninstall();
   struct sigaction now;
   sigaction(SIGINT, NULL, &now);
-  CHECK(now.sa_handler == SIG_DFL); /* restored for the rest of the test binary */
+  CHECK(now.sa_handler == before.sa_handler); /* restored for the rest of the test binary */
   loop_free(lp);
 }
