@@ -88,6 +88,10 @@ void emu_predictions_write(emu *e, double now, buf *out) {
       jw_key(&w, "finished_at");
       jw_double(&w, p->finished_at);
     }
+    if (isfinite(p->t_due)) { /* seconds from creation to its end, as time-scaled */
+      jw_key(&w, "seconds");
+      jw_double(&w, p->t_due - p->created);
+    }
     write_int(&w, "polls", p->polls); /* status requests answered for it */
     if (p->polls) {
       jw_key(&w, "first_poll"); /* seconds after creation */
