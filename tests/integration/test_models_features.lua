@@ -13,7 +13,6 @@ local E = require "emu"
 local R = require "recipe_run"
 local cjson = require "cjson"
 local proc = require "proc"
-local atelier = require "atelier"
 
 -- The models atelier accepts, as the runtime lists them.
 local function accepted_models()
