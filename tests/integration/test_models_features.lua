@@ -127,10 +127,12 @@ end
 
 T.case("every model: submit + gather and map over run buy once, save metadata --info prints (the MP4 as "
   .. "served), and a rerun with the journal buys nothing and writes the same files", function()
-  local emu <close> = E.start{ ["time-scale"] = 0.02, ["concurrency-limit"] = 0 }
+  -- the service's limits (6 unfinished predictions, 50 status requests in 10 s) and the
+  -- client's defaults: one concurrency gate and one polling budget for every model
+  local emu <close> = E.start{ ["time-scale"] = 0.02 }
   local dir = T.tmpdir()
   os.execute("mkdir -p " .. T.shell_quote(dir .. "/out1") .. " " .. T.shell_quote(dir .. "/out2"))
-  local r1 = R.run(emu, RUN, { dir = dir, name = "all.lua", env = { OUT = "out1" }, configure = "concurrency = 12" })
+  local r1 = R.run(emu, RUN, { dir = dir, name = "all.lua", env = { OUT = "out1" } })
   R.check_exit(r1)
   local results = {}
   for _, ev in ipairs(r1.events) do
@@ -156,7 +158,10 @@ T.case("every model: submit + gather and map over run buy once, save metadata --
     T.ok(#ev.files >= 1, what .. ": saved")
     for _, f in ipairs(ev.files) do files[#files + 1] = { path = f, ev = ev } end
   end
-  T.eq(emu:stats().credits_charged, charged, "the emulator charged what the results say")
+  local st = emu:stats()
+  T.eq(st.credits_charged, charged, "the emulator charged what the results say")
+  T.eq({ st.run_refused, st.rate_limited }, { {}, {} }, "no request was refused: no limit was overrun")
+  T.ok(st.peak_concurrency <= 6, "at most 6 predictions unfinished at once: " .. st.peak_concurrency)
   -- each model: two predictions, both completed and charged, nothing bought twice
   local preds = by(emu:predictions(), "model")
   for _, m in ipairs(MODELS) do
@@ -201,7 +206,7 @@ T.case("every model: submit + gather and map over run buy once, save metadata --
   end
   -- run again with the journal: nothing bought, the same ids, the same files
   local before = emu:stats()
-  local r2 = R.run(emu, RUN, { dir = dir, name = "all.lua", env = { OUT = "out2" }, configure = "concurrency = 12" })
+  local r2 = R.run(emu, RUN, { dir = dir, name = "all.lua", env = { OUT = "out2" } })
   R.check_exit(r2)
   local after = emu:stats()
   T.eq({ after.run_accepted, after.credits_charged }, { before.run_accepted, before.credits_charged },
