@@ -1,6 +1,6 @@
 /* lfashn_int.h — what the files of the fashn.core module share (lfashn.c,
- * lfashn_client.c, lfashn_inputs.c, lfashn_account.c, lfashn_plan.c, lfashn_models.c).
- * Not for other bindings. */
+ * lfashn_client.c, lfashn_inputs.c, lfashn_account.c, lfashn_plan.c). Not for other
+ * bindings. */
 #ifndef ATELIER_LFASHN_INT_H
 #define ATELIER_LFASHN_INT_H
 
@@ -72,7 +72,7 @@ int lfashn_api_stats(lua_State *L);
 int lfashn_api_settings(lua_State *L);
 int lfashn_sandbox_retry_unknown(lua_State *L); /* raises SandboxViolation */
 
-/* lfashn_models.c */
+/* lfashn_models.c (also of the module): fashn.models() */
 int lfashn_api_models(lua_State *L);
 
 #endif
