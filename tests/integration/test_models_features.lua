@@ -1,13 +1,15 @@
 -- test_models_features.lua — everything atelier does for model-create works for every
 -- model it accepts, read from the runtime's own list (fashn.models()), so a model added
 -- later is covered without touching this file: fashn.submit + gather and fashn.map over
--- fashn.run; outputs saved with their metadata (model, id, inputs) that `atelier --info`
--- prints, the MP4 saved as the bytes served; a rerun with the journal buys nothing and
--- gives the same files; a transiently failed prediction is resubmitted and ends in one
+-- fashn.run under the service's limits; outputs saved with their metadata (model, id,
+-- inputs) that `atelier --info` prints, the MP4 saved as the bytes served; a rerun with
+-- the journal buys nothing and gives the same files, and a run killed mid-flight is
+-- resumed by prediction id; a transiently failed prediction is resubmitted and ends in one
 -- charge; progress names the model; the ETA and the first status poll come from the
--- model's own usual time (a slow model is not polled many times early); --dry-run prices
--- each model as its real run is charged and sends nothing; --max-credits below a job's
--- cost refuses before any submit, naming both numbers.
+-- model's own usual time, also at its slowest settings (a slow model is not polled many
+-- times early); --dry-run prices each model as its real run is charged and sends
+-- nothing; --max-credits below a job's cost refuses before any submit, naming both
+-- numbers.
 local T = require "testing"
 local E = require "emu"
 local R = require "recipe_run"
@@ -338,6 +340,54 @@ T.case("every model at its slowest settings is polled near its own, longer time,
   end
   -- (the emulator's model-create keeps its own clock, which no mode slows)
   T.ok(slower >= #r.events - 1, slower .. " of " .. #r.events .. " took well over their usual time")
+end, { timeout = 240 })
+
+-- One job per model at once; says "ready" when every one has its prediction id, then
+-- waits for them (the first run is killed before they finish).
+local INFLIGHT = BUILD .. [[
+local jobs = {}
+for i, m in ipairs(MODELS) do jobs[i] = fashn.submit(inputs(m, 6)) end
+while true do
+  local all = true
+  for _, j in ipairs(jobs) do all = all and j.id ~= nil end
+  if all then break end
+  atelier.sleep(0.02)
+end
+print("ready")
+io.stdout:flush()
+for i, r in ipairs(fashn.gather(jobs)) do emit{ model = MODELS[i].name, id = r.id, credits = r.credits } end
+]]
+
+T.case("every model: a run killed while its predictions run is resumed by id from the journal, buying nothing twice",
+  function()
+  local emu <close> = E.start{ ["time-scale"] = SCALE, ["concurrency-limit"] = 0 }
+  local dir = T.tmpdir()
+  T.write_file(dir .. "/inflight.lua", R.PRELUDE .. "fashn.configure{ time_scale = " .. SCALE
+    .. ", concurrency = 16 }\n" .. INFLIGHT)
+  local env = { FASHN_API_KEY = emu.key }
+  local p = proc.spawn({ T.atelier, "--base-url", emu.url, "inflight.lua" }, { cwd = dir, env = env })
+  T.ok(p:wait_output("ready", 60), "every job submitted:\n" .. p:stderr())
+  p:kill("KILL")
+  p:wait(30)
+  local sent = emu:stats().run_accepted
+  T.eq(sent, #MODELS, "one prediction per model before the kill")
+  local unfinished = 0
+  for _, x in ipairs(emu:predictions()) do if x.status ~= "completed" then unfinished = unfinished + 1 end end
+  T.ok(unfinished >= 1, "some were still running when the run was killed")
+  local r = T.run({ T.atelier, "--base-url", emu.url, "inflight.lua" }, { cwd = dir, env = env })
+  T.eq(r.code, 0, r.stderr)
+  local st = emu:stats()
+  T.eq(st.run_accepted, sent, "the rerun submitted nothing")
+  local preds = by(emu:predictions(), "id")
+  local n = 0
+  for line in r.stdout:gmatch("@@([^\n]*)") do
+    local ev = cjson.decode(line)
+    n = n + 1
+    T.ok(preds[ev.id] and preds[ev.id][1].model == ev.model, ev.model .. ": the prediction bought before the kill")
+    T.eq(ev.credits, preds[ev.id][1].cost, ev.model .. ": its charge")
+  end
+  T.eq(n, #MODELS, "every model's result")
+  T.match(r.stderr, "resumed by prediction id", "the rerun says it resumed")
 end, { timeout = 240 })
 
 -- One job per model, two outputs where the model multiplies them.
