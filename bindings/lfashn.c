@@ -423,7 +423,8 @@ int luaopen_fashn_core(lua_State *L) {
   static const luaL_Reg funcs[] = {{"submit", l_submit},     {"check", l_check},
                                    {"credits", lfashn_api_credits},   {"configure", lfashn_api_configure},
                                    {"stats", lfashn_api_stats},       {"settings", lfashn_api_settings},
-                                   {"reserve", lfashn_api_reserve},   {NULL, NULL}};
+                                   {"reserve", lfashn_api_reserve},   {"models", lfashn_api_models},
+                                   {NULL, NULL}};
   luaL_newlib(L, funcs);
   lua_insert(L, -2);
   lua_setfield(L, -2, "job_methods"); /* scripts/fashn.lua adds wait() and friends here */

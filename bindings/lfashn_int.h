@@ -72,4 +72,7 @@ int lfashn_api_stats(lua_State *L);
 int lfashn_api_settings(lua_State *L);
 int lfashn_sandbox_retry_unknown(lua_State *L); /* raises SandboxViolation */
 
+/* lfashn_models.c (also of the module): fashn.models() */
+int lfashn_api_models(lua_State *L);
+
 #endif

@@ -12,7 +12,9 @@
 #include "../bindings/host.h"
 #include "base/version.h"
 #include "image/image.h"
+#include "base/sha256.h"
 #include "journal/journal.h"
+#include "journal/journal_peek.h"
 
 #define PROGNAME "atelier"
 
@@ -63,7 +65,8 @@ static const cli_option OPTIONS[] = {
    "flight stay in the journal for a rerun"},
   {OPT_INFO, "info", "FILE...",
    "print each image's format, size and embedded generation\n"
-   "parameters (prompt, seed, model, inputs), then exit"},
+   "parameters (prompt, seed, model, inputs), an MP4's size and\n"
+   "length and what the journal knows of it, then exit"},
   {'v', "version", NULL, "print the version"},
   {'h', "help", NULL, "print this help"},
   {0, NULL, NULL, "FASHN API (FASHN_API_KEY set: the real API; unset: the embedded emulator):"},
@@ -309,6 +312,20 @@ static int apply_option(int id, const char *arg, host_options *o, bool *version,
 
 /* Parses argv into o. Returns -1 to go on running, else the exit status; *script_index
  * is where the script (or the end) is. */
+/* --info's look-up for a file that carries no metadata (a video saved as delivered):
+ * the journal's record of the output with the same bytes. ud is the journal's path
+ * (--journal before --info), NULL for the default. */
+static bool journal_meta_lookup(void *ud, const void *data, size_t len, buf *meta) {
+  char hex[SHA256_HEX_LEN + 1], err[256];
+  bool missing;
+  if (!sha256_hex(data, len, hex)) return false;
+  journal_peek *p = journal_peek_open(ud, &missing, err, sizeof err);
+  if (!p) return false;
+  bool found = journal_peek_output(p, hex, meta);
+  journal_peek_close(p);
+  return found;
+}
+
 static int parse_command_line(int argc, char **argv, host_options *o, bool *version, bool *report,
                               int *script_index) {
   struct option longopts[NOPTIONS + 1];
@@ -327,9 +344,10 @@ static int parse_command_line(int argc, char **argv, host_options *o, bool *vers
           which = OPTIONS[i].id;
       status = usage_error(missing_argument_message(which), current_option(argv, optopt));
     } else if (id == OPT_INFO) {
-      /* Every argument after --info is an image file; it answers and exits. */
+      /* Every argument after --info is an image or MP4 file; it answers and exits. */
       if (optind >= argc) return usage_error("'%s' needs at least one image file", "--info");
-      for (status = 0; optind < argc; optind++) status |= image_print_info(argv[optind], stdout, stderr);
+      for (status = 0; optind < argc; optind++)
+        status |= image_print_info(argv[optind], stdout, stderr, journal_meta_lookup, (void *)o->journal_path);
       return status;
     } else {
       status = apply_option(id, optarg, o, version, report);

@@ -151,6 +151,12 @@ function M.check(inputs)
   return true
 end
 
+--- fashn.models() -> every model atelier knows, the default first, each {name, state
+--- ("active", "deprecated", "retired"), replacement, output ("image", "video"), seconds
+--- (a usual processing time), face_seconds, price, count, fields = {{name, type,
+--- required, values, default, min, max}, ...}}: a fresh copy of the descriptions submit
+--- checks against.
+M.models = core.models
 M.stats = core.stats
 M.settings = core.settings
 

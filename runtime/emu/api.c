@@ -184,6 +184,7 @@ static void handle_status(emu *e, const emu_request *rq, emu_reply *rp) {
   if (rate_ok(e, EP_STATUS, now, rp)) {
     emu_advance(e, now);
     emu_pred *p = *id && strlen(id) < sizeof p->id ? emu_pred_find(e, id) : NULL;
+    if (p && p->polls++ == 0) p->first_poll = now - p->created;
     if (!p) {
       emu_reply_error(rp, 404, "NotFound", "no prediction with id '%.60s'", id);
     } else if (e->status_body.len) { /* --status-body: the chosen bytes, whatever they are */

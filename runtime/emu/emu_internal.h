@@ -175,6 +175,10 @@ typedef struct emu_pred {
   /* What arrived in each image input (in.images order): the encoded size and the decoded
    * header, so tests can see what a client really sent. */
   struct { size_t bytes; int width, height; char format[8]; } refs[EMU_MAX_INPUT_IMAGES];
+  /* Status requests answered for it, and when the first came (seconds after creation):
+   * tests see how a client planned its polls. */
+  int polls;
+  double first_poll;
   /* Terminal state, set once by emu_advance. */
   bool finished;
   emu_status final;

@@ -88,6 +88,15 @@ void emu_predictions_write(emu *e, double now, buf *out) {
       jw_key(&w, "finished_at");
       jw_double(&w, p->finished_at);
     }
+    if (isfinite(p->t_due)) { /* seconds from creation to its end, as time-scaled */
+      jw_key(&w, "seconds");
+      jw_double(&w, p->t_due - p->created);
+    }
+    write_int(&w, "polls", p->polls); /* status requests answered for it */
+    if (p->polls) {
+      jw_key(&w, "first_poll"); /* seconds after creation */
+      jw_double(&w, p->first_poll);
+    }
     jw_key(&w, "model");
     jw_string(&w, p->in.model->name);
     for (int i = 0; i < p->in.nimages; i++) { /* each image input, under its field's name */

@@ -80,7 +80,7 @@ double eta_remaining(const eta_model *m, const pollplan *p, const eta_job *jobs,
         continue;
       }
       if ((pass == 0) != (j->age >= 0)) continue;
-      double t = per_class[cls];
+      double t = per_class[cls] * (j->stretch > 0 ? j->stretch : 1);
       if (pass == 0) t = fmax(t - j->age, 0.1 * t);
       int s = earliest(slot, ns);
       slot[s] += t;

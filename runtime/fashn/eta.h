@@ -28,12 +28,14 @@ typedef struct eta_job {
   int cls;      /* pollplan class */
   double age;   /* seconds since it was submitted; < 0: waiting for a slot */
   bool fetching; /* done at the API, outputs still downloading */
+  double stretch; /* its expected time over its class's (a slower mode); 0 counts as 1 */
 } eta_job;
 
 void eta_init(eta_model *m);
 
-/* A job of class cls finished: it held its slot slot_s seconds and downloaded its
- * outputs in fetch_s. Non-finite or negative times are ignored. */
+/* A job of class cls finished: it held its slot slot_s seconds (divided by its stretch,
+ * so a slower mode teaches its class its usual time) and downloaded its outputs in
+ * fetch_s. Non-finite or negative times are ignored. */
 void eta_observe(eta_model *m, int cls, double slot_s, double fetch_s);
 
 /* Expected seconds a job of class cls holds a slot, and downloads afterwards. */

@@ -227,6 +227,17 @@ int fashn_plan_class(const fashn_model *m, bool face, int resolution_k) {
   return pp_model_class(slot, face);
 }
 
+double fashn_plan_stretch(const fashn_input_facts *f) {
+  const fashn_model *m = f->model;
+  if (!m) return 1;
+  static const char *const tiers[] = {NULL, "1k", "2k", NULL, "4k"};
+  fashn_price_inputs base = {.face = f->face};
+  if (m == fashn_models[0] && f->resolution_k >= 1 && f->resolution_k <= 4) base.resolution = tiers[f->resolution_k];
+  double usual = fashn_model_seconds(m, &base);
+  double s = usual > 0 ? f->seconds / usual : 1;
+  return isfinite(s) && s > 1 ? s : 1;
+}
+
 static void plan_model_priors(pollplan *p) {
   for (int i = 1; fashn_models[i]; i++) {
     const fashn_model *m = fashn_models[i];
@@ -281,6 +292,7 @@ fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len,
   j->seq = ++c->seq;
   j->facts = facts;
   j->cls = fashn_plan_class(facts.model, facts.face, facts.resolution_k);
+  j->stretch = fashn_plan_stretch(&facts);
   j->credits = -1;
   j->retry_unknown = o && o->retry_unknown >= 0 ? o->retry_unknown == 1 : c->cfg.retry_unknown;
   j->timeout = o && o->timeout > 0 ? o->timeout : c->cfg.timeout;
@@ -369,7 +381,7 @@ static void job_end(fashn_job *j) {
   fashn_client *c = j->c;
   j->t_done = loop_now();
   if (c && j->state == FASHN_JOB_DONE && !j->resumed && !j->dry && j->t_slot > 0 && j->t_noticed >= j->t_slot)
-    eta_observe(&c->eta, j->cls, j->t_noticed - j->t_slot, j->t_done - j->t_noticed);
+    eta_observe(&c->eta, j->cls, (j->t_noticed - j->t_slot) / j->stretch, j->t_done - j->t_noticed);
   if (c) {
     if (j->reserved) {
       c->reserved -= j->facts.credits;
@@ -396,6 +408,8 @@ void fashn_hold_ghost_slot(fashn_job *j) {
   fashn_client *c = j->c;
   double mu, sg, now = loop_now();
   pp_estimate(&c->plan, j->cls, &mu, &sg);
+  mu *= j->stretch;
+  sg *= j->stretch;
   int slot = 0;
   for (int i = 1; i < 16; i++)
     if (c->ghost_until[i] < c->ghost_until[slot]) slot = i;

@@ -95,7 +95,8 @@ void fashn_client_stats(const fashn_client *c, fashn_stats *out) {
       double since = j->resumed ? j->t_accepted : j->t_slot;
       list[k++] = (eta_job){.cls = j->cls,
                             .age = j->state == FASHN_JOB_QUEUED || !(since > 0) ? -1 : now - since,
-                            .fetching = j->state == FASHN_JOB_FETCHING};
+                            .fetching = j->state == FASHN_JOB_FETCHING,
+                            .stretch = j->stretch};
     }
     eta = eta_remaining(&c->eta, &c->plan, list, k, c->cfg.concurrency);
     if (list != small) free(list);

@@ -62,6 +62,7 @@ struct fashn_job {
   size_t body_len;
   fashn_input_facts facts;
   int cls;             /* pollplan class */
+  double stretch;      /* its expected time over its class's usual one (>= 1; fashn_plan_stretch) */
   bool retry_unknown;
   double timeout;
   bool rebuy_if_gone;    /* fashn_job_opts.rebuy_if_gone */
@@ -126,6 +127,10 @@ struct fashn_client {
  * field / errbuf filled. */
 /* The poll-plan class of a job of model m (fashn.c). */
 int fashn_plan_class(const fashn_model *m, bool face, int resolution_k);
+/* How many times its class's usual time a job with these facts takes: what the class
+ * does not tell apart (generation_mode; for models but model-create, resolution too),
+ * from the model's own times (fashn_model_seconds). 1 when nothing sets it apart. */
+double fashn_plan_stretch(const fashn_input_facts *f);
 
 fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len, const fashn_job_opts *o,
                            char *field, size_t fieldlen, char *errbuf, size_t errlen);

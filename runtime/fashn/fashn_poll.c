@@ -36,9 +36,17 @@ void fashn_poll_schedule(fashn_client *c) {
   loop_timer_start(c->lp, &c->poll_timer, wait, poll_tick, c);
 }
 
+/* The plan's times are those of a job of the class's usual length; a job expected to
+ * take `stretch` times as long (a slower mode or tier) is planned on a clock slowed as
+ * much: its ages are divided by it going in, its delays multiplied coming out. */
+static double first_due(const fashn_client *c, const fashn_job *j) {
+  double first = j->stretch * pp_first_poll(&c->plan, j->cls);
+  return j->t_accepted + (first > c->plan.min_interval ? first : c->plan.min_interval);
+}
+
 void fashn_poll_start_job(fashn_job *j) {
   fashn_client *c = j->c;
-  j->poll.next_due = j->t_accepted + pp_first_poll(&c->plan, j->cls);
+  j->poll.next_due = first_due(c, j);
   j->poll.lo_age = 0;
   fashn_poll_schedule(c);
 }
@@ -88,7 +96,7 @@ static void poll_tick(void *ud) {
         best_z = INFINITY;
         break;
       }
-      double z = pp_zscore(&c->plan, j->cls, now - j->t_accepted);
+      double z = pp_zscore(&c->plan, j->cls, (now - j->t_accepted) / j->stretch);
       if (!best || z > best_z) {
         best = j;
         best_z = z;
@@ -107,7 +115,7 @@ static void poll_tick(void *ud) {
     if (best_z < 0 && rl_tokens(&c->status_rl, now) < c->status_rl.burst / 2) {
       double mu, sg;
       pp_estimate(&c->plan, best->cls, &mu, &sg);
-      retry_at = best->t_accepted + mu; /* when it becomes as likely done as not */
+      retry_at = best->t_accepted + mu * best->stretch; /* when it becomes as likely done as not */
       if (retry_at > now + c->plan.max_interval) retry_at = now + c->plan.max_interval;
       break;
     }
@@ -172,12 +180,13 @@ static void completed(fashn_job *j, const fashn_status_view *sv, http_result *r,
                sv->outputs == FASHN_OUTPUTS_NOT_LIST ? "not a list" : "too many entries");
     return;
   }
-  if (!j->resumed) pp_observe(&c->plan, j->cls, j->poll.lo_age, age); /* a resumed one's age is not ours */
+  if (!j->resumed) /* a resumed one's age is not ours */
+    pp_observe(&c->plan, j->cls, j->poll.lo_age / j->stretch, age / j->stretch);
   j->t_noticed = loop_now();
   /* What was just learned applies at once to the jobs of the class not polled yet. */
   for (fashn_job *o = c->jobs; o; o = o->next)
     if (o != j && o->cls == j->cls && o->state == FASHN_JOB_RUNNING && !o->poll.polls && !o->req)
-      o->poll.next_due = o->t_accepted + pp_first_poll(&c->plan, o->cls);
+      o->poll.next_due = first_due(c, o);
   char v[32];
   if (http_result_header(r, "x-fashn-credits-used", v, sizeof v)) {
     char *end;
@@ -245,7 +254,10 @@ static void poll_done(http_req *req, http_result *r, void *ud) {
       j->poll.poll_failures = j->poll.not_found = j->poll.bad_answers = 0;
       j->poll.lo_age = age;
       snprintf(j->status, sizeof j->status, "%s", sv.status);
-      double next = j->t_accepted + pp_next_poll(&c->plan, j->cls, age);
+      double a = age / j->stretch, step = (pp_next_poll(&c->plan, j->cls, a) - a) * j->stretch;
+      if (step < c->plan.min_interval) step = c->plan.min_interval;
+      if (step > c->plan.max_interval) step = c->plan.max_interval;
+      double next = j->t_accepted + age + step;
       j->poll.next_due = next > now ? next : now;
     }
     fashn_status_free(&sv);

@@ -175,10 +175,17 @@ image_status image_read_file(const char *path, size_t max_bytes, buf *out, char 
 image_status image_write_file(const char *path, const void *data, size_t len, char *err,
                               size_t errlen);
 
-/* `atelier --info`: prints path's format, size and embedded generation parameters to out
- * (errors to errout). Returns 0, or 1 when the file cannot be read or is not an image. */
+/* Where --info finds the generation metadata of a file that embeds none (a video saved
+ * as delivered, an image saved without it): appends a JSON object to meta and returns
+ * true, or returns false. */
+typedef bool (*image_meta_lookup)(void *ud, const void *data, size_t len, buf *meta);
+
+/* `atelier --info`: prints path's format, size and generation parameters to out (errors
+ * to errout): an image's embedded ones, else (and for an MP4, described from its boxes,
+ * never decoded) what lookup finds, when given. Returns 0, or 1 when the file cannot be
+ * read or is neither an image nor an MP4. */
 #include <stdio.h>
-int image_print_info(const char *path, FILE *out, FILE *errout);
+int image_print_info(const char *path, FILE *out, FILE *errout, image_meta_lookup lookup, void *ud);
 
 /* ---- generation metadata ---------------------------------------------------------------- */
 

@@ -1,10 +1,12 @@
-/* image_info.c — `atelier --info FILE...`: what an image file is (format, size, alpha)
- * and the generation parameters embedded in it, one "key: value" line each (nested
- * objects flattened with dotted keys), for people and for grep. */
+/* image_info.c — `atelier --info FILE...`: what an image file is (format, size, alpha),
+ * or an MP4 (size, length), and its generation parameters (embedded, or looked up for a
+ * file that carries none), one "key: value" line each (nested objects flattened with
+ * dotted keys), for people and for grep. */
 #include <stdio.h>
 #include <string.h>
 
 #include "image.h"
+#include "mp4_info.h"
 #include "../base/json.h"
 
 /* Prints a string value with control characters escaped, so a prompt cannot forge lines
@@ -63,33 +65,56 @@ static const char *human_size(size_t n, char out[32]) {
   return out;
 }
 
-int image_print_info(const char *path, FILE *out, FILE *errout) {
+static void put_meta(FILE *out, const buf *meta) {
+  json_doc *d = json_parse(meta->data, meta->len, 0, NULL, 0);
+  if (d) put_value(out, "", json_root(d), 0);
+  json_doc_free(d);
+}
+
+/* No metadata in the file itself: what lookup knows, else say there is none. */
+static void put_looked_up(FILE *out, const buf *data, image_meta_lookup lookup, void *ud) {
+  buf meta = BUF_INIT;
+  if (lookup && lookup(ud, data->data, data->len, &meta)) {
+    fprintf(out, "  (generation metadata from the journal)\n");
+    put_meta(out, &meta);
+  } else {
+    fprintf(out, "  (no generation metadata)\n");
+  }
+  buf_free(&meta);
+}
+
+int image_print_info(const char *path, FILE *out, FILE *errout, image_meta_lookup lookup, void *ud) {
   buf data = BUF_INIT, meta = BUF_INIT;
   char err[512];
   image_info info;
   int rc = 0;
-  if (image_read_file(path, 0, &data, err, sizeof err) != IMAGE_OK ||
-      image_probe(data.data, data.len, NULL, &info, err + 0, sizeof err) != IMAGE_OK) {
-    if (strncmp(err, path, strlen(path)) == 0) fprintf(errout, "atelier: %s\n", err);
-    else fprintf(errout, "atelier: %s: %s\n", path, err);
-    rc = 1;
+  char sz[32];
+  if (image_read_file(path, 0, &data, err, sizeof err) != IMAGE_OK) goto failed;
+  if (mp4_is(data.data, data.len)) { /* a video: described from its boxes, never decoded */
+    mp4_info mi;
+    if (!mp4_probe(data.data, data.len, &mi, err, sizeof err)) goto failed;
+    fprintf(out, "%s: mp4 %dx%d, %.1f s, %s\n", path, mi.width, mi.height, mi.seconds, human_size(data.len, sz));
+    put_looked_up(out, &data, lookup, ud);
     goto done;
   }
-  char sz[32];
+  if (image_probe(data.data, data.len, NULL, &info, err + 0, sizeof err) != IMAGE_OK) goto failed;
   fprintf(out, "%s: %s %dx%d, %s%s%s%s\n", path, image_format_name(info.format), info.width, info.height,
           human_size(data.len, sz), info.has_alpha ? ", alpha" : "", info.progressive ? ", progressive" : "",
           info.animated ? ", animated" : "");
   image_status st = image_meta_read(data.data, data.len, &meta, err, sizeof err);
   if (st == IMAGE_ENOMETA) {
-    fprintf(out, "  (no generation metadata)\n");
+    put_looked_up(out, &data, lookup, ud);
   } else if (st != IMAGE_OK) {
     fprintf(errout, "atelier: %s: %s\n", path, err);
     rc = 1;
   } else {
-    json_doc *d = json_parse(meta.data, meta.len, 0, NULL, 0);
-    if (d) put_value(out, "", json_root(d), 0);
-    json_doc_free(d);
+    put_meta(out, &meta);
   }
+  goto done;
+failed:
+  if (strncmp(err, path, strlen(path)) == 0) fprintf(errout, "atelier: %s\n", err);
+  else fprintf(errout, "atelier: %s: %s\n", path, err);
+  rc = 1;
 done:
   buf_free(&data);
   buf_free(&meta);

@@ -1,5 +1,5 @@
-/* journal_peek.c — read-only look-ups for a dry run (see journal_peek.h): the same
- * opening as --journal-report (no lock, query_only), one query per job. */
+/* journal_peek.c — read-only look-ups for a dry run and --info (see journal_peek.h): the
+ * same opening as --journal-report (no lock, query_only), one query per question. */
 #include "journal_peek.h"
 
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../base/json.h"
 #include "journal.h"
 #include "journal_db.h"
 #include "../lazy/lazy.h"
@@ -76,6 +77,41 @@ bool journal_peek_completed(journal_peek *p, const char *key) {
       sqlite3_bind_int64(st, 1, p->generation) == SQLITE_OK &&
       sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC) == SQLITE_OK)
     found = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_finalize(st);
+  return found;
+}
+
+bool journal_peek_output(journal_peek *p, const char *sha_hex, buf *meta) {
+  sqlite3_stmt *st = NULL;
+  bool found = false;
+  if (sqlite3_prepare_v2(p->db,
+                         "SELECT j.model_name, j.prediction_id, o.idx, j.inputs FROM outputs o "
+                         "JOIN jobs j ON j.id = o.job_id WHERE o.sha256 = ? ORDER BY j.id DESC LIMIT 1",
+                         -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_bind_text(st, 1, sha_hex, -1, SQLITE_STATIC) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    const char *model = (const char *)sqlite3_column_text(st, 0);
+    const char *id = (const char *)sqlite3_column_text(st, 1);
+    const char *inputs = (const char *)sqlite3_column_text(st, 3);
+    json_doc *d = inputs ? json_parse(inputs, strlen(inputs), 0, NULL, 0) : NULL;
+    json_writer w;
+    jw_init(&w, meta);
+    jw_object_begin(&w);
+    jw_key(&w, "model");
+    jw_string(&w, model ? model : "");
+    if (id) {
+      jw_key(&w, "id");
+      jw_string(&w, id);
+    }
+    jw_key(&w, "output");
+    jw_int(&w, sqlite3_column_int64(st, 2));
+    if (d) {
+      jw_key(&w, "inputs");
+      jw_value(&w, json_root(d));
+    }
+    jw_object_end(&w);
+    json_doc_free(d);
+    found = true;
+  }
   sqlite3_finalize(st);
   return found;
 }

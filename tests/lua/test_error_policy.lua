@@ -142,6 +142,15 @@ local CASES = {
       arg_error("fashn.check(5)", fashn.check, 5)
       failure("fashn.check bad input", "InvalidInput", fashn.check, { prompt = "x", num_images = 9 })
     end,
+    models = function()
+      -- takes nothing and never fails: an answer, a fresh list each call (the model
+      -- descriptions are not the caller's to change)
+      local line, ok, r = call(fashn.models)
+      T.ok(line and ok and r.n == 1 and type(r[1]) == "table" and #r[1] > 0, "fashn.models(): a list")
+      T.eq(r[1][1].name, "model-create", "the default model first")
+      r[1][1].name = "changed"
+      T.eq(fashn.models()[1].name, "model-create", "a copy: changing it changes nothing")
+    end,
     credits = NONE, stats = NONE, settings = NONE,
   },
   image = {

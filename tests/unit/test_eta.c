@@ -27,6 +27,20 @@ TEST(eta_before_any_completion_uses_the_plan_per_class) {
   CHECK(eta_remaining(&m, &p, NULL, 0, 6) == 0);
 }
 
+TEST(eta_prices_a_stretched_job_at_its_own_longer_time) {
+  pollplan p;
+  pp_init(&p, 1, 0.1, 1);
+  eta_model m;
+  eta_init(&m);
+  int plain = pp_class_of(false, 1);
+  eta_job slow = {.cls = plain, .age = -1, .stretch = 2.5}, usual = {.cls = plain, .age = -1};
+  NEAR(eta_remaining(&m, &p, &slow, 1, 6), 30, 1e-9); /* quality 2k: 2.5 x 12 s */
+  NEAR(eta_remaining(&m, &p, &usual, 1, 6), 12, 1e-9); /* no stretch given counts as 1 */
+  /* what a stretched job took, divided by its stretch, is its class's time */
+  eta_observe(&m, plain, 30.0 / 2.5, 0);
+  NEAR(eta_slot_seconds(&m, &p, plain), 12, 1e-9);
+}
+
 TEST(eta_learns_the_observed_times_and_carries_the_overhead_to_unseen_classes) {
   pollplan p;
   pp_init(&p, 1, 0.1, 1);

@@ -1,11 +1,14 @@
 /* test_fashn_inputs_models.c — every model's inputs checked from its description: a
  * minimal valid request passes, each required field missing, each enum value wrong and
- * an unknown name are refused naming the field; passthrough fields reach the body. */
+ * an unknown name are refused naming the field; passthrough fields reach the body; and
+ * the poll plan's stretch of a job, read from the facts the check gives. */
+#include <math.h>
 #include <stdio.h>
 
 #include "../../runtime/base/buf.h"
 #include "../../runtime/base/json.h"
 #include "../../runtime/api/fashn_inputs.h"
+#include "../../runtime/fashn/fashn_int.h"
 #include "unit.h"
 
 #define IMG "\"data:image/png;base64,AAAA\""
@@ -148,4 +151,27 @@ TEST(inputs_passthrough_fields_are_sent_flat_and_known_names_refused_inside_it) 
   const char *known = "{\"prompt\":\"x\",\"passthrough\":{\"num_images\":4}}";
   CHECK(!fashn_inputs_check_json_model(mc, known, strlen(known), &f, &e));
   CHECK_STR(e.field, "passthrough");
+}
+
+/* A job's stretch: how many times its poll class's usual time its settings make it. */
+static double stretch_of(const char *model, const char *in) {
+  fashn_input_facts f;
+  fashn_input_error e;
+  if (!fashn_inputs_check_json_model(fashn_model_find(model), in, strlen(in), &f, &e)) return -1;
+  return fashn_plan_stretch(&f);
+}
+
+TEST(a_jobs_stretch_is_what_its_class_does_not_tell_apart) {
+  /* other models: one class for every resolution and mode */
+  CHECK(fabs(stretch_of("edit", "{\"image\":\"https://a/b.png\",\"prompt\":\"x\"}") - 1) < 1e-9);
+  CHECK(fabs(stretch_of("edit", "{\"image\":\"https://a/b.png\",\"prompt\":\"x\",\"resolution\":\"2k\","
+                                "\"generation_mode\":\"quality\"}") - 2.5) < 1e-9);
+  CHECK(fabs(stretch_of("tryon-max", "{\"product_image\":\"https://a/b.png\",\"model_image\":\"https://a/c.png\","
+                                     "\"resolution\":\"4k\"}") - 2) < 1e-9);
+  /* a video is as long whatever it is asked */
+  CHECK(fabs(stretch_of("image-to-video", "{\"image\":\"https://a/b.png\",\"resolution\":\"480p\"}") - 1) < 1e-9);
+  /* model-create's classes are by resolution already: only the mode stretches */
+  CHECK(fabs(stretch_of("model-create", "{\"prompt\":\"x\",\"resolution\":\"4k\"}") - 1) < 1e-9);
+  CHECK(fabs(stretch_of("model-create", "{\"prompt\":\"x\",\"resolution\":\"2k\",\"generation_mode\":\"quality\"}") -
+             2.5 / 1.5) < 1e-9);
 }

@@ -2,7 +2,8 @@
  * runtime/emu/h264.h: the box tree a browser reads (ftyp, moov before mdat, one video
  * track with an 'avc1' sample entry and its 'avcC'), the key frames in stss, sample sizes
  * and the chunk offset pointing at the first frame's bytes, length-prefixed NAL units in
- * every sample, and refusals of bad arguments. Whether real players accept the file is
+ * every sample, and refusals of bad arguments; and what `atelier --info` reads back from
+ * such a file (runtime/image/mp4_info.h). Whether real players accept the file is
  * checked with ffprobe, ffmpeg and Chromium in tests/integration/test_emu_models.lua and
  * test_emu_video_browser.lua. */
 #define _GNU_SOURCE /* memmem */
@@ -11,6 +12,7 @@
 
 #include "../../runtime/emu/h264.h"
 #include "../../runtime/emu/mp4.h"
+#include "../../runtime/image/mp4_info.h"
 #include "unit.h"
 
 static uint32_t be32(const unsigned char *p) {
@@ -211,5 +213,29 @@ TEST(mp4_h264_refuses_what_it_cannot_write) {
   CHECK(!emu_mp4_h264(&out, &t, err, sizeof err));
   CHECK(strstr(err, "key frame") != NULL);
   CHECK_INT(out.len, 0);
+  clip_free(&c);
+}
+
+TEST(mp4_info_reads_a_clips_size_and_length_from_its_boxes) {
+  clip c;
+  clip_make(&c);
+  emu_mp4_track t = {.width = 64, .height = 48, .fps = FPS, .nframes = NFRAMES, .samples = c.samples,
+                     .sync = c.sync, .sps = emu_h264_sps(c.enc), .pps = emu_h264_pps(c.enc)};
+  buf out = BUF_INIT;
+  char err[200] = "";
+  REQUIRE(emu_mp4_h264(&out, &t, err, sizeof err));
+  mp4_info mi;
+  CHECK(mp4_is(out.data, out.len));
+  REQUIRE(mp4_probe(out.data, out.len, &mi, err, sizeof err));
+  CHECK_INT(mi.width, 64);
+  CHECK_INT(mi.height, 48);
+  CHECK(mi.seconds > (double)NFRAMES / FPS - 0.01 && mi.seconds < (double)NFRAMES / FPS + 0.01);
+  /* cut short: a box runs past the end */
+  CHECK(!mp4_probe(out.data, out.len - 10, &mi, err, sizeof err));
+  CHECK(strstr(err, "past the end") != NULL);
+  /* not an MP4 at all */
+  CHECK(!mp4_is("\x89PNG\r\n\x1a\n0123456789", 18));
+  CHECK(!mp4_probe("\x89PNG\r\n\x1a\n0123456789", 18, &mi, err, sizeof err));
+  buf_free(&out);
   clip_free(&c);
 }
