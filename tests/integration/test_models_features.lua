@@ -290,7 +290,8 @@ T.case("every model on its own emulator: a transient failure is resubmitted and 
       T.ok(x.polls >= 1 and x.first_poll, what .. ": polled")
       T.ok(x.first_poll >= 0.7 * own, string.format("%s: first poll at %.3f s is not early", what,
         x.first_poll))
-      T.ok(x.first_poll <= own * 1.1 + 0.3, string.format("%s: first poll at %.3f s is not late", what, x.first_poll))
+      -- (loose: a busy machine fires timers late; a wrong plan is off by far more)
+      T.ok(x.first_poll <= own * 1.5 + 1.0, string.format("%s: first poll at %.3f s is not late", what, x.first_poll))
       T.ok(x.polls <= 8, string.format("%s: %d polls, not many", what, x.polls))
     end
     emu:stop()
@@ -334,7 +335,7 @@ T.case("every model at its slowest settings is polled near its own, longer time,
     if p.seconds > 1.5 * own then slower = slower + 1 end
     T.ok(p.first_poll >= 0.7 * p.seconds, string.format("%s: first poll at %.3f s, not long before its end at %.2f s",
       ev.model, p.first_poll, p.seconds))
-    T.ok(p.first_poll <= p.seconds * 1.1 + 0.3, string.format("%s: first poll at %.3f s, not late", ev.model,
+    T.ok(p.first_poll <= p.seconds * 1.5 + 1.0, string.format("%s: first poll at %.3f s, not late", ev.model,
       p.first_poll))
     T.ok(p.polls <= 6, string.format("%s: %d polls, not many", ev.model, p.polls))
   end
