@@ -9,37 +9,21 @@ local image = require "image"
 local pup = require "puppeteer"
 local cjson = require "cjson"
 
-local function setup()
-  local chromium = pup.chromium()
-  if not chromium then T.skip("chromium is not installed (make deps tries the Debian package `chromium`)") end
-  local modules, why = pup.install()
-  if not modules then T.skip(why) end
-  return chromium, modules
-end
-
-local function abs(path)
-  if path:sub(1, 1) == "/" then return path end
-  return os.getenv("PWD") .. "/" .. path
-end
-
 -- What chromium makes of the video at url (tests/lib/video_check.js).
-local function play(chromium, modules, url)
-  local r = T.run { "node", abs(T.root .. "/tests/lib/video_check.js"), abs(modules), chromium, url }
-  T.eq(r.code, 0, "video_check.js: " .. r.stderr:sub(1, 2000))
-  return cjson.decode(r.stdout)
+local function play(url)
+  return cjson.decode(pup.run("video_check.js", url))
 end
 
 local GREEN = { 30, 170, 70, 255 }
 
 T.case("chromium plays an image-to-video clip to its end, showing the input", function()
-  local chromium, modules = setup()
   local emu <close> = E.start { ["time-scale"] = 0.001, ["run-limit"] = 0, ["status-limit"] = 0 }
   local wide = image.new(600, 400, GREEN):data_uri { format = "png" }
   local r = emu:run({ image = wide, duration = 5, resolution = "480p" }, { model_name = "image-to-video" })
   T.eq(r.status, 200, r.body)
   local final = emu:wait(r.json.id, { timeout = 60 })
   T.eq(final.json.status, "completed", final.body)
-  local v = play(chromium, modules, final.json.output[1])
+  local v = play(final.json.output[1])
   T.eq(v.error, cjson.null, "no media error")
   T.ok(v.readyState >= 2, "a frame to show (readyState " .. tostring(v.readyState) .. ")")
   T.eq({ v.videoWidth, v.videoHeight }, { 480, 320 }, "3:2 at 480 px on the long side")

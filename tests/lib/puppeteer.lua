@@ -2,6 +2,7 @@
 -- drive Debian's chromium from the browser tests; without chromium, node or the package
 -- the caller skips, saying why.
 local npm = require "npmdeps"
+local T = require "testing"
 
 local M = {}
 
@@ -24,5 +25,24 @@ end
 
 --- node_modules holding puppeteer-core@VERSION (installed by `make deps`), or nil and why.
 function M.install() return npm.modules("puppeteer-core") end
+
+local function abs(path)
+  if path:sub(1, 1) == "/" then return path end
+  return os.getenv("PWD") .. "/" .. path
+end
+M.abs = abs
+
+--- Runs tests/lib/SCRIPT with node as `node SCRIPT node_modules chromium ARGS...`, skipping
+--- the calling case (saying why) without chromium or puppeteer-core; fails the case when
+--- the script fails. Returns its stdout.
+function M.run(script, ...)
+  local chromium = M.chromium()
+  if not chromium then T.skip("chromium is not installed (make deps tries the Debian package `chromium`)") end
+  local modules, why = M.install()
+  if not modules then T.skip(why) end
+  local r = T.run { "node", abs(T.root .. "/tests/lib/" .. script), abs(modules), chromium, ... }
+  T.eq(r.code, 0, script .. ": " .. r.stderr:sub(1, 2000))
+  return r.stdout
+end
 
 return M

@@ -11,26 +11,10 @@ local png = require "pngfixture"
 local pup = require "puppeteer"
 local cjson = require "cjson"
 
-local function setup()
-  local chromium = pup.chromium()
-  if not chromium then T.skip("chromium is not installed (make deps tries the Debian package `chromium`)") end
-  local modules, why = pup.install()
-  if not modules then T.skip(why) end
-  return chromium, modules
-end
-
-local function abs(path)
-  if path:sub(1, 1) == "/" then return path end
-  return os.getenv("PWD") .. "/" .. path
-end
-
-local function open(chromium, modules, index, widths, print_to)
-  local argv = { "node", abs(T.root .. "/tests/lib/html_check.js"), abs(modules), chromium, "file://" .. abs(index), widths }
-  if print_to then argv[#argv + 1] = print_to end
-  local r = T.run(argv)
-  T.eq(r.code, 0, "html_check.js: " .. r.stderr:sub(1, 2000))
+local function open(index, widths, print_to)
+  local out = pup.run("html_check.js", "file://" .. pup.abs(index), widths, print_to)
   local views = {}
-  for line in r.stdout:gmatch("[^\n]+") do
+  for line in out:gmatch("[^\n]+") do
     local v = cjson.decode(line)
     views[v.width] = v
   end
@@ -38,7 +22,6 @@ local function open(chromium, modules, index, widths, print_to)
 end
 
 T.case("a lookbook web page fills phone to wide screens, links full-resolution files, prints as the PDF", function()
-  local chromium, modules = setup()
   local dir = T.tmpdir()
   local files = {}
   for i = 1, 7 do
@@ -55,7 +38,7 @@ T.case("a lookbook web page fills phone to wide screens, links full-resolution f
   for i = 6, 7 do book:add(files[i], { caption = "Look " .. i }) end
   local index = book:save(dir .. "/web.html")[1]
   local pdf = book:save(dir .. "/book.pdf")[1]
-  local views = open(chromium, modules, index, "390,1280,1920", dir .. "/printed.pdf")
+  local views = open(index, "390,1280,1920", dir .. "/printed.pdf")
   for _, w in ipairs { 390, 1280, 1920 } do
     local v = views[w]
     T.ok(v, "a view at " .. w .. " px")
@@ -93,12 +76,11 @@ T.case("a lookbook web page fills phone to wide screens, links full-resolution f
 end, { timeout = 180 })
 
 T.case("parameters when asked for, without internal ids; line-sheet fields always", function()
-  local chromium, modules = setup()
   local dir = T.tmpdir()
   local f = png.write(dir .. "/a.png", 90, 120, { 10, 20, 30 })
   local book = lookbook.new { parameters = true, fields = { { "sku", "Style no." } } }
   book:add(f, { caption = "A", meta = { seed = 7, prediction = "pred-x", job_id = "j-1", sku = "SS27-001" } })
-  local views = open(chromium, modules, book:save(dir .. "/p.html")[1], "390,1280,1920")
+  local views = open(book:save(dir .. "/p.html")[1], "390,1280,1920")
   for _, w in ipairs { 390, 1280, 1920 } do
     T.ok(views[w].scrollWidth <= views[w].innerWidth, w .. " px: the fields table does not overflow")
   end
