@@ -84,6 +84,14 @@ void emu_predictions_write(emu *e, double now, buf *out) {
       jw_key(&w, "error");
       jw_string(&w, p->error_name);
     }
+    /* When it was accepted and how long the server meant it to take (queue included, on
+     * the scaled clock; absent when stuck): a benchmark's ideal schedule comes from these. */
+    jw_key(&w, "created_at");
+    jw_double(&w, p->created);
+    if (isfinite(p->t_due)) {
+      jw_key(&w, "seconds");
+      jw_double(&w, p->t_due - p->created);
+    }
     if (p->finished) { /* CLOCK_MONOTONIC seconds: a client on this machine can tell how soon it noticed */
       jw_key(&w, "finished_at");
       jw_double(&w, p->finished_at);
