@@ -164,6 +164,15 @@ double pp_first_poll(const pollplan *p, int cls) {
   double mu, sg;
   pp_estimate(p, cls, &mu, &sg);
   double first = mu - sg;
+  const pp_class *c = &p->cls[cls < 0 || cls >= PP_CLASSES ? 0 : cls];
+  if (!c->n) {
+    /* Nothing seen of this class yet: the ratio to their priors that other classes showed
+     * need not carry over (a queue time of a few seconds doubles a 2 s model's time and
+     * adds 3 % to a 60 s one), and a look too late costs its whole lateness while one too
+     * early costs a request. Look no later than its own prior says. */
+    double own = c->prior_mu - c->prior_sigma;
+    if (own < first) first = own;
+  }
   return first > p->min_interval ? first : p->min_interval;
 }
 
@@ -182,4 +191,10 @@ double pp_next_poll(const pollplan *p, int cls, double age) {
   if (step < p->min_interval) step = p->min_interval;
   if (step > p->max_interval) step = p->max_interval;
   return age + step;
+}
+
+double pp_queue_priority(const pollplan *p, int cls, double waited) {
+  double mu, sg;
+  pp_estimate(p, cls, &mu, &sg);
+  return mu + (waited > 0 ? waited : 0);
 }

@@ -67,4 +67,9 @@ double pp_zscore(const pollplan *p, int cls, double age);
 /* Age at which to poll next after a poll at age `age` saw it unfinished. */
 double pp_next_poll(const pollplan *p, int cls, double age);
 
+/* How soon a job waiting for a slot should get one, relative to the others waiting: the
+ * seconds it is expected to take plus the seconds it has waited (`waited`). The longest
+ * expected goes first; a shorter one catches up by waiting out the difference. */
+double pp_queue_priority(const pollplan *p, int cls, double waited);
+
 #endif
