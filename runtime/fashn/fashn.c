@@ -491,9 +491,27 @@ static void fashn_dispatch(fashn_client *c) {
   c->dispatching = false;
 }
 
+/* The queued job to submit next. Under a credit cap, the first submitted: the order the
+ * user wrote decides which jobs get bought. Otherwise the one with the highest
+ * pp_queue_priority — expected to hold its slot longest, counting the time it has waited
+ * already — so the long jobs of a mixed batch start early instead of running alone at
+ * its end (longest first is the simple rule that finishes a batch of known durations
+ * soonest on a fixed number of slots), jobs of one class keep their order, and a short
+ * job is never passed for longer than the difference between the two expected times. */
+static fashn_job *queue_next(fashn_client *c, double now) {
+  fashn_job *best = c->qhead;
+  if (!best || c->cfg.max_credits >= 0) return best; /* a dry run too: it rehearses the real order */
+  double best_p = pp_queue_priority(&c->plan, best->cls, now - best->t_queued);
+  for (fashn_job *j = best->qnext; j; j = j->qnext) {
+    double pr = pp_queue_priority(&c->plan, j->cls, now - j->t_queued);
+    if (pr > best_p) best = j, best_p = pr;
+  }
+  return best;
+}
+
 static void dispatch_queue(fashn_client *c) {
   while (c->qhead) {
-    fashn_job *j = c->qhead;
+    fashn_job *j = queue_next(c, loop_now());
     if (c->cfg.stop_submitting && c->cfg.stop_submitting()) {
       fashn_fail(j, "Interrupted", 0, true, "not submitted: the run was interrupted");
       continue;
