@@ -227,6 +227,14 @@ int fashn_plan_class(const fashn_model *m, bool face, int resolution_k) {
   return pp_model_class(slot, face);
 }
 
+double fashn_plan_factor(const fashn_input_facts *f) {
+  const fashn_model *m = f->model;
+  if (!m || m == fashn_models[0]) return 1;
+  fashn_price_inputs base = {.face = f->face, .outputs = 1}; /* the class's prior: no tier, no mode */
+  double b = fashn_model_seconds(m, &base);
+  return b > 0 && f->seconds > b ? f->seconds / b : 1;
+}
+
 static void plan_model_priors(pollplan *p) {
   for (int i = 1; fashn_models[i]; i++) {
     const fashn_model *m = fashn_models[i];
@@ -281,6 +289,7 @@ fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len,
   j->seq = ++c->seq;
   j->facts = facts;
   j->cls = fashn_plan_class(facts.model, facts.face, facts.resolution_k);
+  j->plan_factor = fashn_plan_factor(&facts);
   j->credits = -1;
   j->retry_unknown = o && o->retry_unknown >= 0 ? o->retry_unknown == 1 : c->cfg.retry_unknown;
   j->timeout = o && o->timeout > 0 ? o->timeout : c->cfg.timeout;
@@ -396,6 +405,7 @@ void fashn_hold_ghost_slot(fashn_job *j) {
   fashn_client *c = j->c;
   double mu, sg, now = loop_now();
   pp_estimate(&c->plan, j->cls, &mu, &sg);
+  mu *= j->plan_factor > 0 ? j->plan_factor : 1;
   int slot = 0;
   for (int i = 1; i < 16; i++)
     if (c->ghost_until[i] < c->ghost_until[slot]) slot = i;
@@ -501,9 +511,9 @@ static void fashn_dispatch(fashn_client *c) {
 static fashn_job *queue_next(fashn_client *c, double now) {
   fashn_job *best = c->qhead;
   if (!best || c->cfg.max_credits >= 0) return best; /* a dry run too: it rehearses the real order */
-  double best_p = pp_queue_priority(&c->plan, best->cls, now - best->t_queued);
+  double best_p = pp_queue_priority(&c->plan, best->cls, best->plan_factor, now - best->t_queued);
   for (fashn_job *j = best->qnext; j; j = j->qnext) {
-    double pr = pp_queue_priority(&c->plan, j->cls, now - j->t_queued);
+    double pr = pp_queue_priority(&c->plan, j->cls, j->plan_factor, now - j->t_queued);
     if (pr > best_p) best = j, best_p = pr;
   }
   return best;

@@ -193,8 +193,8 @@ double pp_next_poll(const pollplan *p, int cls, double age) {
   return age + step;
 }
 
-double pp_queue_priority(const pollplan *p, int cls, double waited) {
+double pp_queue_priority(const pollplan *p, int cls, double factor, double waited) {
   double mu, sg;
   pp_estimate(p, cls, &mu, &sg);
-  return mu + (waited > 0 ? waited : 0);
+  return mu * (factor > 0 ? factor : 1) + (waited > 0 ? waited : 0);
 }

@@ -68,8 +68,9 @@ double pp_zscore(const pollplan *p, int cls, double age);
 double pp_next_poll(const pollplan *p, int cls, double age);
 
 /* How soon a job waiting for a slot should get one, relative to the others waiting: the
- * seconds it is expected to take plus the seconds it has waited (`waited`). The longest
- * expected goes first; a shorter one catches up by waiting out the difference. */
-double pp_queue_priority(const pollplan *p, int cls, double waited);
+ * seconds it is expected to take (its class's estimate times `factor`, the job's own
+ * multiple of it) plus the seconds it has waited (`waited`). The longest expected goes
+ * first; a shorter one catches up by waiting out the difference. */
+double pp_queue_priority(const pollplan *p, int cls, double factor, double waited);
 
 #endif

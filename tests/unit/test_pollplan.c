@@ -156,13 +156,15 @@ TEST(the_queue_puts_the_longest_expected_job_first_and_lets_short_ones_catch_up)
   pp_set_prior(&p, video, 60, 7);
   pp_set_prior(&p, cutout, 2, 1.2);
   int create = pp_class_of(false, 1);
-  CHECK(pp_queue_priority(&p, video, 0) > pp_queue_priority(&p, create, 0));
-  CHECK(pp_queue_priority(&p, create, 0) > pp_queue_priority(&p, cutout, 0));
-  CHECK(pp_queue_priority(&p, create, 0.2) > pp_queue_priority(&p, create, 0.1)); /* earlier first */
+  CHECK(pp_queue_priority(&p, video, 1, 0) > pp_queue_priority(&p, create, 1, 0));
+  CHECK(pp_queue_priority(&p, create, 1, 0) > pp_queue_priority(&p, cutout, 1, 0));
+  CHECK(pp_queue_priority(&p, create, 1, 0.2) > pp_queue_priority(&p, create, 1, 0.1)); /* earlier first */
   /* 30 s expected against 1 s (scaled by 0.5): after 29 s more of waiting, the cut-out goes */
-  CHECK(pp_queue_priority(&p, cutout, 28.9) < pp_queue_priority(&p, video, 0));
-  CHECK(pp_queue_priority(&p, cutout, 29.1) > pp_queue_priority(&p, video, 0));
-  NEAR(pp_queue_priority(&p, create, -5), 6.0, 1e-9); /* no negative wait */
+  CHECK(pp_queue_priority(&p, cutout, 1, 28.9) < pp_queue_priority(&p, video, 1, 0));
+  CHECK(pp_queue_priority(&p, cutout, 1, 29.1) > pp_queue_priority(&p, video, 1, 0));
+  NEAR(pp_queue_priority(&p, create, 1, -5), 6.0, 1e-9); /* no negative wait */
+  /* a job of three times its class's typical time (4k, quality) counts as such */
+  NEAR(pp_queue_priority(&p, cutout, 3, 0), 3.0, 1e-9);
 }
 
 TEST(poll_spacing_stays_within_the_bounds) {
