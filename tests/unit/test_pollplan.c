@@ -167,6 +167,33 @@ TEST(the_queue_puts_the_longest_expected_job_first_and_lets_short_ones_catch_up)
   NEAR(pp_queue_priority(&p, cutout, 3, 0), 3.0, 1e-9);
 }
 
+/* Told no clock, the first wave's looks start at half the prior and come a tenth of the
+ * age apart until a first job is seen: a 60 s model on a server at 0.54x (32.4 s) is
+ * seen within a tenth of its time, not at the prior's 53 s. Told a clock, or once any
+ * job was seen, the plan is the usual one. Failed before the probing (first look 53 s). */
+TEST(told_no_clock_the_first_wave_is_probed_from_half_its_prior) {
+  pollplan p;
+  pp_init(&p, 1.0, 0.1, 0.8);
+  int video = pp_model_class(8, false);
+  pp_set_prior(&p, video, 60, 7);
+  double age = pp_first_poll(&p, video);
+  NEAR(age, 30.0, 1e-9);
+  int looks = 1;
+  while (age < 32.4) {
+    age = pp_next_poll(&p, video, age);
+    looks++;
+  }
+  CHECK(age - 32.4 <= 0.1 * 32.4 + 1e-9);
+  CHECK(looks <= 3);
+  pp_observe(&p, video, 33.0 / 1.1, 33.0); /* seen: probing ends */
+  int other = pp_model_class(2, false);
+  pp_set_prior(&p, other, 20, 3);
+  CHECK(pp_first_poll(&p, other) > 7.0); /* the learned ratio (about 9 s), no longer half (5.3) */
+  pollplan told;
+  pp_init(&told, 0.5, 0.1, 0.8);
+  CHECK(fabs(pp_first_poll(&told, 0) - (6.0 - 0.6)) < 1e-9); /* mu - sigma, as before */
+}
+
 TEST(poll_spacing_stays_within_the_bounds) {
   pollplan p;
   pp_init(&p, 1.0, 0.1, 0.8);
