@@ -511,9 +511,14 @@ static void fashn_dispatch(fashn_client *c) {
 static fashn_job *queue_next(fashn_client *c, double now) {
   fashn_job *best = c->qhead;
   if (!best || c->cfg.max_credits >= 0) return best; /* a dry run too: it rehearses the real order */
-  double best_p = pp_queue_priority(&c->plan, best->cls, best->plan_factor, now - best->t_queued);
-  for (fashn_job *j = best->qnext; j; j = j->qnext) {
-    double pr = pp_queue_priority(&c->plan, j->cls, j->plan_factor, now - j->t_queued);
+  /* The queue may hold 10000 jobs and this runs at every free slot: each class's estimate
+   * once (pp_queue_priority is linear in the factor and the wait), then arithmetic. */
+  double base[PP_CLASSES];
+  for (int i = 0; i < PP_CLASSES; i++) base[i] = pp_queue_priority(&c->plan, i, 1, 0);
+  double best_p = -INFINITY;
+  for (fashn_job *j = best; j; j = j->qnext) {
+    double waited = now - j->t_queued;
+    double pr = base[j->cls] * (j->plan_factor > 0 ? j->plan_factor : 1) + (waited > 0 ? waited : 0);
     if (pr > best_p) best = j, best_p = pr;
   }
   return best;
