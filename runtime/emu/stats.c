@@ -84,17 +84,13 @@ void emu_predictions_write(emu *e, double now, buf *out) {
       jw_key(&w, "error");
       jw_string(&w, p->error_name);
     }
-    /* When it was accepted and how long the server meant it to take (queue included, on
-     * the scaled clock; absent when stuck): a benchmark's ideal schedule comes from these. */
-    jw_key(&w, "created_at");
-    jw_double(&w, p->created);
-    if (isfinite(p->t_due)) {
-      jw_key(&w, "seconds");
-      jw_double(&w, p->t_due - p->created);
-    }
     if (p->finished) { /* CLOCK_MONOTONIC seconds: a client on this machine can tell how soon it noticed */
       jw_key(&w, "finished_at");
       jw_double(&w, p->finished_at);
+    }
+    if (isfinite(p->t_due)) { /* seconds from creation to its end, as time-scaled */
+      jw_key(&w, "seconds");
+      jw_double(&w, p->t_due - p->created);
     }
     jw_key(&w, "model");
     jw_string(&w, p->in.model->name);

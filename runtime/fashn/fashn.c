@@ -227,14 +227,6 @@ int fashn_plan_class(const fashn_model *m, bool face, int resolution_k) {
   return pp_model_class(slot, face);
 }
 
-double fashn_plan_factor(const fashn_input_facts *f) {
-  const fashn_model *m = f->model;
-  if (!m || m == fashn_models[0]) return 1;
-  fashn_price_inputs base = {.face = f->face, .outputs = 1}; /* the class's prior: no tier, no mode */
-  double b = fashn_model_seconds(m, &base);
-  return b > 0 && f->seconds > b ? f->seconds / b : 1;
-}
-
 static void plan_model_priors(pollplan *p) {
   for (int i = 1; fashn_models[i]; i++) {
     const fashn_model *m = fashn_models[i];
@@ -289,7 +281,6 @@ fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len,
   j->seq = ++c->seq;
   j->facts = facts;
   j->cls = fashn_plan_class(facts.model, facts.face, facts.resolution_k);
-  j->plan_factor = fashn_plan_factor(&facts);
   j->credits = -1;
   j->retry_unknown = o && o->retry_unknown >= 0 ? o->retry_unknown == 1 : c->cfg.retry_unknown;
   j->timeout = o && o->timeout > 0 ? o->timeout : c->cfg.timeout;
@@ -405,7 +396,6 @@ void fashn_hold_ghost_slot(fashn_job *j) {
   fashn_client *c = j->c;
   double mu, sg, now = loop_now();
   pp_estimate(&c->plan, j->cls, &mu, &sg);
-  mu *= j->plan_factor > 0 ? j->plan_factor : 1;
   int slot = 0;
   for (int i = 1; i < 16; i++)
     if (c->ghost_until[i] < c->ghost_until[slot]) slot = i;
@@ -501,6 +491,14 @@ static void fashn_dispatch(fashn_client *c) {
   c->dispatching = false;
 }
 
+/* A job's own multiple of its class's expected time, for its place in the queue. 1 here:
+ * the classes are by model, face and (model-create) resolution; where jobs carry their
+ * multiple for a slower mode or tier, it belongs here too. */
+static double queue_factor(const fashn_job *j) {
+  (void)j;
+  return 1;
+}
+
 /* The queued job to submit next. Under a credit cap, the first submitted: the order the
  * user wrote decides which jobs get bought. Otherwise the one with the highest
  * pp_queue_priority — expected to hold its slot longest, counting the time it has waited
@@ -518,7 +516,7 @@ static fashn_job *queue_next(fashn_client *c, double now) {
   double best_p = -INFINITY;
   for (fashn_job *j = best; j; j = j->qnext) {
     double waited = now - j->t_queued;
-    double pr = base[j->cls] * (j->plan_factor > 0 ? j->plan_factor : 1) + (waited > 0 ? waited : 0);
+    double pr = base[j->cls] * queue_factor(j) + (waited > 0 ? waited : 0);
     if (pr > best_p) best = j, best_p = pr;
   }
   return best;

@@ -62,7 +62,6 @@ struct fashn_job {
   size_t body_len;
   fashn_input_facts facts;
   int cls;             /* pollplan class */
-  double plan_factor;  /* its expected time over its class's (fashn_plan_factor) */
   bool retry_unknown;
   double timeout;
   bool rebuy_if_gone;    /* fashn_job_opts.rebuy_if_gone */
@@ -127,12 +126,6 @@ struct fashn_client {
  * field / errbuf filled. */
 /* The poll-plan class of a job of model m (fashn.c). */
 int fashn_plan_class(const fashn_model *m, bool face, int resolution_k);
-
-/* How many times its class's expected time a job with these facts should take (fashn.c):
- * the other models' classes are by model and face alone, so a larger resolution or a
- * slower generation_mode (up to 3x the typical time, by the model's description) scales
- * its class's estimate; 1 for model-create, whose classes carry the resolution. */
-double fashn_plan_factor(const fashn_input_facts *f);
 
 fashn_job *fashn_job_alloc(fashn_client *c, const char *inputs_json, size_t len, const fashn_job_opts *o,
                            char *field, size_t fieldlen, char *errbuf, size_t errlen);

@@ -21,32 +21,6 @@ static double jitter(void) {
 
 static void poll_tick(void *ud);
 
-/* The plan learns per class in the class's own seconds; a job of fashn_plan_factor times
- * its class's typical time (a larger resolution, a slower mode) is planned on that
- * multiple: its ages are divided by the factor going in, its times multiplied coming out. */
-static double factor_of(const fashn_job *j) { return j->plan_factor > 0 ? j->plan_factor : 1; }
-
-static double first_poll_age(const fashn_job *j) { return pp_first_poll(&j->c->plan, j->cls) * factor_of(j); }
-
-static double zscore(const fashn_job *j, double age) { return pp_zscore(&j->c->plan, j->cls, age / factor_of(j)); }
-
-static double expected_seconds(const fashn_job *j) {
-  double mu, sg;
-  pp_estimate(&j->c->plan, j->cls, &mu, &sg);
-  return mu * factor_of(j);
-}
-
-/* The next look's age after one at `age` said "not done": the plan's step, scaled, within
- * the interval bounds (seconds, about how soon a finish is noticed, so not scaled). */
-static double next_poll_age(const fashn_job *j, double age) {
-  const pollplan *p = &j->c->plan;
-  double f = factor_of(j);
-  double step = (pp_next_poll(p, j->cls, age / f) - age / f) * f;
-  if (step < p->min_interval) step = p->min_interval;
-  if (step > p->max_interval) step = p->max_interval;
-  return age + step;
-}
-
 void fashn_poll_schedule(fashn_client *c) {
   double earliest = INFINITY;
   for (fashn_job *j = c->jobs; j; j = j->next)
@@ -64,7 +38,7 @@ void fashn_poll_schedule(fashn_client *c) {
 
 void fashn_poll_start_job(fashn_job *j) {
   fashn_client *c = j->c;
-  j->poll.next_due = j->t_accepted + first_poll_age(j);
+  j->poll.next_due = j->t_accepted + pp_first_poll(&c->plan, j->cls);
   j->poll.lo_age = 0;
   fashn_poll_schedule(c);
 }
@@ -114,7 +88,7 @@ static void poll_tick(void *ud) {
         best_z = INFINITY;
         break;
       }
-      double z = zscore(j, now - j->t_accepted);
+      double z = pp_zscore(&c->plan, j->cls, now - j->t_accepted);
       if (!best || z > best_z) {
         best = j;
         best_z = z;
@@ -131,7 +105,9 @@ static void poll_tick(void *ud) {
       continue;
     }
     if (best_z < 0 && rl_tokens(&c->status_rl, now) < c->status_rl.burst / 2) {
-      retry_at = best->t_accepted + expected_seconds(best); /* when it becomes as likely done as not */
+      double mu, sg;
+      pp_estimate(&c->plan, best->cls, &mu, &sg);
+      retry_at = best->t_accepted + mu; /* when it becomes as likely done as not */
       if (retry_at > now + c->plan.max_interval) retry_at = now + c->plan.max_interval;
       break;
     }
@@ -196,13 +172,12 @@ static void completed(fashn_job *j, const fashn_status_view *sv, http_result *r,
                sv->outputs == FASHN_OUTPUTS_NOT_LIST ? "not a list" : "too many entries");
     return;
   }
-  if (!j->resumed) /* a resumed one's age is not ours */
-    pp_observe(&c->plan, j->cls, j->poll.lo_age / factor_of(j), age / factor_of(j));
+  if (!j->resumed) pp_observe(&c->plan, j->cls, j->poll.lo_age, age); /* a resumed one's age is not ours */
   j->t_noticed = loop_now();
   /* What was just learned applies at once to the jobs of the class not polled yet. */
   for (fashn_job *o = c->jobs; o; o = o->next)
     if (o != j && o->cls == j->cls && o->state == FASHN_JOB_RUNNING && !o->poll.polls && !o->req)
-      o->poll.next_due = o->t_accepted + first_poll_age(o);
+      o->poll.next_due = o->t_accepted + pp_first_poll(&c->plan, o->cls);
   char v[32];
   if (http_result_header(r, "x-fashn-credits-used", v, sizeof v)) {
     char *end;
@@ -270,7 +245,7 @@ static void poll_done(http_req *req, http_result *r, void *ud) {
       j->poll.poll_failures = j->poll.not_found = j->poll.bad_answers = 0;
       j->poll.lo_age = age;
       snprintf(j->status, sizeof j->status, "%s", sv.status);
-      double next = j->t_accepted + next_poll_age(j, age);
+      double next = j->t_accepted + pp_next_poll(&c->plan, j->cls, age);
       j->poll.next_due = next > now ? next : now;
     }
     fashn_status_free(&sv);

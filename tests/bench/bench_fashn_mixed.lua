@@ -191,8 +191,8 @@ local function run_atelier(told, how)
     for i = 1, N do
       local p = out.ids[i] and out.server.preds[out.ids[i]]
       if p then
-        io.stderr:write(string.format("%2d server created %.2f seconds %.2f finished %.2f\n", i,
-          p.created_at - out.t0, p.seconds, (p.finished_at or 0) - out.t0))
+        io.stderr:write(string.format("%2d server seconds %.2f finished %.2f\n", i, p.seconds,
+          (p.finished_at or 0) - out.t0))
       end
     end
   end

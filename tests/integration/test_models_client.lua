@@ -358,23 +358,3 @@ T.case("a mixed batch goes longest expected first; one model's jobs in their ord
   T.eq(created_order(capped), "background-remove, model-create first look, tryon-v1.6, image-to-video, "
     .. "model-create second look", "under a credit cap, as written")
 end)
-
--- The other models' poll-plan classes are by model alone; a job's own typical time (its
--- resolution and generation_mode: edit at quality takes twice the 20 s of fast) scales its
--- class's estimate, in the queue's order as in its polls. Before, two edits counted as
--- the same and went in the order written.
-T.case("a job's generation_mode counts in its expected time: a quality edit goes before a fast one", function()
-  local emu <close> = E.start{ ["time-scale"] = 0.02 }
-  local r = R.run(emu, [[
-local image = require "image"
-image.new(32, 48, { 90, 60, 200 }):save("person.png")
-local jobs = {
-  fashn.submit{ model = "edit", image = "person.png", prompt = "fast edit" },
-  fashn.submit{ prompt = "a look", seed = 1 },
-  fashn.submit{ model = "edit", image = "person.png", prompt = "quality edit", generation_mode = "quality" },
-}
-for _, r in ipairs(fashn.gather(jobs)) do emit{ id = r.id } end
-]], { configure = "concurrency = 1" })
-  R.check_exit(r)
-  T.eq(created_order(emu), "edit quality edit, edit fast edit, model-create a look", "longest expected first")
-end)

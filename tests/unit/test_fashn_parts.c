@@ -3,7 +3,6 @@
 #include <math.h>
 
 #include "../../runtime/api/fashn_inputs.h"
-#include "../../runtime/fashn/fashn_int.h"
 #include "../../runtime/fashn/fashn_status.h"
 #include "../../runtime/io/http.h"
 #include "unit.h"
@@ -120,24 +119,4 @@ TEST(the_model_create_rules_in_c) {
   REQUIRE(fashn_inputs_check_json(j, strlen(j), &f, &e));
   CHECK_INT(f.credits, 12);
   CHECK(f.face);
-}
-
-/* A job's multiple of its poll-plan class's expected time: the other models' classes are
- * by model and face, so resolution and generation_mode scale it; model-create's classes
- * carry the resolution themselves. */
-TEST(a_jobs_plan_factor_is_its_typical_time_over_its_class_prior) {
-  fashn_input_facts f = {0};
-  f.model = fashn_model_find("edit");
-  f.seconds = fashn_model_seconds(f.model, &(fashn_price_inputs){"quality", "2k", false, 1, 0});
-  CHECK(fabs(fashn_plan_factor(&f) - 2.5) < 1e-9); /* 1 + 0.5 (2k) + 1 (quality) */
-  f.seconds = fashn_model_seconds(f.model, &(fashn_price_inputs){NULL, NULL, false, 1, 0});
-  CHECK(fabs(fashn_plan_factor(&f) - 1) < 1e-9);
-  f.model = fashn_model_find("model-swap");
-  f.face = true;
-  f.seconds = fashn_model_seconds(f.model, &(fashn_price_inputs){"balanced", NULL, true, 1, 0});
-  CHECK(fabs(fashn_plan_factor(&f) - 1.5) < 1e-9); /* (20 + 25) x 1.5 over 20 + 25 */
-  f.model = fashn_model_find("model-create");
-  f.face = false;
-  f.seconds = fashn_model_seconds(f.model, &(fashn_price_inputs){"quality", "4k", false, 1, 0});
-  CHECK(fashn_plan_factor(&f) == 1);
 }
