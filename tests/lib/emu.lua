@@ -177,8 +177,7 @@ function Emu:stats()
 end
 
 --- Every prediction the emulator keeps (GET /_emu/predictions), oldest first: each
---- { id, model, prompt, seed, num_images, base64, status, cost, charged, fault, error, seconds
---- (from creation to its end) }, and
+--- { id, model, prompt, seed, num_images, base64, status, cost, charged, fault, error }, and
 --- per image input that was loaded, under its field's name, { bytes, width, height, format, sent_as =
 --- "url" or "data", url }.
 function Emu:predictions()
