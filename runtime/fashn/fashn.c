@@ -505,9 +505,37 @@ static void fashn_dispatch(fashn_client *c) {
   c->dispatching = false;
 }
 
+/* A job's own multiple of its class's expected time, for its place in the queue: the
+ * classes are by model, face and (model-create) resolution, and a slower mode or tier
+ * stretches one job past its class (fashn_plan_stretch). */
+static double queue_factor(const fashn_job *j) { return j->stretch > 0 ? j->stretch : 1; }
+
+/* The queued job to submit next. Under a credit cap, the first submitted: the order the
+ * user wrote decides which jobs get bought. Otherwise the one with the highest
+ * pp_queue_priority — expected to hold its slot longest, counting the time it has waited
+ * already — so the long jobs of a mixed batch start early instead of running alone at
+ * its end (longest first is the simple rule that finishes a batch of known durations
+ * soonest on a fixed number of slots), jobs of one class keep their order, and a short
+ * job is never passed for longer than the difference between the two expected times. */
+static fashn_job *queue_next(fashn_client *c, double now) {
+  fashn_job *best = c->qhead;
+  if (!best || c->cfg.max_credits >= 0) return best; /* a dry run too: it rehearses the real order */
+  /* The queue may hold 10000 jobs and this runs at every free slot: each class's estimate
+   * once (pp_queue_priority is linear in the factor and the wait), then arithmetic. */
+  double base[PP_CLASSES];
+  for (int i = 0; i < PP_CLASSES; i++) base[i] = pp_queue_priority(&c->plan, i, 1, 0);
+  double best_p = -INFINITY;
+  for (fashn_job *j = best; j; j = j->qnext) {
+    double waited = now - j->t_queued;
+    double pr = base[j->cls] * queue_factor(j) + (waited > 0 ? waited : 0);
+    if (pr > best_p) best = j, best_p = pr;
+  }
+  return best;
+}
+
 static void dispatch_queue(fashn_client *c) {
   while (c->qhead) {
-    fashn_job *j = c->qhead;
+    fashn_job *j = queue_next(c, loop_now());
     if (c->cfg.stop_submitting && c->cfg.stop_submitting()) {
       fashn_fail(j, "Interrupted", 0, true, "not submitted: the run was interrupted");
       continue;

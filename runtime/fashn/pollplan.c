@@ -36,6 +36,7 @@ void pp_init(pollplan *p, double time_scale, double min_interval, double max_int
   p->max_interval = max_interval > p->min_interval ? max_interval : p->min_interval;
   p->spacing = 0.35;
   p->time_scale = time_scale;
+  p->probe = time_scale == 1;
   for (int i = PP_BASE_CLASSES; i < PP_CLASSES; i++) { /* until the client sets them */
     p->cls[i].prior_mu = p->cls[i].mu = NOMINAL * time_scale;
     p->cls[i].prior_sigma = p->cls[i].sigma = 1.2 * time_scale;
@@ -160,10 +161,31 @@ void pp_estimate(const pollplan *p, int cls, double *mu, double *sigma) {
   *sigma = c->prior_sigma * k;
 }
 
+/* Nothing seen of any class on a clock nobody told: the priors may be off by any factor
+ * (an emulator's clock, a busy day), and the first wave of a batch holds every slot
+ * until it is seen done. Looks before the prior's time, a tenth of the age apart, bound
+ * how late that wave is noticed to a tenth of its time, for a few requests once a run. */
+static bool probing(const pollplan *p) {
+  if (!p->probe) return false;
+  for (int i = 0; i < PP_CLASSES; i++)
+    if (p->cls[i].n) return false;
+  return true;
+}
+
 double pp_first_poll(const pollplan *p, int cls) {
   double mu, sg;
   pp_estimate(p, cls, &mu, &sg);
   double first = mu - sg;
+  const pp_class *c = &p->cls[cls < 0 || cls >= PP_CLASSES ? 0 : cls];
+  if (!c->n) {
+    /* Nothing seen of this class yet: the ratio to their priors that other classes showed
+     * need not carry over (a queue time of a few seconds doubles a 2 s model's time and
+     * adds 3 % to a 60 s one), and a look too late costs its whole lateness while one too
+     * early costs a request. Look no later than its own prior says. */
+    double own = c->prior_mu - c->prior_sigma;
+    if (own < first) first = own;
+  }
+  if (probing(p) && 0.5 * mu < first) first = 0.5 * mu;
   return first > p->min_interval ? first : p->min_interval;
 }
 
@@ -176,10 +198,20 @@ double pp_zscore(const pollplan *p, int cls, double age) {
 double pp_next_poll(const pollplan *p, int cls, double age) {
   double mu, sg;
   pp_estimate(p, cls, &mu, &sg);
+  if (probing(p) && age + p->min_interval < mu - sg) {
+    double next = age + fmax(0.1 * age, p->min_interval);
+    return next < mu - sg ? next : mu - sg;
+  }
   double step = p->spacing * sg;
   double late = age - (mu + 3 * sg);
   if (late > 0) step *= 1 + late / fmax(mu, 1e-3); /* far past the estimate: ease off */
   if (step < p->min_interval) step = p->min_interval;
   if (step > p->max_interval) step = p->max_interval;
   return age + step;
+}
+
+double pp_queue_priority(const pollplan *p, int cls, double factor, double waited) {
+  double mu, sg;
+  pp_estimate(p, cls, &mu, &sg);
+  return mu * (factor > 0 ? factor : 1) + (waited > 0 ? waited : 0);
 }

@@ -34,11 +34,14 @@ typedef struct pollplan {
   double max_interval; /* never leave a job unpolled longer than this once it is due */
   double spacing;      /* spacing between polls near the expected finish, in sigmas */
   double time_scale;   /* pp_init's, for priors set later */
+  bool probe;          /* told no clock (time scale 1): probe early until a first job is seen */
 } pollplan;
 
 /* Sets the contract's priors (12 s; +25 s with face_reference; 4k slower), multiplied
  * by time_scale, and the interval bounds (seconds, not scaled: they are about how soon
- * a finish is noticed). */
+ * a finish is noticed). A time scale of 1 is what a client told nothing has: until the
+ * first job of any class is seen, its looks then start at half the expected time and
+ * come a tenth of the age apart (the priors may be off by any factor). */
 void pp_init(pollplan *p, double time_scale, double min_interval, double max_interval);
 
 /* The class of a job: face_reference or not x resolution in {1, 2, 4} (k). */
@@ -66,5 +69,11 @@ double pp_zscore(const pollplan *p, int cls, double age);
 
 /* Age at which to poll next after a poll at age `age` saw it unfinished. */
 double pp_next_poll(const pollplan *p, int cls, double age);
+
+/* How soon a job waiting for a slot should get one, relative to the others waiting: the
+ * seconds it is expected to take (its class's estimate times `factor`, the job's own
+ * multiple of it) plus the seconds it has waited (`waited`). The longest expected goes
+ * first; a shorter one catches up by waiting out the difference. */
+double pp_queue_priority(const pollplan *p, int cls, double factor, double waited);
 
 #endif
