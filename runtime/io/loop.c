@@ -354,7 +354,9 @@ void loop_run_once(loop *lp, double max_wait) {
     run_finished_xfers(lp);
   }
   double wait = max_wait;
-  if (lp->deferred.len) wait = 0;
+  /* Nothing left (the last transfer just finished, arming nothing) or a stop asked for:
+   * no reason to sleep; a wake-up already in the pipe is still taken below. */
+  if (lp->deferred.len || !loop_alive(lp)) wait = 0;
   if (lp->heap_len) {
     double until = lp->heap[0]->when - loop_now();
     if (until < wait) wait = until;

@@ -1,5 +1,8 @@
 /* test_loop.c — the event loop: timer order, cancellation, deferred and posted callbacks. */
+#include <curl/curl.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "../../runtime/io/loop.h"
@@ -166,5 +169,44 @@ TEST(a_worker_thread_can_post_a_result_and_wake_the_loop) {
   loop_defer(lp, release_ref, lp);
   loop_run(lp);
   CHECK(!loop_alive(lp));
+  loop_free(lp);
+}
+
+static void xfer_done(loop_xfer *x, CURLcode result) {
+  *(CURLcode *)x->ud = result;
+  curl_easy_cleanup(x->easy);
+}
+
+/* A transfer that finishes inside the turn's first curl_multi_perform leaves nothing
+ * to wait for: the turn must not then sleep its whole max_wait (60 s in loop_run),
+ * which is what a dry run ending with a job submitted and never gathered did. */
+TEST(a_transfer_finishing_in_the_turn_leaves_the_loop_without_a_wait) {
+  char err[256];
+  REQUIRE(loop_curl_ready(err, sizeof err));
+  char path[] = "/tmp/atelier-loop-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  REQUIRE(write(fd, "x", 1) == 1);
+  close(fd);
+  char url[64];
+  snprintf(url, sizeof url, "file://%s", path);
+  loop *lp = new_loop();
+  CURLcode result = CURL_LAST;
+  loop_xfer x = {.easy = curl_easy_init(), .done = xfer_done, .ud = &result};
+  REQUIRE(x.easy != NULL);
+  curl_easy_setopt(x.easy, CURLOPT_URL, url);
+  curl_easy_setopt(x.easy, CURLOPT_WRITEFUNCTION, fwrite);
+  FILE *sink = fopen("/dev/null", "w");
+  REQUIRE(sink != NULL);
+  curl_easy_setopt(x.easy, CURLOPT_WRITEDATA, sink);
+  REQUIRE(loop_xfer_start(lp, &x) == 0);
+  double t0 = loop_now();
+  loop_run_once(lp, 30.0); /* the transfer ends in this turn, with nothing after it */
+  double took = loop_now() - t0;
+  CHECK_INT(result, CURLE_OK);
+  CHECK(!loop_alive(lp));
+  CHECK(took < 10.0); /* it slept its max_wait before: 30 s */
+  fclose(sink);
+  unlink(path);
   loop_free(lp);
 }
