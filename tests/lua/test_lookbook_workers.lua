@@ -98,7 +98,7 @@ T.case("another task keeps running while book:add and book:count wait for decode
   T.eq(r.code, 0, r.stderr)
   local n, during = r.stdout:match("(%d+)%s+(%d+)")
   T.eq(tonumber(n), 8, r.stdout)
-  T.ok(tonumber(during) > 0, "the loop turned while the adds waited for the decode threads: " .. r.stdout)
+  T.ok(tonumber(during) > 0, "the loop turned while the adds waited for the decodes: " .. r.stdout)
   local one = child(ADDS, { "1" })
   T.eq(one.code, 0, one.stderr)
   T.eq(one.stdout, "8\t0\n", "with workers = 1 the adds wait on the script's thread, as before")
