@@ -83,8 +83,8 @@ page_status page_book_check_item(const page_item *item, char *err, size_t errlen
 bool page_text_ok(const char *s, size_t max, const char *what, char *err, size_t errlen);
 /* Frees what an entry owns (not the entry). */
 void page_entry_free(page_entry *e);
-/* page_queue.c: the book's queue, made on first use; NULL where there
- * are none (one CPU, or they could not start): add synchronously then. */
+/* page_queue.c: the book's queue, made on first use; NULL where the book has no pool
+ * with threads (page_book_use_workers), or out of memory: add synchronously then. */
 page_queue *page_queue_of(page_book *b);
 /* Queues a file or encoded bytes on q (page_book_queue_file / _encoded once q is known;
  * name is not NULL). */
