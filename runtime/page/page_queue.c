@@ -14,15 +14,15 @@
  * When a job comes back to the loop the queue adds what is ready and calls the book's
  * change hook, so a task waiting for the queue can be woken there instead of blocking.
  *
- * There are never more jobs than the pool has threads, and a file is read only once
- * there is room for it, so memory holds at most one encoded image per decode in flight
- * (decoding streams: the full-size pixels of a PNG or JPEG never exist) plus the
- * cell-sized results. Some inputs cannot be decoded that way: a progressive JPEG keeps
- * every coefficient of the image (about 3 bytes a pixel), a lossless WebP its full-size
- * pixels, an interlaced PNG reduced less than 4x its full-size pixels too. Large ones of
- * those ("heavy") decode one at a time and alone: nothing is queued after one until
- * it is added, so a book of 4096x4096 such inputs holds one
- * full-size image at most, whatever the number of threads. */
+ * There are never more jobs than the pool has threads (nor more than 4, in_flight_max),
+ * and a file is read only once there is room for it, so memory holds at most one
+ * encoded image per decode in flight (decoding streams: the full-size pixels of a PNG
+ * or JPEG never exist) plus the cell-sized results. Some inputs cannot be decoded that
+ * way: a progressive JPEG keeps every coefficient of the image (about 3 bytes a pixel),
+ * a lossless WebP its full-size pixels, an interlaced PNG reduced less than 4x its
+ * full-size pixels too. Large ones of those ("heavy") decode one at a time and alone:
+ * nothing is queued after one until it is added, so a book of 4096x4096 such inputs
+ * holds one full-size image at most, whatever the number of threads. */
 #include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -51,7 +51,7 @@ typedef struct page_job {
 struct page_queue {
   page_book *b;
   workers *pool; /* where new jobs go (page_book_use_workers) */
-  int nthreads;  /* the pool's threads when the last job was queued: the jobs in flight at most */
+  int nthreads;  /* decodes in flight at most: in_flight_max(the pool) */
   pthread_mutex_t mu;
   pthread_cond_t done;
   page_job *head, *tail; /* every job not yet added, in queue order */
@@ -135,6 +135,15 @@ static void job_back(worker_job *w, bool ran) {
   if (b->queue_changed) b->queue_changed(b->queue_changed_ud);
 }
 
+/* A book's decodes in flight at most: one per pool thread, and never more than 4 — each
+ * holds its encoded file (up to tens of MB at 4096x4096) and its decoder's buffers, so
+ * a pool sized for a many-core machine would otherwise take the book past its memory
+ * bound (under 100 MB for any number of 4096x4096 inputs). */
+static int in_flight_max(const workers *pool) {
+  int n = workers_count(pool);
+  return n > 4 ? 4 : n;
+}
+
 /* The queue of b, made on first use; NULL when the book has no pool with threads to
  * use (page_book_use_workers) — callers then add synchronously. */
 page_queue *page_queue_of(page_book *b) {
@@ -143,7 +152,7 @@ page_queue *page_queue_of(page_book *b) {
   page_queue *q = calloc(1, sizeof *q);
   if (!q) return NULL;
   q->b = b;
-  q->nthreads = workers_count(b->pool);
+  q->nthreads = in_flight_max(b->pool);
   pthread_mutex_init(&q->mu, NULL);
   pthread_cond_init(&q->done, NULL);
   b->q = q;
@@ -152,7 +161,7 @@ page_queue *page_queue_of(page_book *b) {
 
 void page_book_use_workers(page_book *b, workers *pool) {
   b->pool = pool;
-  if (b->q && pool && workers_count(pool) > 0) b->q->nthreads = workers_count(pool);
+  if (b->q && pool && workers_count(pool) > 0) b->q->nthreads = in_flight_max(pool);
 }
 
 void page_book_on_queue_change(page_book *b, void (*fn)(void *ud), void *ud) {
