@@ -11,14 +11,19 @@
  *   SaveError   the lookbook could not be written
  * All of them raise; nothing here returns nil, message.
  *
- * book:save runs on the scheduler's worker pool (task.h): waiting for the images still
- * being decoded, drawing the pages and encoding them take seconds, and the task that
- * saves waits for them as it waits for HTTP while other tasks keep polling. So do the
- * waits for the decode queue (page_queue.c) that other methods need first: for a free
- * thread (book:add of a file or bytes), for every queued image (the rest). The book
- * belongs to such a job until it is handed back: another task calling a method of the
- * book meanwhile waits for it (and raises BadOption where it cannot wait), and closing
- * it (or its collection) hands it over to the job, which frees it when done. */
+ * Files and encoded bytes given to book:add are decoded as jobs on the scheduler's
+ * worker pool (task.h, sched_workers: its size is the one setting; with workers = 1
+ * they are decoded at once on the script's thread). The waits for that decode queue
+ * (page_queue.c) that methods need first — for room for one more file (book:add of a
+ * file or bytes), for every queued image (the rest) — are not pool jobs: the task
+ * yields and the book's queue hook wakes it on the loop thread when the pool hands
+ * back what it waited for. A pool job that waited for them could hold the very thread
+ * the decodes need. book:save then runs on the pool (drawing the pages and encoding
+ * them take seconds) with the queue already empty, while the task that saves waits as
+ * it waits for HTTP and other tasks keep polling. The book belongs to such a wait or
+ * save until it ends: another task calling a method of the book meanwhile waits for it
+ * (and raises BadOption where it cannot wait), and closing it (or its collection) hands
+ * it over to the wait or save, which frees it when done. */
 #include <lauxlib.h>
 #include <math.h>
 #include <stdarg.h>
@@ -41,8 +46,8 @@ typedef struct book_job book_job;
 
 typedef struct lbook {
   page_book *b;   /* NULL once closed */
-  book_job *busy; /* a job on the worker pool (book:save, a wait for the decode queue)
-                   * has the book until it ends */
+  book_job *busy; /* book:save on the worker pool, or a task waiting for the decode
+                   * queue, has the book until it ends */
   bool rerun;     /* book:add runs again after its wait for the queue (see l_add) */
 } lbook;
 
@@ -105,7 +110,7 @@ static int wait_turn(lua_State *L, lbook *lb, lua_CFunction again) {
   } while (0)
 
 typedef enum {
-  BOOK_SAVE,  /* wait for the queue, then save */
+  BOOK_SAVE,  /* save (on the pool; the queue is empty by then) */
   BOOK_DRAIN, /* wait until every queued image is in the book */
   BOOK_ROOM,  /* wait until the queue takes one more without waiting */
 } book_job_kind;
@@ -113,10 +118,10 @@ typedef enum {
 static int wait_queue(lua_State *L, lbook *lb, book_job_kind kind, lua_CFunction again, int top, bool rerun);
 
 /* In a method, after WAIT_TURN and before it changes anything: when the book has
- * queued images that the method would wait for (kind BOOK_DRAIN), or no free decode
- * thread for one more (BOOK_ROOM), the task waits for that on the pool, then the method
- * runs from the start (its arguments at 1..top, as they came). On the script's thread
- * where no task can wait, or with workers = 1. */
+ * queued images that the method would wait for (kind BOOK_DRAIN), or no room for one
+ * more decode (BOOK_ROOM), the task yields until the queue's hook sees that hold, then
+ * the method runs from the start (its arguments at 1..top, as they came). Blocks the
+ * script's thread where no task can wait. */
 #define WAIT_QUEUE(L, lb, kind, again, top, rerun)                                        \
   do {                                                                                    \
     if ((kind) == BOOK_DRAIN ? page_book_queued((lb)->b) > 0 : page_book_queue_full((lb)->b)) \
@@ -319,6 +324,7 @@ static int l_add(lua_State *L) {
   /* A failure that showed before this call raises here; one that shows while this call
    * waits for a free decode thread is the next call's, as when it waited in place. */
   if (!rerun) raise_queued_failure(L, lb, "book:add", false);
+  page_book_use_workers(lb->b, sched_workers(L)); /* fetched per call: image.configure may replace it */
   if (img && pixels) WAIT_QUEUE(L, lb, BOOK_DRAIN, l_add, nargs, true); /* added after the queue */
   else if (img && bytes) WAIT_QUEUE(L, lb, BOOK_ROOM, l_add, nargs, true);
   else if (!img) WAIT_QUEUE(L, lb, BOOK_ROOM, l_add, nargs, true);
@@ -353,13 +359,14 @@ static int l_section(lua_State *L) {
   return 0;
 }
 
-/* ---- book:save and waits for the decode queue on the worker pool ------------------- */
+/* ---- book:save on the worker pool, and tasks waiting for the decode queue ---------- */
 
 struct book_job {
   task_job tj; /* first: the pool hands this pointer back */
   book_job_kind kind;
   lua_CFunction again; /* BOOK_DRAIN, BOOK_ROOM: the method to run again afterwards */
   bool rerun;          /* ... telling it so (lbook.rerun) */
+  task *t;             /* the task waiting for the queue (page_book_on_queue_change), until woken */
   book_waiter *waiters; /* tasks that called a method of the book meanwhile */
   page_book *b;
   lbook *owner; /* the book's userdata; NULL once it let go of b: the job frees b then */
@@ -371,16 +378,13 @@ struct book_job {
   char msg[1300];
 };
 
-/* On a worker thread: touches only the job and its book, which no one else touches
- * until the job is handed back (other calls wait: WAIT_TURN). */
+/* On a worker thread (BOOK_SAVE only): touches only the job and its book, which no one
+ * else touches until the job is handed back (other calls wait: WAIT_TURN), and whose
+ * queue l_save emptied first: page_book_save's own wait for it then waits for nothing,
+ * never for decodes that need a pool thread. */
 static void book_run(worker_job *w) {
   book_job *j = (book_job *)w;
-  if (j->kind == BOOK_ROOM) {
-    page_book_wait_room(j->b);
-    return;
-  }
-  page_book_wait(j->b);
-  if (j->kind == BOOK_DRAIN) return;
+  page_book_wait(j->b); /* nothing queued: a no-op kept for callers without a task */
   if (page_book_take_failure(j->b, j->msg, sizeof j->msg, j->file, sizeof j->file) != PAGE_OK) {
     j->queued_failed = true;
     return;
@@ -450,22 +454,67 @@ static book_job *book_job_new(lbook *lb, book_job_kind kind) {
   return j;
 }
 
+/* Loop thread, from the book's queue (a decode was handed back): the waiting task goes
+ * on once what it waits for holds. */
+static void queue_changed(void *ud) {
+  book_job *j = ud;
+  if (j->kind == BOOK_ROOM ? page_book_queue_full(j->b) : page_book_queued(j->b) > 0) return;
+  page_book_on_queue_change(j->b, NULL, NULL);
+  task *t = j->t;
+  j->t = NULL;
+  task_wake(t, 0);
+}
+
+/* The waiting task is torn down first (e.g. at exit). */
+static void queue_wait_cancel(task *t, void *ud) {
+  (void)t;
+  book_job *j = ud;
+  page_book_on_queue_change(j->b, NULL, NULL);
+  book_job_free(&j->tj);
+}
+
 static int again_after_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status;
-  book_job *j = (book_job *)task_job_at(L, -1);
+  book_job *j = lua_touserdata(L, -1);
   lua_CFunction again = j->again;
   if (j->owner) j->owner->rerun = j->rerun;
-  task_job_release(L, -1); /* the book is free again */
+  book_job_free(&j->tj); /* the book is free again (or freed, when closed meanwhile) */
   lua_settop(L, (int)ctx);
   return again(L);
 }
 
+/* The running task t waits on the loop for the queue as j->kind says (a save: until it
+ * is empty), j holding the book; then k(L, LUA_YIELD, ctx) runs with j on top. */
+static int wait_on_queue(lua_State *L, book_job *j, task *t, lua_KContext ctx, lua_KFunction k) {
+  j->t = t;
+  lua_pushlightuserdata(L, j); /* freed only by k or queue_wait_cancel */
+  page_book_on_queue_change(j->b, queue_changed, j);
+  task_on_cancel(t, queue_wait_cancel, j);
+  return task_wait(L, ctx, k);
+}
+
+/* The queue of a book being saved is empty: the save goes to the pool. */
+static int save_after_wait_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  book_job *j = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return task_offload(L, &j->tj, ctx, save_k);
+}
+
 static int wait_queue(lua_State *L, lbook *lb, book_job_kind kind, lua_CFunction again, int top, bool rerun) {
+  task *t = task_current(L);
+  if (!t || !lua_isyieldable(L)) { /* where no task can wait: here, blocking */
+    if (kind == BOOK_ROOM) page_book_wait_room(lb->b);
+    else page_book_wait(lb->b);
+    lb->rerun = rerun;
+    lua_settop(L, top);
+    return again(L);
+  }
   book_job *j = book_job_new(lb, kind);
   if (!j) return lpage_raise(L, 1, "SystemError", "out of memory");
   j->again = again;
   j->rerun = rerun;
-  return task_offload(L, &j->tj, top, again_after_k);
+  return wait_on_queue(L, j, t, top, again_after_k);
 }
 
 /* book:save(path) -> {written paths}. Format from the extension. */
@@ -484,6 +533,11 @@ static int l_save(lua_State *L) {
     return lpage_raise(L, 1, "SystemError", "book:save: out of memory");
   }
   j->path = copy;
+  /* The queue empties first, with the task waiting on the loop and the job holding the
+   * book: the save job on the pool must never wait for decodes that need a pool thread
+   * themselves. */
+  task *t = task_current(L);
+  if (page_book_queued(lb->b) > 0 && t && lua_isyieldable(L)) return wait_on_queue(L, j, t, 0, save_after_wait_k);
   return task_offload(L, &j->tj, 0, save_k);
 }
 

@@ -94,6 +94,10 @@ void task_job_release(lua_State *L, int idx);
 void sched_set_workers(lua_State *L, int n);
 /* The number of threads doing codec work: the pool's, or 1 (the loop thread). */
 int sched_workers_count(lua_State *L);
+/* The scheduler's pool itself (started on first use; 0 threads with workers = 1), for
+ * C code that queues its own jobs on it and hands results back on the loop thread (the
+ * lookbook's decodes). Valid until sched_set_workers replaces it: fetch it per use. */
+workers *sched_workers(lua_State *L);
 
 /* Outcome of running the main task to completion on the loop. */
 typedef struct sched_result {

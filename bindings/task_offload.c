@@ -32,6 +32,8 @@ void sched_set_workers(lua_State *L, int n) {
   workers_free(old, true); /* what was asked of the old pool still gets done */
 }
 
+workers *sched_workers(lua_State *L) { return pool_of(L, sched_of(L)); }
+
 int sched_workers_count(lua_State *L) {
   sched *s = sched_of(L);
   int n = workers_count(pool_of(L, s));

@@ -133,7 +133,7 @@ bool page_book_set_labels(page_book *b, const page_labels *lab, char *err, size_
 
 void page_book_free(page_book *b) {
   if (!b) return;
-  page_queue_free(b->q); /* joins the threads first: they may hold jobs */
+  page_queue_free(b->q); /* waits for its decodes still running on the pool */
   for (int i = 0; i < b->n; i++) page_entry_free(&b->entries[i]);
   free(b->entries);
   for (int i = 0; i < b->nsections; i++) free(b->sections[i]);
@@ -226,7 +226,7 @@ page_status page_book_add_file(page_book *b, const char *path, const page_item *
   return st;
 }
 
-/* To the queue's threads, or added here and now where there are none (one CPU). */
+/* To the book's worker pool, or added here and now where it has none (workers = 1). */
 page_status page_book_queue_file(page_book *b, const char *path, const page_item *item, char *err, size_t errlen) {
   page_queue *q = page_queue_of(b);
   if (!q) return page_book_add_file(b, path, item, err, errlen);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "../image/image.h"
+#include "../io/workers.h"
 #include "page_layout.h"
 
 #define PAGE_MAX_TEXT 1000   /* bytes of a title, subtitle, caption or section title */
@@ -131,12 +132,13 @@ page_status page_book_add_file(page_book *b, const char *path, const page_item *
 
 /* Queues an image file: it is read and its header checked now — a missing file or one
  * that is not a PNG/JPEG/WebP within the limits fails here, naming the file — then it is
- * decoded to its cell's size on a worker thread (one per CPU, at most 4) while the
- * caller goes on. Queued images are added in the order they were queued, and every
- * other call on the book first waits for them, so the result is the same as with
- * page_book_add_file. An image whose data turns out corrupt behind a valid header is
- * left out; page_book_take_failure reports it. Falls back to page_book_add_file on a
- * single CPU. */
+ * decoded to its cell's size as a job on the book's worker pool (page_book_use_workers)
+ * while the caller goes on, at most one file per pool thread at a time. Queued images
+ * are added in the order they were queued, on the loop thread, and every other call on
+ * the book first waits for them, so the result is the same as with page_book_add_file.
+ * An image whose data turns out corrupt behind a valid header is left out;
+ * page_book_take_failure reports it. Is page_book_add_file where the book has no pool,
+ * or one of 0 threads. */
 page_status page_book_queue_file(page_book *b, const char *path, const page_item *item, char *err,
                                  size_t errlen);
 /* page_book_queue_file for encoded bytes in memory (copied; the caller keeps its own). */
@@ -152,8 +154,19 @@ int page_book_queued(const page_book *b);
 bool page_book_queue_full(const page_book *b);
 /* Waits until queuing one more image would not wait, adding what has finished. */
 void page_book_wait_room(page_book *b);
-/* Waits for every queued image and adds them. */
+/* Waits for every queued image and adds them. Blocks: call it on the loop thread, or in
+ * a pool job only once the queue is empty (a pool job must never wait for other pool
+ * jobs, which may need its thread). */
 void page_book_wait(page_book *b);
+/* The pool queued files are decoded on from now on (NULL or 0 threads: they are
+ * decoded at once by the caller). Set it before each queuing call: the book keeps the
+ * pointer, and a pool that is replaced must not be used after. Jobs already queued stay
+ * with the pool they went to, which hands them back on the loop thread. */
+void page_book_use_workers(page_book *b, workers *pool);
+/* fn(ud) runs on the loop thread each time a queued decode is handed back (after what
+ * was ready has been added), so a caller can wait for the queue without blocking: when
+ * page_book_queued or page_book_queue_full says what it waits for. NULL: no hook. */
+void page_book_on_queue_change(page_book *b, void (*fn)(void *ud), void *ud);
 /* The first failure of a queued image since the last call, PAGE_OK when none; err says
  * what, naming the file, and path (may be NULL) receives the file's path. */
 page_status page_book_take_failure(page_book *b, char *err, size_t errlen, char *path, size_t pathlen);

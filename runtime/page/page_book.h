@@ -36,7 +36,7 @@ typedef struct page_entry {
   int section; /* -1: none */
 } page_entry;
 
-typedef struct page_queue page_queue; /* page_queue.c: worker threads decoding files */
+typedef struct page_queue page_queue; /* page_queue.c: decoding files on the worker pool */
 
 struct page_book {
   page_layout l;
@@ -48,7 +48,9 @@ struct page_book {
   char **sections; /* titles */
   int nsections, capsections;
   page_queue *q;       /* NULL until the first queued file */
-  bool q_unavailable;  /* one CPU, or threads could not start: add synchronously */
+  workers *pool;       /* page_book_use_workers: where queued files are decoded */
+  void (*queue_changed)(void *ud); /* page_book_on_queue_change */
+  void *queue_changed_ud;
   page_status failed;  /* first failure of a queued file not yet taken */
   char failed_path[4096];
   char failed_msg[1200];
@@ -81,8 +83,8 @@ page_status page_book_check_item(const page_item *item, char *err, size_t errlen
 bool page_text_ok(const char *s, size_t max, const char *what, char *err, size_t errlen);
 /* Frees what an entry owns (not the entry). */
 void page_entry_free(page_entry *e);
-/* page_queue.c: the book's queue, its threads started on first use; NULL where there
- * are none (one CPU, or they could not start): add synchronously then. */
+/* page_queue.c: the book's queue, made on first use; NULL where the book has no pool
+ * with threads (page_book_use_workers), or out of memory: add synchronously then. */
 page_queue *page_queue_of(page_book *b);
 /* Queues a file or encoded bytes on q (page_book_queue_file / _encoded once q is known;
  * name is not NULL). */

@@ -1,51 +1,65 @@
-/* page_queue.c — adding image files to a lookbook on worker threads (see
+/* page_queue.c — adding image files to a lookbook on the shared worker pool (see
  * page_book_queue_file in page.h). Decoding a PNG or JPEG is nearly all the time a
  * lookbook takes, and each image decodes independently, so files are decoded to their
- * cell's size on one thread per CPU (at most 4) while the script goes on; the results
- * are added to the book on the caller's thread, strictly in the order they were queued.
+ * cell's size as jobs on the pool the caller hands the book (page_book_use_workers: the
+ * one pool whose size is the one setting; none, or one of 0 threads, decodes at once on
+ * the caller's thread) while the script goes on; the results are added to the book on
+ * the caller's (the loop's) thread, strictly in the order they were queued.
  *
- * Threads touch only their job (its bytes in, its pixels out); the book itself is only
- * touched by the caller's thread. There are never more jobs than threads, and a file is
- * read only once a thread is free for it, so memory holds at most one encoded image per
- * thread (decoding streams: the full-size pixels of a PNG or JPEG never exist) plus the
- * cell-sized results. Some inputs cannot be decoded that way: a progressive JPEG keeps
- * every coefficient of the image (about 3 bytes a pixel), a lossless WebP its full-size
- * pixels, an interlaced PNG reduced less than 4x its full-size pixels too. Large ones of
- * those ("heavy") decode one at a time and alone in the queue, so a book of 4096x4096
- * such inputs holds one full-size image at most, whatever the number of threads. */
+ * A job's run touches only the job (its bytes in, its pixels out) and, under the
+ * queue's lock, the job's done flag; the book itself is only touched on the loop
+ * thread. A run never waits for anything, so a pool job that waits for the queue cannot
+ * hold up the decodes it waits for: callers that wait (page_book_wait) do so on the loop
+ * thread or in a pool job only once the queue is empty (bindings wait for it first).
+ * When a job comes back to the loop the queue adds what is ready and calls the book's
+ * change hook, so a task waiting for the queue can be woken there instead of blocking.
+ *
+ * There are never more jobs than the pool has threads (nor more than 4, in_flight_max),
+ * and a file is read only once there is room for it, so memory holds at most one
+ * encoded image per decode in flight (decoding streams: the full-size pixels of a PNG
+ * or JPEG never exist) plus the cell-sized results. Some inputs cannot be decoded that
+ * way: a progressive JPEG keeps every coefficient of the image (about 3 bytes a pixel),
+ * a lossless WebP its full-size pixels, an interlaced PNG reduced less than 4x its
+ * full-size pixels too. Large ones of those ("heavy") decode one at a time and alone:
+ * nothing is queued after one until it is added, so a book of 4096x4096 such inputs
+ * holds one full-size image at most, whatever the number of threads. */
 #include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "page_book.h"
 
 typedef struct page_job {
+  worker_job w; /* first: the pool hands this pointer back */
+  struct page_queue *q; /* NULL once the queue was freed: the job frees itself when back */
   buf data;   /* the file's bytes (owned) */
   char *path; /* for messages (owned) */
   page_entry item; /* owned copies of caption/meta/source (only those fields used) */
   int box_w, box_h;
   bool cover;
   bool heavy; /* decoding holds about the full-size image: one such at a time */
-  bool done;  /* set by the worker, under the lock */
+  bool done;  /* decoded (or never will be); set under the queue's lock */
+  bool back;  /* the pool handed it back (loop thread) */
+  bool added; /* taken off the queue and added to the book (loop thread) */
   image px;  /* the decoded, cell-sized pixels */
   char err[400];
   struct page_job *next;
 } page_job;
 
 struct page_queue {
-  pthread_t threads[4];
-  int nthreads;
+  page_book *b;
+  workers *pool; /* where new jobs go (page_book_use_workers) */
+  int nthreads;  /* decodes in flight at most: in_flight_max(the pool) */
   pthread_mutex_t mu;
-  pthread_cond_t work, done;
+  pthread_cond_t done;
   page_job *head, *tail; /* every job not yet added, in queue order */
-  page_job *todo;        /* the first job no worker has taken */
-  int njobs;
-  bool heavy_running; /* a heavy job is being decoded */
-  int heavy_pending;  /* heavy jobs not yet added to the book (caller's thread only) */
-  bool stop;
+  int njobs;          /* loop thread only */
+  int heavy_pending;  /* heavy jobs not yet added to the book (loop thread only) */
+  int unfinished;     /* jobs on the pool not yet done, under the lock */
+  void (*changed)(void *ud); /* page_book_on_queue_change */
+  void *changed_ud;
 };
 
 /* Heavy: a decode that holds about the whole image, over 32 MB of it (8 Mpx). */
@@ -56,38 +70,33 @@ static bool decode_is_heavy(const image_info *info, int box_w, int box_h) {
   return info->format == IMAGE_WEBP; /* lossless holds the whole image; lossy is fast either way */
 }
 
-static void *worker(void *arg) {
-  page_queue *q = arg;
+/* Marks j done (under the lock: the loop thread may be waiting for it). */
+static void mark_done(page_job *j) {
+  page_queue *q = j->q;
   pthread_mutex_lock(&q->mu);
-  for (;;) {
-    while (!q->stop && (!q->todo || (q->todo->heavy && q->heavy_running))) pthread_cond_wait(&q->work, &q->mu);
-    if (q->stop) break;
-    page_job *j = q->todo;
-    q->todo = j->next;
-    if (j->heavy) q->heavy_running = true;
-    pthread_mutex_unlock(&q->mu);
-    image_decode_opts o = {.box_width = j->box_w, .box_height = j->box_h, .cover = j->cover};
-    if (image_decode(j->data.data, j->data.len, &o, &j->px, NULL, j->err, sizeof j->err) == IMAGE_OK)
-      j->err[0] = '\0';
-    else if (!j->err[0])
-      snprintf(j->err, sizeof j->err, "cannot decode the image");
-    buf_free(&j->data); /* the bytes are not needed any more: free them early */
-    /* A heavy decode's tens of MB came from this thread's malloc arena, which glibc keeps
-     * for its next use: give them back now, or each thread keeps its own copy. */
-    if (j->heavy) malloc_trim(0);
-    pthread_mutex_lock(&q->mu);
-    j->done = true;
-    if (j->heavy) {
-      q->heavy_running = false;
-      pthread_cond_broadcast(&q->work); /* a heavy job may be waiting for its turn */
-    }
-    pthread_cond_broadcast(&q->done);
-  }
+  j->done = true;
+  q->unfinished--;
+  pthread_cond_broadcast(&q->done);
   pthread_mutex_unlock(&q->mu);
-  return NULL;
 }
 
-static void job_free(page_job *j) {
+/* On a worker thread. */
+static void job_run(worker_job *w) {
+  page_job *j = (page_job *)w;
+  image_decode_opts o = {.box_width = j->box_w, .box_height = j->box_h, .cover = j->cover};
+  if (image_decode(j->data.data, j->data.len, &o, &j->px, NULL, j->err, sizeof j->err) == IMAGE_OK)
+    j->err[0] = '\0';
+  else if (!j->err[0])
+    snprintf(j->err, sizeof j->err, "cannot decode the image");
+  buf_free(&j->data); /* the bytes are not needed any more: free them early */
+  /* A heavy decode's tens of MB came from this thread's malloc arena, which glibc keeps
+   * for its next use: give them back now, or each thread keeps its own copy. */
+  if (j->heavy) malloc_trim(0);
+  mark_done(j); /* the queue outlives every job not yet done (page_queue_free waits) */
+}
+
+/* Frees what j holds (its bytes, texts, pixels), not j itself. */
+static void job_clear(page_job *j) {
   buf_free(&j->data);
   free(j->path);
   free(j->item.caption[0]);
@@ -96,38 +105,68 @@ static void job_free(page_job *j) {
   free(j->item.meta);
   free(j->item.source);
   image_free(&j->px);
+  memset(&j->item, 0, sizeof j->item);
+  j->path = NULL;
+}
+
+static void job_free(page_job *j) {
+  job_clear(j);
   free(j);
 }
 
-/* The queue of b, started on first use; NULL when threads do not pay (one CPU) or
- * cannot be started — callers then add synchronously. */
+static void commit_ready(page_book *b, page_queue *q);
+
+/* Loop thread: the pool handed j back. Adds what is ready and tells the book's hook. */
+static void job_back(worker_job *w, bool ran) {
+  page_job *j = (page_job *)w;
+  j->back = true;
+  page_queue *q = j->q;
+  if (!q) { /* already added, or its queue was freed: nothing waits for it any more */
+    job_free(j);
+    return;
+  }
+  if (!ran) {
+    snprintf(j->err, sizeof j->err, "the worker pool stopped before the image was decoded");
+    buf_free(&j->data);
+    mark_done(j);
+  }
+  page_book *b = q->b;
+  commit_ready(b, q);
+  if (b->queue_changed) b->queue_changed(b->queue_changed_ud);
+}
+
+/* A book's decodes in flight at most: one per pool thread, and never more than 4 — each
+ * holds its encoded file (up to tens of MB at 4096x4096) and its decoder's buffers, so
+ * a pool sized for a many-core machine would otherwise take the book past its memory
+ * bound (under 100 MB for any number of 4096x4096 inputs). */
+static int in_flight_max(const workers *pool) {
+  int n = workers_count(pool);
+  return n > 4 ? 4 : n;
+}
+
+/* The queue of b, made on first use; NULL when the book has no pool with threads to
+ * use (page_book_use_workers) — callers then add synchronously. */
 page_queue *page_queue_of(page_book *b) {
+  if (!b->pool || workers_count(b->pool) < 1) return NULL;
   if (b->q) return b->q;
-  if (b->q_unavailable) return NULL;
-  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  int n = cpus > 4 ? 4 : (int)cpus;
-  page_queue *q = n > 1 ? calloc(1, sizeof *q) : NULL;
-  if (!q) {
-    b->q_unavailable = true;
-    return NULL;
-  }
+  page_queue *q = calloc(1, sizeof *q);
+  if (!q) return NULL;
+  q->b = b;
+  q->nthreads = in_flight_max(b->pool);
   pthread_mutex_init(&q->mu, NULL);
-  pthread_cond_init(&q->work, NULL);
   pthread_cond_init(&q->done, NULL);
-  for (int i = 0; i < n; i++) {
-    if (pthread_create(&q->threads[q->nthreads], NULL, worker, q) != 0) break;
-    q->nthreads++;
-  }
-  if (q->nthreads == 0) {
-    pthread_cond_destroy(&q->work);
-    pthread_cond_destroy(&q->done);
-    pthread_mutex_destroy(&q->mu);
-    free(q);
-    b->q_unavailable = true;
-    return NULL;
-  }
   b->q = q;
   return q;
+}
+
+void page_book_use_workers(page_book *b, workers *pool) {
+  b->pool = pool;
+  if (b->q && pool && workers_count(pool) > 0) b->q->nthreads = in_flight_max(pool);
+}
+
+void page_book_on_queue_change(page_book *b, void (*fn)(void *ud), void *ud) {
+  b->queue_changed = fn;
+  b->queue_changed_ud = ud;
 }
 
 /* Remembers the first failure until page_book_take_failure. */
@@ -158,7 +197,13 @@ static void commit_head(page_book *b, page_queue *q) {
     page_status st = page_book_add_image_now(b, &j->px, &item, err, sizeof err);
     if (st != PAGE_OK) note_failure(b, st, j->path, err);
   }
-  job_free(j);
+  /* Its run is over (done): only its hand-back is left, which frees it when it comes. */
+  if (j->back) {
+    job_free(j);
+  } else {
+    job_clear(j);
+    j->q = NULL;
+  }
 }
 
 /* Waits until the head job is done. */
@@ -250,15 +295,23 @@ static page_status queue_bytes(page_book *b, page_queue *q, buf *data, const cha
   j->box_h = box.h;
   j->cover = b->l.o.fit == PAGE_FILL;
   j->heavy = decode_is_heavy(&info, box.w, box.h);
+  j->q = q;
+  j->w.run = job_run;
+  j->w.done = job_back;
   pthread_mutex_lock(&q->mu);
   if (q->tail) q->tail->next = j;
   else q->head = j;
   q->tail = j;
-  if (!q->todo) q->todo = j;
+  q->unfinished++;
+  pthread_mutex_unlock(&q->mu);
   q->njobs++;
   if (j->heavy) q->heavy_pending++;
-  pthread_cond_signal(&q->work);
-  pthread_mutex_unlock(&q->mu);
+  if (!workers_submit(b->pool, &j->w)) { /* out of memory: it is left out, said by the next call */
+    snprintf(j->err, sizeof j->err, "out of memory");
+    buf_free(&j->data);
+    j->back = true;
+    mark_done(j);
+  }
   return PAGE_OK;
 }
 
@@ -314,19 +367,23 @@ page_status page_book_take_failure(page_book *b, char *err, size_t errlen, char 
   return st;
 }
 
+/* Loop thread. Waits for the book's decodes still running (a run touches the queue's
+ * lock last); those not yet handed back free themselves when they are. */
 void page_queue_free(page_queue *q) {
   if (!q) return;
   pthread_mutex_lock(&q->mu);
-  q->stop = true;
-  pthread_cond_broadcast(&q->work);
+  while (q->unfinished > 0) pthread_cond_wait(&q->done, &q->mu);
   pthread_mutex_unlock(&q->mu);
-  for (int i = 0; i < q->nthreads; i++) pthread_join(q->threads[i], NULL);
   while (q->head) {
     page_job *j = q->head;
     q->head = j->next;
-    job_free(j);
+    if (j->back) {
+      job_free(j);
+    } else {
+      job_clear(j);
+      j->q = NULL;
+    }
   }
-  pthread_cond_destroy(&q->work);
   pthread_cond_destroy(&q->done);
   pthread_mutex_destroy(&q->mu);
   free(q);

@@ -3,7 +3,9 @@
 -- behaviour), and while book:add and book:count wait for the lookbook's decode queue;
 -- the pages are the same either way; another task calling the book while a save has it
 -- waits its turn (and raises where it cannot wait); closing it mid-save, or ending the
--- run, is clean.
+-- run, is clean; the decodes of book:add run on that same pool, with no threads of the
+-- lookbook's own, and two books filled and saved at once on it neither deadlock nor mix
+-- up their pages.
 local T = require "testing"
 
 -- Runs a Lua chunk in a child atelier (its own worker pool); returns the run.
@@ -64,8 +66,8 @@ T.case("with workers = 1 book:save runs on the script's thread, as before the po
   T.eq(tonumber(during), 0, "nothing else runs while the script's thread saves")
 end)
 
--- The same for adds: the lookbook decodes files on its own threads (one per CPU, at
--- most 4) and book:add waits for a free one; book:count for all of them.
+-- The same for adds: the lookbook decodes files on the worker pool (one file per pool
+-- thread at a time) and book:add waits for room; book:count for all of them.
 local ADDS = [[
   local image, lookbook, atelier = require "image", require "lookbook", require "atelier"
   image.configure{ workers = tonumber(arg[1]) }
@@ -96,7 +98,7 @@ T.case("another task keeps running while book:add and book:count wait for decode
   T.eq(r.code, 0, r.stderr)
   local n, during = r.stdout:match("(%d+)%s+(%d+)")
   T.eq(tonumber(n), 8, r.stdout)
-  T.ok(tonumber(during) > 0, "the loop turned while the adds waited for the decode threads: " .. r.stdout)
+  T.ok(tonumber(during) > 0, "the loop turned while the adds waited for the decodes: " .. r.stdout)
   local one = child(ADDS, { "1" })
   T.eq(one.code, 0, one.stderr)
   T.eq(one.stdout, "8\t0\n", "with workers = 1 the adds wait on the script's thread, as before")
@@ -207,4 +209,101 @@ T.case("the book is usable again once its save has returned", function()
   ]], { "2" })
   T.eq(r.code, 0, r.stderr)
   T.eq(r.stdout, "17\t5\n")
+end)
+
+-- The lookbook decodes its files on the shared worker pool, whose size is the one
+-- setting: it starts no threads of its own (it used to start one per CPU, at most 4,
+-- whatever image.configure said). The process's threads are counted from
+-- /proc/self/status before the first add and after each, while decodes are in flight.
+local THREADS = [[
+  local image, lookbook, atelier = require "image", require "lookbook", require "atelier"
+  image.configure{ workers = tonumber(arg[1]) }
+  local function threads()
+    local f = assert(io.open("/proc/self/status"))
+    local s = f:read("a")
+    f:close()
+    return tonumber(s:match("Threads:%s*(%d+)"))
+  end
+  local out = os.getenv("OUT")
+  local src = image.new(1200, 1600, { 120, 80, 40 })
+  local f = io.open(out .. "/in.png", "wb")
+  f:write(src:encode("png", { effort = 1 })) -- starts the pool (workers > 1)
+  f:close()
+  local book = lookbook.new { columns = 2, rows = 2 }
+  -- Pango starts short-lived threads of its own while a book loads its fonts: wait
+  -- for them to end (at most 10 s) before counting ours.
+  local want = 1 + (tonumber(arg[1]) > 1 and tonumber(arg[1]) or 0)
+  for _ = 1, 1000 do
+    if threads() <= want then break end
+    atelier.sleep(0.01)
+  end
+  local base = threads()
+  local most = base
+  for i = 1, 8 do
+    book:add(out .. "/in.png")
+    most = math.max(most, threads())
+  end
+  print(base, most, book:count())
+]]
+
+T.case("the lookbook starts no threads of its own: with workers = 3 the pool's, with 1 none", function()
+  if not io.open("/proc/self/status") then T.skip("no /proc/self/status to count threads in") end
+  local r = child(THREADS, { "3" })
+  T.eq(r.code, 0, r.stderr)
+  local base, most, n = r.stdout:match("(%d+)%s+(%d+)%s+(%d+)")
+  T.eq(tonumber(n), 8, r.stdout)
+  T.eq(tonumber(base), 4, "the script's thread and the pool's 3: " .. r.stdout)
+  T.eq(tonumber(most), tonumber(base), "no thread more while the book decodes: " .. r.stdout)
+  local one = child(THREADS, { "1" })
+  T.eq(one.code, 0, one.stderr)
+  T.eq(one.stdout, "1\t1\t8\n", "with workers = 1 the script's thread alone, decoding too")
+end)
+
+-- Two books filled and saved at once by two tasks on a pool of 2: neither save waits on
+-- a pool thread for decodes that need one (the deadlock a save job waiting for its
+-- book's queue would be), and each book's pages hold its images in the order added,
+-- byte for byte as with workers = 1 (a PDF's creation time aside).
+local TWO = [[
+  local image, lookbook, atelier = require "image", require "lookbook", require "atelier"
+  image.configure{ workers = tonumber(arg[1]) }
+  local out = os.getenv("OUT")
+  local dir = out .. "/w" .. arg[1]
+  for i = 1, 5 do
+    local src = image.new(900 + 40 * i, 1200, { 40 * i, 200 - 30 * i, 90 })
+    src:crop{ x = i, y = 2 * i, width = 880, height = 1180 }
+    local f = io.open(out .. "/in" .. i .. ".png", "wb")
+    f:write(src:encode("png", { effort = 1 }))
+    f:close()
+  end
+  local function fill(name, first)
+    local book = lookbook.new { columns = 2, rows = 2, title = name }
+    for k = 0, 9 do
+      local i = (first + k) % 5 + 1
+      book:add(out .. "/in" .. i .. ".png", { caption = name .. " " .. k })
+      if k == 4 then book:save(dir .. "/" .. name .. "-half.pdf") end
+    end
+    local files = book:save(dir .. "/" .. name .. ".pdf")
+    book:save(dir .. "/" .. name .. ".png")
+    return #files
+  end
+  local a = atelier.spawn(fill, "a", 0)
+  local b = atelier.spawn(fill, "b", 3)
+  print(atelier.gather(a, b))
+]]
+
+T.case("two books adding and saving at once on a pool of 2 finish, their pages as with workers = 1", function()
+  local dir = T.tmpdir()
+  local one = child(TWO, { "1" }, { OUT = dir })
+  T.eq(one.code, 0, one.stderr)
+  local two = child(TWO, { "2" }, { OUT = dir })
+  T.eq(two.code, 0, two.stderr)
+  T.eq(two.stdout, one.stdout)
+  for _, name in ipairs { "a", "b" } do
+    for _, file in ipairs { name .. "-half.pdf", name .. ".pdf", name .. "-1.png", name .. "-2.png", name .. "-3.png" } do
+      local function read(w) return (T.read_file(dir .. "/" .. w .. "/" .. file):gsub("/CreationDate %b()", "")) end
+      local want = read("w1")
+      T.ok(#want > 1000, file .. " written")
+      T.ok(read("w2") == want, file .. " byte for byte the same")
+    end
+  end
 end)
