@@ -19,36 +19,49 @@ local function child(src, args, env)
   return T.run(argv, { env = env, cwd = dir })
 end
 
--- A book of 16 detailed photos-like cells (4 PNG pages at 150 dpi: a save of a good
--- fraction of a second), `book` and `files` in the chunk; then `body`.
-local BOOK = [[
+-- Chunk text: image, lookbook, atelier and out (the OUT folder) in scope, the pool sized
+-- by arg[1], and a detailed picture (a w x h crop of a flat one) written to out/name.
+local function picture(w, h, name)
+  return string.format([[
   local image, lookbook, atelier = require "image", require "lookbook", require "atelier"
   image.configure{ workers = tonumber(arg[1]) }
   local out = os.getenv("OUT")
-  local src = image.new(880, 1176, { 120, 80, 40 })
-  src:crop{ x = 3, y = 5, width = 870, height = 1160 }
-  local f = io.open(out .. "/in.png", "wb")
+  local src = image.new(%d, %d, { 120, 80, 40 })
+  src:crop{ x = 3, y = 5, width = %d, height = %d }
+  local f = io.open(out .. "/%s", "wb")
   f:write(src:encode("png", { effort = 1 }))
   f:close()
-  local book = lookbook.new { columns = 2, rows = 2, title = "Workers" }
-  for i = 1, 16 do book:add(out .. "/in.png", { caption = "look " .. i }) end
-]]
+]], w + 10, h + 16, w, h, name)
+end
 
--- Counts the turns another task gets while book:save runs: the ticker yields to the
--- loop every turn (sleep(0)), so it advances exactly when the loop turns.
-local TICKS = BOOK .. [[
+-- Chunk text: `setup`, then `measured` while another task ticks, then prints `result`
+-- and the ticks: the ticker yields to the loop every turn (sleep(0)), so it advances
+-- exactly when the loop turns.
+local function ticking(setup, measured, result)
+  return setup .. [[
   local ticks, done = 0, false
   local ticker = atelier.spawn(function()
     while not done do ticks = ticks + 1; atelier.sleep(0) end
   end)
   atelier.sleep(0) -- the ticker is running
   local before = ticks
-  local files = book:save(out .. "/book.png")
+]] .. measured .. [[
   local during = ticks - before
   done = true
   atelier.gather(ticker)
-  print(#files, during)
+  print(]] .. result .. [[, during)
 ]]
+end
+
+-- A book of 16 detailed photos-like cells (4 PNG pages at 150 dpi: a save of a good
+-- fraction of a second), `book` in the chunk; then `body`.
+local BOOK = picture(870, 1160, "in.png") .. [[
+  local book = lookbook.new { columns = 2, rows = 2, title = "Workers" }
+  for i = 1, 16 do book:add(out .. "/in.png", { caption = "look " .. i }) end
+]]
+
+-- Counts the turns another task gets while book:save runs.
+local TICKS = ticking(BOOK, '  local files = book:save(out .. "/book.png")\n', "#files")
 
 T.case("another task keeps running while book:save draws and encodes on a worker", function()
   local r = child(TICKS, { "2" })
@@ -68,29 +81,11 @@ end)
 
 -- The same for adds: the lookbook decodes files on the worker pool (one file per pool
 -- thread at a time) and book:add waits for room; book:count for all of them.
-local ADDS = [[
-  local image, lookbook, atelier = require "image", require "lookbook", require "atelier"
-  image.configure{ workers = tonumber(arg[1]) }
-  local out = os.getenv("OUT")
-  local src = image.new(2000, 2000, { 120, 80, 40 })
-  src:crop{ x = 3, y = 5, width = 1990, height = 1990 }
-  local f = io.open(out .. "/big.png", "wb")
-  f:write(src:encode("png", { effort = 1 }))
-  f:close()
-  local book = lookbook.new { columns = 2, rows = 2 }
-  local ticks, done = 0, false
-  local ticker = atelier.spawn(function()
-    while not done do ticks = ticks + 1; atelier.sleep(0) end
-  end)
-  atelier.sleep(0)
-  local before = ticks
+local ADDS = ticking(picture(1990, 1990, "big.png") .. "  local book = lookbook.new { columns = 2, rows = 2 }\n",
+  [[
   for i = 1, 8 do book:add(out .. "/big.png", { caption = "look " .. i }) end
   local n = book:count()
-  local during = ticks - before
-  done = true
-  atelier.gather(ticker)
-  print(n, during)
-]]
+]], "n")
 
 T.case("another task keeps running while book:add and book:count wait for decodes", function()
   if tonumber(io.popen("nproc"):read("l")) < 2 then T.skip("one CPU: the lookbook decodes on the script's thread") end
