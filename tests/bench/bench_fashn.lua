@@ -16,6 +16,8 @@ package.path = here .. "/../lib/?.lua;" .. package.path
 local T = require "testing"
 local E = require "emu"
 local cjson = require "cjson"
+local B = require "benchstats"
+local server_side, why = B.server_side, B.why
 
 local N = tonumber(os.getenv("BENCH_JOBS") or "") or 48
 local SCALE = tonumber(os.getenv("BENCH_TIME_SCALE") or "") or 0.54
@@ -26,16 +28,6 @@ local SDK_VERSION = SDK.VERSION
 
 local install_sdk = SDK.install
 
--- What the server saw: status requests and every 429 it sent.
-local function server_side(emu)
-  local s = emu:stats()
-  local n429 = 0
-  for name, k in pairs(s.run_refused or {}) do
-    if name == "RateLimitExceeded" or name == "ConcurrencyLimitExceeded" then n429 = n429 + k end
-  end
-  for _, k in pairs(s.rate_limited or {}) do n429 = n429 + k end
-  return { status = s.status_requests, n429 = n429, accepted = s.run_accepted, peak = s.peak_concurrency }
-end
 
 local RECIPE = [[
 local fashn = require "fashn"
@@ -85,12 +77,6 @@ local function run_sdk(modules)
   return out
 end
 
-local function why(t)
-  local parts = {}
-  for k, v in pairs(t or {}) do parts[#parts + 1] = k .. " " .. v end
-  table.sort(parts)
-  return #parts > 0 and table.concat(parts, ", ") or ""
-end
 
 print(string.format("%d jobs, 6 at a time, processing %.1f s (time scale %g): ideal ceil(%d/6) x %.1f = %.1f s",
   N, T_PROC, SCALE, N, T_PROC, IDEAL))

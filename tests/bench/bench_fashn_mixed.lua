@@ -39,6 +39,8 @@ local E = require "emu"
 local PNG = require "pngfixture"
 local SDK = require "sdk"
 local cjson = require "cjson"
+local B = require "benchstats"
+local server_side, why = B.server_side, B.why
 
 local N = tonumber(os.getenv("BENCH_JOBS") or "") or 48
 local SCALE = tonumber(os.getenv("BENCH_TIME_SCALE") or "") or 0.54
@@ -150,18 +152,6 @@ end
 print(cjson.encode{ wall = wall, ids = ids, noticed = noticed, failed = failed, why = why, t0 = t0 })
 ]]
 
--- What the server saw: status requests, every 429 it sent, and each prediction.
-local function server_side(emu)
-  local s = emu:stats()
-  local n429 = 0
-  for name, k in pairs(s.run_refused or {}) do
-    if name == "RateLimitExceeded" or name == "ConcurrencyLimitExceeded" then n429 = n429 + k end
-  end
-  for _, k in pairs(s.rate_limited or {}) do n429 = n429 + k end
-  local preds = {}
-  for _, p in ipairs(emu:predictions()) do preds[p.id] = p end
-  return { status = s.status_requests, n429 = n429, peak = s.peak_concurrency, preds = preds }
-end
 
 -- The mean of noticed[id] - finished_at over the predictions both know.
 local function notice_delay(noticed, preds)
@@ -238,12 +228,6 @@ local function ideals(d)
     max = max }
 end
 
-local function why(t)
-  local parts = {}
-  for k, v in pairs(t or {}) do parts[#parts + 1] = k .. " " .. v end
-  table.sort(parts)
-  return #parts > 0 and table.concat(parts, ", ") or ""
-end
 
 local counts = {}
 for _, j in ipairs(jobs) do counts[j.model] = (counts[j.model] or 0) + 1 end
