@@ -505,11 +505,6 @@ static void fashn_dispatch(fashn_client *c) {
   c->dispatching = false;
 }
 
-/* A job's own multiple of its class's expected time, for its place in the queue: the
- * classes are by model, face and (model-create) resolution, and a slower mode or tier
- * stretches one job past its class (fashn_plan_stretch). */
-static double queue_factor(const fashn_job *j) { return j->stretch > 0 ? j->stretch : 1; }
-
 /* The queued job to submit next. Under a credit cap, the first submitted: the order the
  * user wrote decides which jobs get bought. Otherwise the one with the highest
  * pp_queue_priority — expected to hold its slot longest, counting the time it has waited
@@ -527,7 +522,8 @@ static fashn_job *queue_next(fashn_client *c, double now) {
   double best_p = -INFINITY;
   for (fashn_job *j = best; j; j = j->qnext) {
     double waited = now - j->t_queued;
-    double pr = base[j->cls] * queue_factor(j) + (waited > 0 ? waited : 0);
+    /* a slower mode or tier stretches a job past its class's time (fashn_plan_stretch, >= 1) */
+    double pr = base[j->cls] * j->stretch + (waited > 0 ? waited : 0);
     if (pr > best_p) best = j, best_p = pr;
   }
   return best;
