@@ -44,8 +44,9 @@ LAZY_LIBS := libcurl:curl:CURL cairo:cairo:CAIRO sqlite3:sqlite3:SQLITE3 libmicr
 lazy_field  = $(word $(2),$(subst :, ,$(1)))
 lazy_soname = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | sed -n 's/^ *SONAME *//p')
 ifeq ($(LAZY),1)
-LAZY_DEFS := $(foreach p,$(LAZY_LIBS),$(if $(call lazy_soname,$(call lazy_field,$p,2)),\
-               -DLAZY_SO_$(call lazy_field,$p,3)=\"$(call lazy_soname,$(call lazy_field,$p,2))\",LAZY_MISSING))
+# lazy_def(soname,MACRO): its -D, or LAZY_MISSING; each soname is looked up once
+lazy_def   = $(if $(1),-DLAZY_SO_$(2)=\"$(1)\",LAZY_MISSING)
+LAZY_DEFS := $(foreach p,$(LAZY_LIBS),$(call lazy_def,$(call lazy_soname,$(call lazy_field,$p,2)),$(call lazy_field,$p,3)))
 ifneq ($(filter LAZY_MISSING,$(LAZY_DEFS)),)
 $(warning a lazy library's soname was not found (objdump?): linking every library at start)
 LAZY := 0
