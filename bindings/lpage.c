@@ -11,19 +11,8 @@
  *   SaveError   the lookbook could not be written
  * All of them raise; nothing here returns nil, message.
  *
- * Files and encoded bytes given to book:add are decoded as jobs on the scheduler's
- * worker pool (task.h, sched_workers: its size is the one setting; with workers = 1
- * they are decoded at once on the script's thread). The waits for that decode queue
- * (page_queue.c) that methods need first — for room for one more file (book:add of a
- * file or bytes), for every queued image (the rest) — are not pool jobs: the task
- * yields and the book's queue hook wakes it on the loop thread when the pool hands
- * back what it waited for. A pool job that waited for them could hold the very thread
- * the decodes need. book:save then runs on the pool (drawing the pages and encoding
- * them take seconds) with the queue already empty, while the task that saves waits as
- * it waits for HTTP and other tasks keep polling. The book belongs to such a wait or
- * save until it ends: another task calling a method of the book meanwhile waits for it
- * (and raises BadOption where it cannot wait), and closing it (or its collection) hands
- * it over to the wait or save, which frees it when done. */
+ * Saving and the waits for the decode queue, during which a job owns the book, are in
+ * lpage_jobs.c. */
 #include <lauxlib.h>
 #include <math.h>
 #include <stdarg.h>
@@ -35,98 +24,20 @@
 #include "../runtime/page/page.h"
 #include "errors.h"
 #include "lpage.h"
+#include "lpage_int.h"
 #include "limage.h"
 #include "modules.h"
 #include "sandbox.h"
 #include "task.h"
 
-#define BOOK_MT "atelier.page"
-
-typedef struct book_job book_job;
-
-typedef struct lbook {
-  page_book *b;   /* NULL once closed */
-  book_job *busy; /* book:save on the worker pool, or a task waiting for the decode
-                   * queue, has the book until it ends */
-  bool rerun;     /* book:add runs again after its wait for the queue (see l_add) */
-} lbook;
-
-/* A task waiting for a busy book: woken (and freed) when the book's job ends, or
- * unlinked and freed when the task is torn down first. */
-typedef struct book_waiter {
-  task *t;
-  book_job *j;
-  struct book_waiter *next;
-} book_waiter;
-
-static lbook *check_book(lua_State *L, int idx) {
+lbook *lbook_check(lua_State *L, int idx) {
   lbook *lb = luaL_checkudata(L, idx, BOOK_MT);
   if (!lb->b) lpage_raise(L, 1, "BadOption", "the lookbook is closed");
-  if (lb->busy) /* only where wait_turn could not wait */
+  if (lb->busy) /* only where lbook_wait_turn could not wait */
     lpage_raise(L, 1, "BadOption",
                 "the lookbook is in use by another task (saving, or waiting for its images), and this call cannot wait here");
   return lb;
 }
-
-static book_waiter **waiters_of(book_job *j);
-
-static void waiter_cancel(task *t, void *ud) {
-  (void)t;
-  book_waiter *w = ud;
-  for (book_waiter **p = waiters_of(w->j); *p; p = &(*p)->next)
-    if (*p == w) {
-      *p = w->next;
-      break;
-    }
-  free(w);
-}
-
-static int again_k(lua_State *L, int status, lua_KContext ctx) {
-  (void)status;
-  return ((lua_CFunction)ctx)(L); /* the method from the start, its arguments as they were */
-}
-
-/* The book at 1 is busy with a job (a save, a wait for the decode queue): the running
- * task waits until that job has ended, then the method `again` runs from the start. Called first thing, before a method
- * pushes anything. Raises (check_book) where no task can wait. */
-static int wait_turn(lua_State *L, lbook *lb, lua_CFunction again) {
-  task *t = task_current(L);
-  if (!t || !lua_isyieldable(L)) return check_book(L, 1), 0;
-  book_waiter *w = malloc(sizeof *w);
-  if (!w) return lpage_raise(L, 1, "SystemError", "out of memory");
-  *w = (book_waiter){.t = t, .j = lb->busy, .next = NULL};
-  book_waiter **end = waiters_of(lb->busy);
-  while (*end) end = &(*end)->next;
-  *end = w; /* in the order they came: their calls run in that order */
-  task_on_cancel(t, waiter_cancel, w);
-  return task_wait(L, (lua_KContext)again, again_k);
-}
-
-/* A method's first statement: while a job has the book at 1, the task waits its turn. */
-#define WAIT_TURN(L, again)                                                              \
-  do {                                                                                   \
-    lbook *lb_ = luaL_checkudata(L, 1, BOOK_MT);                                         \
-    if (lb_->b && lb_->busy) return wait_turn(L, lb_, again);                            \
-  } while (0)
-
-typedef enum {
-  BOOK_SAVE,  /* save (on the pool; the queue is empty by then) */
-  BOOK_DRAIN, /* wait until every queued image is in the book */
-  BOOK_ROOM,  /* wait until the queue takes one more without waiting */
-} book_job_kind;
-
-static int wait_queue(lua_State *L, lbook *lb, book_job_kind kind, lua_CFunction again, int top, bool rerun);
-
-/* In a method, after WAIT_TURN and before it changes anything: when the book has
- * queued images that the method would wait for (kind BOOK_DRAIN), or no room for one
- * more decode (BOOK_ROOM), the task yields until the queue's hook sees that hold, then
- * the method runs from the start (its arguments at 1..top, as they came). Blocks the
- * script's thread where no task can wait. */
-#define WAIT_QUEUE(L, lb, kind, again, top, rerun)                                        \
-  do {                                                                                    \
-    if ((kind) == BOOK_DRAIN ? page_book_queued((lb)->b) > 0 : page_book_queue_full((lb)->b)) \
-      return wait_queue(L, lb, kind, again, top, rerun);                                  \
-  } while (0)
 
 /* Files added by path are decoded on worker threads (page_book_queue_file); one whose
  * data is corrupt behind a valid header is left out and reported here, by the next call
@@ -256,7 +167,7 @@ static int collect_meta(lua_State *L, int idx) {
 static int l_add(lua_State *L) {
   WAIT_TURN(L, l_add);
   int nargs = lua_gettop(L);
-  lbook *lb = check_book(L, 1);
+  lbook *lb = lbook_check(L, 1);
   bool rerun = lb->rerun; /* after waiting for the queue below */
   lb->rerun = false;
   int t = lua_type(L, 2);
@@ -350,7 +261,7 @@ static int l_add(lua_State *L) {
 /* book:section(title) — the next image starts a new page headed by title. */
 static int l_section(lua_State *L) {
   WAIT_TURN(L, l_section);
-  lbook *lb = check_book(L, 1);
+  lbook *lb = lbook_check(L, 1);
   WAIT_QUEUE(L, lb, BOOK_DRAIN, l_section, lua_gettop(L), false);
   const char *title = luaL_checkstring(L, 2);
   raise_queued_failure(L, lb, "book:section", true);
@@ -359,192 +270,22 @@ static int l_section(lua_State *L) {
   return 0;
 }
 
-/* ---- book:save on the worker pool, and tasks waiting for the decode queue ---------- */
-
-struct book_job {
-  task_job tj; /* first: the pool hands this pointer back */
-  book_job_kind kind;
-  lua_CFunction again; /* BOOK_DRAIN, BOOK_ROOM: the method to run again afterwards */
-  bool rerun;          /* ... telling it so (lbook.rerun) */
-  task *t;             /* the task waiting for the queue (page_book_on_queue_change), until woken */
-  book_waiter *waiters; /* tasks that called a method of the book meanwhile */
-  page_book *b;
-  lbook *owner; /* the book's userdata; NULL once it let go of b: the job frees b then */
-  char *path;   /* where to save (the sandbox's answer, copied) */
-  page_files files;
-  bool ok;
-  bool queued_failed; /* an image added before was left out: msg names it, file its path */
-  char file[4096];
-  char msg[1300];
-};
-
-/* On a worker thread (BOOK_SAVE only): touches only the job and its book, which no one
- * else touches until the job is handed back (other calls wait: WAIT_TURN), and whose
- * queue l_save emptied first: page_book_save's own wait for it then waits for nothing,
- * never for decodes that need a pool thread. */
-static void book_run(worker_job *w) {
-  book_job *j = (book_job *)w;
-  page_book_wait(j->b); /* nothing queued: a no-op kept for callers without a task */
-  if (page_book_take_failure(j->b, j->msg, sizeof j->msg, j->file, sizeof j->file) != PAGE_OK) {
-    j->queued_failed = true;
-    return;
-  }
-  j->ok = page_book_save(j->b, j->path, &j->files, j->msg, sizeof j->msg);
-}
-
-static book_waiter **waiters_of(book_job *j) { return &j->waiters; }
-
-/* On the loop thread, once the work has ended (or never will): the book is free again,
- * and the tasks waiting for it try their calls again. */
-static void book_job_free(task_job *tj) {
-  book_job *j = (book_job *)tj;
-  while (j->waiters) {
-    book_waiter *w = j->waiters;
-    j->waiters = w->next;
-    task_wake(w->t, 0);
-    free(w);
-  }
-  if (j->owner) j->owner->busy = NULL;
-  else page_book_free(j->b); /* closed or collected while the job ran */
-  page_files_free(&j->files);
-  free(j->path);
-  free(j);
-}
-
-static int save_k(lua_State *L, int status, lua_KContext ctx) {
-  (void)status;
-  (void)ctx;
-  book_job *j = (book_job *)task_job_at(L, -1); /* raises when the pool stopped first */
-  if (j->queued_failed) {
-    char full[1500], file[4096];
-    snprintf(full, sizeof full, "book:save: an image added before was left out: %s", j->msg);
-    snprintf(file, sizeof file, "%s", j->file);
-    task_job_release(L, -1);
-    lerr_info e = {.name = "ImageDecodeError", .message = full};
-    lerr_push(L, &e, 1);
-    lua_pushstring(L, file);
-    lua_setfield(L, -2, "file");
-    return lua_error(L);
-  }
-  if (!j->ok) {
-    char msg[1300];
-    snprintf(msg, sizeof msg, "%s", j->msg);
-    task_job_release(L, -1);
-    return lpage_raise(L, 1, "SaveError", "book:save: %s", msg);
-  }
-  lua_createtable(L, j->files.n, 0);
-  for (int i = 0; i < j->files.n; i++) {
-    lua_pushstring(L, j->files.paths[i]);
-    lua_rawseti(L, -2, i + 1);
-  }
-  task_job_release(L, -2);
-  return 1;
-}
-
-/* A new job on the book of lb, which it has from now on. NULL when out of memory. */
-static book_job *book_job_new(lbook *lb, book_job_kind kind) {
-  book_job *j = calloc(1, sizeof *j);
-  if (!j) return NULL;
-  j->kind = kind;
-  j->tj.w.run = book_run;
-  j->tj.free_job = book_job_free;
-  j->b = lb->b;
-  j->owner = lb;
-  lb->busy = j;
-  return j;
-}
-
-/* Loop thread, from the book's queue (a decode was handed back): the waiting task goes
- * on once what it waits for holds. */
-static void queue_changed(void *ud) {
-  book_job *j = ud;
-  if (j->kind == BOOK_ROOM ? page_book_queue_full(j->b) : page_book_queued(j->b) > 0) return;
-  page_book_on_queue_change(j->b, NULL, NULL);
-  task *t = j->t;
-  j->t = NULL;
-  task_wake(t, 0);
-}
-
-/* The waiting task is torn down first (e.g. at exit). */
-static void queue_wait_cancel(task *t, void *ud) {
-  (void)t;
-  book_job *j = ud;
-  page_book_on_queue_change(j->b, NULL, NULL);
-  book_job_free(&j->tj);
-}
-
-static int again_after_k(lua_State *L, int status, lua_KContext ctx) {
-  (void)status;
-  book_job *j = lua_touserdata(L, -1);
-  lua_CFunction again = j->again;
-  if (j->owner) j->owner->rerun = j->rerun;
-  book_job_free(&j->tj); /* the book is free again (or freed, when closed meanwhile) */
-  lua_settop(L, (int)ctx);
-  return again(L);
-}
-
-/* The running task t waits on the loop for the queue as j->kind says (a save: until it
- * is empty), j holding the book; then k(L, LUA_YIELD, ctx) runs with j on top. */
-static int wait_on_queue(lua_State *L, book_job *j, task *t, lua_KContext ctx, lua_KFunction k) {
-  j->t = t;
-  lua_pushlightuserdata(L, j); /* freed only by k or queue_wait_cancel */
-  page_book_on_queue_change(j->b, queue_changed, j);
-  task_on_cancel(t, queue_wait_cancel, j);
-  return task_wait(L, ctx, k);
-}
-
-/* The queue of a book being saved is empty: the save goes to the pool. */
-static int save_after_wait_k(lua_State *L, int status, lua_KContext ctx) {
-  (void)status;
-  book_job *j = lua_touserdata(L, -1);
-  lua_pop(L, 1);
-  return task_offload(L, &j->tj, ctx, save_k);
-}
-
-static int wait_queue(lua_State *L, lbook *lb, book_job_kind kind, lua_CFunction again, int top, bool rerun) {
-  task *t = task_current(L);
-  if (!t || !lua_isyieldable(L)) { /* where no task can wait: here, blocking */
-    if (kind == BOOK_ROOM) page_book_wait_room(lb->b);
-    else page_book_wait(lb->b);
-    lb->rerun = rerun;
-    lua_settop(L, top);
-    return again(L);
-  }
-  book_job *j = book_job_new(lb, kind);
-  if (!j) return lpage_raise(L, 1, "SystemError", "out of memory");
-  j->again = again;
-  j->rerun = rerun;
-  return wait_on_queue(L, j, t, top, again_after_k);
-}
-
 /* book:save(path) -> {written paths}. Format from the extension. */
 static int l_save(lua_State *L) {
   WAIT_TURN(L, l_save);
-  lbook *lb = check_book(L, 1);
+  lbook *lb = lbook_check(L, 1);
   const char *path = luaL_checkstring(L, 2);
   if (page_out_from_path(path) == PAGE_OUT_NONE)
     lpage_raise(L, 1, "BadOption", "book:save: %s: unknown format (use .pdf, .png, .jpg, .webp or .html)", path);
   const char *real = sandbox_check_write(L, path);
   raise_queued_failure(L, lb, "book:save", false); /* what already failed, before any work */
-  char *copy = strdup(real);
-  book_job *j = copy ? book_job_new(lb, BOOK_SAVE) : NULL;
-  if (!j) {
-    free(copy);
-    return lpage_raise(L, 1, "SystemError", "book:save: out of memory");
-  }
-  j->path = copy;
-  /* The queue empties first, with the task waiting on the loop and the job holding the
-   * book: the save job on the pool must never wait for decodes that need a pool thread
-   * themselves. */
-  task *t = task_current(L);
-  if (page_book_queued(lb->b) > 0 && t && lua_isyieldable(L)) return wait_on_queue(L, j, t, 0, save_after_wait_k);
-  return task_offload(L, &j->tj, 0, save_k);
+  return lbook_save_start(L, lb, real);
 }
 
 /* book:pages() -> pages a save writes now: the cover and the pages the images fill. */
 static int l_pages(lua_State *L) {
   WAIT_TURN(L, l_pages);
-  lbook *lb = check_book(L, 1);
+  lbook *lb = lbook_check(L, 1);
   WAIT_QUEUE(L, lb, BOOK_DRAIN, l_pages, lua_gettop(L), false);
   raise_queued_failure(L, lb, "book:pages", true);
   lua_pushinteger(L, page_book_total_pages(lb->b));
@@ -554,7 +295,7 @@ static int l_pages(lua_State *L) {
 /* book:count() -> images added. */
 static int l_count(lua_State *L) {
   WAIT_TURN(L, l_count);
-  lbook *lb = check_book(L, 1);
+  lbook *lb = lbook_check(L, 1);
   WAIT_QUEUE(L, lb, BOOK_DRAIN, l_count, lua_gettop(L), false);
   raise_queued_failure(L, lb, "book:count", true);
   lua_pushinteger(L, page_book_count(lb->b));
@@ -567,7 +308,7 @@ static int l_count(lua_State *L) {
  * all in pixels at the book's dpi. For tests and for scripts that place things exactly. */
 static int l_geometry(lua_State *L) {
   WAIT_TURN(L, l_geometry);
-  const page_layout *l = page_book_layout(check_book(L, 1)->b);
+  const page_layout *l = page_book_layout(lbook_check(L, 1)->b);
   lua_createtable(L, 0, 14);
   struct {
     const char *k;
@@ -622,7 +363,7 @@ static void push_rect(lua_State *L, page_rect r, const char *name) {
  * that check nothing leaves its box. */
 static int l_inspect(lua_State *L) {
   WAIT_TURN(L, l_inspect);
-  lbook *lb = check_book(L, 1);
+  lbook *lb = lbook_check(L, 1);
   WAIT_QUEUE(L, lb, BOOK_DRAIN, l_inspect, lua_gettop(L), false);
   raise_queued_failure(L, lb, "book:inspect", true);
   page_inspect_text *v;
